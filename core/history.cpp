@@ -1,0 +1,259 @@
+#include "core/history.h"
+
+#include <stdio.h>
+
+#include <cstdlib>
+
+#include <nlohmann/json.hpp>
+
+#include "core/assert.h"
+#include "core/clock.h"
+
+namespace faultline {
+
+using nlohmann::json;
+
+std::string_view to_string(OpType t) {
+  switch (t) {
+    case OpType::kInvoke: return "invoke";
+    case OpType::kOk: return "ok";
+    case OpType::kFail: return "fail";
+    case OpType::kInfo: return "info";
+  }
+  return "?";
+}
+
+namespace {
+
+Status parse_op_type(const std::string& s, OpType* out) {
+  if (s == "invoke") *out = OpType::kInvoke;
+  else if (s == "ok") *out = OpType::kOk;
+  else if (s == "fail") *out = OpType::kFail;
+  else if (s == "info") *out = OpType::kInfo;
+  else return Status::invalid("unknown type '" + s + "' (invoke, ok, fail, info)");
+  return Status::ok();
+}
+
+Status parse_version(const json& j, Version* out) {
+  if (!j.is_array() || j.size() != 2 || !j[0].is_number_integer() || !j[1].is_number_unsigned()) {
+    return Status::invalid("'version' must be [timestamp_us, coordinator_id], got " + j.dump());
+  }
+  out->timestamp_us = j[0].get<int64_t>();
+  out->coordinator_id = j[1].get<NodeId>();
+  return Status::ok();
+}
+
+bool is_client_f(const std::string& f) { return f == "read" || f == "write" || f == "delete"; }
+
+Status parse_json_line(std::string_view line, json* out) {
+  *out = json::parse(line.begin(), line.end(), nullptr, false);
+  if (out->is_discarded()) return Status::invalid("not valid JSON");
+  if (!out->is_object()) return Status::invalid("not a JSON object");
+  return Status::ok();
+}
+
+}  // namespace
+
+std::string history_header_to_json_line(const HistoryHeader& h) {
+  return json{{"format", "faultline-history"}, {"version", h.version}, {"seed", h.seed}}.dump();
+}
+
+Status history_header_from_json_line(std::string_view line, HistoryHeader* out) {
+  json j;
+  Status s = parse_json_line(line, &j);
+  if (!s) return s;
+  if (j.value("format", "") != "faultline-history") {
+    return Status::invalid("header lacks \"format\":\"faultline-history\"");
+  }
+  if (!j.contains("version") || !j["version"].is_number_integer()) return Status::invalid("header lacks an integer 'version'");
+  out->version = j["version"].get<int>();
+  if (out->version != kHistoryFormatVersion) {
+    return Status::invalid("history format version " + std::to_string(out->version) + " is not supported (this build reads " +
+                           std::to_string(kHistoryFormatVersion) + ")");
+  }
+  if (!j.contains("seed") || !j["seed"].is_number_unsigned()) return Status::invalid("header lacks an unsigned integer 'seed'");
+  out->seed = j["seed"].get<uint64_t>();
+  return Status::ok();
+}
+
+std::string history_op_to_json_line(const HistoryOp& op) {
+  json j = json::object();
+  j["index"] = op.index;
+  j["time"] = op.time_ns;
+  if (op.is_nemesis()) j["process"] = "nemesis";
+  else j["process"] = op.process;
+  j["type"] = to_string(op.type);
+  j["f"] = op.f;
+  if (op.is_nemesis()) {
+    j["value"] = op.fault_json.empty() ? json::object() : json::parse(op.fault_json);
+  } else {
+    if (op.key) j["key"] = *op.key;
+    if (op.value) j["value"] = *op.value;
+    else if (op.f == "read" && op.type == OpType::kOk) j["value"] = nullptr;
+    if (op.version) j["version"] = json::array({op.version->timestamp_us, op.version->coordinator_id});
+    if (op.tombstone) j["tombstone"] = true;
+    if (op.cl) j["cl"] = to_string(*op.cl);
+    if (!op.node.empty()) j["node"] = op.node;
+  }
+  if (!op.error.empty()) j["error"] = op.error;
+  return j.dump();
+}
+
+Status history_op_from_json_line(std::string_view line, HistoryOp* out) {
+  json j;
+  Status s = parse_json_line(line, &j);
+  if (!s) return s;
+  HistoryOp op;
+  try {
+    if (!j.contains("index") || !j["index"].is_number_integer()) return Status::invalid("missing integer 'index'");
+    op.index = j["index"].get<int64_t>();
+    if (!j.contains("time") || !j["time"].is_number_integer()) return Status::invalid("missing integer 'time'");
+    op.time_ns = j["time"].get<int64_t>();
+    if (!j.contains("process")) return Status::invalid("missing 'process'");
+    const json& p = j["process"];
+    if (p.is_string() && p.get<std::string>() == "nemesis") op.process = kNemesisProcess;
+    else if (p.is_number_integer() && p.get<int64_t>() >= 0) op.process = p.get<int64_t>();
+    else return Status::invalid("'process' must be a non-negative integer or \"nemesis\"");
+    if (!j.contains("type") || !j["type"].is_string()) return Status::invalid("missing string 'type'");
+    if (!(s = parse_op_type(j["type"].get<std::string>(), &op.type))) return s;
+    if (!j.contains("f") || !j["f"].is_string() || j["f"].get<std::string>().empty()) return Status::invalid("missing string 'f'");
+    op.f = j["f"].get<std::string>();
+    if (j.contains("error")) {
+      if (!j["error"].is_string()) return Status::invalid("'error' must be a string");
+      op.error = j["error"].get<std::string>();
+    }
+    if (op.is_nemesis()) {
+      op.fault_json = j.contains("value") ? j["value"].dump() : "{}";
+      *out = std::move(op);
+      return Status::ok();
+    }
+    if (!is_client_f(op.f)) return Status::invalid("client operation has f '" + op.f + "' (read, write, delete)");
+    if (!j.contains("key") || !j["key"].is_string()) return Status::invalid("client operation lacks a string 'key'");
+    op.key = j["key"].get<std::string>();
+    if (j.contains("value") && !j["value"].is_null()) {
+      if (!j["value"].is_string()) return Status::invalid("'value' must be a string or null");
+      op.value = j["value"].get<std::string>();
+    }
+    if (op.f == "write" && !op.value) return Status::invalid("write lacks a string 'value'");
+    if (j.contains("version") && !j["version"].is_null()) {
+      Version v;
+      if (!(s = parse_version(j["version"], &v))) return s;
+      op.version = v;
+    }
+    if (j.contains("tombstone")) {
+      if (!j["tombstone"].is_boolean()) return Status::invalid("'tombstone' must be a boolean");
+      op.tombstone = j["tombstone"].get<bool>();
+    }
+    if (op.tombstone && op.value) return Status::invalid("a tombstone read carries a value");
+    if (j.contains("cl")) {
+      if (!j["cl"].is_string()) return Status::invalid("'cl' must be a string");
+      ConsistencyLevel cl;
+      if (!(s = parse_consistency_level(j["cl"].get<std::string>(), &cl))) return s;
+      op.cl = cl;
+    }
+    if (j.contains("node")) {
+      if (!j["node"].is_string()) return Status::invalid("'node' must be a string");
+      op.node = j["node"].get<std::string>();
+    }
+    if (op.type == OpType::kOk && op.f != "read" && !op.version) {
+      return Status::invalid("ok " + op.f + " lacks its 'version'");
+    }
+  } catch (const json::exception& e) {
+    return Status::invalid(e.what());
+  }
+  *out = std::move(op);
+  return Status::ok();
+}
+
+Status HistoryWriter::open(const std::string& path, const HistoryHeader& header,
+                           std::unique_ptr<HistoryWriter>* out) {
+  FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr) return Status::io("cannot create " + path);
+  std::string line = history_header_to_json_line(header) + "\n";
+  if (std::fwrite(line.data(), 1, line.size(), f) != line.size() || std::fflush(f) != 0) {
+    std::fclose(f);
+    return Status::io("cannot write " + path);
+  }
+  out->reset(new HistoryWriter(f));
+  return Status::ok();
+}
+
+HistoryWriter::~HistoryWriter() { std::fclose(file_); }
+
+HistoryOp HistoryWriter::append(HistoryOp op) {
+  std::lock_guard<std::mutex> lock(mu_);
+  op.index = next_index_++;
+  if (op.time_ns == 0) op.time_ns = monotonic_now_ns();
+  // Keep time non-decreasing in file order even when a caller stamped early.
+  if (op.time_ns < last_time_ns_) op.time_ns = last_time_ns_;
+  last_time_ns_ = op.time_ns;
+  std::string line = history_op_to_json_line(op) + "\n";
+  std::fwrite(line.data(), 1, line.size(), file_);
+  std::fflush(file_);
+  return op;
+}
+
+int64_t HistoryWriter::count() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return next_index_;
+}
+
+Status HistoryReader::open(const std::string& path, std::unique_ptr<HistoryReader>* out) {
+  FILE* f = std::fopen(path.c_str(), "r");
+  if (f == nullptr) return Status::not_found("cannot open " + path);
+  std::unique_ptr<HistoryReader> r(new HistoryReader(path, f));
+  std::string line;
+  if (!r->read_line(&line)) return Status::invalid(path + ":1: empty file, expected the header line");
+  Status s = history_header_from_json_line(line, &r->header_);
+  if (!s) return Status::invalid(path + ":1: " + s.message());
+  *out = std::move(r);
+  return Status::ok();
+}
+
+HistoryReader::~HistoryReader() { std::fclose(file_); }
+
+bool HistoryReader::read_line(std::string* line) {
+  char* buf = nullptr;
+  size_t cap = 0;
+  ssize_t n = ::getline(&buf, &cap, file_);
+  if (n < 0) {
+    std::free(buf);
+    return false;
+  }
+  ++line_number_;
+  last_line_terminated_ = n > 0 && buf[n - 1] == '\n';
+  line->assign(buf, last_line_terminated_ ? static_cast<size_t>(n - 1) : static_cast<size_t>(n));
+  std::free(buf);
+  return true;
+}
+
+HistoryReader::Result HistoryReader::fail(const std::string& why) {
+  error_ = Status::invalid(path_ + ":" + std::to_string(line_number_) + ": " + why);
+  return Result::kError;
+}
+
+HistoryReader::Result HistoryReader::next(HistoryOp* out) {
+  if (!error_.is_ok()) return Result::kError;
+  std::string line;
+  if (!read_line(&line)) return Result::kEnd;
+  if (line.empty()) return fail("empty line");
+  Status s = history_op_from_json_line(line, out);
+  if (!s) {
+    // A harness that crashed mid-write leaves an unterminated last line: the
+    // prefix before it is still a checkable history.
+    if (!last_line_terminated_ && std::fgetc(file_) == EOF) {
+      truncated_tail_ = true;
+      return Result::kEnd;
+    }
+    return fail(s.message());
+  }
+  if (out->index != expected_index_) {
+    return fail("index " + std::to_string(out->index) + ", expected " + std::to_string(expected_index_));
+  }
+  if (out->time_ns < last_time_ns_) return fail("time goes backwards");
+  ++expected_index_;
+  last_time_ns_ = out->time_ns;
+  return Result::kOp;
+}
+
+}  // namespace faultline

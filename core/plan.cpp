@@ -1,0 +1,266 @@
+#include "core/plan.h"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/json_reader.h"
+
+namespace faultline {
+
+using nlohmann::ordered_json;
+
+std::string_view to_string(ReadRepair m) {
+  switch (m) {
+    case ReadRepair::kNone: return "none";
+    case ReadRepair::kAsync: return "async";
+    case ReadRepair::kBlocking: return "blocking";
+  }
+  return "?";
+}
+
+std::string_view to_string(QuorumMode m) { return m == QuorumMode::kStrict ? "strict" : "sloppy"; }
+
+std::string_view to_string(KeyDistribution d) {
+  switch (d) {
+    case KeyDistribution::kUniform: return "uniform";
+    case KeyDistribution::kZipfian: return "zipfian";
+    case KeyDistribution::kHotKey: return "hot-key";
+  }
+  return "?";
+}
+
+Status parse_read_repair(std::string_view s, ReadRepair* out) {
+  if (s == "none") *out = ReadRepair::kNone;
+  else if (s == "async") *out = ReadRepair::kAsync;
+  else if (s == "blocking") *out = ReadRepair::kBlocking;
+  else return Status::invalid("unknown read repair mode '" + std::string(s) + "' (none, async, blocking)");
+  return Status::ok();
+}
+
+Status parse_quorum_mode(std::string_view s, QuorumMode* out) {
+  if (s == "strict") *out = QuorumMode::kStrict;
+  else if (s == "sloppy") *out = QuorumMode::kSloppy;
+  else return Status::invalid("unknown quorum mode '" + std::string(s) + "' (strict, sloppy)");
+  return Status::ok();
+}
+
+Status parse_key_distribution(std::string_view s, KeyDistribution* out) {
+  if (s == "uniform") *out = KeyDistribution::kUniform;
+  else if (s == "zipfian") *out = KeyDistribution::kZipfian;
+  else if (s == "hot-key") *out = KeyDistribution::kHotKey;
+  else return Status::invalid("unknown key distribution '" + std::string(s) + "' (uniform, zipfian, hot-key)");
+  return Status::ok();
+}
+
+namespace {
+
+Status read_fault(const ordered_json& j, const std::string& path, FaultEvent* f) {
+  ObjectReader r(j, path);
+  r.get("start_ms", &f->start_ms);
+  r.get("duration_ms", &f->duration_ms);
+  r.get("kind", &f->kind);
+  if (const auto* t = r.child("targets")) {
+    if (!t->is_array()) {
+      r.fail("targets", "must be an array of node names");
+    } else {
+      for (const auto& e : *t) {
+        if (!e.is_string()) {
+          r.fail("targets", "must be an array of node names");
+          break;
+        }
+        f->targets.push_back(e.get<std::string>());
+      }
+    }
+  }
+  if (const auto* p = r.child("params")) {
+    if (!p->is_object()) r.fail("params", "must be an object");
+    else f->params_json = p->dump();
+  }
+  return r.finish();
+}
+
+}  // namespace
+
+std::string plan_to_json(const Plan& p) {
+  ordered_json j;
+  j["format_version"] = kPlanFormatVersion;
+  j["seed"] = p.seed;
+  j["cluster"] = {{"nodes", p.cluster.nodes}, {"rf", p.cluster.rf}, {"vnodes", p.cluster.vnodes}};
+  j["modes"] = modes_to_json(p.modes);
+  const WorkloadSpec& w = p.workload;
+  j["workload"] = {{"clients", w.clients},
+                   {"keys", w.keys},
+                   {"rate", w.rate},
+                   {"duration_ms", w.duration_ms},
+                   {"read_cl", to_string(w.read_cl)},
+                   {"write_cl", to_string(w.write_cl)},
+                   {"read_fraction", w.read_fraction},
+                   {"write_fraction", w.write_fraction},
+                   {"delete_fraction", w.delete_fraction},
+                   {"key_distribution", to_string(w.key_distribution)}};
+  j["faults"] = ordered_json::array();
+  for (const auto& f : p.faults) {
+    j["faults"].push_back({{"start_ms", f.start_ms},
+                           {"duration_ms", f.duration_ms},
+                           {"kind", f.kind},
+                           {"targets", f.targets},
+                           {"params", ordered_json::parse(f.params_json)}});
+  }
+  j["bugs"] = p.bugs;
+  return j.dump(2) + "\n";
+}
+
+Status plan_from_json(std::string_view text, Plan* out) {
+  ordered_json j = ordered_json::parse(text.begin(), text.end(), nullptr, false);
+  if (j.is_discarded()) return Status::invalid("plan is not valid JSON");
+  Plan p;
+  ObjectReader r(j, "");
+  int format_version = kPlanFormatVersion;
+  r.get("format_version", &format_version);
+  if (format_version != kPlanFormatVersion) r.fail("format_version", "unsupported plan format version");
+  r.get("seed", &p.seed);
+  Status s;
+  if (const auto* c = r.child("cluster")) {
+    ObjectReader cr(*c, "cluster");
+    cr.get("nodes", &p.cluster.nodes);
+    cr.get("rf", &p.cluster.rf);
+    cr.get("vnodes", &p.cluster.vnodes);
+    if (!(s = cr.finish())) return s;
+  }
+  if (const auto* c = r.child("modes")) {
+    if (!(s = modes_from_json(*c, "modes", &p.modes))) return s;
+  }
+  if (const auto* c = r.child("workload")) {
+    ObjectReader wr(*c, "workload");
+    WorkloadSpec& w = p.workload;
+    wr.get("clients", &w.clients);
+    wr.get("keys", &w.keys);
+    wr.get("rate", &w.rate);
+    wr.get("duration_ms", &w.duration_ms);
+    wr.get_enum("read_cl", &w.read_cl, parse_consistency_level);
+    wr.get_enum("write_cl", &w.write_cl, parse_consistency_level);
+    wr.get("read_fraction", &w.read_fraction);
+    wr.get("write_fraction", &w.write_fraction);
+    wr.get("delete_fraction", &w.delete_fraction);
+    wr.get_enum("key_distribution", &w.key_distribution, parse_key_distribution);
+    if (!(s = wr.finish())) return s;
+  }
+  if (const auto* f = r.child("faults")) {
+    if (!f->is_array()) {
+      r.fail("faults", "must be an array");
+    } else {
+      for (size_t i = 0; i < f->size(); ++i) {
+        FaultEvent e;
+        if (!(s = read_fault((*f)[i], "faults[" + std::to_string(i) + "]", &e))) return s;
+        p.faults.push_back(std::move(e));
+      }
+    }
+  }
+  if (const auto* b = r.child("bugs")) {
+    if (!b->is_array()) {
+      r.fail("bugs", "must be an array of bug names");
+    } else {
+      for (const auto& e : *b) {
+        if (!e.is_string()) return Status::invalid("bugs: must be an array of bug names");
+        p.bugs.push_back(e.get<std::string>());
+      }
+    }
+  }
+  if (!(s = r.finish())) return s;
+  if (!(s = validate_plan(p))) return s;
+  *out = std::move(p);
+  return Status::ok();
+}
+
+ordered_json modes_to_json(const ModeSpec& m) {
+  return {{"read_repair", to_string(m.read_repair)},
+          {"digest_reads", m.digest_reads},
+          {"hinted_handoff", m.hinted_handoff},
+          {"quorum", to_string(m.quorum)},
+          {"anti_entropy", m.anti_entropy},
+          {"anti_entropy_interval_ms", m.anti_entropy_interval_ms},
+          {"merkle_depth", m.merkle_depth},
+          {"gc_grace_ms", m.gc_grace_ms},
+          {"hint_window_ms", m.hint_window_ms},
+          {"fsync", m.fsync},
+          {"request_timeout_ms", m.request_timeout_ms}};
+}
+
+Status modes_from_json(const ordered_json& j, const std::string& path, ModeSpec* m) {
+  ObjectReader mr(j, path);
+  mr.get_enum("read_repair", &m->read_repair, parse_read_repair);
+  mr.get("digest_reads", &m->digest_reads);
+  mr.get("hinted_handoff", &m->hinted_handoff);
+  mr.get_enum("quorum", &m->quorum, parse_quorum_mode);
+  mr.get("anti_entropy", &m->anti_entropy);
+  mr.get("anti_entropy_interval_ms", &m->anti_entropy_interval_ms);
+  mr.get("merkle_depth", &m->merkle_depth);
+  mr.get("gc_grace_ms", &m->gc_grace_ms);
+  mr.get("hint_window_ms", &m->hint_window_ms);
+  mr.get("fsync", &m->fsync);
+  mr.get("request_timeout_ms", &m->request_timeout_ms);
+  return mr.finish();
+}
+
+Status validate_plan(const Plan& p) {
+  auto bad = [](const std::string& field, const std::string& why) { return Status::invalid(field + ": " + why); };
+  if (p.cluster.nodes < 1 || p.cluster.nodes > 64) return bad("cluster.nodes", "must be in 1..64");
+  if (p.cluster.rf < 1 || p.cluster.rf > p.cluster.nodes) return bad("cluster.rf", "must be in 1..cluster.nodes");
+  if (p.cluster.vnodes < 1 || p.cluster.vnodes > 256) return bad("cluster.vnodes", "must be in 1..256");
+  const ModeSpec& m = p.modes;
+  if (m.anti_entropy_interval_ms < 10) return bad("modes.anti_entropy_interval_ms", "must be >= 10");
+  if (m.merkle_depth < 1 || m.merkle_depth > 20) return bad("modes.merkle_depth", "must be in 1..20");
+  if (m.gc_grace_ms < 0) return bad("modes.gc_grace_ms", "must be >= 0");
+  if (m.hint_window_ms < 0) return bad("modes.hint_window_ms", "must be >= 0");
+  if (m.request_timeout_ms < 1) return bad("modes.request_timeout_ms", "must be >= 1");
+  const WorkloadSpec& w = p.workload;
+  if (w.clients < 1 || w.clients > 1024) return bad("workload.clients", "must be in 1..1024");
+  if (w.keys < 1) return bad("workload.keys", "must be >= 1");
+  if (!(w.rate > 0) || !std::isfinite(w.rate)) return bad("workload.rate", "must be > 0");
+  if (w.duration_ms < 0) return bad("workload.duration_ms", "must be >= 0");
+  if (w.read_cl == ConsistencyLevel::kAny) return bad("workload.read_cl", "ANY is for writes only");
+  for (double f : {w.read_fraction, w.write_fraction, w.delete_fraction}) {
+    if (f < 0 || f > 1) return bad("workload", "operation fractions must be in [0, 1]");
+  }
+  if (std::abs(w.read_fraction + w.write_fraction + w.delete_fraction - 1.0) > 1e-6) {
+    return bad("workload", "read_fraction + write_fraction + delete_fraction must be 1");
+  }
+  for (size_t i = 0; i < p.faults.size(); ++i) {
+    const FaultEvent& f = p.faults[i];
+    std::string at = "faults[" + std::to_string(i) + "]";
+    if (f.kind.empty()) return bad(at + ".kind", "must be set");
+    if (f.start_ms < 0) return bad(at + ".start_ms", "must be >= 0");
+    if (f.duration_ms < 0) return bad(at + ".duration_ms", "must be >= 0");
+    for (const auto& t : f.targets) {
+      NodeId id;
+      Status s = parse_node_name(t, &id);
+      if (!s) return bad(at + ".targets", s.message());
+      if (id > static_cast<NodeId>(p.cluster.nodes)) return bad(at + ".targets", "no node " + t + " in the cluster");
+    }
+  }
+  return Status::ok();
+}
+
+Status read_plan_file(const std::string& path, Plan* out) {
+  std::ifstream in(path);
+  if (!in) return Status::not_found("cannot open plan " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  Status s = plan_from_json(ss.str(), out);
+  if (!s) return Status::invalid(path + ": " + s.message());
+  return Status::ok();
+}
+
+Status write_plan_file(const std::string& path, const Plan& plan) {
+  std::ofstream out(path, std::ios::trunc);
+  if (!out) return Status::io("cannot create " + path);
+  out << plan_to_json(plan);
+  out.flush();
+  if (!out) return Status::io("cannot write " + path);
+  return Status::ok();
+}
+
+}  // namespace faultline

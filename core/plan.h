@@ -1,0 +1,100 @@
+// Plan: everything that defines a run (seed, cluster, repair modes, workload,
+// fault schedule, seeded bugs). Written to plan.json before a run starts; the
+// checker derives what each property is guaranteed to do from it; the
+// generators draw it from a seed; `--plan FILE` replays it.
+//
+// plan_from_json rejects unknown fields and out-of-range values, naming the
+// field path ("workload.rate: must be > 0"), so a typo never silently falls
+// back to a default. plan_to_json writes every field in a fixed order, so the
+// same plan always gives byte-identical text.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "core/types.h"
+
+namespace faultline {
+
+inline constexpr int kPlanFormatVersion = 1;
+
+enum class ReadRepair { kNone, kAsync, kBlocking };
+enum class QuorumMode { kStrict, kSloppy };
+std::string_view to_string(ReadRepair m);
+std::string_view to_string(QuorumMode m);
+Status parse_read_repair(std::string_view s, ReadRepair* out);
+Status parse_quorum_mode(std::string_view s, QuorumMode* out);
+
+struct ClusterSpec {
+  int nodes = 5;
+  int rf = 3;
+  int vnodes = 8;
+};
+
+// The repair-mode switches of DESIGN.md, plus the node's timing knobs.
+struct ModeSpec {
+  ReadRepair read_repair = ReadRepair::kNone;
+  bool digest_reads = false;
+  bool hinted_handoff = false;
+  QuorumMode quorum = QuorumMode::kStrict;
+  bool anti_entropy = false;
+  int64_t anti_entropy_interval_ms = 2000;
+  int merkle_depth = 10;
+  int64_t gc_grace_ms = 600000;
+  int64_t hint_window_ms = 60000;
+  bool fsync = false;
+  int64_t request_timeout_ms = 1000;
+};
+
+enum class KeyDistribution { kUniform, kZipfian, kHotKey };
+std::string_view to_string(KeyDistribution d);
+Status parse_key_distribution(std::string_view s, KeyDistribution* out);
+
+struct WorkloadSpec {
+  int clients = 8;
+  int keys = 12;
+  double rate = 200;  // operations per second, all clients together
+  int64_t duration_ms = 20000;
+  ConsistencyLevel read_cl = ConsistencyLevel::kQuorum;
+  ConsistencyLevel write_cl = ConsistencyLevel::kQuorum;
+  // Operation mix; fractions of all operations, summing to 1.
+  double read_fraction = 0.5;
+  double write_fraction = 0.4;
+  double delete_fraction = 0.1;
+  KeyDistribution key_distribution = KeyDistribution::kUniform;
+};
+
+// One timed fault: starts start_ms after the workload starts, healed
+// duration_ms later. `targets` are node names; `params_json` is a JSON object
+// with kind-specific parameters (partition kind, delay latency, clock offset).
+struct FaultEvent {
+  int64_t start_ms = 0;
+  int64_t duration_ms = 0;
+  std::string kind;
+  std::vector<std::string> targets;
+  std::string params_json = "{}";
+  bool operator==(const FaultEvent&) const = default;
+};
+
+struct Plan {
+  uint64_t seed = 0;
+  ClusterSpec cluster;
+  ModeSpec modes;
+  WorkloadSpec workload;
+  std::vector<FaultEvent> faults;
+  std::vector<std::string> bugs;  // seeded bugs (--bug), names from DESIGN.md
+};
+
+std::string plan_to_json(const Plan& plan);  // pretty-printed, ends with "\n"
+Status plan_from_json(std::string_view text, Plan* out);
+// Range and consistency checks (rf <= nodes, fractions sum to 1, fault
+// targets name real nodes, ...). plan_from_json calls it.
+Status validate_plan(const Plan& plan);
+
+Status read_plan_file(const std::string& path, Plan* out);
+Status write_plan_file(const std::string& path, const Plan& plan);
+
+}  // namespace faultline

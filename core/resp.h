@@ -1,0 +1,72 @@
+// RESP2 (the Redis serialization protocol): values, an incremental parser and
+// encoders. The node parses client commands with it; the harness parses the
+// node's replies with it. No I/O.
+//
+// The parser accepts every RESP2 type (simple string, error, integer, bulk
+// string, array, and the null bulk string and null array) and, at the top
+// level, Redis's inline commands ("PING\r\n"), as redis-server does. Limits
+// (kMaxBulkBytes, kMaxArrayElements, kMaxDepth, kMaxInlineBytes) bound memory
+// on hostile input; exceeding one is a protocol error (kBad).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace faultline {
+
+struct RespValue {
+  enum class Type { kSimple, kError, kInteger, kBulk, kNull, kArray, kNullArray };
+  Type type = Type::kNull;
+  std::string str;        // kSimple, kError, kBulk
+  int64_t integer = 0;    // kInteger
+  std::vector<RespValue> elements;  // kArray
+
+  static RespValue simple(std::string s) { return {Type::kSimple, std::move(s), 0, {}}; }
+  static RespValue error(std::string s) { return {Type::kError, std::move(s), 0, {}}; }
+  static RespValue integer_value(int64_t i) { return {Type::kInteger, {}, i, {}}; }
+  static RespValue bulk(std::string s) { return {Type::kBulk, std::move(s), 0, {}}; }
+  static RespValue null() { return {Type::kNull, {}, 0, {}}; }
+  static RespValue array(std::vector<RespValue> e) { return {Type::kArray, {}, 0, std::move(e)}; }
+
+  bool operator==(const RespValue&) const = default;
+};
+
+std::string resp_encode(const RespValue& v);
+// A command as redis-cli sends it: an array of bulk strings.
+std::string resp_encode_command(const std::vector<std::string>& args);
+
+class RespParser {
+ public:
+  enum class Result { kGood, kNeedMore, kBad };
+  static constexpr int64_t kMaxBulkBytes = 64 * 1024 * 1024;
+  static constexpr int64_t kMaxArrayElements = 1024 * 1024;
+  static constexpr int kMaxDepth = 8;
+  static constexpr size_t kMaxInlineBytes = 64 * 1024;
+
+  // allow_inline: accept inline commands at the top level (server side).
+  explicit RespParser(bool allow_inline = false) : allow_inline_(allow_inline) {}
+
+  void feed(const char* data, size_t n) { buffer_.append(data, n); }
+  void feed(std::string_view s) { buffer_.append(s); }
+  // kGood: *out holds the next value. kBad: error() says why and where
+  // (byte offset in the stream); the parser keeps answering kBad.
+  Result next(RespValue* out);
+  const std::string& error() const { return error_; }
+
+ private:
+  enum class Step { kDone, kNeedMore, kBad };
+  Step parse(size_t* pos, int depth, RespValue* out);
+  Step parse_inline(size_t* pos, RespValue* out);
+  Step read_line(size_t* pos, std::string_view* line);
+  Step fail(size_t at, std::string why);
+
+  bool allow_inline_;
+  std::string buffer_;
+  size_t offset_ = 0;
+  uint64_t consumed_total_ = 0;  // bytes consumed before buffer_[0], for error offsets
+  std::string error_;
+};
+
+}  // namespace faultline
