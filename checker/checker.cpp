@@ -1,7 +1,12 @@
-// Placeholder so the harness can link; the real checker follows.
+// check_run_dir: loads the run directory in the order that lets properties
+// stream (plan, then final state, then the history line by line) and turns
+// every failure into an unknown verdict that says where.
 #include "checker/checker.h"
 
-#include <ostream>
+#include <exception>
+
+#include "checker/run_checker.h"
+#include "core/history.h"
 
 namespace faultline {
 
@@ -24,19 +29,6 @@ std::string_view to_string(VerdictValue v) {
   return "?";
 }
 
-Verdict check_run_dir(const std::string& run_dir, const CheckOptions&) {
-  Verdict v;
-  v.value = VerdictValue::kUnknown;
-  v.error = "checker not implemented yet (" + run_dir + ")";
-  return v;
-}
-
-Status write_verdict(const std::string&, const Verdict&) { return Status::ok(); }
-
-void print_verdict(std::ostream& out, const Verdict& v) {
-  out << "verdict: " << to_string(v.value) << "\n";
-}
-
 int verdict_exit_code(const Verdict& v) {
   switch (v.value) {
     case VerdictValue::kValid: return 0;
@@ -44,6 +36,66 @@ int verdict_exit_code(const Verdict& v) {
     case VerdictValue::kUnknown: return 2;
   }
   return 2;
+}
+
+namespace {
+
+Verdict unknown_verdict(std::string error) {
+  Verdict v;
+  v.value = VerdictValue::kUnknown;
+  v.error = std::move(error);
+  return v;
+}
+
+// Streams history.jsonl through `rc`; a malformed line names file and line.
+Verdict check_history(const std::string& path, RunChecker* rc) {
+  std::unique_ptr<HistoryReader> reader;
+  Status s = HistoryReader::open(path, &reader);
+  if (!s) return rc->abort(s.message());
+  HistoryOp op;
+  for (;;) {
+    HistoryReader::Result r = reader->next(&op);
+    if (r == HistoryReader::Result::kEnd) break;
+    if (r == HistoryReader::Result::kError) return rc->abort(reader->error().message());
+    s = rc->feed(op);
+    if (!s) return rc->abort(path + ":" + std::to_string(reader->line_number()) + ": " + s.message());
+  }
+  std::string note;
+  if (reader->truncated_tail()) {
+    note = "history ends in an unterminated line " + std::to_string(reader->line_number()) +
+           " (the harness crashed?); the prefix before it was checked";
+  }
+  return rc->finish(note);
+}
+
+Verdict check_run_dir_or_throw(const std::string& run_dir, const CheckOptions& opts) {
+  Plan plan;
+  Status s = read_plan_file(run_dir + "/plan.json", &plan);
+  if (!s) return unknown_verdict(s.message());
+  FinalState final_state;
+  Status final_status = FinalState::load(run_dir, &final_state);
+  std::unique_ptr<RunChecker> rc;
+  s = RunChecker::create(plan, final_status ? &final_state : nullptr, final_status.message(), opts, &rc);
+  if (!s) return unknown_verdict(s.message());
+  Verdict v = check_history(run_dir + "/history.jsonl", rc.get());
+  if (!final_status && v.error.empty()) {
+    v.error = final_status.message();
+    v.value = judge(v.properties, v.error);
+  }
+  return v;
+}
+
+}  // namespace
+
+Verdict check_run_dir(const std::string& run_dir, const CheckOptions& opts) {
+  // A checker that crashes yields unknown, never valid (Jepsen).
+  try {
+    return check_run_dir_or_throw(run_dir, opts);
+  } catch (const std::exception& e) {
+    return unknown_verdict(std::string("checker failed: ") + e.what());
+  } catch (...) {
+    return unknown_verdict("checker failed: unknown exception");
+  }
 }
 
 }  // namespace faultline

@@ -33,12 +33,16 @@ struct WitnessOp {
   std::string value;    // empty when none
   bool has_version = false;
   Version version;
-  std::string node;     // a node name, for witnesses drawn from final state
+  bool tombstone = false;  // a tombstone read, or a tombstone in the final state
+  // The coordinator of a client operation, or the node holding a record for
+  // witnesses drawn from the final state.
+  std::string node;
 };
 
 // The smallest set of operations that shows one violation, with a sentence.
 struct Witness {
-  std::string explanation;
+  std::string explanation;  // full sentences
+  std::string summary;      // one line for the table: "read #41 (p3, k7) saw ..."
   std::vector<WitnessOp> ops;
 };
 
@@ -73,6 +77,8 @@ inline constexpr size_t kMaxWitnesses = 5;
 
 // Never throws: a crash inside a property is caught and yields unknown.
 Verdict check_run_dir(const std::string& run_dir, const CheckOptions& opts);
+// verdict.json's text (docs: checker/verdict_output.cpp), pretty-printed.
+std::string verdict_to_json(const Verdict& v);
 // Writes <run_dir>/verdict.json.
 Status write_verdict(const std::string& run_dir, const Verdict& v);
 // The human table of `faultline check`: property, expected, result,

@@ -1,0 +1,148 @@
+// The expectations table. Each rule collects the conditions it rests on as
+// short phrases; the property is guaranteed when none of them failed. The
+// reason lists the failed conditions (with what would be needed) when not
+// guaranteed, and every condition when guaranteed, so the reason is never a
+// bare yes/no.
+#include "checker/expectations.h"
+
+#include <algorithm>
+
+#include "core/assert.h"
+
+namespace faultline {
+
+namespace {
+
+// Collects "holds" and "fails" phrases for one property.
+class Conditions {
+ public:
+  void require(bool holds, std::string when_holds, std::string when_fails) {
+    (holds ? held_ : failed_).push_back(holds ? std::move(when_holds) : std::move(when_fails));
+  }
+  Expectation result() const {
+    if (failed_.empty()) return {true, "guaranteed: " + join(held_)};
+    return {false, "not guaranteed: " + join(failed_)};
+  }
+
+ private:
+  static std::string join(const std::vector<std::string>& parts) {
+    std::string out;
+    for (const auto& p : parts) out += (out.empty() ? "" : ", ") + p;
+    return out;
+  }
+  std::vector<std::string> held_;
+  std::vector<std::string> failed_;
+};
+
+bool has_fault(const Plan& plan, std::string_view kind) {
+  return std::any_of(plan.faults.begin(), plan.faults.end(),
+                     [&](const FaultEvent& f) { return f.kind == kind; });
+}
+
+std::string cl_name(ConsistencyLevel cl) { return std::string(to_string(cl)); }
+
+void require_strict_quorum(const Plan& plan, Conditions* c) {
+  c->require(plan.modes.quorum == QuorumMode::kStrict, "strict quorum",
+             "sloppy quorum (needs strict)");
+}
+
+void require_no_fault(const Plan& plan, std::string_view kind, Conditions* c) {
+  std::string k(kind);
+  c->require(!has_fault(plan, kind), "no " + k, k + " fault in plan");
+}
+
+Expectation monotonic_reads(const Plan& plan) {
+  Conditions c;
+  ConsistencyLevel r = plan.workload.read_cl;
+  c.require(r == ConsistencyLevel::kQuorum || r == ConsistencyLevel::kAll, "read CL " + cl_name(r),
+            "read CL " + cl_name(r) + " (needs QUORUM or ALL)");
+  c.require(plan.modes.read_repair == ReadRepair::kBlocking, "blocking read repair",
+            "read repair " + std::string(to_string(plan.modes.read_repair)) + " (needs blocking)");
+  require_strict_quorum(plan, &c);
+  require_no_fault(plan, "wipe", &c);
+  return c.result();
+}
+
+Expectation no_stale_reads(const Plan& plan) {
+  Conditions c;
+  int rf = plan.cluster.rf;
+  int r = overlap_acks(plan.workload.read_cl, rf);
+  int w = overlap_acks(plan.workload.write_cl, rf);
+  std::string sum = "(" + cl_name(plan.workload.read_cl) + "+" + cl_name(plan.workload.write_cl) +
+                    " = " + std::to_string(r) + "+" + std::to_string(w) + ", rf " + std::to_string(rf) + ")";
+  c.require(r + w > rf, "R+W>N " + sum, "R+W<=N " + sum);
+  require_strict_quorum(plan, &c);
+  require_no_fault(plan, "wipe", &c);
+  return c.result();
+}
+
+Expectation no_lost_writes(const Plan& plan) {
+  Conditions c;
+  ConsistencyLevel w = plan.workload.write_cl;
+  bool single_copy = w == ConsistencyLevel::kAny || required_acks(w, plan.cluster.rf) == 1;
+  bool wipe = has_fault(plan, "wipe");
+  c.require(!(wipe && single_copy),
+            wipe ? "wipe with write CL " + cl_name(w) + " (more than one copy)" : "no wipe",
+            "wipe with write CL " + cl_name(w) + " (a single acknowledged copy can be wiped)");
+  require_no_fault(plan, "clock", &c);
+  return c.result();
+}
+
+// The rules below belong to properties that are not implemented yet; they are
+// stated so their rows read sensibly and issue 5 can refine them.
+Expectation no_resurrection(const Plan& plan) {
+  Conditions c;
+  c.require(plan.modes.anti_entropy && plan.modes.anti_entropy_interval_ms < plan.modes.gc_grace_ms,
+            "anti-entropy every " + std::to_string(plan.modes.anti_entropy_interval_ms) + " ms < gc_grace " +
+                std::to_string(plan.modes.gc_grace_ms) + " ms",
+            "no anti-entropy round within gc_grace (needs anti-entropy interval < gc_grace)");
+  return c.result();
+}
+
+Expectation realtime_version_order(const Plan& plan) {
+  Conditions c;
+  require_no_fault(plan, "clock", &c);
+  return c.result();
+}
+
+Expectation hint_replay(const Plan& plan) {
+  Conditions c;
+  c.require(plan.modes.hinted_handoff, "hinted handoff on", "hinted handoff off");
+  return c.result();
+}
+
+Expectation merkle_convergence(const Plan& plan) {
+  Conditions c;
+  c.require(plan.modes.anti_entropy || plan.faults.empty(),
+            plan.modes.anti_entropy ? "anti-entropy on" : "no faults",
+            "anti-entropy off with faults");
+  return c.result();
+}
+
+}  // namespace
+
+const std::vector<std::string_view>& all_property_ids() {
+  static const std::vector<std::string_view> ids = {
+      "monotonic-reads", "no-stale-reads",         "no-lost-writes", "no-resurrection",
+      "valid-values",    "realtime-version-order", "hint-replay",    "merkle-convergence"};
+  return ids;
+}
+
+int overlap_acks(ConsistencyLevel cl, int rf) {
+  return cl == ConsistencyLevel::kAny ? 0 : required_acks(cl, rf);
+}
+
+Expectation expectation_for(std::string_view id, const Plan& plan) {
+  if (id == "monotonic-reads") return monotonic_reads(plan);
+  if (id == "no-stale-reads") return no_stale_reads(plan);
+  if (id == "no-lost-writes") return no_lost_writes(plan);
+  if (id == "no-resurrection") return no_resurrection(plan);
+  if (id == "valid-values") return {true, "guaranteed: always"};
+  if (id == "realtime-version-order") return realtime_version_order(plan);
+  if (id == "hint-replay") return hint_replay(plan);
+  if (id == "merkle-convergence") return merkle_convergence(plan);
+  FL_ASSERT_MSG(false, std::string(id).c_str());
+  return {};
+}
+
+}  // namespace faultline

@@ -1,0 +1,44 @@
+// FinalState: what the cluster holds after quiesce, from final/<node>.json.
+// Per key, the last-write-wins merge over every node's dump (what a perfect
+// anti-entropy round would converge to) and which node holds which record, so
+// a witness can say where a write went missing.
+//
+// Memory: O(keys x nodes); loaded before the history is streamed.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "core/node_dump.h"
+#include "core/status.h"
+#include "core/types.h"
+
+namespace faultline {
+
+struct KeyFinalState {
+  std::optional<Record> merged;  // absent: no node holds the key (or its tombstone)
+  std::vector<std::pair<std::string, Record>> holders;  // (node, record), dump order
+};
+
+class FinalState {
+ public:
+  // Merges `dumps`; a later dump never changes what an earlier one merged
+  // except through lww_merge, so the order of dumps does not matter.
+  static FinalState from_dumps(const std::vector<NodeDump>& dumps);
+  // Reads every final/*.json under `run_dir`. Missing or empty final/, or an
+  // unreadable dump, is an error naming the file.
+  static Status load(const std::string& run_dir, FinalState* out);
+
+  // Null when no node holds the key.
+  const KeyFinalState* find(const std::string& key) const;
+  const std::vector<std::string>& nodes() const { return nodes_; }
+
+ private:
+  std::unordered_map<std::string, KeyFinalState> keys_;
+  std::vector<std::string> nodes_;
+};
+
+}  // namespace faultline

@@ -1,0 +1,118 @@
+// no-lost-writes.
+//
+// Definition: let F(k) be the last-write-wins merge of key k over every
+// node's final dump (FinalState). Every ok write W of value x to k with
+// version V is kept when
+// - F(k) has a version newer than V (superseded), or
+// - F(k) is x itself at version V, or
+// - no node holds k at all, and some ok delete of k or some ok read of a
+//   tombstone of k carries a version newer than V (superseded by a delete
+//   whose tombstone was since purged).
+// Every ok delete D of k with version V is kept when F(k) is a tombstone with
+// version >= V, or has any version newer than V, or no node holds k (the
+// tombstone was purged after gc_grace).
+// Every acknowledged write or delete not kept is one violation; its witness
+// is the operation and what each node holds for k.
+//
+// Indeterminate (info) and failed writes are never counted: only an
+// acknowledgement promises durability.
+//
+// Streaming: the final state is loaded before the history, so each
+// acknowledgement is judged when it is read, except writes to keys no node
+// holds, which wait (per key) until the history has shown every delete.
+#include <unordered_map>
+
+#include "checker/property.h"
+
+namespace faultline {
+
+namespace {
+
+class NoLostWrites final : public LoggingChecker {
+ public:
+  explicit NoLostWrites(const FinalState& final_state) : final_(final_state) {}
+
+  void on_complete(const HistoryOp& invoke, const HistoryOp& done) override {
+    if (done.type != OpType::kOk) return;
+    const std::string& key = *invoke.key;
+    const KeyFinalState* held = final_.find(key);
+    bool is_tombstone = done.f == "delete" || (done.f == "read" && !done.value && done.version);
+    if (!held && is_tombstone) note_tombstone(key, *done.version);
+    if (done.f == "read" || (done.f == "delete" && !held)) return;
+    WitnessOp op = witness_op(invoke, done);
+    if (!held) {
+      absent_writes_[key].push_back(std::move(op));
+      return;
+    }
+    if (!kept(op, *held->merged)) lost(op, held);
+  }
+
+  void finish() override {
+    for (const auto& [key, writes] : absent_writes_) {
+      auto it = purged_tombstone_.find(key);
+      for (const WitnessOp& w : writes) {
+        if (it == purged_tombstone_.end() || it->second <= w.version) lost(w, nullptr);
+      }
+    }
+  }
+
+ private:
+  static bool kept(const WitnessOp& op, const Record& merged) {
+    if (merged.version != op.version) return merged.version > op.version;
+    return op.f == "delete" ? merged.tombstone : !merged.tombstone && merged.value == op.value;
+  }
+
+  void note_tombstone(const std::string& key, const Version& v) {
+    auto [it, fresh] = purged_tombstone_.emplace(key, v);
+    if (!fresh && it->second < v) it->second = v;
+  }
+
+  void lost(const WitnessOp& op, const KeyFinalState* held) {
+    violation([&] {
+      Witness w;
+      std::string acked = describe_version(op.version, op.f == "delete");
+      std::string holds = held ? "final state holds " + describe_version(held->merged->version, held->merged->tombstone)
+                               : "no node holds " + op.key;
+      w.summary = op_label(op) + " acked " + acked + "; " + holds;
+      w.explanation = "The " + op.f + " #" + std::to_string(op.index) + " of " + op.key + " by process " +
+                      std::to_string(op.process) + " was acknowledged with version " + acked +
+                      ", but the merged final state " +
+                      (held ? "holds " + describe_version(held->merged->version, held->merged->tombstone) +
+                                  (held->merged->tombstone ? "" : " '" + held->merged->value + "'")
+                            : "has no record of " + op.key + " and no newer delete explains its absence") +
+                      " (" + holders(held) + ").";
+      w.ops.push_back(op);
+      if (held) {
+        for (const auto& [node, record] : held->holders) w.ops.push_back(witness_record(record, node));
+      }
+      return w;
+    });
+  }
+
+  // "n1: [..] '3-12'; n2: nothing; ..." over every node dumped.
+  std::string holders(const KeyFinalState* held) const {
+    std::string out;
+    for (const std::string& node : final_.nodes()) {
+      std::string what = "nothing";
+      if (held) {
+        for (const auto& [n, r] : held->holders) {
+          if (n == node) what = describe_version(r.version, r.tombstone) + (r.tombstone ? "" : " '" + r.value + "'");
+        }
+      }
+      out += (out.empty() ? "" : "; ") + node + ": " + what;
+    }
+    return out;
+  }
+
+  const FinalState& final_;
+  std::unordered_map<std::string, std::vector<WitnessOp>> absent_writes_;  // key no node holds -> its ok writes
+  std::unordered_map<std::string, Version> purged_tombstone_;  // key no node holds -> newest tombstone seen
+};
+
+}  // namespace
+
+std::unique_ptr<PropertyChecker> make_no_lost_writes(const CheckContext& ctx) {
+  return std::make_unique<NoLostWrites>(*ctx.final_state);
+}
+
+}  // namespace faultline

@@ -1,0 +1,51 @@
+// no-stale-reads.
+//
+// Definition: for every key k, every ok write or ok delete W of k and every
+// ok read R of k, if W's ok completion precedes R's invocation in the
+// history, then version(R) >= version(W) (the version the coordinator
+// stamped on W), where a read that returned nothing has version zero and a
+// tombstone read has its tombstone's version. Each read R for which some such
+// W exists is one violation; its witness is the newest such W and R.
+//
+// Indeterminate writes (info, or never completed) are not references: the
+// client never learned they happened, so no read is bound to see them. Failed
+// writes certainly did not happen.
+//
+// Streaming: the floor of k is the newest version acknowledged by an ok write
+// or delete of k; each read compares against the floor snapshotted at its
+// invocation (ReadFloorChecker).
+#include "checker/read_floor.h"
+
+namespace faultline {
+
+namespace {
+
+class NoStaleReads final : public ReadFloorChecker {
+ protected:
+  void observe(const HistoryOp& invoke, const HistoryOp& done) override {
+    if (done.f != "read" && done.type == OpType::kOk) {
+      raise_floor(*invoke.key, *done.version, witness_op(invoke, done));
+    }
+  }
+
+  Witness explain(const WitnessOp& write, const Version& floor, const WitnessOp& read) const override {
+    Witness w;
+    std::string saw = describe_version(read.version, read.tombstone);
+    std::string acked = describe_version(floor, write.f == "delete");
+    w.summary = op_label(read) + " saw " + saw + " after " + op_label(write) + " acked " + acked;
+    w.explanation = "Read #" + std::to_string(read.index) + " of " + read.key + " by process " +
+                    std::to_string(read.process) + " returned version " + saw + ", older than version " + acked +
+                    " of " + write.f + " #" + std::to_string(write.index) +
+                    ", which was acknowledged before the read was invoked.";
+    w.ops = {write, read};
+    return w;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<PropertyChecker> make_no_stale_reads(const CheckContext&) {
+  return std::make_unique<NoStaleReads>();
+}
+
+}  // namespace faultline

@@ -1,0 +1,72 @@
+#include "checker/op_pairing.h"
+
+#include <nlohmann/json.hpp>
+
+namespace faultline {
+
+namespace {
+
+std::string describe(const HistoryOp& op) {
+  return op.f + " of " + op.key.value_or("?") + " (index " + std::to_string(op.index) + ")";
+}
+
+}  // namespace
+
+Status OpPairer::accept(const HistoryOp& op, std::optional<HistoryOp>* invoke) {
+  invoke->reset();
+  if (op.is_nemesis()) return accept_nemesis(op);
+  if (op.type == OpType::kInvoke) return accept_invoke(op);
+  return accept_completion(op, invoke);
+}
+
+Status OpPairer::accept_invoke(const HistoryOp& op) {
+  std::string who = "process " + std::to_string(op.process);
+  if (auto it = pending_.find(op.process); it != pending_.end()) {
+    return Status::invalid(who + " invokes while its " + describe(it->second) + " is pending");
+  }
+  if (auto it = retired_.find(op.process); it != retired_.end()) {
+    return Status::invalid(who + " invokes after its info completion at index " + std::to_string(it->second) +
+                           " (a process that got info never issues again)");
+  }
+  if (op.f == "write") {
+    auto [it, fresh] = written_.emplace(*op.value, op.index);
+    if (!fresh) {
+      return Status::invalid("value '" + *op.value + "' was already written at index " + std::to_string(it->second) +
+                             " (written values are unique)");
+    }
+  }
+  pending_.emplace(op.process, op);
+  return Status::ok();
+}
+
+Status OpPairer::accept_completion(const HistoryOp& op, std::optional<HistoryOp>* invoke) {
+  auto it = pending_.find(op.process);
+  std::string what = std::string(to_string(op.type)) + " " + op.f + " of " + op.key.value_or("?") + " by process " +
+                     std::to_string(op.process);
+  if (it == pending_.end()) return Status::invalid(what + " matches no pending invocation");
+  const HistoryOp& inv = it->second;
+  if (inv.f != op.f || inv.key != op.key) {
+    return Status::invalid(what + " does not match its pending invocation, a " + describe(inv));
+  }
+  if (op.f == "write" && op.value && op.value != inv.value) {
+    return Status::invalid(what + " carries value '" + *op.value + "' but its invocation wrote '" + *inv.value + "'");
+  }
+  if (op.type == OpType::kInfo) retired_.emplace(op.process, op.index);
+  ++completions_;
+  *invoke = std::move(it->second);
+  pending_.erase(it);
+  return Status::ok();
+}
+
+Status OpPairer::accept_nemesis(const HistoryOp& op) {
+  if (op.f != "phase") return Status::ok();
+  auto j = nlohmann::json::parse(op.fault_json, nullptr, false);
+  if (!j.is_object() || !j.contains("phase") || !j["phase"].is_string()) {
+    return Status::invalid("phase marker lacks a string value.phase");
+  }
+  phase_ = j["phase"].get<std::string>();
+  if (phase_ == "final-reads") final_reads_ = true;
+  return Status::ok();
+}
+
+}  // namespace faultline

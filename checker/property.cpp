@@ -1,0 +1,78 @@
+// Witness helpers shared by the property files, and the property registry.
+#include "checker/property.h"
+
+#include "checker/expectations.h"
+#include "core/assert.h"
+
+namespace faultline {
+
+Version read_version(const HistoryOp& read_ok) { return read_ok.version.value_or(Version{}); }
+
+std::string describe_version(const Version& v, bool tombstone) {
+  if (v.is_zero()) return "nil";
+  return v.to_string() + (tombstone ? " tombstone" : "");
+}
+
+WitnessOp witness_op(const HistoryOp& op) {
+  WitnessOp w;
+  w.index = op.index;
+  w.time_ns = op.time_ns;
+  w.process = op.process;
+  w.type = std::string(to_string(op.type));
+  w.f = op.f;
+  w.key = op.key.value_or("");
+  w.value = op.value.value_or("");
+  w.has_version = op.version.has_value();
+  w.version = op.version.value_or(Version{});
+  w.tombstone = op.tombstone;
+  w.node = op.node;
+  return w;
+}
+
+WitnessOp witness_op(const HistoryOp& invoke, const HistoryOp& done) {
+  WitnessOp w = witness_op(done);
+  if (w.key.empty()) w.key = invoke.key.value_or("");
+  // A read's value is what it returned; a write's is what it wrote.
+  if (w.value.empty() && done.f != "read") w.value = invoke.value.value_or("");
+  if (w.node.empty()) w.node = invoke.node;
+  return w;
+}
+
+WitnessOp witness_record(const Record& r, const std::string& node) {
+  WitnessOp w;
+  w.type = "final";
+  w.f = "dump";
+  w.key = r.key;
+  w.value = r.value;
+  w.has_version = true;
+  w.version = r.version;
+  w.tombstone = r.tombstone;
+  w.node = node;
+  return w;
+}
+
+std::string op_label(const WitnessOp& op) {
+  return op.f + " #" + std::to_string(op.index) + " (p" + std::to_string(op.process) + ", " + op.key + ")";
+}
+
+const std::vector<PropertyEntry>& property_registry() {
+  static const std::vector<PropertyEntry> registry = [] {
+    std::vector<PropertyEntry> r = {
+        {"monotonic-reads", &make_monotonic_reads, false},
+        {"no-stale-reads", &make_no_stale_reads, false},
+        {"no-lost-writes", &make_no_lost_writes, true},
+        {"no-resurrection", nullptr, true},
+        {"valid-values", &make_valid_values, false},
+        {"realtime-version-order", nullptr, false},
+        {"hint-replay", nullptr, true},
+        {"merkle-convergence", nullptr, true},
+    };
+    // The registry and the expectations table must name the same properties.
+    FL_ASSERT(r.size() == all_property_ids().size());
+    for (size_t i = 0; i < r.size(); ++i) FL_ASSERT(r[i].id == all_property_ids()[i]);
+    return r;
+  }();
+  return registry;
+}
+
+}  // namespace faultline

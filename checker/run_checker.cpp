@@ -1,0 +1,104 @@
+#include "checker/run_checker.h"
+
+#include <algorithm>
+#include <exception>
+
+namespace faultline {
+
+Status RunChecker::create(const Plan& plan, const FinalState* final_state, std::string final_error,
+                          const CheckOptions& opts, std::unique_ptr<RunChecker>* out) {
+  const auto& registry = property_registry();
+  for (const std::string& id : opts.properties) {
+    bool known = std::any_of(registry.begin(), registry.end(), [&](const PropertyEntry& e) { return e.id == id; });
+    if (!known) return Status::invalid("unknown property '" + id + "'");
+  }
+  std::unique_ptr<RunChecker> rc(new RunChecker());
+  CheckContext ctx{&plan, final_state};
+  for (const PropertyEntry& e : registry) {
+    const auto& wanted = opts.properties;
+    if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), e.id) == wanted.end()) continue;
+    Slot s;
+    s.entry = &e;
+    s.expectation = expectation_for(e.id, plan);
+    if (e.make == nullptr) s.problem = "not implemented yet";
+    else if (e.needs_final_state && final_state == nullptr) s.problem = "final state unavailable: " + final_error;
+    else s.checker = e.make(ctx);
+    rc->slots_.push_back(std::move(s));
+  }
+  *out = std::move(rc);
+  return Status::ok();
+}
+
+template <typename F>
+void RunChecker::each(F f) {
+  for (Slot& s : slots_) {
+    if (!s.checker) continue;
+    try {
+      f(*s.checker);
+    } catch (const std::exception& e) {
+      s.problem = std::string("checker failed: ") + e.what();
+      s.checker.reset();
+    } catch (...) {
+      s.problem = "checker failed: unknown exception";
+      s.checker.reset();
+    }
+  }
+}
+
+Status RunChecker::feed(const HistoryOp& op) {
+  std::optional<HistoryOp> invoke;
+  Status s = pairer_.accept(op, &invoke);
+  if (!s) return s;
+  if (op.is_nemesis()) return Status::ok();
+  if (invoke) each([&](PropertyChecker& c) { c.on_complete(*invoke, op); });
+  else each([&](PropertyChecker& c) { c.on_invoke(op); });
+  return Status::ok();
+}
+
+Verdict RunChecker::finish(const std::string& note) {
+  each([](PropertyChecker& c) { c.finish(); });
+  return assemble("", note);
+}
+
+Verdict RunChecker::abort(const std::string& error) {
+  for (Slot& s : slots_) {
+    if (s.checker) s.problem = "history unreadable";
+    s.checker.reset();
+  }
+  return assemble(error, "");
+}
+
+Verdict RunChecker::assemble(const std::string& error, const std::string& note) {
+  Verdict v;
+  v.error = error;
+  v.operations = pairer_.completions();
+  for (Slot& s : slots_) {
+    PropertyResult r;
+    r.id = std::string(s.entry->id);
+    r.guaranteed = s.expectation.guaranteed;
+    r.expected_reason = s.expectation.reason;
+    if (s.checker) {
+      r.violations = s.checker->violations();
+      r.witnesses = s.checker->witnesses();
+      r.outcome = r.violations > 0 ? PropertyOutcome::kViolated : PropertyOutcome::kHeld;
+      r.note = note;
+    } else {
+      r.outcome = s.entry->make == nullptr ? PropertyOutcome::kSkipped : PropertyOutcome::kUnknown;
+      r.note = s.problem;
+    }
+    v.properties.push_back(std::move(r));
+  }
+  v.value = judge(v.properties, v.error);
+  return v;
+}
+
+VerdictValue judge(const std::vector<PropertyResult>& properties, const std::string& error) {
+  bool unknown = !error.empty();
+  for (const PropertyResult& p : properties) {
+    if (p.guaranteed && p.outcome == PropertyOutcome::kViolated) return VerdictValue::kInvalid;
+    if (p.outcome == PropertyOutcome::kUnknown) unknown = true;
+  }
+  return unknown ? VerdictValue::kUnknown : VerdictValue::kValid;
+}
+
+}  // namespace faultline

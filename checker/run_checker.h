@@ -1,0 +1,60 @@
+// RunChecker: runs the selected properties over one history, op by op, and
+// assembles the verdict. check_run_dir feeds it from the run directory; tests
+// feed it in-memory histories. Internal to checker/.
+//
+// Exceptions thrown by a property are caught per property: that property
+// becomes unknown (and so does the verdict); the others carry on.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "checker/checker.h"
+#include "checker/expectations.h"
+#include "checker/final_state.h"
+#include "checker/op_pairing.h"
+#include "checker/property.h"
+#include "core/plan.h"
+
+namespace faultline {
+
+class RunChecker {
+ public:
+  // `final_state` may be null (final/ unreadable, `final_error` says why):
+  // properties that need it are then unknown. Both must outlive the checker.
+  // An unknown id in opts.properties is an error.
+  static Status create(const Plan& plan, const FinalState* final_state, std::string final_error,
+                       const CheckOptions& opts, std::unique_ptr<RunChecker>* out);
+
+  // The next op in history order. Invalid when the op is malformed (the
+  // message says why; the caller adds where).
+  Status feed(const HistoryOp& op);
+  // The history ended; `note` (may be empty) is added to every property run.
+  Verdict finish(const std::string& note = "");
+  // The history could not be read to its end: every property is unknown.
+  Verdict abort(const std::string& error);
+
+ private:
+  struct Slot {
+    const PropertyEntry* entry = nullptr;
+    Expectation expectation;
+    std::unique_ptr<PropertyChecker> checker;  // null: skipped or unknown
+    std::string problem;  // why it is not run or stopped (unknown / skipped)
+  };
+  RunChecker() = default;
+  // Calls f(checker) for every running property, turning a throw into unknown.
+  template <typename F>
+  void each(F f);
+  Verdict assemble(const std::string& error, const std::string& note);
+
+  std::vector<Slot> slots_;
+  OpPairer pairer_;
+};
+
+// The verdict value the properties imply (DESIGN.md): invalid when a
+// guaranteed property is violated, else unknown when `error` is set or a
+// property is unknown, else valid.
+VerdictValue judge(const std::vector<PropertyResult>& properties, const std::string& error);
+
+}  // namespace faultline
