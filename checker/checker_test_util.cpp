@@ -1,0 +1,165 @@
+#include "checker/checker_test_util.h"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <fstream>
+#include <stdexcept>
+
+#include "checker/final_state.h"
+#include "checker/run_checker.h"
+
+namespace faultline::testing {
+
+int64_t HistoryBuilder::raw(HistoryOp op) {
+  op.index = static_cast<int64_t>(ops_.size());
+  op.time_ns = 1000 * (op.index + 1);
+  ops_.push_back(op);
+  return op.index;
+}
+
+int64_t HistoryBuilder::invoke(int64_t process, const std::string& f, const std::string& key,
+                               std::optional<std::string> value) {
+  HistoryOp op;
+  op.process = process;
+  op.type = OpType::kInvoke;
+  op.f = f;
+  op.key = key;
+  op.value = std::move(value);
+  op.cl = ConsistencyLevel::kQuorum;
+  op.node = "n1";
+  pending_[process] = op;
+  return raw(op);
+}
+
+int64_t HistoryBuilder::complete(int64_t process, OpType type) {
+  auto it = pending_.find(process);
+  if (it == pending_.end()) throw std::logic_error("HistoryBuilder: nothing pending for this process");
+  HistoryOp op;
+  op.process = process;
+  op.type = type;
+  op.f = it->second.f;
+  op.key = it->second.key;
+  if (op.f == "write") op.value = it->second.value;
+  pending_.erase(it);
+  return raw(op);
+}
+
+int64_t HistoryBuilder::write(int64_t p, const std::string& key, const std::string& value) {
+  return invoke(p, "write", key, value);
+}
+int64_t HistoryBuilder::read(int64_t p, const std::string& key) { return invoke(p, "read", key, std::nullopt); }
+int64_t HistoryBuilder::del(int64_t p, const std::string& key) { return invoke(p, "delete", key, std::nullopt); }
+
+int64_t HistoryBuilder::ok(int64_t p, std::optional<Version> version) {
+  int64_t i = complete(p, OpType::kOk);
+  ops_[i].version = version;
+  return i;
+}
+
+int64_t HistoryBuilder::ok_read(int64_t p, std::optional<std::string> value, std::optional<Version> version,
+                                bool tombstone) {
+  int64_t i = complete(p, OpType::kOk);
+  ops_[i].value = std::move(value);
+  ops_[i].version = version;
+  ops_[i].tombstone = tombstone;
+  return i;
+}
+
+int64_t HistoryBuilder::fail(int64_t p) { return complete(p, OpType::kFail); }
+int64_t HistoryBuilder::info(int64_t p) { return complete(p, OpType::kInfo); }
+
+int64_t HistoryBuilder::phase(const std::string& name) {
+  HistoryOp op;
+  op.process = kNemesisProcess;
+  op.type = OpType::kInfo;
+  op.f = "phase";
+  op.fault_json = "{\"phase\":\"" + name + "\"}";
+  return raw(op);
+}
+
+Plan strong_plan() {
+  Plan p;
+  p.seed = 1;
+  p.cluster = {3, 3, 8};
+  p.modes.read_repair = ReadRepair::kBlocking;
+  p.workload.read_cl = ConsistencyLevel::kQuorum;
+  p.workload.write_cl = ConsistencyLevel::kQuorum;
+  return p;
+}
+
+Plan weak_plan() {
+  Plan p = strong_plan();
+  p.modes.read_repair = ReadRepair::kNone;
+  p.workload.read_cl = ConsistencyLevel::kOne;
+  p.workload.write_cl = ConsistencyLevel::kOne;
+  return p;
+}
+
+NodeDump dump(const std::string& node, std::vector<Record> records) {
+  NodeDump d;
+  d.node = node;
+  d.records = std::move(records);
+  return d;
+}
+
+Record rec(const std::string& key, const std::string& value, Version v) {
+  Record r;
+  r.key = key;
+  r.value = value;
+  r.version = v;
+  return r;
+}
+
+Record tomb(const std::string& key, Version v) {
+  Record r;
+  r.key = key;
+  r.version = v;
+  r.tombstone = true;
+  return r;
+}
+
+Verdict check_ops(const Plan& plan, const std::vector<NodeDump>& dumps, const std::vector<HistoryOp>& ops,
+                  const CheckOptions& opts) {
+  FinalState final_state = FinalState::from_dumps(dumps);
+  std::unique_ptr<RunChecker> rc;
+  Status s = RunChecker::create(plan, &final_state, "", opts, &rc);
+  if (!s) throw std::invalid_argument(s.message());
+  for (const HistoryOp& op : ops) {
+    s = rc->feed(op);
+    if (!s) return rc->abort("op " + std::to_string(op.index) + ": " + s.message());
+  }
+  return rc->finish();
+}
+
+const PropertyResult& property(const Verdict& v, const std::string& id) {
+  for (const PropertyResult& p : v.properties) {
+    if (p.id == id) return p;
+  }
+  throw std::invalid_argument("no property " + id + " in verdict");
+}
+
+std::filesystem::path temp_run_dir() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string name = std::string(info->test_suite_name()) + "." + info->name();
+  for (char& c : name) {
+    if (c == '/') c = '_';
+  }
+  auto dir = std::filesystem::temp_directory_path() / ("faultline-checker-test-" + std::to_string(::getpid())) / name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+void write_run_dir(const std::filesystem::path& dir, const Plan& plan, const std::vector<HistoryOp>& ops,
+                   const std::vector<NodeDump>& dumps) {
+  std::filesystem::create_directories(dir / "final");
+  if (!write_plan_file((dir / "plan.json").string(), plan)) throw std::runtime_error("cannot write plan");
+  std::ofstream h(dir / "history.jsonl");
+  h << history_header_to_json_line(HistoryHeader{kHistoryFormatVersion, plan.seed}) << "\n";
+  for (const HistoryOp& op : ops) h << history_op_to_json_line(op) << "\n";
+  for (const NodeDump& d : dumps) std::ofstream(dir / "final" / (d.node + ".json")) << node_dump_to_json(d) << "\n";
+}
+
+}  // namespace faultline::testing

@@ -1,0 +1,69 @@
+// Test helpers for checker/*_test.cpp: a builder for well-formed histories
+// (indices and times stamped in order, completions take f and key from the
+// process's pending invocation), plans with strong and weak modes, and a way
+// to run the checker on in-memory histories or write them as a run directory.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "checker/checker.h"
+#include "core/history.h"
+#include "core/node_dump.h"
+#include "core/plan.h"
+
+namespace faultline::testing {
+
+// Version (ts, 1): small readable versions for hand-made histories.
+inline Version V(int64_t ts, NodeId coordinator = 1) { return Version{ts, coordinator}; }
+
+class HistoryBuilder {
+ public:
+  int64_t write(int64_t process, const std::string& key, const std::string& value);
+  int64_t read(int64_t process, const std::string& key);
+  int64_t del(int64_t process, const std::string& key);
+  int64_t ok(int64_t process, std::optional<Version> version);  // write or delete
+  int64_t ok_read(int64_t process, std::optional<std::string> value, std::optional<Version> version,
+                  bool tombstone = false);
+  int64_t fail(int64_t process);
+  int64_t info(int64_t process);
+  int64_t phase(const std::string& name);
+  // Appends `op` as is, stamping only index and time (for malformed histories).
+  int64_t raw(HistoryOp op);
+
+  const std::vector<HistoryOp>& ops() const { return ops_; }
+
+ private:
+  int64_t invoke(int64_t process, const std::string& f, const std::string& key, std::optional<std::string> value);
+  int64_t complete(int64_t process, OpType type);
+  std::vector<HistoryOp> ops_;
+  std::unordered_map<int64_t, HistoryOp> pending_;
+};
+
+// QUORUM reads and writes, rf 3, blocking read repair, strict quorum, no
+// faults: every implemented property is guaranteed.
+Plan strong_plan();
+// ONE reads and writes, no read repair: only valid-values and no-lost-writes
+// are guaranteed.
+Plan weak_plan();
+
+NodeDump dump(const std::string& node, std::vector<Record> records);
+Record rec(const std::string& key, const std::string& value, Version v);
+Record tomb(const std::string& key, Version v);
+
+// Runs the checker in memory, as check_run_dir would after loading.
+Verdict check_ops(const Plan& plan, const std::vector<NodeDump>& dumps, const std::vector<HistoryOp>& ops,
+                  const CheckOptions& opts = {});
+const PropertyResult& property(const Verdict& v, const std::string& id);
+
+// A fresh directory under the test temp dir, named after the running test.
+std::filesystem::path temp_run_dir();
+// Writes plan.json, history.jsonl and final/<node>.json.
+void write_run_dir(const std::filesystem::path& dir, const Plan& plan, const std::vector<HistoryOp>& ops,
+                   const std::vector<NodeDump>& dumps);
+
+}  // namespace faultline::testing

@@ -1,0 +1,110 @@
+#include "checker/expectations.h"
+
+#include <gtest/gtest.h>
+
+#include "checker/checker_test_util.h"
+
+namespace faultline::testing {
+namespace {
+
+FaultEvent fault(const std::string& kind) {
+  FaultEvent f;
+  f.kind = kind;
+  f.targets = {"n1"};
+  return f;
+}
+
+// Goal: the strong plan guarantees every implemented property, with reasons
+// that list what the guarantee rests on.
+TEST(Expectations, StrongPlanGuaranteesEverything) {
+  Plan p = strong_plan();
+  for (const char* id : {"monotonic-reads", "no-stale-reads", "no-lost-writes", "valid-values"}) {
+    Expectation e = expectation_for(id, p);
+    EXPECT_TRUE(e.guaranteed) << id << ": " << e.reason;
+  }
+  EXPECT_EQ(expectation_for("no-stale-reads", p).reason,
+            "guaranteed: R+W>N (QUORUM+QUORUM = 2+2, rf 3), strict quorum, no wipe");
+  EXPECT_EQ(expectation_for("monotonic-reads", p).reason,
+            "guaranteed: read CL QUORUM, blocking read repair, strict quorum, no wipe");
+}
+
+// Goal: each monotonic-reads condition alone withdraws the guarantee and is named.
+TEST(Expectations, MonotonicReadsNeedsEveryCondition) {
+  Plan p = strong_plan();
+  p.modes.read_repair = ReadRepair::kAsync;
+  EXPECT_EQ(expectation_for("monotonic-reads", p).reason, "not guaranteed: read repair async (needs blocking)");
+  p = strong_plan();
+  p.workload.read_cl = ConsistencyLevel::kOne;
+  EXPECT_FALSE(expectation_for("monotonic-reads", p).guaranteed);
+  p = strong_plan();
+  p.workload.read_cl = ConsistencyLevel::kAll;
+  EXPECT_TRUE(expectation_for("monotonic-reads", p).guaranteed);
+  p.modes.quorum = QuorumMode::kSloppy;
+  EXPECT_FALSE(expectation_for("monotonic-reads", p).guaranteed);
+  p = strong_plan();
+  p.faults = {fault("wipe")};
+  EXPECT_EQ(expectation_for("monotonic-reads", p).reason, "not guaranteed: wipe fault in plan");
+}
+
+// Goal: R + W > N with ANY counting zero.
+TEST(Expectations, NoStaleReadsIsTheOverlapRule) {
+  struct Case {
+    ConsistencyLevel r, w;
+    int rf;
+    bool guaranteed;
+  };
+  using CL = ConsistencyLevel;
+  for (Case c : {Case{CL::kOne, CL::kAll, 3, true}, Case{CL::kOne, CL::kQuorum, 3, false},
+                 Case{CL::kTwo, CL::kTwo, 3, true}, Case{CL::kAll, CL::kAny, 3, false},
+                 Case{CL::kQuorum, CL::kQuorum, 5, true}, Case{CL::kTwo, CL::kQuorum, 5, false},
+                 Case{CL::kOne, CL::kOne, 1, true}}) {
+    Plan p = strong_plan();
+    p.cluster.rf = c.rf;
+    p.cluster.nodes = 5;
+    p.workload.read_cl = c.r;
+    p.workload.write_cl = c.w;
+    EXPECT_EQ(expectation_for("no-stale-reads", p).guaranteed, c.guaranteed)
+        << expectation_for("no-stale-reads", p).reason;
+  }
+  EXPECT_EQ(overlap_acks(ConsistencyLevel::kAny, 3), 0);
+}
+
+// Goal: lost writes are allowed with a wipe and one acknowledged copy, or
+// with clock skew.
+TEST(Expectations, NoLostWritesRule) {
+  Plan p = strong_plan();
+  p.faults = {fault("wipe")};
+  EXPECT_TRUE(expectation_for("no-lost-writes", p).guaranteed) << expectation_for("no-lost-writes", p).reason;
+  for (ConsistencyLevel w : {ConsistencyLevel::kOne, ConsistencyLevel::kAny}) {
+    p.workload.write_cl = w;
+    EXPECT_FALSE(expectation_for("no-lost-writes", p).guaranteed);
+  }
+  p.cluster.rf = 1;
+  p.workload.write_cl = ConsistencyLevel::kQuorum;  // one ack with rf 1
+  EXPECT_FALSE(expectation_for("no-lost-writes", p).guaranteed);
+  p = strong_plan();
+  p.faults = {fault("clock")};
+  EXPECT_EQ(expectation_for("no-lost-writes", p).reason, "not guaranteed: clock fault in plan");
+}
+
+// Goal: valid-values is guaranteed whatever the plan.
+TEST(Expectations, ValidValuesAlways) {
+  Plan p = weak_plan();
+  p.faults = {fault("wipe"), fault("clock")};
+  p.modes.quorum = QuorumMode::kSloppy;
+  EXPECT_TRUE(expectation_for("valid-values", p).guaranteed);
+}
+
+// Goal: the not-yet-implemented properties are listed as skipped, never held.
+TEST(Expectations, UnimplementedPropertiesAreSkipped) {
+  Verdict v = check_ops(strong_plan(), {}, {});
+  for (const char* id : {"no-resurrection", "realtime-version-order", "hint-replay", "merkle-convergence"}) {
+    EXPECT_EQ(property(v, id).outcome, PropertyOutcome::kSkipped) << id;
+    EXPECT_EQ(property(v, id).note, "not implemented yet");
+  }
+  EXPECT_EQ(v.properties.size(), all_property_ids().size());
+  EXPECT_EQ(v.value, VerdictValue::kValid);
+}
+
+}  // namespace
+}  // namespace faultline::testing

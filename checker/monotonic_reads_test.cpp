@@ -1,0 +1,92 @@
+#include <gtest/gtest.h>
+
+#include "checker/checker_test_util.h"
+
+namespace faultline::testing {
+namespace {
+
+const char* kId = "monotonic-reads";
+
+// Goal: a read that starts after a newer read completed and returns an older
+// version is a violation, and under the strong plan makes the run invalid.
+TEST(MonotonicReads, OlderReadAfterNewerCompletedIsViolation) {
+  HistoryBuilder h;
+  h.write(1, "k", "a");
+  h.ok(1, V(1));
+  h.write(1, "k", "b");
+  h.ok(1, V(2));
+  h.read(2, "k");
+  int64_t first = h.ok_read(2, "b", V(2));
+  h.read(3, "k");
+  int64_t second = h.ok_read(3, "a", V(1));
+  Verdict v = check_ops(strong_plan(), {}, h.ops(), {{kId}});
+  const PropertyResult& p = property(v, kId);
+  EXPECT_EQ(p.outcome, PropertyOutcome::kViolated);
+  EXPECT_EQ(p.violations, 1);
+  ASSERT_EQ(p.witnesses.size(), 1u);
+  ASSERT_EQ(p.witnesses[0].ops.size(), 2u);
+  EXPECT_EQ(p.witnesses[0].ops[0].index, first);
+  EXPECT_EQ(p.witnesses[0].ops[1].index, second);
+  EXPECT_EQ(p.witnesses[0].summary, "read #" + std::to_string(second) + " (p3, k) saw [1,1] after read #" +
+                                        std::to_string(first) + " (p2, k) saw [2,1]");
+  EXPECT_EQ(v.value, VerdictValue::kInvalid);
+}
+
+// Goal: under modes that do not guarantee it, the same anomaly is reported
+// but the run stays valid.
+TEST(MonotonicReads, WeakModesMakeTheViolationAnAllowedAnomaly) {
+  HistoryBuilder h;
+  h.read(2, "k");
+  h.ok_read(2, "b", V(2));
+  h.read(3, "k");
+  h.ok_read(3, std::nullopt, std::nullopt);  // nothing: version zero
+  Verdict v = check_ops(weak_plan(), {}, h.ops(), {{kId}});
+  EXPECT_EQ(property(v, kId).outcome, PropertyOutcome::kViolated);
+  EXPECT_FALSE(property(v, kId).guaranteed);
+  EXPECT_EQ(v.value, VerdictValue::kValid);
+}
+
+// Goal: reads that overlap in time are not ordered, so no violation.
+TEST(MonotonicReads, ConcurrentReadsAreNotCompared) {
+  HistoryBuilder h;
+  h.read(2, "k");
+  h.read(3, "k");
+  h.ok_read(2, "b", V(2));
+  h.ok_read(3, "a", V(1));
+  Verdict v = check_ops(strong_plan(), {}, h.ops(), {{kId}});
+  EXPECT_EQ(property(v, kId).outcome, PropertyOutcome::kHeld);
+  EXPECT_EQ(v.value, VerdictValue::kValid);
+}
+
+// Goal: keys are independent, and fail/info reads neither bind nor are bound.
+TEST(MonotonicReads, OtherKeysAndFailedReadsDoNotCount) {
+  HistoryBuilder h;
+  h.read(1, "k");
+  h.ok_read(1, "b", V(2));
+  h.read(2, "other");
+  h.ok_read(2, "a", V(1));
+  h.read(3, "k");
+  h.info(3);
+  h.read(4, "k");
+  h.fail(4);
+  h.read(5, "k");
+  h.ok_read(5, "c", V(3));
+  Verdict v = check_ops(strong_plan(), {}, h.ops(), {{kId}});
+  EXPECT_EQ(property(v, kId).violations, 0);
+}
+
+// Goal: the tombstone read's version counts; a later nil read is older.
+TEST(MonotonicReads, TombstoneVersionIsNewerThanNothing) {
+  HistoryBuilder h;
+  h.read(1, "k");
+  h.ok_read(1, std::nullopt, V(5), true);
+  h.read(2, "k");
+  h.ok_read(2, std::nullopt, std::nullopt);
+  h.read(3, "k");
+  h.ok_read(3, std::nullopt, std::nullopt);
+  Verdict v = check_ops(strong_plan(), {}, h.ops(), {{kId}});
+  EXPECT_EQ(property(v, kId).violations, 2);
+}
+
+}  // namespace
+}  // namespace faultline::testing

@@ -1,0 +1,94 @@
+#include <gtest/gtest.h>
+
+#include "checker/checker_test_util.h"
+
+namespace faultline::testing {
+namespace {
+
+const char* kId = "no-lost-writes";
+
+PropertyResult run(const HistoryBuilder& h, const std::vector<NodeDump>& dumps) {
+  return property(check_ops(strong_plan(), dumps, h.ops(), {{kId}}), kId);
+}
+
+// Goal: an acked write present in the final state, or superseded, is kept.
+TEST(NoLostWrites, PresentOrSupersededWritesAreKept) {
+  HistoryBuilder h;
+  h.write(1, "k", "a");
+  h.ok(1, V(1));
+  h.write(1, "k", "b");
+  h.ok(1, V(2));
+  h.write(1, "j", "c");
+  h.ok(1, V(3));
+  PropertyResult p = run(h, {dump("n1", {rec("k", "b", V(2))}), dump("n2", {rec("j", "c", V(3))})});
+  EXPECT_EQ(p.outcome, PropertyOutcome::kHeld);
+}
+
+// Goal: an acked write whose key ended at an older version is lost; the
+// witness names the write and what each node holds.
+TEST(NoLostWrites, OlderFinalVersionMeansLost) {
+  HistoryBuilder h;
+  h.write(1, "k", "a");
+  h.ok(1, V(1));
+  h.write(1, "k", "b");
+  int64_t lost = h.ok(1, V(2));
+  PropertyResult p = run(h, {dump("n1", {rec("k", "a", V(1))}), dump("n2", {})});
+  EXPECT_EQ(p.violations, 1);
+  ASSERT_EQ(p.witnesses.size(), 1u);
+  const Witness& w = p.witnesses[0];
+  ASSERT_EQ(w.ops.size(), 2u);
+  EXPECT_EQ(w.ops[0].index, lost);
+  EXPECT_EQ(w.ops[1].node, "n1");
+  EXPECT_NE(w.explanation.find("n2: nothing"), std::string::npos) << w.explanation;
+}
+
+// Goal: info and failed writes are never counted as lost.
+TEST(NoLostWrites, IndeterminateAndFailedWritesAreNotCounted) {
+  HistoryBuilder h;
+  h.write(1, "k", "a");
+  h.info(1);
+  h.write(2, "k", "b");
+  h.fail(2);
+  EXPECT_EQ(run(h, {dump("n1", {})}).violations, 0);
+}
+
+// Goal: an acked delete is kept by a tombstone >= it, a newer value or a
+// purged key, and lost when an older value survives.
+TEST(NoLostWrites, DeletesNeedATombstoneNewerValueOrAbsence) {
+  HistoryBuilder h;
+  h.del(1, "t");
+  h.ok(1, V(5));  // tombstone at 6 in the final state: kept
+  h.del(1, "v");
+  h.ok(1, V(5));  // newer value: kept
+  h.del(1, "gone");
+  h.ok(1, V(5));  // purged: kept
+  h.del(1, "old");
+  h.ok(1, V(5));  // older value survived: lost
+  PropertyResult p = run(h, {dump("n1", {tomb("t", V(6)), rec("v", "x", V(7)), rec("old", "y", V(4))})});
+  EXPECT_EQ(p.violations, 1);
+  EXPECT_EQ(p.witnesses.at(0).ops.at(0).key, "old");
+}
+
+// Goal: a write to a key no node holds is kept only if a newer delete
+// (acked, or seen as a tombstone by a read) explains the absence.
+TEST(NoLostWrites, AbsentKeyNeedsANewerDelete) {
+  HistoryBuilder h;
+  h.write(1, "a", "1");
+  h.ok(1, V(1));
+  h.del(1, "a");
+  h.ok(1, V(2));  // explains the absence of "a"
+  h.write(1, "b", "2");
+  h.ok(1, V(1));
+  h.del(2, "b");
+  h.info(2);
+  h.read(3, "b");
+  h.ok_read(3, std::nullopt, V(3), true);  // the info delete's tombstone
+  h.write(4, "c", "3");
+  h.ok(4, V(1));  // nothing explains it: lost
+  PropertyResult p = run(h, {dump("n1", {})});
+  EXPECT_EQ(p.violations, 1);
+  EXPECT_EQ(p.witnesses.at(0).ops.at(0).key, "c");
+}
+
+}  // namespace
+}  // namespace faultline::testing
