@@ -1,0 +1,70 @@
+#include "harness/child_registry.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <exception>
+
+namespace faultline {
+
+namespace {
+
+std::atomic<pid_t> g_children[ChildRegistry::kMaxChildren];
+
+void write_stderr(const char* msg) {
+  size_t n = 0;
+  while (msg[n] != '\0') ++n;
+  ssize_t ignored = ::write(STDERR_FILENO, msg, n);
+  (void)ignored;
+}
+
+void on_signal(int) {
+  ChildRegistry::kill_all();
+  write_stderr("faultline: interrupted; every node process was killed\n");
+  // 128 + SIGINT, as shells report an interrupted command.
+  _exit(130);
+}
+
+void on_terminate() {
+  ChildRegistry::kill_all();
+  write_stderr("faultline: fatal error (std::terminate); every node process was killed\n");
+  std::abort();
+}
+
+}  // namespace
+
+bool ChildRegistry::add(pid_t pgid) {
+  for (auto& slot : g_children) {
+    pid_t empty = 0;
+    if (slot.compare_exchange_strong(empty, pgid)) return true;
+  }
+  return false;
+}
+
+void ChildRegistry::remove(pid_t pgid) {
+  for (auto& slot : g_children) {
+    pid_t expected = pgid;
+    if (slot.compare_exchange_strong(expected, 0)) return;
+  }
+}
+
+void ChildRegistry::kill_all() {
+  for (auto& slot : g_children) {
+    pid_t pgid = slot.load();
+    if (pgid > 0) ::kill(-pgid, SIGKILL);
+  }
+}
+
+void ChildRegistry::install_exit_handlers() {
+  static_assert(std::atomic<pid_t>::is_always_lock_free, "signal handlers need lock-free atomics");
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &sa, nullptr);
+  std::set_terminate(on_terminate);
+  std::atexit(kill_all);
+}
+
+}  // namespace faultline

@@ -1,0 +1,338 @@
+#include "harness/cluster.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+#include <thread>
+
+#include <boost/process/args.hpp>
+#include <boost/process/child.hpp>
+#include <boost/process/exe.hpp>
+#include <boost/process/extend.hpp>
+
+#include "core/assert.h"
+#include "core/clock.h"
+#include "core/node_config.h"
+#include "harness/child_registry.h"
+#include "harness/resp_client.h"
+
+namespace faultline {
+
+namespace bp = boost::process;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int64_t kPollIntervalMs = 20;
+constexpr int64_t kPingTimeoutMs = 500;
+constexpr int kLogTailLines = 8;
+
+// Runs in the forked child before exec: only async-signal-safe calls here.
+// Own process group, so the harness can signal the node and anything it
+// spawns at once, and Ctrl-C in a terminal reaches only the harness, which
+// then stops the nodes itself. Parent-death signal, so a harness killed by
+// SIGKILL still takes its nodes with it.
+struct NodeChildSetup : bp::extend::handler {
+  int log_fd;
+  pid_t parent_pid;
+
+  template <class Executor>
+  void on_exec_setup(Executor&) const {
+    ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // The parent may have died before prctl took effect; then no signal
+    // would ever come, so give up now.
+    if (::getppid() != parent_pid) ::_exit(127);
+    // The harness blocks or handles these; the node must start clean.
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) ::signal(sig, SIG_DFL);
+    ::dup2(log_fd, STDOUT_FILENO);
+    ::dup2(log_fd, STDERR_FILENO);
+    int devnull = ::open("/dev/null", O_RDONLY);
+    if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
+    // Descriptors the harness opened without O_CLOEXEC (the history file)
+    // must not leak into nodes. Best effort: old kernels lack close_range.
+    ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+  }
+};
+
+// Waits until pid has exited, without reaping it (a zombie keeps its pid, so
+// the registry entry cannot name a reused pid). True when it exited in time.
+bool wait_exited(pid_t pid, int64_t timeout_ms) {
+  Deadline deadline = Deadline::after_ms(timeout_ms);
+  for (;;) {
+    siginfo_t info{};
+    int r = ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT);
+    if (r != 0 && errno == ECHILD) return true;  // already reaped
+    if (r == 0 && info.si_pid == pid) return true;
+    if (deadline.expired()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(kPollIntervalMs / 2));
+  }
+}
+
+// Removes an exited child from the registry, then reaps it.
+std::string reap(pid_t pid) {
+  ChildRegistry::remove(pid);
+  int status = 0;
+  if (::waitpid(pid, &status, 0) != pid) return "already reaped";
+  if (WIFEXITED(status)) return "exit status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return std::string("killed by ") + ::strsignal(WTERMSIG(status));
+  return "status " + std::to_string(status);
+}
+
+bool clean_exit(const std::string& how) { return how == "exit status 0"; }
+
+std::string log_tail(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    lines.push_back(line);
+    if (lines.size() > kLogTailLines) lines.erase(lines.begin());
+  }
+  std::string out;
+  for (const auto& l : lines) out += "\n    " + l;
+  return out;
+}
+
+// Binds count distinct loopback ports at once (so none repeats), then frees
+// them for the nodes. Another program may grab one in between: start()
+// retries when a node then fails to bind.
+Status pick_free_ports(size_t count, std::vector<int>* ports) {
+  std::vector<int> fds;
+  Status status;
+  for (size_t i = 0; i < count && status; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+      status = Status::io(std::string("socket: ") + std::strerror(errno));
+      break;
+    }
+    fds.push_back(fd);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      status = Status::io(std::string("picking a free port: ") + std::strerror(errno));
+      break;
+    }
+    ports->push_back(ntohs(addr.sin_port));
+  }
+  for (int fd : fds) ::close(fd);
+  return status;
+}
+
+}  // namespace
+
+Cluster::Cluster(ClusterOptions options) : options_(std::move(options)) {
+  const int n = options_.plan.cluster.nodes;
+  for (int i = 1; i <= n; ++i) {
+    NodeProcess p;
+    p.id = static_cast<NodeId>(i);
+    p.name = node_name(p.id);
+    p.dir = (fs::path(options_.dir) / "nodes" / p.name).string();
+    nodes_.push_back(p);
+  }
+}
+
+Cluster::~Cluster() {
+  if (running_) stop();
+}
+
+const NodeProcess& Cluster::node(NodeId id) const {
+  FL_ASSERT(id >= 1 && id <= nodes_.size());
+  return nodes_[id - 1];
+}
+
+Status Cluster::find_node_bin(const std::string& given, std::string* out) {
+  *out = given;
+  if (out->empty()) {
+    std::error_code ec;
+    fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    if (ec) return Status::not_found("cannot read /proc/self/exe; pass --node-bin");
+    *out = (self.parent_path() / "faultline-node").string();
+  }
+  if (::access(out->c_str(), X_OK) != 0) {
+    return Status::not_found("node binary " + *out + " is missing or not executable (build it, or pass --node-bin)");
+  }
+  return Status::ok();
+}
+
+Status Cluster::start() {
+  FL_ASSERT(!running_);
+  Status s = find_node_bin(options_.node_bin, &node_bin_);
+  if (!s) return s;
+  for (int attempt = 1; attempt <= kStartAttemptsMax; ++attempt) {
+    bool retry = false;
+    s = start_attempt(&retry);
+    if (s) {
+      running_ = true;
+      return s;
+    }
+    stop();
+    if (!retry) break;
+  }
+  return s;
+}
+
+Status Cluster::start_attempt(bool* retry) {
+  Status s = assign_ports();
+  for (auto& n : nodes_) {
+    if (!s) break;
+    std::error_code ec;
+    fs::create_directories(n.dir + "/data", ec);
+    if (ec) return Status::io("cannot create " + n.dir + "/data: " + ec.message());
+    s = write_config(n);
+    if (s) s = spawn(&n);
+  }
+  // Stop() must reap whatever did start, even when a later spawn failed.
+  running_ = true;
+  if (!s) return s;
+  return wait_ready(retry);
+}
+
+Status Cluster::assign_ports() {
+  std::vector<int> ports;
+  Status s = pick_free_ports(2 * nodes_.size(), &ports);
+  if (!s) return s;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    nodes_[i].client_port = ports[2 * i];
+    nodes_[i].peer_port = ports[2 * i + 1];
+  }
+  return Status::ok();
+}
+
+Status Cluster::write_config(const NodeProcess& n) const {
+  const Plan& plan = options_.plan;
+  NodeConfig c;
+  c.id = n.id;
+  c.client_port = n.client_port;
+  c.peer_port = n.peer_port;
+  c.data_dir = n.dir + "/data";
+  c.events_path = n.dir + "/events.jsonl";
+  for (const auto& other : nodes_) {
+    if (other.id == n.id) continue;
+    c.peers.push_back(PeerAddress{other.id, "127.0.0.1", other.peer_port});
+  }
+  c.rf = plan.cluster.rf;
+  c.vnodes = plan.cluster.vnodes;
+  c.modes = plan.modes;
+  c.default_read_cl = plan.workload.read_cl;
+  c.default_write_cl = plan.workload.write_cl;
+  c.bugs = plan.bugs;
+  std::ofstream out(n.config_path(), std::ios::trunc);
+  out << node_config_to_json(c);
+  out.flush();
+  if (!out) return Status::io("cannot write " + n.config_path());
+  return Status::ok();
+}
+
+Status Cluster::spawn(NodeProcess* n) {
+  int log_fd = ::open(n->log_path().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) return Status::io("cannot open " + n->log_path() + ": " + std::strerror(errno));
+  std::error_code ec;
+  pid_t pid = 0;
+  try {
+    bp::child child(bp::exe = node_bin_,
+                    bp::args = std::vector<std::string>{"--config", n->config_path()},
+                    NodeChildSetup{{}, log_fd, ::getpid()}, ec);
+    if (!ec) {
+      pid = child.id();
+      // We reap it ourselves (stop_node), so Boost must not kill it on scope exit.
+      child.detach();
+    }
+  } catch (const std::exception& e) {
+    ::close(log_fd);
+    return Status::io("cannot start " + n->name + ": " + e.what());
+  }
+  ::close(log_fd);
+  if (ec || pid <= 0) return Status::io("cannot start " + n->name + " (" + node_bin_ + "): " + ec.message());
+  // Also from the parent, so the group exists before we ever signal it,
+  // whichever of parent and child runs first. Fails harmlessly after exec.
+  ::setpgid(pid, pid);
+  n->pid = pid;
+  if (!ChildRegistry::add(pid)) {
+    ::kill(-pid, SIGKILL);
+    return Status::io("too many child processes");
+  }
+  return Status::ok();
+}
+
+Status Cluster::wait_ready(bool* retry) {
+  Deadline deadline = Deadline::after_ms(kReadyTimeoutMs);
+  for (auto& n : nodes_) {
+    RespClient client(n.client_port);
+    for (;;) {
+      RespValue reply;
+      Status s = client.call({"PING"}, kPingTimeoutMs, &reply);
+      if (s && reply.type == RespValue::Type::kSimple && reply.str == "PONG") break;
+      if (wait_exited(n.pid, 0)) {
+        std::string how = reap(n.pid);
+        n.pid = 0;
+        // An early exit is most often a port another program took after we
+        // picked it: worth another attempt with fresh ports.
+        *retry = true;
+        return Status::unavailable("node " + n.name + " exited (" + how + ") before it was ready; see " +
+                                   n.log_path() + log_tail(n.log_path()));
+      }
+      if (deadline.expired()) {
+        return Status::timeout("node " + n.name + " did not answer PING on port " + std::to_string(n.client_port) +
+                               " within " + std::to_string(kReadyTimeoutMs) + " ms; see " + n.log_path() +
+                               log_tail(n.log_path()));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(kPollIntervalMs));
+    }
+  }
+  return Status::ok();
+}
+
+Status Cluster::stop() {
+  for (auto& n : nodes_) {
+    if (n.pid > 0) ::kill(-n.pid, SIGTERM);
+  }
+  std::string problems;
+  for (auto& n : nodes_) {
+    Status s = stop_node(&n);
+    if (!s) problems += (problems.empty() ? "" : "; ") + s.message();
+  }
+  running_ = false;
+  if (!problems.empty()) return Status::io(problems);
+  return Status::ok();
+}
+
+Status Cluster::stop_node(NodeProcess* n) {
+  if (n->pid <= 0) return Status::ok();
+  const pid_t pid = n->pid;
+  bool graceful = wait_exited(pid, kStopTimeoutMs);
+  if (!graceful) {
+    ::kill(-pid, SIGKILL);
+    if (!wait_exited(pid, kKillTimeoutMs)) {
+      // Unkillable within the bound (e.g. stuck in the kernel): keep it in
+      // the registry so exit handlers try again, and say so.
+      return Status::io(n->name + " (pid " + std::to_string(pid) + ") survived SIGKILL");
+    }
+  }
+  // Whatever the node spawned dies with its group.
+  ::kill(-pid, SIGKILL);
+  std::string how = reap(pid);
+  n->pid = 0;
+  if (!graceful) return Status::io(n->name + " ignored SIGTERM for " + std::to_string(kStopTimeoutMs) + " ms; killed");
+  if (!clean_exit(how)) return Status::io(n->name + " did not exit cleanly on SIGTERM (" + how + "); see " + n->log_path());
+  return Status::ok();
+}
+
+}  // namespace faultline

@@ -1,0 +1,147 @@
+// faultline: the command line. Thin: parses options with CLI11 and calls the
+// harness library. Exit codes (DESIGN.md): 0 valid, 1 invalid, 2 unknown,
+// 254 bad arguments or plan, 255 harness error; 130 after SIGINT.
+#include <charconv>
+#include <cstdint>
+#include <exception>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "checker/checker.h"
+#include "harness/child_registry.h"
+#include "harness/cluster_command.h"
+#include "harness/run.h"
+
+namespace faultline {
+namespace {
+
+// Options that shape the cluster, shared by `run` and `cluster`. Values land
+// in plain variables; an option counts as given only when it was on the
+// command line (see collect_cluster_options), so the plan's own values stay
+// otherwise.
+struct ClusterFlags {
+  int nodes = 0, rf = 0, vnodes = 0;
+  std::string read_cl, write_cl, node_bin;
+  CLI::Option *nodes_opt, *rf_opt, *vnodes_opt, *read_cl_opt, *write_cl_opt;
+};
+
+void add_cluster_flags(CLI::App* app, ClusterFlags* f) {
+  f->nodes_opt = app->add_option("--nodes", f->nodes, "number of nodes (default 5)");
+  f->rf_opt = app->add_option("--rf", f->rf, "replication factor (default 3)");
+  f->vnodes_opt = app->add_option("--vnodes", f->vnodes, "virtual nodes per node (default 8)");
+  f->read_cl_opt = app->add_option("--read-cl", f->read_cl, "read consistency level: ONE, TWO, QUORUM, ALL (default QUORUM)");
+  f->write_cl_opt = app->add_option("--write-cl", f->write_cl, "write consistency level: ANY, ONE, TWO, QUORUM, ALL (default QUORUM)");
+  app->add_option("--node-bin", f->node_bin, "faultline-node binary (default: next to faultline)");
+}
+
+void collect_cluster_flags(const ClusterFlags& f, RunOverrides* o) {
+  if (f.nodes_opt->count()) o->nodes = f.nodes;
+  if (f.rf_opt->count()) o->rf = f.rf;
+  if (f.vnodes_opt->count()) o->vnodes = f.vnodes;
+  if (f.read_cl_opt->count()) o->read_cl = f.read_cl;
+  if (f.write_cl_opt->count()) o->write_cl = f.write_cl;
+}
+
+int check_command(const std::string& run_dir, const std::vector<std::string>& properties) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(run_dir, ec)) {
+    std::cerr << "faultline check: " << run_dir << " is not a run directory\n";
+    return kExitBadArguments;
+  }
+  Verdict verdict = check_run_dir(run_dir, CheckOptions{properties});
+  Status s = write_verdict(run_dir, verdict);
+  if (!s) std::cerr << "faultline check: warning: " << s.message() << "\n";
+  print_verdict(std::cout, verdict);
+  std::cout << "verdict: " << to_string(verdict.value) << "\n";
+  return verdict_exit_code(verdict);
+}
+
+int main_impl(int argc, char** argv) {
+  CLI::App app{"faultline: fault-injection harness and checker for a Dynamo-style store"};
+  app.require_subcommand(1);
+
+  RunOptions run;
+  run.self = argv[0];
+  ClusterFlags run_flags;
+  std::string seed_text;  // parsed by hand: CLI11 wraps "-1" into 2^64 - 1
+  std::string plan_file;
+  int clients = 0, keys = 0;
+  double rate = 0, duration_s = 0;
+  CLI::App* run_cmd = app.add_subcommand("run", "run a cluster under a workload, record the history and check it");
+  auto* seed_opt = run_cmd->add_option("--seed", seed_text, "seed of every random choice (default: random, printed)");
+  auto* plan_opt = run_cmd->add_option("--plan", plan_file, "replay this plan.json (options below override parts of it)");
+  add_cluster_flags(run_cmd, &run_flags);
+  auto* clients_opt = run_cmd->add_option("--clients", clients, "concurrent clients (default 8)");
+  auto* rate_opt = run_cmd->add_option("--rate", rate, "operations per second, all clients together (default 200)");
+  auto* duration_opt = run_cmd->add_option("--duration", duration_s, "workload duration in seconds (default 20)");
+  auto* keys_opt = run_cmd->add_option("--keys", keys, "number of distinct keys (default 12)");
+  run_cmd->add_option("--out", run.out_dir, "where run directories go (default runs/)");
+
+  std::string check_dir;
+  std::vector<std::string> properties;
+  CLI::App* check_cmd = app.add_subcommand("check", "check a run directory and write its verdict.json");
+  check_cmd->add_option("RUN_DIR", check_dir, "the run directory")->required();
+  check_cmd->add_option("--property", properties, "check only this property (repeatable)");
+
+  ClusterCommandOptions cluster;
+  ClusterFlags cluster_flags;
+  CLI::App* cluster_cmd = app.add_subcommand("cluster", "start a cluster for redis-cli; Ctrl-C stops it");
+  add_cluster_flags(cluster_cmd, &cluster_flags);
+  cluster_cmd->add_option("--dir", cluster.dir, "directory for the nodes (default: a new /tmp/faultline-cluster-*)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitBadArguments;
+  }
+
+  if (*check_cmd) return check_command(check_dir, properties);
+
+  ChildRegistry::install_exit_handlers();
+  if (*cluster_cmd) {
+    collect_cluster_flags(cluster_flags, &cluster.overrides);
+    cluster.node_bin = cluster_flags.node_bin;
+    return cluster_command(cluster, std::cout, std::cerr);
+  }
+  RunOverrides& o = run.overrides;
+  collect_cluster_flags(run_flags, &o);
+  run.node_bin = run_flags.node_bin;
+  if (seed_opt->count()) {
+    uint64_t seed = 0;
+    auto [end, ec] = std::from_chars(seed_text.data(), seed_text.data() + seed_text.size(), seed);
+    if (ec != std::errc() || end != seed_text.data() + seed_text.size()) {
+      std::cerr << "faultline run: --seed: '" << seed_text << "' is not a non-negative 64-bit integer\n";
+      return kExitBadArguments;
+    }
+    o.seed = seed;
+  }
+  if (plan_opt->count()) o.plan_file = plan_file;
+  if (clients_opt->count()) o.clients = clients;
+  if (rate_opt->count()) o.rate = rate;
+  if (duration_opt->count()) o.duration_s = duration_s;
+  if (keys_opt->count()) o.keys = keys;
+  return run_command(run, std::cout, std::cerr);
+}
+
+}  // namespace
+}  // namespace faultline
+
+int main(int argc, char** argv) {
+  try {
+    return faultline::main_impl(argc, argv);
+  } catch (const std::exception& e) {
+    // Nodes must not outlive us, whatever went wrong.
+    faultline::ChildRegistry::kill_all();
+    std::cerr << "faultline: internal error: " << e.what() << "\n";
+    return faultline::kExitHarnessError;
+  }
+}

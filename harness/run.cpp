@@ -1,0 +1,231 @@
+#include "harness/run.h"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <random>
+#include <sstream>
+
+#include "checker/checker.h"
+#include "core/history.h"
+#include "core/node_dump.h"
+#include "harness/cluster.h"
+#include "harness/final_reads.h"
+#include "harness/resp_client.h"
+#include "harness/run_dir.h"
+#include "harness/workload.h"
+
+namespace faultline {
+
+namespace {
+
+// FL.DUMP carries the whole store; allow it more than a client request.
+constexpr int64_t kDumpTimeoutMs = 30000;
+// Seeds we draw stay below 2^53 so that every JSON reader keeps them exact.
+constexpr uint64_t kRandomSeedMask = (uint64_t{1} << 53) - 1;
+
+uint64_t random_seed() {
+  std::random_device rd;
+  uint64_t hi = rd();
+  return ((hi << 32) | rd()) & kRandomSeedMask;
+}
+
+Status parse_cl_option(const char* option, const std::string& text, ConsistencyLevel* out) {
+  Status s = parse_consistency_level(text, out);
+  if (!s) return Status::invalid(std::string(option) + ": " + s.message());
+  return s;
+}
+
+void append_phase(HistoryWriter* history, const std::string& phase) {
+  HistoryOp op;
+  op.process = kNemesisProcess;
+  op.type = OpType::kInfo;
+  op.f = "phase";
+  op.fault_json = "{\"phase\":\"" + phase + "\"}";
+  history->append(op);
+}
+
+// Writes each node's FL.DUMP verbatim to final/<name>.json. A dump that does
+// not parse is still written (it is evidence) and reported; a node that
+// cannot be dumped leaves its file missing. The checker reports either as
+// unknown.
+std::vector<std::string> dump_nodes(const Cluster& cluster, const RunDir& dir) {
+  std::vector<std::string> problems;
+  for (const auto& n : cluster.nodes()) {
+    RespClient client(n.client_port);
+    RespValue reply;
+    Status s = client.call({"FL.DUMP"}, kDumpTimeoutMs, &reply);
+    if (s && reply.type != RespValue::Type::kBulk) {
+      s = Status::io("unexpected reply " + resp_encode(reply).substr(0, 200));
+    }
+    if (!s) {
+      problems.push_back("FL.DUMP of " + n.name + ": " + s.message());
+      continue;
+    }
+    NodeDump parsed;
+    Status valid = node_dump_from_json(reply.str, &parsed);
+    if (valid && parsed.node != n.name) valid = Status::invalid("it names node '" + parsed.node + "'");
+    if (!valid) problems.push_back("FL.DUMP of " + n.name + " is malformed: " + valid.message());
+    std::ofstream out(dir.final_path(n.name), std::ios::trunc);
+    out << reply.str;
+    if (reply.str.empty() || reply.str.back() != '\n') out << '\n';
+    out.flush();
+    if (!out) problems.push_back("cannot write " + dir.final_path(n.name));
+  }
+  return problems;
+}
+
+struct OpCounts {
+  int64_t ok = 0, fail = 0, info = 0;
+};
+
+// Tallies completions per f from the history on disk: the summary then
+// reports what the checker sees, not what the harness believes it wrote.
+std::map<std::string, OpCounts> count_completions(const std::string& history_path) {
+  std::map<std::string, OpCounts> counts;
+  std::unique_ptr<HistoryReader> reader;
+  if (!HistoryReader::open(history_path, &reader)) return counts;
+  HistoryOp op;
+  while (reader->next(&op) == HistoryReader::Result::kOp) {
+    if (!op.is_client() || op.type == OpType::kInvoke) continue;
+    OpCounts& c = counts[op.f];
+    if (op.type == OpType::kOk) ++c.ok;
+    else if (op.type == OpType::kFail) ++c.fail;
+    else ++c.info;
+  }
+  return counts;
+}
+
+void print_summary(std::ostream& out, const RunOptions& options, const Plan& plan, const RunDir& dir,
+                   const Verdict& verdict) {
+  out << "\nverdict: " << to_string(verdict.value) << "\n";
+  for (const auto& [f, c] : count_completions(dir.history_path())) {
+    out << "  " << f << ": " << c.ok << " ok, " << c.fail << " fail, " << c.info << " info\n";
+  }
+  out << "run directory: " << dir.path() << "\n";
+  out << "replay: " << options.self << " run --plan " << dir.plan_path() << "\n";
+  if (!options.overrides.plan_file) {
+    out << "    or: " << options.self << " run " << seed_replay_args(options.overrides, plan.seed) << "\n";
+  }
+}
+
+}  // namespace
+
+Status resolve_plan(const RunOverrides& o, Plan* plan) {
+  *plan = Plan();
+  if (o.plan_file) {
+    Status s = read_plan_file(*o.plan_file, plan);
+    if (!s) return s;
+  } else {
+    // The generators (issue 6) will draw cluster, modes and faults from the
+    // seed; until then a seed fixes the workload's choices over defaults.
+    plan->seed = random_seed();
+  }
+  if (o.seed) plan->seed = *o.seed;
+  if (o.nodes) plan->cluster.nodes = *o.nodes;
+  if (o.rf) plan->cluster.rf = *o.rf;
+  if (o.vnodes) plan->cluster.vnodes = *o.vnodes;
+  if (o.clients) plan->workload.clients = *o.clients;
+  if (o.rate) plan->workload.rate = *o.rate;
+  if (o.keys) plan->workload.keys = *o.keys;
+  if (o.duration_s) {
+    if (!(*o.duration_s >= 0) || !std::isfinite(*o.duration_s)) return Status::invalid("--duration: must be >= 0 seconds");
+    plan->workload.duration_ms = static_cast<int64_t>(std::llround(*o.duration_s * 1000));
+  }
+  Status s;
+  if (o.read_cl && !(s = parse_cl_option("--read-cl", *o.read_cl, &plan->workload.read_cl))) return s;
+  if (o.write_cl && !(s = parse_cl_option("--write-cl", *o.write_cl, &plan->workload.write_cl))) return s;
+  s = validate_plan(*plan);
+  if (!s) return Status::invalid("invalid plan: " + s.message());
+  return Status::ok();
+}
+
+std::string seed_replay_args(const RunOverrides& o, uint64_t seed) {
+  std::ostringstream args;
+  args << "--seed " << seed;
+  if (o.nodes) args << " --nodes " << *o.nodes;
+  if (o.rf) args << " --rf " << *o.rf;
+  if (o.vnodes) args << " --vnodes " << *o.vnodes;
+  if (o.read_cl) args << " --read-cl " << *o.read_cl;
+  if (o.write_cl) args << " --write-cl " << *o.write_cl;
+  if (o.clients) args << " --clients " << *o.clients;
+  if (o.rate) args << " --rate " << *o.rate;
+  if (o.duration_s) args << " --duration " << *o.duration_s;
+  if (o.keys) args << " --keys " << *o.keys;
+  return args.str();
+}
+
+int run_command(const RunOptions& options, std::ostream& out, std::ostream& err) {
+  Plan plan;
+  Status s = resolve_plan(options.overrides, &plan);
+  if (!s) {
+    err << "faultline run: " << s.message() << "\n";
+    return kExitBadArguments;
+  }
+  // Checked before the run directory exists, so a build mistake leaves no
+  // empty run behind.
+  std::string node_bin;
+  s = Cluster::find_node_bin(options.node_bin, &node_bin);
+  if (!s) {
+    err << "faultline run: " << s.message() << "\n";
+    return kExitHarnessError;
+  }
+  RunDir dir;
+  s = RunDir::create(options.out_dir, plan.seed, &dir);
+  if (s) s = write_plan_file(dir.plan_path(), plan);
+  std::unique_ptr<HistoryWriter> history;
+  if (s) s = HistoryWriter::open(dir.history_path(), HistoryHeader{kHistoryFormatVersion, plan.seed}, &history);
+  if (!s) {
+    err << "faultline run: " << s.message() << "\n";
+    return kExitHarnessError;
+  }
+  // Printed first, so that even a run that dies can be found and replayed.
+  out << "faultline run: seed " << plan.seed << ", " << plan.cluster.nodes << " nodes, rf " << plan.cluster.rf
+      << ", run directory " << dir.path() << std::endl;
+
+  ClusterOptions copts;
+  copts.node_bin = node_bin;
+  copts.dir = dir.path();
+  copts.plan = plan;
+  Cluster cluster(copts);
+  s = cluster.start();
+  if (!s) {
+    err << "faultline run: cluster did not start: " << s.message() << "\n";
+    return kExitHarnessError;
+  }
+  std::vector<int> ports;
+  for (const auto& n : cluster.nodes()) ports.push_back(n.client_port);
+
+  append_phase(history.get(), "workload-start");
+  Workload workload(plan, ports, history.get());
+  workload.run();
+  append_phase(history.get(), "workload-end");
+
+  // Quiesce (DESIGN.md step 5) joins here once faults and hinted handoff
+  // exist; without faults there is nothing to wait for.
+  append_phase(history.get(), "final-reads");
+  FinalReads final_reads(ports, workload.request_timeout_ms(), history.get());
+  FinalReadResult reads = final_reads.run(workload.keys_written(), workload.next_free_process());
+  if (!reads.unread.empty()) {
+    err << "faultline run: warning: " << reads.unread.size() << " key(s) had no successful final read at ALL\n";
+  }
+  for (const auto& problem : dump_nodes(cluster, dir)) err << "faultline run: warning: " << problem << "\n";
+  append_phase(history.get(), "done");
+  history.reset();  // closes the file before the checker reads it
+
+  s = cluster.stop();
+  if (!s) err << "faultline run: warning: stopping the cluster: " << s.message() << "\n";
+
+  Verdict verdict = check_run_dir(dir.path(), CheckOptions{});
+  s = write_verdict(dir.path(), verdict);
+  if (!s) err << "faultline run: warning: " << s.message() << "\n";
+  out << "\n";
+  print_verdict(out, verdict);
+  print_summary(out, options, plan, dir, verdict);
+  return verdict_exit_code(verdict);
+}
+
+}  // namespace faultline

@@ -1,0 +1,56 @@
+// `faultline run`: one whole run, DESIGN.md "Lifecycle of faultline run":
+// plan -> run directory -> cluster -> workload -> final reads and dumps ->
+// stop -> checker -> summary. Exit codes as Jepsen's: 0 valid, 1 invalid,
+// 2 unknown, 254 bad arguments or plan, 255 harness error.
+//
+// RunOverrides are the command-line options; each one set replaces that part
+// of the plan, whether the plan came from a seed or from --plan FILE.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+#include "core/plan.h"
+#include "core/status.h"
+
+namespace faultline {
+
+inline constexpr int kExitBadArguments = 254;
+inline constexpr int kExitHarnessError = 255;
+
+struct RunOverrides {
+  std::optional<uint64_t> seed;
+  std::optional<std::string> plan_file;
+  std::optional<int> nodes;
+  std::optional<int> rf;
+  std::optional<int> vnodes;
+  std::optional<std::string> read_cl;
+  std::optional<std::string> write_cl;
+  std::optional<int> clients;
+  std::optional<double> rate;
+  std::optional<double> duration_s;
+  std::optional<int> keys;
+};
+
+// The plan a run uses: --plan FILE, or defaults with the seed (random when
+// none is given), then the overrides. Invalid (-> exit 254) with a message
+// naming the option or plan field.
+Status resolve_plan(const RunOverrides& o, Plan* plan);
+
+// The `--seed N ...` command line that recreates the same plan.
+std::string seed_replay_args(const RunOverrides& o, uint64_t seed);
+
+struct RunOptions {
+  RunOverrides overrides;
+  std::string out_dir = "runs";
+  std::string node_bin;  // empty: next to this executable
+  std::string self;      // how to invoke faultline, for the replay commands
+};
+
+// Runs everything; returns the process exit code. Progress and summary go
+// to out, problems to err.
+int run_command(const RunOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace faultline
