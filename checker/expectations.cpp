@@ -46,9 +46,9 @@ void require_strict_quorum(const Plan& plan, Conditions* c) {
              "sloppy quorum (needs strict)");
 }
 
-void require_no_fault(const Plan& plan, std::string_view kind, Conditions* c) {
-  std::string k(kind);
-  c->require(!has_fault(plan, kind), "no " + k, k + " fault in plan");
+// `what` names the fault for people: "wipe", "clock skew".
+void require_no_fault(const Plan& plan, std::string_view kind, const std::string& what, Conditions* c) {
+  c->require(!has_fault(plan, kind), "no " + what, what + " fault in plan");
 }
 
 Expectation monotonic_reads(const Plan& plan) {
@@ -59,7 +59,7 @@ Expectation monotonic_reads(const Plan& plan) {
   c.require(plan.modes.read_repair == ReadRepair::kBlocking, "blocking read repair",
             "read repair " + std::string(to_string(plan.modes.read_repair)) + " (needs blocking)");
   require_strict_quorum(plan, &c);
-  require_no_fault(plan, "wipe", &c);
+  require_no_fault(plan, "wipe", "wipe", &c);
   return c.result();
 }
 
@@ -72,7 +72,7 @@ Expectation no_stale_reads(const Plan& plan) {
                     " = " + std::to_string(r) + "+" + std::to_string(w) + ", rf " + std::to_string(rf) + ")";
   c.require(r + w > rf, "R+W>N " + sum, "R+W<=N " + sum);
   require_strict_quorum(plan, &c);
-  require_no_fault(plan, "wipe", &c);
+  require_no_fault(plan, "wipe", "wipe", &c);
   return c.result();
 }
 
@@ -84,7 +84,7 @@ Expectation no_lost_writes(const Plan& plan) {
   c.require(!(wipe && single_copy),
             wipe ? "wipe with write CL " + cl_name(w) + " (more than one copy)" : "no wipe",
             "wipe with write CL " + cl_name(w) + " (a single acknowledged copy can be wiped)");
-  require_no_fault(plan, "clock", &c);
+  require_no_fault(plan, "clock", "clock skew", &c);
   return c.result();
 }
 
@@ -101,7 +101,7 @@ Expectation no_resurrection(const Plan& plan) {
 
 Expectation realtime_version_order(const Plan& plan) {
   Conditions c;
-  require_no_fault(plan, "clock", &c);
+  require_no_fault(plan, "clock", "clock skew", &c);
   return c.result();
 }
 

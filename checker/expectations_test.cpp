@@ -84,7 +84,7 @@ TEST(Expectations, NoLostWritesRule) {
   EXPECT_FALSE(expectation_for("no-lost-writes", p).guaranteed);
   p = strong_plan();
   p.faults = {fault("clock")};
-  EXPECT_EQ(expectation_for("no-lost-writes", p).reason, "not guaranteed: clock fault in plan");
+  EXPECT_EQ(expectation_for("no-lost-writes", p).reason, "not guaranteed: clock skew fault in plan");
 }
 
 // Goal: valid-values is guaranteed whatever the plan.

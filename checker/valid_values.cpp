@@ -97,7 +97,7 @@ class ValidValues final : public LoggingChecker {
     if (!read.has_version) return report(read, nullptr, "returned a value without a version");
     auto it = writes_.find(read.value);
     if (it == writes_.end()) {
-      return report(read, nullptr, "returned a value no write invoked before it completed wrote");
+      return report(read, nullptr, "returned a value never written before it completed");
     }
     WriteState& w = it->second;
     if (w.key != read.key) return report(read, &w.write, "returned a value written to key " + w.key);
