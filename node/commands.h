@@ -1,0 +1,65 @@
+// Commands: the client command layer. Maps one parsed RESP2 command to a
+// reply through the Replica, without touching sockets, so it is tested
+// without a network.
+//
+// Commands (names case-insensitive; CL is ANY|ONE|TWO|QUORUM|ALL):
+//   PING [msg]            +PONG, or msg as a bulk string
+//   GET key               bulk value, or nil when missing or deleted
+//   SET key value         +OK
+//   DEL key               :1 (writes a tombstone; one key only)
+//   FL.GET key [CL]       *3: value or nil, version [:ts, :coordinator] or
+//                         *-1 when nothing is stored, :1 tombstone / :0
+//   FL.SET key value [CL] *2: [:ts, :coordinator], the version written
+//   FL.DEL key [CL]       *2: the tombstone's version
+//   FL.STATUS             bulk JSON: node, id, ports, peers up/down, records, rf, vnodes
+//   FL.DUMP               bulk JSON: node_dump_to_json of every record
+// GET/SET/DEL use the configured default consistency levels.
+//
+// Errors: "-ERR ..." worded as redis-server words them (unknown command,
+// wrong number of arguments, protocol error, bad consistency level);
+// "-UNAVAILABLE <detail>": certainly not applied; "-TIMEOUT <detail>":
+// outcome unknown.
+//
+// Thread-safety: none; runs on the node's event loop. The reply callback runs
+// on it too, possibly before execute() returns.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/resp.h"
+#include "node/replica.h"
+
+namespace faultline {
+
+class Commands {
+ public:
+  using Reply = std::function<void(RespValue)>;
+
+  // Both must outlive this. The store is read directly for FL.STATUS/FL.DUMP.
+  Commands(Replica* replica, Store* store) : replica_(replica), store_(store) {}
+
+  // Runs `command`; `done` gets exactly one reply, now or later. An empty
+  // command array gets no reply at all (as with redis-server): execute then
+  // returns false and never calls done.
+  bool execute(const RespValue& command, Reply done);
+
+  // "-UNAVAILABLE ..." / "-TIMEOUT ..." / "-ERR ..." for a failed request.
+  static RespValue error_reply(const Status& s);
+
+ private:
+  using Args = std::vector<std::string>;
+  void get(const Args& a, const Reply& done);
+  void set(const Args& a, const Reply& done);
+  void del(const Args& a, const Reply& done);
+  void fl_get(const Args& a, const Reply& done);
+  void fl_write(const Args& a, bool tombstone, const Reply& done);
+  RespValue fl_status();
+  RespValue fl_dump();
+
+  Replica* replica_;  // not owned
+  Store* store_;      // not owned
+};
+
+}  // namespace faultline

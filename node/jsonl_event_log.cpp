@@ -1,0 +1,32 @@
+#include "node/jsonl_event_log.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+namespace faultline {
+
+Status JsonlEventLog::open(const std::string& path, NodeId node, Clock* clock, std::unique_ptr<JsonlEventLog>* out) {
+  FILE* f = std::fopen(path.c_str(), "a");
+  if (!f) return Status::io("cannot open events file " + path + ": " + std::strerror(errno));
+  out->reset(new JsonlEventLog(f, node, clock));
+  return Status::ok();
+}
+
+JsonlEventLog::~JsonlEventLog() { std::fclose(file_); }
+
+void JsonlEventLog::emit(std::string_view event, std::vector<EventField> fields) {
+  nlohmann::ordered_json j;
+  j["time"] = clock_->monotonic_ns();
+  j["node"] = node_name(node_);
+  j["event"] = event;
+  for (auto& f : fields) std::visit([&](auto& v) { j[f.name] = std::move(v); }, f.value);
+  // Event values may carry arbitrary key bytes: replace invalid UTF-8 rather
+  // than throw from dump().
+  std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  std::fwrite(line.data(), 1, line.size(), file_);
+  std::fflush(file_);
+}
+
+}  // namespace faultline

@@ -1,0 +1,42 @@
+// MemStore: an in-memory Store for unit tests of the sans-I/O core only (the
+// node itself always runs on RocksStore). Records are kept in token order, as
+// RocksStore keeps them, so for_each visits them in the same order.
+//
+// Thread-safety: none; one event loop.
+#pragma once
+
+#include <map>
+#include <utility>
+
+#include "node/env.h"
+
+namespace faultline {
+
+class MemStore final : public Store {
+ public:
+  Status get(std::string_view key, std::optional<Record>* out) override {
+    auto it = records_.find({token_of(key), std::string(key)});
+    *out = it == records_.end() ? std::nullopt : std::optional<Record>(it->second);
+    return Status::ok();
+  }
+
+  Status apply(const Record& r, bool* changed = nullptr) override {
+    auto [it, inserted] = records_.try_emplace({token_of(r.key), r.key}, r);
+    bool won = inserted || lww_wins(r, it->second);
+    if (won) it->second = r;
+    if (changed) *changed = won;
+    return Status::ok();
+  }
+
+  Status for_each(const std::function<void(const Record&)>& fn) override {
+    for (const auto& [k, r] : records_) fn(r);
+    return Status::ok();
+  }
+
+  int64_t count() override { return static_cast<int64_t>(records_.size()); }
+
+ private:
+  std::map<std::pair<Token, std::string>, Record> records_;
+};
+
+}  // namespace faultline

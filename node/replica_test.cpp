@@ -1,0 +1,300 @@
+// Unit tests of the Replica state machine, driven deterministically by
+// SimCluster (no sockets, threads or real time).
+#include "node/replica.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <optional>
+
+#include "core/rng.h"
+#include "node/sim_cluster.h"
+
+namespace faultline {
+namespace {
+
+// Keeps the last result a callback delivered, and how many it got.
+template <typename R>
+struct Outcome {
+  std::optional<R> result;
+  int calls = 0;
+  std::function<void(const R&)> cb() {
+    return [this](const R& r) {
+      result = r;
+      ++calls;
+    };
+  }
+};
+
+using WriteOutcome = Outcome<WriteResult>;
+using ReadOutcome = Outcome<ReadResult>;
+
+// A key whose preference list (rf 3 of 5 nodes) leaves out `outsider`.
+std::string key_not_on(const Replica& r, NodeId outsider) {
+  for (int i = 0;; ++i) {
+    std::string k = "k" + std::to_string(i);
+    auto pl = r.ring().preference_list(token_of(k));
+    if (std::find(pl.begin(), pl.end(), outsider) == pl.end()) return k;
+  }
+}
+
+TEST(Replica, QuorumWriteThroughOneCoordinatorIsReadAtQuorumThroughAnother) {
+  SimCluster c(5, 3);
+  c.start();
+  WriteOutcome w;
+  c.replica(1).coordinate_write("k1", "v1", ConsistencyLevel::kQuorum, w.cb());
+  c.run_for(10);
+  ASSERT_TRUE(w.result && w.result->status.is_ok()) << w.result->status.to_string();
+  EXPECT_EQ(w.result->version.coordinator_id, 1u);
+
+  ReadOutcome r;
+  c.replica(4).coordinate_read("k1", ConsistencyLevel::kQuorum, r.cb());
+  c.run_for(10);
+  ASSERT_TRUE(r.result && r.result->status.is_ok());
+  ASSERT_TRUE(r.result->record);
+  EXPECT_EQ(r.result->record->value, "v1");
+  EXPECT_EQ(r.result->record->version, w.result->version);
+  EXPECT_FALSE(r.result->record->tombstone);
+  EXPECT_EQ(w.calls, 1);
+  EXPECT_EQ(r.calls, 1);
+}
+
+TEST(Replica, WriteStoredOnEveryReplicaOfThePreferenceListOnly) {
+  SimCluster c(5, 3);
+  c.start();
+  WriteOutcome w;
+  c.replica(2).coordinate_write("alpha", "1", ConsistencyLevel::kAll, w.cb());
+  c.run_for(10);
+  ASSERT_TRUE(w.result->status.is_ok());
+  auto pl = c.replica(2).ring().preference_list(token_of("alpha"));
+  for (NodeId n = 1; n <= 5; ++n) {
+    const bool replica = std::find(pl.begin(), pl.end(), n) != pl.end();
+    EXPECT_EQ(c.store(n).count(), replica ? 1 : 0) << node_name(n);
+  }
+}
+
+TEST(Replica, WriteWithTwoOfThreeReplicasDroppingTimesOut) {
+  SimCluster c(3, 3);
+  c.start();
+  // Only the write traffic is lost, so the failure detector still sees
+  // everyone up and the request is attempted.
+  c.set_drop_if([](NodeId from, NodeId to, const Body& b) {
+    return from == 1 && to != 1 && std::holds_alternative<WriteRequest>(b);
+  });
+  WriteOutcome w;
+  c.replica(1).coordinate_write("k", "v", ConsistencyLevel::kQuorum, w.cb());
+  c.run_for(999);
+  EXPECT_FALSE(w.result) << "answered before the timeout";
+  c.run_for(2);
+  ASSERT_TRUE(w.result);
+  EXPECT_EQ(w.result->status.code(), Status::Code::kTimeout) << w.result->status.to_string();
+  EXPECT_NE(w.result->status.message().find("1 of 2 required acks"), std::string::npos) << w.result->status.message();
+  EXPECT_EQ(c.replica(1).requests_in_flight(), 0u);
+  EXPECT_EQ(w.calls, 1);
+}
+
+TEST(Replica, QuorumRequestWithPeersDownIsUnavailableAndSendsNothing) {
+  SimCluster c(3, 3);
+  c.start();
+  c.isolate(1, true);
+  c.run_for(c.config(1).peer_down_after_ms + 2 * c.config(1).heartbeat_interval_ms);
+  EXPECT_FALSE(c.replica(1).is_up(2));
+  EXPECT_FALSE(c.replica(1).is_up(3));
+
+  const uint64_t store_before = static_cast<uint64_t>(c.store(1).count());
+  WriteOutcome w;
+  c.replica(1).coordinate_write("k", "v", ConsistencyLevel::kQuorum, w.cb());
+  ASSERT_TRUE(w.result) << "Unavailable must be answered at once";
+  EXPECT_EQ(w.result->status.code(), Status::Code::kUnavailable) << w.result->status.to_string();
+  EXPECT_EQ(static_cast<uint64_t>(c.store(1).count()), store_before) << "an Unavailable write must not be applied";
+
+  ReadOutcome r;
+  c.replica(1).coordinate_read("k", ConsistencyLevel::kQuorum, r.cb());
+  ASSERT_TRUE(r.result);
+  EXPECT_EQ(r.result->status.code(), Status::Code::kUnavailable);
+
+  // ONE still works on the local replica.
+  WriteOutcome one;
+  c.replica(1).coordinate_write("k", "v", ConsistencyLevel::kOne, one.cb());
+  ASSERT_TRUE(one.result);
+  EXPECT_TRUE(one.result->status.is_ok());
+}
+
+TEST(Replica, PeerDownAndUpEventsFollowTheFailureDetector) {
+  SimCluster c(3, 3);
+  c.start();
+  auto count = [&](const std::string& name) {
+    int n = 0;
+    for (const auto& e : c.events(1)) n += e.name == name;
+    return n;
+  };
+  EXPECT_EQ(count("peer_up"), 2);
+  EXPECT_EQ(count("peer_down"), 0);
+  c.isolate(3, true);
+  c.run_for(2000);
+  EXPECT_EQ(count("peer_down"), 1);
+  EXPECT_FALSE(c.replica(1).is_up(3));
+  c.isolate(3, false);
+  c.run_for(500);
+  EXPECT_EQ(count("peer_up"), 3);
+  EXPECT_TRUE(c.replica(1).is_up(3));
+}
+
+TEST(Replica, ConsistencyLevelTwoWithRfOneIsUnavailable) {
+  SimCluster c(1, 1);
+  c.start();
+  WriteOutcome w;
+  c.replica(1).coordinate_write("k", "v", ConsistencyLevel::kTwo, w.cb());
+  ASSERT_TRUE(w.result);
+  EXPECT_EQ(w.result->status.code(), Status::Code::kUnavailable);
+  EXPECT_EQ(c.store(1).count(), 0);
+}
+
+TEST(Replica, DeleteThenReadReturnsTheTombstoneVersion) {
+  SimCluster c(5, 3);
+  c.start();
+  WriteOutcome put, del;
+  c.replica(1).coordinate_write("k", "v", ConsistencyLevel::kQuorum, put.cb());
+  c.run_for(10);
+  c.replica(2).coordinate_write("k", std::nullopt, ConsistencyLevel::kQuorum, del.cb());
+  c.run_for(10);
+  ASSERT_TRUE(del.result && del.result->status.is_ok());
+  EXPECT_GT(del.result->version, put.result->version);
+
+  ReadOutcome r;
+  c.replica(3).coordinate_read("k", ConsistencyLevel::kAll, r.cb());
+  c.run_for(10);
+  ASSERT_TRUE(r.result && r.result->status.is_ok());
+  ASSERT_TRUE(r.result->record);
+  EXPECT_TRUE(r.result->record->tombstone);
+  EXPECT_EQ(r.result->record->value, "");
+  EXPECT_EQ(r.result->record->version, del.result->version);
+}
+
+TEST(Replica, ReadOfAMissingKeyReturnsNoRecord) {
+  SimCluster c(3, 3);
+  c.start();
+  ReadOutcome r;
+  c.replica(2).coordinate_read("never", ConsistencyLevel::kAll, r.cb());
+  c.run_for(10);
+  ASSERT_TRUE(r.result && r.result->status.is_ok());
+  EXPECT_FALSE(r.result->record);
+}
+
+TEST(Replica, ReadReturnsTheLwwWinnerAmongReplicas) {
+  SimCluster c(3, 3);
+  c.start();
+  // n3 misses the newer write, so replicas disagree.
+  WriteOutcome a, b;
+  c.replica(1).coordinate_write("k", "old", ConsistencyLevel::kAll, a.cb());
+  c.run_for(10);
+  c.set_drop(1, 3, true);
+  c.replica(1).coordinate_write("k", "new", ConsistencyLevel::kQuorum, b.cb());
+  c.run_for(10);
+  c.set_drop(1, 3, false);
+  ASSERT_TRUE(b.result->status.is_ok());
+  std::optional<Record> on3;
+  ASSERT_TRUE(c.store(3).get("k", &on3).is_ok());
+  EXPECT_EQ(on3->value, "old");
+
+  ReadOutcome r;
+  c.replica(3).coordinate_read("k", ConsistencyLevel::kAll, r.cb());
+  c.run_for(10);
+  ASSERT_TRUE(r.result && r.result->status.is_ok());
+  EXPECT_EQ(r.result->record->value, "new");
+  EXPECT_EQ(r.result->record->version, b.result->version);
+}
+
+TEST(Replica, HlcVersionsIncreaseEvenWhenTheCoordinatorClockIsBehind) {
+  SimCluster c(3, 3);
+  c.start();
+  c.skew_clock_us(2, -10'000'000);  // n2 runs ten seconds behind
+  Version last;
+  for (int i = 0; i < 20; ++i) {
+    WriteOutcome w;
+    // Alternate coordinators; n2 must stamp above what it saw from n1.
+    c.replica(i % 2 ? 2 : 1).coordinate_write("k", "v" + std::to_string(i), ConsistencyLevel::kAll, w.cb());
+    c.run_for(5);
+    ASSERT_TRUE(w.result && w.result->status.is_ok());
+    EXPECT_GT(w.result->version, last) << "write " << i;
+    last = w.result->version;
+  }
+  // Several writes in the same microsecond from one coordinator still differ.
+  Version prev;
+  for (int i = 0; i < 5; ++i) {
+    WriteOutcome w;
+    c.replica(3).coordinate_write("same-us", "x", ConsistencyLevel::kOne, w.cb());
+    ASSERT_TRUE(w.result);
+    EXPECT_GT(w.result->version.timestamp_us, prev.timestamp_us);
+    prev = w.result->version;
+  }
+}
+
+TEST(Replica, NonReplicaCoordinatorStoresNothingLocally) {
+  SimCluster c(5, 3);
+  c.start();
+  const std::string k = key_not_on(c.replica(1), 1);
+  WriteOutcome w;
+  c.replica(1).coordinate_write(k, "v", ConsistencyLevel::kOne, w.cb());
+  c.run_for(10);
+  ASSERT_TRUE(w.result && w.result->status.is_ok());
+  EXPECT_EQ(c.store(1).count(), 0);
+}
+
+TEST(Replica, LateRepliesAfterTheAnswerAreKeptUntilEveryReplicaAnswered) {
+  SimCluster c(3, 3);
+  c.start();
+  c.set_delay_ms(3, 1, 50);  // n3's replies arrive late
+  WriteOutcome w;
+  c.replica(1).coordinate_write("k", "v", ConsistencyLevel::kQuorum, w.cb());
+  c.run_for(10);
+  ASSERT_TRUE(w.result && w.result->status.is_ok());
+  EXPECT_EQ(c.replica(1).requests_in_flight(), 1u) << "request retired before n3 answered";
+  c.run_for(100);
+  EXPECT_EQ(c.replica(1).requests_in_flight(), 0u);
+  EXPECT_EQ(w.calls, 1);
+}
+
+TEST(Replica, MessageFromANodeOutsideTheRingIsRefused) {
+  SimCluster c(3, 3);
+  c.start();
+  EXPECT_FALSE(c.replica(1).on_message(Envelope{9, Ping{1}}).is_ok());
+}
+
+// Randomized: under random message loss and delay, every QUORUM write that was
+// acknowledged is seen (or superseded) by a later QUORUM read (R + W > N).
+TEST(Replica, RandomLossNeverHidesAnAcknowledgedQuorumWrite) {
+  const uint64_t seed = std::getenv("FAULTLINE_SEED") ? std::strtoull(std::getenv("FAULTLINE_SEED"), nullptr, 10) : 20261122;
+  std::printf("seed %llu (replay: FAULTLINE_SEED=%llu node_test --gtest_filter=Replica.RandomLoss*)\n",
+              static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed));
+  Rng rng(seed);
+  SimCluster c(5, 3);
+  c.start();
+  c.set_drop_if([&rng](NodeId, NodeId, const Body& b) {
+    return !std::holds_alternative<Ping>(b) && !std::holds_alternative<Pong>(b) && rng.chance(0.2);
+  });
+  std::map<std::string, Version> acked;
+  constexpr int kOps = 300;
+  for (int i = 0; i < kOps; ++i) {
+    const std::string key = "k" + std::to_string(rng.uniform(5));
+    const NodeId coord = static_cast<NodeId>(1 + rng.uniform(5));
+    if (rng.chance(0.5)) {
+      WriteOutcome w;
+      c.replica(coord).coordinate_write(key, "v" + std::to_string(i), ConsistencyLevel::kQuorum, w.cb());
+      c.run_for(1100);
+      ASSERT_TRUE(w.result);
+      if (w.result->status.is_ok()) acked[key] = std::max(acked[key], w.result->version);
+    } else {
+      ReadOutcome r;
+      c.replica(coord).coordinate_read(key, ConsistencyLevel::kQuorum, r.cb());
+      c.run_for(1100);
+      ASSERT_TRUE(r.result);
+      if (!r.result->status.is_ok() || !acked.count(key)) continue;
+      ASSERT_TRUE(r.result->record) << "seed " << seed << " op " << i;
+      EXPECT_GE(r.result->record->version, acked[key]) << "seed " << seed << " op " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace faultline
