@@ -1,1 +1,52 @@
-// filled below
+// Replays the golden run directories in tests/histories/ (see its README.md)
+// and compares each verdict with the directory's expected.json.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "checker/checker_test_util.h"
+
+namespace faultline::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path histories_dir() { return fs::path(FAULTLINE_SOURCE_DIR) / "tests" / "histories"; }
+
+std::vector<fs::path> golden_run_dirs() {
+  std::vector<fs::path> dirs;
+  for (const auto& e : fs::directory_iterator(histories_dir())) {
+    if (fs::exists(e.path() / "expected.json")) dirs.push_back(e.path());
+  }
+  std::sort(dirs.begin(), dirs.end());
+  return dirs;
+}
+
+// Goal: every golden run directory gets exactly its recorded verdict, exit
+// code, per-property results and (for unknown) error.
+TEST(GoldenHistories, VerdictsMatchExpected) {
+  std::vector<fs::path> dirs = golden_run_dirs();
+  ASSERT_GE(dirs.size(), 3u) << "golden histories missing under " << histories_dir();
+  for (const fs::path& dir : dirs) {
+    SCOPED_TRACE(dir.filename().string());
+    auto expected = nlohmann::json::parse(std::ifstream(dir / "expected.json"));
+    Verdict v = check_run_dir(dir.string(), {});
+    EXPECT_EQ(to_string(v.value), expected["verdict"].get<std::string>()) << v.error;
+    EXPECT_EQ(verdict_exit_code(v), expected["exit_code"].get<int>());
+    if (expected.contains("results")) {
+      for (const auto& [id, result] : expected["results"].items()) {
+        EXPECT_EQ(to_string(property(v, id).outcome), result.get<std::string>()) << id;
+      }
+    }
+    if (expected.contains("error_ends_with")) {
+      std::string suffix = expected["error_ends_with"].get<std::string>();
+      ASSERT_GE(v.error.size(), suffix.size()) << v.error;
+      EXPECT_EQ(v.error.substr(v.error.size() - suffix.size()), suffix);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace faultline::testing
