@@ -21,6 +21,7 @@
 #include <boost/process/child.hpp>
 #include <boost/process/exe.hpp>
 #include <boost/process/extend.hpp>
+#include <nlohmann/json.hpp>
 
 #include "core/assert.h"
 #include "core/clock.h"
@@ -92,6 +93,20 @@ std::string reap(pid_t pid) {
   if (WIFEXITED(status)) return "exit status " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status)) return std::string("killed by ") + ::strsignal(WTERMSIG(status));
   return "status " + std::to_string(status);
+}
+
+// FL.STATUS is JSON with "peers": {"n2": "up", ...}. A status without the
+// field (an older node) counts as ready once it answers.
+bool peers_all_up(const RespValue& reply) {
+  if (reply.type != RespValue::Type::kBulk) return false;
+  nlohmann::json j = nlohmann::json::parse(reply.str, nullptr, false);
+  if (!j.is_object()) return false;
+  if (!j.contains("peers")) return true;
+  if (!j["peers"].is_object()) return false;
+  for (const auto& [peer, state] : j["peers"].items()) {
+    if (state != "up") return false;
+  }
+  return true;
 }
 
 bool clean_exit(const std::string& how) { return how == "exit status 0"; }
@@ -276,10 +291,18 @@ Status Cluster::wait_ready(bool* retry) {
   Deadline deadline = Deadline::after_ms(kReadyTimeoutMs);
   for (auto& n : nodes_) {
     RespClient client(n.client_port);
+    // Ready means answering PING and seeing every peer up: before that, the
+    // first requests would fail with -UNAVAILABLE and the run would start
+    // with spurious failures.
+    std::string waiting_for = "answer PING";
     for (;;) {
       RespValue reply;
       Status s = client.call({"PING"}, kPingTimeoutMs, &reply);
-      if (s && reply.type == RespValue::Type::kSimple && reply.str == "PONG") break;
+      if (s && reply.type == RespValue::Type::kSimple && reply.str == "PONG") {
+        waiting_for = "see its peers up";
+        s = client.call({"FL.STATUS"}, kPingTimeoutMs, &reply);
+        if (s && peers_all_up(reply)) break;
+      }
       if (wait_exited(n.pid, 0)) {
         std::string how = reap(n.pid);
         n.pid = 0;
@@ -290,9 +313,9 @@ Status Cluster::wait_ready(bool* retry) {
                                    n.log_path() + log_tail(n.log_path()));
       }
       if (deadline.expired()) {
-        return Status::timeout("node " + n.name + " did not answer PING on port " + std::to_string(n.client_port) +
-                               " within " + std::to_string(kReadyTimeoutMs) + " ms; see " + n.log_path() +
-                               log_tail(n.log_path()));
+        return Status::timeout("node " + n.name + " (client port " + std::to_string(n.client_port) + ") did not " +
+                               waiting_for + " within " + std::to_string(kReadyTimeoutMs) + " ms; see " +
+                               n.log_path() + log_tail(n.log_path()));
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(kPollIntervalMs));
     }

@@ -56,7 +56,6 @@ int check_command(const std::string& run_dir, const std::vector<std::string>& pr
   Status s = write_verdict(run_dir, verdict);
   if (!s) std::cerr << "faultline check: warning: " << s.message() << "\n";
   print_verdict(std::cout, verdict);
-  std::cout << "verdict: " << to_string(verdict.value) << "\n";
   return verdict_exit_code(verdict);
 }
 

@@ -99,9 +99,10 @@ std::map<std::string, OpCounts> count_completions(const std::string& history_pat
   return counts;
 }
 
-void print_summary(std::ostream& out, const RunOptions& options, const Plan& plan, const RunDir& dir,
-                   const Verdict& verdict) {
-  out << "\nverdict: " << to_string(verdict.value) << "\n";
+// After print_verdict (which states the verdict): counts, where, and how to
+// replay.
+void print_summary(std::ostream& out, const RunOptions& options, const Plan& plan, const RunDir& dir) {
+  out << "\noperations:\n";
   for (const auto& [f, c] : count_completions(dir.history_path())) {
     out << "  " << f << ": " << c.ok << " ok, " << c.fail << " fail, " << c.info << " info\n";
   }
@@ -224,7 +225,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
   if (!s) err << "faultline run: warning: " << s.message() << "\n";
   out << "\n";
   print_verdict(out, verdict);
-  print_summary(out, options, plan, dir, verdict);
+  print_summary(out, options, plan, dir);
   return verdict_exit_code(verdict);
 }
 

@@ -1,0 +1,109 @@
+// Helpers for the tests that spawn faultline and faultline-node processes:
+// where the binaries are, scratch directories, running a command, and
+// whether a process is really gone. Header-only: every tests/*_test.cpp is
+// its own executable.
+#pragma once
+
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "core/resp.h"
+
+namespace faultline {
+// gtest prints RespValues in failures as the bytes a node would send.
+inline void PrintTo(const RespValue& v, std::ostream* os) { *os << resp_encode(v); }
+}  // namespace faultline
+
+namespace faultline::testing {
+
+// build/bin, from CTest's FAULTLINE_BIN_DIR, else beside this test binary
+// (tests land in build/bin too).
+inline std::string bin_dir() {
+  if (const char* dir = std::getenv("FAULTLINE_BIN_DIR")) return dir;
+  return std::filesystem::read_symlink("/proc/self/exe").parent_path().string();
+}
+inline std::string faultline_bin() { return bin_dir() + "/faultline"; }
+inline std::string node_bin() { return bin_dir() + "/faultline-node"; }
+
+// A fresh directory under /tmp, removed when the test passed and kept (and
+// named) when it failed, so the evidence survives.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    char tmpl[] = "/tmp/faultline-test-XXXXXX";
+    const char* made = ::mkdtemp(tmpl);
+    if (made == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = made;
+  }
+  ~ScratchDir() {
+    if (::testing::Test::HasFailure()) {
+      std::fprintf(stderr, "kept scratch directory %s\n", path_.c_str());
+      return;
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Runs a shell command, returns its exit code (-1 if it did not exit) and
+// its stdout and stderr together.
+inline int run_shell(const std::string& command, std::string* output) {
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  if (p == nullptr) return -1;
+  char buf[4096];
+  output->clear();
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) output->append(buf, n);
+  int status = ::pclose(p);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// True when pid no longer runs: no such process, or a zombie (killed, not yet
+// reaped by whoever inherited it; kill(pid, 0) still succeeds on those).
+inline bool process_gone(pid_t pid) {
+  if (::kill(pid, 0) != 0) return true;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return true;
+  // Field 3, after "pid (comm) ", is the state; comm may hold spaces.
+  size_t close = line.rfind(')');
+  return close == std::string::npos || close + 2 >= line.size() || line[close + 2] == 'Z';
+}
+
+// Polls until pid is gone or timeout_ms passes.
+inline bool wait_gone(pid_t pid, int64_t timeout_ms) {
+  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (!process_gone(pid)) {
+    if (std::chrono::steady_clock::now() > end) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+}  // namespace faultline::testing

@@ -1,0 +1,126 @@
+// Goal: `faultline run` leaves a complete, checkable run directory with a
+// valid verdict on a healthy cluster; `faultline check` reproduces that
+// verdict; and a history edited to read a value nobody wrote is judged
+// invalid by valid-values. Also: bad arguments exit 254 without a run.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/process_test_util.h"
+
+namespace faultline {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using testing::run_shell;
+using testing::ScratchDir;
+
+constexpr uint64_t kSeed = 20240601;
+
+std::string verdict_of(const std::string& run_dir) {
+  json v = json::parse(testing::read_file(run_dir + "/verdict.json"), nullptr, false);
+  if (v.is_discarded() || !v.contains("verdict")) return "<no verdict.json>";
+  return v["verdict"].get<std::string>();
+}
+
+size_t count_files(const fs::path& dir, const std::string& pattern_name) {
+  size_t n = 0;
+  for (const auto& node : fs::directory_iterator(dir)) {
+    if (fs::exists(node.path() / pattern_name)) ++n;
+  }
+  return n;
+}
+
+// Rewrites the first ok read that returned a value so that it returns a
+// value no write ever wrote. Returns false when there is no such read.
+bool forge_unwritten_read(const std::string& history_path) {
+  std::ifstream in(history_path);
+  std::vector<std::string> lines;
+  bool forged = false;
+  for (std::string line; std::getline(in, line);) {
+    json op = json::parse(line, nullptr, false);
+    if (!forged && op.is_object() && op.value("type", "") == "ok" && op.value("f", "") == "read" &&
+        op.contains("value") && op["value"].is_string()) {
+      op["value"] = "never-written";
+      line = op.dump();
+      forged = true;
+    }
+    lines.push_back(line);
+  }
+  in.close();
+  std::ofstream out(history_path, std::ios::trunc);
+  for (const auto& l : lines) out << l << "\n";
+  return forged;
+}
+
+TEST(RunTest, HealthyRunIsValidAndCheckAgreesAndAForgedReadIsInvalid) {
+  std::printf("seed %llu; replay: faultline run --seed %llu --nodes 3 --rf 3 --duration 3 --clients 4\n",
+              static_cast<unsigned long long>(kSeed), static_cast<unsigned long long>(kSeed));
+  ScratchDir out;
+  std::string output;
+  int rc = run_shell(testing::faultline_bin() + " run --seed " + std::to_string(kSeed) +
+                         " --nodes 3 --rf 3 --duration 3 --clients 4 --out " + out.path(),
+                     &output);
+  ASSERT_EQ(rc, 0) << output;
+  const std::string run_dir = fs::canonical(out.path() + "/latest").string();
+  EXPECT_NE(output.find("seed " + std::to_string(kSeed)), std::string::npos) << output;
+  EXPECT_NE(output.find("run --plan " + out.path()), std::string::npos) << output;
+
+  for (const char* f : {"plan.json", "history.jsonl", "verdict.json"}) {
+    EXPECT_TRUE(fs::is_regular_file(run_dir + "/" + f)) << f;
+  }
+  for (const char* f : {"config.json", "events.jsonl", "node.log"}) {
+    EXPECT_EQ(count_files(run_dir + "/nodes", f), 3u) << "nodes/*/" << f;
+  }
+  for (const char* node : {"n1", "n2", "n3"}) {
+    EXPECT_TRUE(fs::is_regular_file(run_dir + "/final/" + node + ".json")) << node;
+  }
+  EXPECT_EQ(verdict_of(run_dir), "valid");
+
+  rc = run_shell(testing::faultline_bin() + " check " + run_dir, &output);
+  EXPECT_EQ(rc, 0) << output;
+  EXPECT_EQ(verdict_of(run_dir), "valid");
+
+  ASSERT_TRUE(forge_unwritten_read(run_dir + "/history.jsonl")) << "no ok read with a value to forge";
+  rc = run_shell(testing::faultline_bin() + " check " + run_dir, &output);
+  EXPECT_EQ(rc, 1) << output;
+  EXPECT_NE(output.find("valid-values"), std::string::npos) << output;
+  EXPECT_EQ(verdict_of(run_dir), "invalid");
+}
+
+TEST(RunTest, BadArgumentsExit254AndCreateNoRun) {
+  ScratchDir out;
+  const std::string base = testing::faultline_bin() + " run --out " + out.path();
+  for (const char* args : {" --no-such-option", " --nodes x", " --seed -1", " --nodes 3 --rf 4",
+                           " --read-cl ANY", " --write-cl SOME", " --duration -1",
+                           " --plan /nonexistent/plan.json"}) {
+    std::string output;
+    EXPECT_EQ(run_shell(base + args, &output), 254) << args << ": " << output;
+    EXPECT_FALSE(output.empty()) << args << ": no message";
+  }
+  EXPECT_TRUE(fs::is_empty(out.path())) << "a rejected run left files in " << out.path();
+}
+
+TEST(RunTest, CheckOfMissingDirectoryExits254) {
+  std::string output;
+  EXPECT_EQ(run_shell(testing::faultline_bin() + " check /nonexistent/run", &output), 254) << output;
+}
+
+TEST(RunTest, PlanFieldTypoExits254NamingTheField) {
+  ScratchDir out;
+  const std::string plan = out.path() + "/plan.json";
+  std::ofstream(plan) << R"({"seed": 1, "cluster": {"nodez": 3}})";
+  std::string output;
+  EXPECT_EQ(run_shell(testing::faultline_bin() + " run --plan " + plan + " --out " + out.path() + "/runs", &output),
+            254);
+  EXPECT_NE(output.find("nodez"), std::string::npos) << output;
+}
+
+}  // namespace
+}  // namespace faultline
