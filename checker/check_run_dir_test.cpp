@@ -18,15 +18,11 @@ namespace fs = std::filesystem;
 HistoryBuilder clean_history() {
   HistoryBuilder h;
   h.phase("workload-start");
-  h.write(1, "k1", "1-1");
-  h.ok(1, V(10));
-  h.read(2, "k1");
-  h.ok_read(2, "1-1", V(10));
-  h.write(1, "k1", "1-2");
-  h.ok(1, V(20));
+  h.acked_write(1, "k1", "1-1", V(10));
+  h.read_saw(2, "k1", "1-1", V(10));
+  h.acked_write(1, "k1", "1-2", V(20));
   h.phase("final-reads");
-  h.read(3, "k1");
-  h.ok_read(3, "1-2", V(20));
+  h.read_saw(3, "k1", "1-2", V(20));
   h.phase("done");
   return h;
 }
@@ -88,8 +84,7 @@ TEST(CheckRunDir, HandEditedNeverWrittenValueIsInvalid) {
 TEST(CheckRunDir, NonMonotonicReadUnderBlockingRepairIsInvalid) {
   fs::path dir = temp_run_dir();
   HistoryBuilder h = clean_history();
-  h.read(4, "k1");
-  h.ok_read(4, "1-1", V(10));  // after read #8 saw [20,1]
+  h.read_saw(4, "k1", "1-1", V(10));  // after read #8 saw [20,1]
   write_run_dir(dir, strong_plan(), h.ops(), clean_final());
   Verdict v = check_run_dir(dir.string(), {});
   EXPECT_EQ(property(v, "monotonic-reads").outcome, PropertyOutcome::kViolated);

@@ -79,6 +79,22 @@ int64_t HistoryBuilder::phase(const std::string& name) {
   return raw(op);
 }
 
+int64_t HistoryBuilder::acked_write(int64_t p, const std::string& key, const std::string& value, Version v) {
+  write(p, key, value);
+  return ok(p, v);
+}
+
+int64_t HistoryBuilder::acked_delete(int64_t p, const std::string& key, Version v) {
+  del(p, key);
+  return ok(p, v);
+}
+
+int64_t HistoryBuilder::read_saw(int64_t p, const std::string& key, std::optional<std::string> value,
+                                 std::optional<Version> version, bool tombstone) {
+  read(p, key);
+  return ok_read(p, std::move(value), version, tombstone);
+}
+
 Plan strong_plan() {
   Plan p;
   p.seed = 1;
@@ -138,6 +154,11 @@ const PropertyResult& property(const Verdict& v, const std::string& id) {
     if (p.id == id) return p;
   }
   throw std::invalid_argument("no property " + id + " in verdict");
+}
+
+PropertyResult check_property(const std::string& id, const Plan& plan, const HistoryBuilder& h,
+                              const std::vector<NodeDump>& dumps) {
+  return property(check_ops(plan, dumps, h.ops(), {{id}}), id);
 }
 
 std::filesystem::path temp_run_dir() {

@@ -32,6 +32,11 @@ class HistoryBuilder {
   int64_t fail(int64_t process);
   int64_t info(int64_t process);
   int64_t phase(const std::string& name);
+  // Invocation and completion back to back; return the completion's index.
+  int64_t acked_write(int64_t process, const std::string& key, const std::string& value, Version version);
+  int64_t acked_delete(int64_t process, const std::string& key, Version version);
+  int64_t read_saw(int64_t process, const std::string& key, std::optional<std::string> value,
+                   std::optional<Version> version, bool tombstone = false);
   // Appends `op` as is, stamping only index and time (for malformed histories).
   int64_t raw(HistoryOp op);
 
@@ -59,6 +64,9 @@ Record tomb(const std::string& key, Version v);
 Verdict check_ops(const Plan& plan, const std::vector<NodeDump>& dumps, const std::vector<HistoryOp>& ops,
                   const CheckOptions& opts = {});
 const PropertyResult& property(const Verdict& v, const std::string& id);
+// Runs only property `id` on `h` and returns its result.
+PropertyResult check_property(const std::string& id, const Plan& plan, const HistoryBuilder& h,
+                              const std::vector<NodeDump>& dumps = {});
 
 // A fresh directory under the test temp dir, named after the running test.
 std::filesystem::path temp_run_dir();

@@ -41,14 +41,19 @@ bool has_fault(const Plan& plan, std::string_view kind) {
 
 std::string cl_name(ConsistencyLevel cl) { return std::string(to_string(cl)); }
 
-void require_strict_quorum(const Plan& plan, Conditions* c) {
-  c->require(plan.modes.quorum == QuorumMode::kStrict, "strict quorum",
-             "sloppy quorum (needs strict)");
-}
 
 // `what` names the fault for people: "wipe", "clock skew".
 void require_no_fault(const Plan& plan, std::string_view kind, const std::string& what, Conditions* c) {
   c->require(!has_fault(plan, kind), "no " + what, what + " fault in plan");
+}
+
+// What both read guarantees need besides their CL rule: a sloppy quorum may
+// acknowledge on nodes outside the preference list, and a wiped replica
+// forgets what it acknowledged.
+Expectation finish_read_rule(const Plan& plan, Conditions* c) {
+  c->require(plan.modes.quorum == QuorumMode::kStrict, "strict quorum", "sloppy quorum (needs strict)");
+  require_no_fault(plan, "wipe", "wipe", c);
+  return c->result();
 }
 
 Expectation monotonic_reads(const Plan& plan) {
@@ -58,9 +63,7 @@ Expectation monotonic_reads(const Plan& plan) {
             "read CL " + cl_name(r) + " (needs QUORUM or ALL)");
   c.require(plan.modes.read_repair == ReadRepair::kBlocking, "blocking read repair",
             "read repair " + std::string(to_string(plan.modes.read_repair)) + " (needs blocking)");
-  require_strict_quorum(plan, &c);
-  require_no_fault(plan, "wipe", "wipe", &c);
-  return c.result();
+  return finish_read_rule(plan, &c);
 }
 
 Expectation no_stale_reads(const Plan& plan) {
@@ -71,9 +74,7 @@ Expectation no_stale_reads(const Plan& plan) {
   std::string sum = "(" + cl_name(plan.workload.read_cl) + "+" + cl_name(plan.workload.write_cl) +
                     " = " + std::to_string(r) + "+" + std::to_string(w) + ", rf " + std::to_string(rf) + ")";
   c.require(r + w > rf, "R+W>N " + sum, "R+W<=N " + sum);
-  require_strict_quorum(plan, &c);
-  require_no_fault(plan, "wipe", "wipe", &c);
-  return c.result();
+  return finish_read_rule(plan, &c);
 }
 
 Expectation no_lost_writes(const Plan& plan) {

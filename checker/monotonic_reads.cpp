@@ -23,24 +23,14 @@ namespace faultline {
 namespace {
 
 class MonotonicReads final : public ReadFloorChecker {
+ public:
+  MonotonicReads() : ReadFloorChecker("saw", "which completed before it was invoked") {}
+
  protected:
   void observe(const HistoryOp& invoke, const HistoryOp& done) override {
     if (done.f == "read" && done.type == OpType::kOk) {
       raise_floor(*invoke.key, read_version(done), witness_op(invoke, done));
     }
-  }
-
-  Witness explain(const WitnessOp& earlier, const Version& floor, const WitnessOp& read) const override {
-    Witness w;
-    std::string saw = describe_version(read.version, read.tombstone);
-    std::string earlier_saw = describe_version(floor, earlier.tombstone);
-    w.summary = op_label(read) + " saw " + saw + " after " + op_label(earlier) + " saw " + earlier_saw;
-    w.explanation = "Read #" + std::to_string(read.index) + " of " + read.key + " by process " +
-                    std::to_string(read.process) + " returned version " + saw + ", older than version " +
-                    earlier_saw + " returned by read #" + std::to_string(earlier.index) +
-                    ", which completed before it was invoked.";
-    w.ops = {earlier, read};
-    return w;
   }
 };
 

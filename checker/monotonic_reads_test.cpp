@@ -11,14 +11,10 @@ const char* kId = "monotonic-reads";
 // version is a violation, and under the strong plan makes the run invalid.
 TEST(MonotonicReads, OlderReadAfterNewerCompletedIsViolation) {
   HistoryBuilder h;
-  h.write(1, "k", "a");
-  h.ok(1, V(1));
-  h.write(1, "k", "b");
-  h.ok(1, V(2));
-  h.read(2, "k");
-  int64_t first = h.ok_read(2, "b", V(2));
-  h.read(3, "k");
-  int64_t second = h.ok_read(3, "a", V(1));
+  h.acked_write(1, "k", "a", V(1));
+  h.acked_write(1, "k", "b", V(2));
+  int64_t first = h.read_saw(2, "k", "b", V(2));
+  int64_t second = h.read_saw(3, "k", "a", V(1));
   Verdict v = check_ops(strong_plan(), {}, h.ops(), {{kId}});
   const PropertyResult& p = property(v, kId);
   EXPECT_EQ(p.outcome, PropertyOutcome::kViolated);
@@ -36,10 +32,8 @@ TEST(MonotonicReads, OlderReadAfterNewerCompletedIsViolation) {
 // but the run stays valid.
 TEST(MonotonicReads, WeakModesMakeTheViolationAnAllowedAnomaly) {
   HistoryBuilder h;
-  h.read(2, "k");
-  h.ok_read(2, "b", V(2));
-  h.read(3, "k");
-  h.ok_read(3, std::nullopt, std::nullopt);  // nothing: version zero
+  h.read_saw(2, "k", "b", V(2));
+  h.read_saw(3, "k", std::nullopt, std::nullopt);  // nothing: version zero
   Verdict v = check_ops(weak_plan(), {}, h.ops(), {{kId}});
   EXPECT_EQ(property(v, kId).outcome, PropertyOutcome::kViolated);
   EXPECT_FALSE(property(v, kId).guaranteed);
@@ -61,31 +55,23 @@ TEST(MonotonicReads, ConcurrentReadsAreNotCompared) {
 // Goal: keys are independent, and fail/info reads neither bind nor are bound.
 TEST(MonotonicReads, OtherKeysAndFailedReadsDoNotCount) {
   HistoryBuilder h;
-  h.read(1, "k");
-  h.ok_read(1, "b", V(2));
-  h.read(2, "other");
-  h.ok_read(2, "a", V(1));
+  h.read_saw(1, "k", "b", V(2));
+  h.read_saw(2, "other", "a", V(1));
   h.read(3, "k");
   h.info(3);
   h.read(4, "k");
   h.fail(4);
-  h.read(5, "k");
-  h.ok_read(5, "c", V(3));
-  Verdict v = check_ops(strong_plan(), {}, h.ops(), {{kId}});
-  EXPECT_EQ(property(v, kId).violations, 0);
+  h.read_saw(5, "k", "c", V(3));
+  EXPECT_EQ(check_property(kId, strong_plan(), h).violations, 0);
 }
 
 // Goal: the tombstone read's version counts; a later nil read is older.
 TEST(MonotonicReads, TombstoneVersionIsNewerThanNothing) {
   HistoryBuilder h;
-  h.read(1, "k");
-  h.ok_read(1, std::nullopt, V(5), true);
-  h.read(2, "k");
-  h.ok_read(2, std::nullopt, std::nullopt);
-  h.read(3, "k");
-  h.ok_read(3, std::nullopt, std::nullopt);
-  Verdict v = check_ops(strong_plan(), {}, h.ops(), {{kId}});
-  EXPECT_EQ(property(v, kId).violations, 2);
+  h.read_saw(1, "k", std::nullopt, V(5), true);
+  h.read_saw(2, "k", std::nullopt, std::nullopt);
+  h.read_saw(3, "k", std::nullopt, std::nullopt);
+  EXPECT_EQ(check_property(kId, strong_plan(), h).violations, 2);
 }
 
 }  // namespace

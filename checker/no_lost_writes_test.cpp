@@ -8,18 +8,15 @@ namespace {
 const char* kId = "no-lost-writes";
 
 PropertyResult run(const HistoryBuilder& h, const std::vector<NodeDump>& dumps) {
-  return property(check_ops(strong_plan(), dumps, h.ops(), {{kId}}), kId);
+  return check_property(kId, strong_plan(), h, dumps);
 }
 
 // Goal: an acked write present in the final state, or superseded, is kept.
 TEST(NoLostWrites, PresentOrSupersededWritesAreKept) {
   HistoryBuilder h;
-  h.write(1, "k", "a");
-  h.ok(1, V(1));
-  h.write(1, "k", "b");
-  h.ok(1, V(2));
-  h.write(1, "j", "c");
-  h.ok(1, V(3));
+  h.acked_write(1, "k", "a", V(1));
+  h.acked_write(1, "k", "b", V(2));
+  h.acked_write(1, "j", "c", V(3));
   PropertyResult p = run(h, {dump("n1", {rec("k", "b", V(2))}), dump("n2", {rec("j", "c", V(3))})});
   EXPECT_EQ(p.outcome, PropertyOutcome::kHeld);
 }
@@ -28,10 +25,8 @@ TEST(NoLostWrites, PresentOrSupersededWritesAreKept) {
 // witness names the write and what each node holds.
 TEST(NoLostWrites, OlderFinalVersionMeansLost) {
   HistoryBuilder h;
-  h.write(1, "k", "a");
-  h.ok(1, V(1));
-  h.write(1, "k", "b");
-  int64_t lost = h.ok(1, V(2));
+  h.acked_write(1, "k", "a", V(1));
+  int64_t lost = h.acked_write(1, "k", "b", V(2));
   PropertyResult p = run(h, {dump("n1", {rec("k", "a", V(1))}), dump("n2", {})});
   EXPECT_EQ(p.violations, 1);
   ASSERT_EQ(p.witnesses.size(), 1u);
@@ -56,14 +51,10 @@ TEST(NoLostWrites, IndeterminateAndFailedWritesAreNotCounted) {
 // purged key, and lost when an older value survives.
 TEST(NoLostWrites, DeletesNeedATombstoneNewerValueOrAbsence) {
   HistoryBuilder h;
-  h.del(1, "t");
-  h.ok(1, V(5));  // tombstone at 6 in the final state: kept
-  h.del(1, "v");
-  h.ok(1, V(5));  // newer value: kept
-  h.del(1, "gone");
-  h.ok(1, V(5));  // purged: kept
-  h.del(1, "old");
-  h.ok(1, V(5));  // older value survived: lost
+  h.acked_delete(1, "t", V(5));  // tombstone at 6 in the final state: kept
+  h.acked_delete(1, "v", V(5));  // newer value: kept
+  h.acked_delete(1, "gone", V(5));  // purged: kept
+  h.acked_delete(1, "old", V(5));  // older value survived: lost
   PropertyResult p = run(h, {dump("n1", {tomb("t", V(6)), rec("v", "x", V(7)), rec("old", "y", V(4))})});
   EXPECT_EQ(p.violations, 1);
   EXPECT_EQ(p.witnesses.at(0).ops.at(0).key, "old");
@@ -73,18 +64,13 @@ TEST(NoLostWrites, DeletesNeedATombstoneNewerValueOrAbsence) {
 // (acked, or seen as a tombstone by a read) explains the absence.
 TEST(NoLostWrites, AbsentKeyNeedsANewerDelete) {
   HistoryBuilder h;
-  h.write(1, "a", "1");
-  h.ok(1, V(1));
-  h.del(1, "a");
-  h.ok(1, V(2));  // explains the absence of "a"
-  h.write(1, "b", "2");
-  h.ok(1, V(1));
+  h.acked_write(1, "a", "1", V(1));
+  h.acked_delete(1, "a", V(2));  // explains the absence of "a"
+  h.acked_write(1, "b", "2", V(1));
   h.del(2, "b");
   h.info(2);
-  h.read(3, "b");
-  h.ok_read(3, std::nullopt, V(3), true);  // the info delete's tombstone
-  h.write(4, "c", "3");
-  h.ok(4, V(1));  // nothing explains it: lost
+  h.read_saw(3, "b", std::nullopt, V(3), true);  // the info delete's tombstone
+  h.acked_write(4, "c", "3", V(1));  // nothing explains it: lost
   PropertyResult p = run(h, {dump("n1", {})});
   EXPECT_EQ(p.violations, 1);
   EXPECT_EQ(p.witnesses.at(0).ops.at(0).key, "c");

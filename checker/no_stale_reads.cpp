@@ -21,24 +21,14 @@ namespace faultline {
 namespace {
 
 class NoStaleReads final : public ReadFloorChecker {
+ public:
+  NoStaleReads() : ReadFloorChecker("acked", "which was acknowledged before the read was invoked") {}
+
  protected:
   void observe(const HistoryOp& invoke, const HistoryOp& done) override {
     if (done.f != "read" && done.type == OpType::kOk) {
       raise_floor(*invoke.key, *done.version, witness_op(invoke, done));
     }
-  }
-
-  Witness explain(const WitnessOp& write, const Version& floor, const WitnessOp& read) const override {
-    Witness w;
-    std::string saw = describe_version(read.version, read.tombstone);
-    std::string acked = describe_version(floor, write.f == "delete");
-    w.summary = op_label(read) + " saw " + saw + " after " + op_label(write) + " acked " + acked;
-    w.explanation = "Read #" + std::to_string(read.index) + " of " + read.key + " by process " +
-                    std::to_string(read.process) + " returned version " + saw + ", older than version " + acked +
-                    " of " + write.f + " #" + std::to_string(write.index) +
-                    ", which was acknowledged before the read was invoked.";
-    w.ops = {write, read};
-    return w;
   }
 };
 

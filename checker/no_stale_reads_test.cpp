@@ -10,10 +10,8 @@ const char* kId = "no-stale-reads";
 // Goal: a read started after a write was acknowledged must see it or newer.
 TEST(NoStaleReads, ReadOlderThanAckedWriteIsViolation) {
   HistoryBuilder h;
-  h.write(1, "k", "a");
-  int64_t acked = h.ok(1, V(7));
-  h.read(2, "k");
-  int64_t read = h.ok_read(2, std::nullopt, std::nullopt);
+  int64_t acked = h.acked_write(1, "k", "a", V(7));
+  int64_t read = h.read_saw(2, "k", std::nullopt, std::nullopt);
   Verdict v = check_ops(strong_plan(), {}, h.ops(), {{kId}});
   const PropertyResult& p = property(v, kId);
   EXPECT_EQ(p.violations, 1);
@@ -31,8 +29,7 @@ TEST(NoStaleReads, ReadInvokedBeforeTheAckIsFree) {
   h.read(2, "k");
   h.ok(1, V(7));
   h.ok_read(2, std::nullopt, std::nullopt);
-  Verdict v = check_ops(strong_plan(), {}, h.ops(), {{kId}});
-  EXPECT_EQ(property(v, kId).outcome, PropertyOutcome::kHeld);
+  EXPECT_EQ(check_property(kId, strong_plan(), h).outcome, PropertyOutcome::kHeld);
 }
 
 // Goal: an indeterminate write is never a reference, a failed one neither.
@@ -42,23 +39,17 @@ TEST(NoStaleReads, InfoAndFailedWritesAreNotReferences) {
   h.info(1);
   h.write(2, "k", "b");
   h.fail(2);
-  h.read(3, "k");
-  h.ok_read(3, std::nullopt, std::nullopt);
-  Verdict v = check_ops(strong_plan(), {}, h.ops(), {{kId}});
-  EXPECT_EQ(property(v, kId).violations, 0);
+  h.read_saw(3, "k", std::nullopt, std::nullopt);
+  EXPECT_EQ(check_property(kId, strong_plan(), h).violations, 0);
 }
 
 // Goal: an acked delete is a reference too; its tombstone or newer is fine.
 TEST(NoStaleReads, AckedDeleteBindsLaterReads) {
   HistoryBuilder h;
-  h.write(1, "k", "a");
-  h.ok(1, V(1));
-  h.del(1, "k");
-  h.ok(1, V(2));
-  h.read(2, "k");
-  h.ok_read(2, std::nullopt, V(2), true);  // fine
-  h.read(2, "k");
-  h.ok_read(2, "a", V(1));  // stale: resurrected by an older value
+  h.acked_write(1, "k", "a", V(1));
+  h.acked_delete(1, "k", V(2));
+  h.read_saw(2, "k", std::nullopt, V(2), true);  // fine
+  h.read_saw(2, "k", "a", V(1));  // stale: resurrected by an older value
   Verdict v = check_ops(weak_plan(), {}, h.ops(), {{kId}});
   EXPECT_EQ(property(v, kId).violations, 1);
   EXPECT_EQ(v.value, VerdictValue::kValid);  // ONE+ONE: allowed

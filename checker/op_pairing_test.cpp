@@ -65,8 +65,7 @@ TEST(OpPairer, ProcessesFollowTheProtocol) {
 // Goal: written values are unique.
 TEST(OpPairer, DuplicateWrittenValueIsMalformed) {
   HistoryBuilder h;
-  h.write(1, "k", "a");
-  h.ok(1, V(1));
+  h.acked_write(1, "k", "a", V(1));
   h.write(2, "j", "a");
   EXPECT_FALSE(feed_all(h.ops()));
 }
@@ -75,8 +74,7 @@ TEST(OpPairer, DuplicateWrittenValueIsMalformed) {
 TEST(OpPairer, FollowsPhases) {
   HistoryBuilder h;
   h.phase("workload-start");
-  h.write(1, "k", "a");
-  h.ok(1, V(1));
+  h.acked_write(1, "k", "a", V(1));
   h.phase("final-reads");
   h.read(1, "k");
   OpPairer pairer;

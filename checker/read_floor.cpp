@@ -29,4 +29,16 @@ void ReadFloorChecker::raise_floor(const std::string& key, const Version& versio
   f.op = std::make_shared<const WitnessOp>(op);
 }
 
+Witness ReadFloorChecker::explain(const WitnessOp& floor_op, const Version& floor, const WitnessOp& read) const {
+  Witness w;
+  std::string saw = describe_version(read.version, read.tombstone);
+  std::string floor_text = describe_version(floor, floor_op.tombstone || floor_op.f == "delete");
+  w.summary = op_label(read) + " saw " + saw + " after " + op_label(floor_op) + " " + floor_verb_ + " " + floor_text;
+  w.explanation = "Read #" + std::to_string(read.index) + " of " + read.key + " by process " +
+                  std::to_string(read.process) + " returned version " + saw + ", older than version " + floor_text +
+                  " of " + floor_op.f + " #" + std::to_string(floor_op.index) + ", " + binds_because_ + ".";
+  w.ops = {floor_op, read};
+  return w;
+}
+
 }  // namespace faultline
