@@ -167,7 +167,16 @@ std::filesystem::path temp_run_dir() {
   for (char& c : name) {
     if (c == '/') c = '_';
   }
-  auto dir = std::filesystem::temp_directory_path() / ("faultline-checker-test-" + std::to_string(::getpid())) / name;
+  // Per process, so concurrent test processes never share a directory;
+  // removed at exit unless a test failed (then it is left to inspect).
+  static const struct Root {
+    std::filesystem::path path =
+        std::filesystem::temp_directory_path() / ("faultline-checker-test-" + std::to_string(::getpid()));
+    ~Root() {
+      if (::testing::UnitTest::GetInstance()->Passed()) std::filesystem::remove_all(path);
+    }
+  } root;
+  auto dir = root.path / name;
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
