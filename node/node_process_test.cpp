@@ -19,6 +19,7 @@
 
 #include "core/node_config.h"
 #include "core/resp.h"
+#include "node/test_dir.h"
 
 extern char** environ;
 
@@ -187,10 +188,7 @@ class NodeProcess {
 class NodeProcessTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() / ("faultline-node-" + std::to_string(::getpid()) + "-" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
-    fs::create_directories(root_);
+    root_ = fresh_test_dir("faultline-node");
   }
   void TearDown() override {
     nodes_.clear();

@@ -162,6 +162,19 @@ Status Replica::check_available(ConsistencyLevel cl, const std::vector<NodeId>& 
   return Status::ok();
 }
 
+// A new request in `requests`, with its timeout armed.
+template <typename State>
+State& Replica::begin(std::unordered_map<uint64_t, State>* requests, ConsistencyLevel cl, std::vector<NodeId> replicas) {
+  const uint64_t id = next_request_id_++;
+  State& st = (*requests)[id];
+  st.id = id;
+  st.cl = cl;
+  st.required = required_acks(cl, config_.rf);
+  st.replicas = std::move(replicas);
+  st.timer = env_.timers->schedule(config_.modes.request_timeout_ms, [this, id] { on_request_timeout(id); });
+  return st;
+}
+
 void Replica::coordinate_write(std::string key, std::optional<std::string> value, ConsistencyLevel cl,
                                WriteCallback cb) {
   // ANY is served as ONE until hinted handoff exists.
@@ -169,19 +182,14 @@ void Replica::coordinate_write(std::string key, std::optional<std::string> value
   std::vector<NodeId> replicas = ring_.preference_list(token_of(key));
   if (Status s = check_available(cl, replicas); !s) return cb({s, {}});
 
-  const uint64_t id = next_request_id_++;
-  WriteState& w = writes_[id];
-  w.id = id;
-  w.cl = cl;
-  w.required = required_acks(cl, config_.rf);
-  w.replicas = std::move(replicas);
+  WriteState& w = begin(&writes_, cl, std::move(replicas));
+  const uint64_t id = w.id;
   w.record.key = std::move(key);
   w.record.tombstone = !value.has_value();
   w.record.value = value.value_or("");
   w.record.version = Version{hlc_.now_us(), config_.id};
   if (w.record.tombstone) w.record.local_deletion_time_ms = env_.clock->realtime_us() / 1000;
   w.cb = std::move(cb);
-  w.timer = env_.timers->schedule(config_.modes.request_timeout_ms, [this, id] { on_request_timeout(id); });
 
   // Remote replicas first: the local apply may answer and retire the request.
   bool local = false;
@@ -199,15 +207,10 @@ void Replica::coordinate_read(std::string key, ConsistencyLevel cl, ReadCallback
   std::vector<NodeId> replicas = ring_.preference_list(token_of(key));
   if (Status s = check_available(cl, replicas); !s) return cb({s, std::nullopt});
 
-  const uint64_t id = next_request_id_++;
-  ReadState& r = reads_[id];
-  r.id = id;
-  r.cl = cl;
-  r.required = required_acks(cl, config_.rf);
-  r.replicas = std::move(replicas);
+  ReadState& r = begin(&reads_, cl, std::move(replicas));
+  const uint64_t id = r.id;
   r.key = std::move(key);
   r.cb = std::move(cb);
-  r.timer = env_.timers->schedule(config_.modes.request_timeout_ms, [this, id] { on_request_timeout(id); });
 
   bool local = false;
   for (NodeId n : r.replicas) {
@@ -238,61 +241,57 @@ void Replica::on_read_response(uint64_t id, NodeId from, Status s, std::optional
 
 // Answers the client once the outcome is decided, and retires the request
 // once every replica answered. The callback runs last, after the bookkeeping,
-// because it may start new requests.
-void Replica::progress_write(uint64_t id) {
-  WriteState& w = writes_.at(id);
-  WriteCallback cb;
-  WriteResult result;
-  if (!w.answered && w.acks() >= w.required) {
-    result = {Status::ok(), w.record.version};
-    w.answered = true;
-    cb = std::move(w.cb);
-  } else if (!w.answered && w.acks() + w.outstanding() < w.required) {
+// because it may start new requests. `make_ok` builds the answer on success.
+template <typename State, typename MakeOk>
+void Replica::progress(std::unordered_map<uint64_t, State>* requests, uint64_t id, const char* what, MakeOk make_ok) {
+  State& st = requests->at(id);
+  decltype(st.cb) cb;
+  decltype(make_ok(st)) result;
+  if (!st.answered && st.acks() >= st.required) {
+    result = make_ok(st);
+    st.answered = true;
+    cb = std::move(st.cb);
+  } else if (!st.answered && st.acks() + st.outstanding() < st.required) {
     // A replica refused, but others may have applied: the outcome is unknown.
-    result = {Status::timeout("write failed on replicas: " + w.describe()), {}};
-    w.answered = true;
-    cb = std::move(w.cb);
+    result = {Status::timeout(std::string(what) + " failed on replicas: " + st.describe()), {}};
+    st.answered = true;
+    cb = std::move(st.cb);
   }
-  if (w.all_responded()) {
-    env_.timers->cancel(w.timer);
-    writes_.erase(id);
+  if (st.all_responded()) {
+    env_.timers->cancel(st.timer);
+    requests->erase(id);
   }
   if (cb) cb(result);
+}
+
+void Replica::progress_write(uint64_t id) {
+  progress(&writes_, id, "write", [](const WriteState& w) { return WriteResult{Status::ok(), w.record.version}; });
 }
 
 void Replica::progress_read(uint64_t id) {
-  ReadState& r = reads_.at(id);
-  ReadCallback cb;
-  ReadResult result;
-  if (!r.answered && r.acks() >= r.required) {
+  progress(&reads_, id, "read", [](const ReadState& r) {
     std::optional<Record> winner;
     for (const auto& [node, rec] : r.replies) winner = lww_merge(winner, rec);
-    result = {Status::ok(), std::move(winner)};
-    r.answered = true;
-    cb = std::move(r.cb);
-  } else if (!r.answered && r.acks() + r.outstanding() < r.required) {
-    result = {Status::timeout("read failed on replicas: " + r.describe()), std::nullopt};
-    r.answered = true;
-    cb = std::move(r.cb);
+    return ReadResult{Status::ok(), std::move(winner)};
+  });
+}
+
+template <typename State>
+bool Replica::expire(std::unordered_map<uint64_t, State>* requests, uint64_t id, const char* what) {
+  auto it = requests->find(id);
+  if (it == requests->end()) return false;
+  State st = std::move(it->second);
+  requests->erase(it);
+  if (!st.answered) {
+    st.cb({Status::timeout(std::string(what) + " timed out after " + std::to_string(config_.modes.request_timeout_ms) +
+                           " ms: " + st.describe()),
+           {}});
   }
-  if (r.all_responded()) {
-    env_.timers->cancel(r.timer);
-    reads_.erase(id);
-  }
-  if (cb) cb(result);
+  return true;
 }
 
 void Replica::on_request_timeout(uint64_t id) {
-  const std::string after = " timed out after " + std::to_string(config_.modes.request_timeout_ms) + " ms: ";
-  if (auto it = writes_.find(id); it != writes_.end()) {
-    WriteState w = std::move(it->second);
-    writes_.erase(it);
-    if (!w.answered) w.cb({Status::timeout("write" + after + w.describe()), {}});
-  } else if (auto it = reads_.find(id); it != reads_.end()) {
-    ReadState r = std::move(it->second);
-    reads_.erase(it);
-    if (!r.answered) r.cb({Status::timeout("read" + after + r.describe()), std::nullopt});
-  }
+  if (!expire(&writes_, id, "write")) expire(&reads_, id, "read");
 }
 
 }  // namespace faultline

@@ -126,11 +126,19 @@ class Replica {
 
   // Coordinator role.
   Status check_available(ConsistencyLevel cl, const std::vector<NodeId>& replicas) const;
+  template <typename State>
+  State& begin(std::unordered_map<uint64_t, State>* requests, ConsistencyLevel cl, std::vector<NodeId> replicas);
   void on_write_response(uint64_t id, NodeId from, Status s);
   void on_read_response(uint64_t id, NodeId from, Status s, std::optional<Record> r);
   void progress_write(uint64_t id);
   void progress_read(uint64_t id);
+  template <typename State, typename MakeOk>
+  void progress(std::unordered_map<uint64_t, State>* requests, uint64_t id, const char* what, MakeOk make_ok);
   void on_request_timeout(uint64_t id);
+  // Answers Timeout if still unanswered and forgets the request; false if
+  // `id` is not in `requests`.
+  template <typename State>
+  bool expire(std::unordered_map<uint64_t, State>* requests, uint64_t id, const char* what);
 
   void heartbeat();
   void observe(const std::optional<Record>& r);

@@ -29,6 +29,26 @@ struct Outcome {
 using WriteOutcome = Outcome<WriteResult>;
 using ReadOutcome = Outcome<ReadResult>;
 
+constexpr int64_t kSettleMs = 10;  // enough for a round trip at the default 1 ms per hop
+
+// A write through `via`, after which the cluster runs for `run_ms`.
+WriteResult write(SimCluster& c, NodeId via, const std::string& key, std::optional<std::string> value,
+                  ConsistencyLevel cl, int64_t run_ms = kSettleMs) {
+  WriteOutcome w;
+  c.replica(via).coordinate_write(key, std::move(value), cl, w.cb());
+  c.run_for(run_ms);
+  EXPECT_EQ(w.calls, 1);
+  return w.result.value_or(WriteResult{Status::invalid("no answer"), {}});
+}
+
+ReadResult read(SimCluster& c, NodeId via, const std::string& key, ConsistencyLevel cl, int64_t run_ms = kSettleMs) {
+  ReadOutcome r;
+  c.replica(via).coordinate_read(key, cl, r.cb());
+  c.run_for(run_ms);
+  EXPECT_EQ(r.calls, 1);
+  return r.result.value_or(ReadResult{Status::invalid("no answer"), std::nullopt});
+}
+
 // A key whose preference list (rf 3 of 5 nodes) leaves out `outsider`.
 std::string key_not_on(const Replica& r, NodeId outsider) {
   for (int i = 0;; ++i) {
@@ -41,31 +61,22 @@ std::string key_not_on(const Replica& r, NodeId outsider) {
 TEST(Replica, QuorumWriteThroughOneCoordinatorIsReadAtQuorumThroughAnother) {
   SimCluster c(5, 3);
   c.start();
-  WriteOutcome w;
-  c.replica(1).coordinate_write("k1", "v1", ConsistencyLevel::kQuorum, w.cb());
-  c.run_for(10);
-  ASSERT_TRUE(w.result && w.result->status.is_ok()) << w.result->status.to_string();
-  EXPECT_EQ(w.result->version.coordinator_id, 1u);
+  WriteResult w = write(c, 1, "k1", "v1", ConsistencyLevel::kQuorum);
+  ASSERT_TRUE(w.status.is_ok()) << w.status.to_string();
+  EXPECT_EQ(w.version.coordinator_id, 1u);
 
-  ReadOutcome r;
-  c.replica(4).coordinate_read("k1", ConsistencyLevel::kQuorum, r.cb());
-  c.run_for(10);
-  ASSERT_TRUE(r.result && r.result->status.is_ok());
-  ASSERT_TRUE(r.result->record);
-  EXPECT_EQ(r.result->record->value, "v1");
-  EXPECT_EQ(r.result->record->version, w.result->version);
-  EXPECT_FALSE(r.result->record->tombstone);
-  EXPECT_EQ(w.calls, 1);
-  EXPECT_EQ(r.calls, 1);
+  ReadResult r = read(c, 4, "k1", ConsistencyLevel::kQuorum);
+  ASSERT_TRUE(r.status.is_ok()) << r.status.to_string();
+  ASSERT_TRUE(r.record);
+  EXPECT_EQ(r.record->value, "v1");
+  EXPECT_EQ(r.record->version, w.version);
+  EXPECT_FALSE(r.record->tombstone);
 }
 
 TEST(Replica, WriteStoredOnEveryReplicaOfThePreferenceListOnly) {
   SimCluster c(5, 3);
   c.start();
-  WriteOutcome w;
-  c.replica(2).coordinate_write("alpha", "1", ConsistencyLevel::kAll, w.cb());
-  c.run_for(10);
-  ASSERT_TRUE(w.result->status.is_ok());
+  ASSERT_TRUE(write(c, 2, "alpha", "1", ConsistencyLevel::kAll).status.is_ok());
   auto pl = c.replica(2).ring().preference_list(token_of("alpha"));
   for (NodeId n = 1; n <= 5; ++n) {
     const bool replica = std::find(pl.begin(), pl.end(), n) != pl.end();
@@ -102,22 +113,16 @@ TEST(Replica, QuorumRequestWithPeersDownIsUnavailableAndSendsNothing) {
   EXPECT_FALSE(c.replica(1).is_up(3));
 
   const uint64_t store_before = static_cast<uint64_t>(c.store(1).count());
-  WriteOutcome w;
-  c.replica(1).coordinate_write("k", "v", ConsistencyLevel::kQuorum, w.cb());
-  ASSERT_TRUE(w.result) << "Unavailable must be answered at once";
-  EXPECT_EQ(w.result->status.code(), Status::Code::kUnavailable) << w.result->status.to_string();
+  // Run time 0: Unavailable must be answered at once.
+  const uint64_t sent_before = c.delivered() + c.dropped();
+  WriteResult w = write(c, 1, "k", "v", ConsistencyLevel::kQuorum, 0);
+  EXPECT_EQ(w.status.code(), Status::Code::kUnavailable) << w.status.to_string();
   EXPECT_EQ(static_cast<uint64_t>(c.store(1).count()), store_before) << "an Unavailable write must not be applied";
-
-  ReadOutcome r;
-  c.replica(1).coordinate_read("k", ConsistencyLevel::kQuorum, r.cb());
-  ASSERT_TRUE(r.result);
-  EXPECT_EQ(r.result->status.code(), Status::Code::kUnavailable);
+  EXPECT_EQ(read(c, 1, "k", ConsistencyLevel::kQuorum, 0).status.code(), Status::Code::kUnavailable);
+  EXPECT_EQ(c.delivered() + c.dropped(), sent_before) << "an Unavailable request must send nothing";
 
   // ONE still works on the local replica.
-  WriteOutcome one;
-  c.replica(1).coordinate_write("k", "v", ConsistencyLevel::kOne, one.cb());
-  ASSERT_TRUE(one.result);
-  EXPECT_TRUE(one.result->status.is_ok());
+  EXPECT_TRUE(write(c, 1, "k", "v", ConsistencyLevel::kOne, 0).status.is_ok());
 }
 
 TEST(Replica, PeerDownAndUpEventsFollowTheFailureDetector) {
@@ -143,66 +148,51 @@ TEST(Replica, PeerDownAndUpEventsFollowTheFailureDetector) {
 TEST(Replica, ConsistencyLevelTwoWithRfOneIsUnavailable) {
   SimCluster c(1, 1);
   c.start();
-  WriteOutcome w;
-  c.replica(1).coordinate_write("k", "v", ConsistencyLevel::kTwo, w.cb());
-  ASSERT_TRUE(w.result);
-  EXPECT_EQ(w.result->status.code(), Status::Code::kUnavailable);
+  EXPECT_EQ(write(c, 1, "k", "v", ConsistencyLevel::kTwo, 0).status.code(), Status::Code::kUnavailable);
   EXPECT_EQ(c.store(1).count(), 0);
 }
 
 TEST(Replica, DeleteThenReadReturnsTheTombstoneVersion) {
   SimCluster c(5, 3);
   c.start();
-  WriteOutcome put, del;
-  c.replica(1).coordinate_write("k", "v", ConsistencyLevel::kQuorum, put.cb());
-  c.run_for(10);
-  c.replica(2).coordinate_write("k", std::nullopt, ConsistencyLevel::kQuorum, del.cb());
-  c.run_for(10);
-  ASSERT_TRUE(del.result && del.result->status.is_ok());
-  EXPECT_GT(del.result->version, put.result->version);
+  WriteResult put = write(c, 1, "k", "v", ConsistencyLevel::kQuorum);
+  WriteResult del = write(c, 2, "k", std::nullopt, ConsistencyLevel::kQuorum);
+  ASSERT_TRUE(del.status.is_ok());
+  EXPECT_GT(del.version, put.version);
 
-  ReadOutcome r;
-  c.replica(3).coordinate_read("k", ConsistencyLevel::kAll, r.cb());
-  c.run_for(10);
-  ASSERT_TRUE(r.result && r.result->status.is_ok());
-  ASSERT_TRUE(r.result->record);
-  EXPECT_TRUE(r.result->record->tombstone);
-  EXPECT_EQ(r.result->record->value, "");
-  EXPECT_EQ(r.result->record->version, del.result->version);
+  ReadResult r = read(c, 3, "k", ConsistencyLevel::kAll);
+  ASSERT_TRUE(r.status.is_ok());
+  ASSERT_TRUE(r.record);
+  EXPECT_TRUE(r.record->tombstone);
+  EXPECT_EQ(r.record->value, "");
+  EXPECT_EQ(r.record->version, del.version);
 }
 
 TEST(Replica, ReadOfAMissingKeyReturnsNoRecord) {
   SimCluster c(3, 3);
   c.start();
-  ReadOutcome r;
-  c.replica(2).coordinate_read("never", ConsistencyLevel::kAll, r.cb());
-  c.run_for(10);
-  ASSERT_TRUE(r.result && r.result->status.is_ok());
-  EXPECT_FALSE(r.result->record);
+  ReadResult r = read(c, 2, "never", ConsistencyLevel::kAll);
+  ASSERT_TRUE(r.status.is_ok());
+  EXPECT_FALSE(r.record);
 }
 
 TEST(Replica, ReadReturnsTheLwwWinnerAmongReplicas) {
   SimCluster c(3, 3);
   c.start();
   // n3 misses the newer write, so replicas disagree.
-  WriteOutcome a, b;
-  c.replica(1).coordinate_write("k", "old", ConsistencyLevel::kAll, a.cb());
-  c.run_for(10);
+  write(c, 1, "k", "old", ConsistencyLevel::kAll);
   c.set_drop(1, 3, true);
-  c.replica(1).coordinate_write("k", "new", ConsistencyLevel::kQuorum, b.cb());
-  c.run_for(10);
+  WriteResult b = write(c, 1, "k", "new", ConsistencyLevel::kQuorum);
   c.set_drop(1, 3, false);
-  ASSERT_TRUE(b.result->status.is_ok());
+  ASSERT_TRUE(b.status.is_ok());
   std::optional<Record> on3;
   ASSERT_TRUE(c.store(3).get("k", &on3).is_ok());
   EXPECT_EQ(on3->value, "old");
 
-  ReadOutcome r;
-  c.replica(3).coordinate_read("k", ConsistencyLevel::kAll, r.cb());
-  c.run_for(10);
-  ASSERT_TRUE(r.result && r.result->status.is_ok());
-  EXPECT_EQ(r.result->record->value, "new");
-  EXPECT_EQ(r.result->record->version, b.result->version);
+  ReadResult r = read(c, 3, "k", ConsistencyLevel::kAll);
+  ASSERT_TRUE(r.status.is_ok());
+  EXPECT_EQ(r.record->value, "new");
+  EXPECT_EQ(r.record->version, b.version);
 }
 
 TEST(Replica, HlcVersionsIncreaseEvenWhenTheCoordinatorClockIsBehind) {
@@ -211,22 +201,18 @@ TEST(Replica, HlcVersionsIncreaseEvenWhenTheCoordinatorClockIsBehind) {
   c.skew_clock_us(2, -10'000'000);  // n2 runs ten seconds behind
   Version last;
   for (int i = 0; i < 20; ++i) {
-    WriteOutcome w;
     // Alternate coordinators; n2 must stamp above what it saw from n1.
-    c.replica(i % 2 ? 2 : 1).coordinate_write("k", "v" + std::to_string(i), ConsistencyLevel::kAll, w.cb());
-    c.run_for(5);
-    ASSERT_TRUE(w.result && w.result->status.is_ok());
-    EXPECT_GT(w.result->version, last) << "write " << i;
-    last = w.result->version;
+    WriteResult w = write(c, i % 2 ? 2 : 1, "k", "v" + std::to_string(i), ConsistencyLevel::kAll);
+    ASSERT_TRUE(w.status.is_ok());
+    EXPECT_GT(w.version, last) << "write " << i;
+    last = w.version;
   }
   // Several writes in the same microsecond from one coordinator still differ.
   Version prev;
   for (int i = 0; i < 5; ++i) {
-    WriteOutcome w;
-    c.replica(3).coordinate_write("same-us", "x", ConsistencyLevel::kOne, w.cb());
-    ASSERT_TRUE(w.result);
-    EXPECT_GT(w.result->version.timestamp_us, prev.timestamp_us);
-    prev = w.result->version;
+    WriteResult w = write(c, 3, "same-us", "x", ConsistencyLevel::kOne, 0);
+    EXPECT_GT(w.version.timestamp_us, prev.timestamp_us);
+    prev = w.version;
   }
 }
 
@@ -234,10 +220,7 @@ TEST(Replica, NonReplicaCoordinatorStoresNothingLocally) {
   SimCluster c(5, 3);
   c.start();
   const std::string k = key_not_on(c.replica(1), 1);
-  WriteOutcome w;
-  c.replica(1).coordinate_write(k, "v", ConsistencyLevel::kOne, w.cb());
-  c.run_for(10);
-  ASSERT_TRUE(w.result && w.result->status.is_ok());
+  ASSERT_TRUE(write(c, 1, k, "v", ConsistencyLevel::kOne).status.is_ok());
   EXPECT_EQ(c.store(1).count(), 0);
 }
 
@@ -245,14 +228,10 @@ TEST(Replica, LateRepliesAfterTheAnswerAreKeptUntilEveryReplicaAnswered) {
   SimCluster c(3, 3);
   c.start();
   c.set_delay_ms(3, 1, 50);  // n3's replies arrive late
-  WriteOutcome w;
-  c.replica(1).coordinate_write("k", "v", ConsistencyLevel::kQuorum, w.cb());
-  c.run_for(10);
-  ASSERT_TRUE(w.result && w.result->status.is_ok());
+  ASSERT_TRUE(write(c, 1, "k", "v", ConsistencyLevel::kQuorum).status.is_ok());
   EXPECT_EQ(c.replica(1).requests_in_flight(), 1u) << "request retired before n3 answered";
   c.run_for(100);
   EXPECT_EQ(c.replica(1).requests_in_flight(), 0u);
-  EXPECT_EQ(w.calls, 1);
 }
 
 TEST(Replica, MessageFromANodeOutsideTheRingIsRefused) {
@@ -279,19 +258,13 @@ TEST(Replica, RandomLossNeverHidesAnAcknowledgedQuorumWrite) {
     const std::string key = "k" + std::to_string(rng.uniform(5));
     const NodeId coord = static_cast<NodeId>(1 + rng.uniform(5));
     if (rng.chance(0.5)) {
-      WriteOutcome w;
-      c.replica(coord).coordinate_write(key, "v" + std::to_string(i), ConsistencyLevel::kQuorum, w.cb());
-      c.run_for(1100);
-      ASSERT_TRUE(w.result);
-      if (w.result->status.is_ok()) acked[key] = std::max(acked[key], w.result->version);
+      WriteResult w = write(c, coord, key, "v" + std::to_string(i), ConsistencyLevel::kQuorum, 1100);
+      if (w.status.is_ok()) acked[key] = std::max(acked[key], w.version);
     } else {
-      ReadOutcome r;
-      c.replica(coord).coordinate_read(key, ConsistencyLevel::kQuorum, r.cb());
-      c.run_for(1100);
-      ASSERT_TRUE(r.result);
-      if (!r.result->status.is_ok() || !acked.count(key)) continue;
-      ASSERT_TRUE(r.result->record) << "seed " << seed << " op " << i;
-      EXPECT_GE(r.result->record->version, acked[key]) << "seed " << seed << " op " << i;
+      ReadResult r = read(c, coord, key, ConsistencyLevel::kQuorum, 1100);
+      if (!r.status.is_ok() || !acked.count(key)) continue;
+      ASSERT_TRUE(r.record) << "seed " << seed << " op " << i;
+      EXPECT_GE(r.record->version, acked[key]) << "seed " << seed << " op " << i;
     }
   }
 }

@@ -1,6 +1,7 @@
 // Unit tests of RocksStore: round trip, LWW on apply, token ordering, the
 // hints column family and detection of corrupt values, in a temp directory.
 #include "node/rocks_store.h"
+#include "node/test_dir.h"
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
@@ -16,9 +17,7 @@ namespace fs = std::filesystem;
 class RocksStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("faultline-rocks-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
+    dir_ = fresh_test_dir("faultline-rocks");
   }
   void TearDown() override { fs::remove_all(dir_); }
 
