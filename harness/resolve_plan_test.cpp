@@ -1,0 +1,73 @@
+// Goal: command-line overrides land in the plan (over defaults or a plan
+// file), bad values are rejected naming the option or field, and the
+// printed --seed command rebuilds the same plan.
+#include "harness/run.h"
+
+#include <gtest/gtest.h>
+
+namespace faultline {
+namespace {
+
+TEST(ResolvePlanTest, OverridesReplaceDefaults) {
+  RunOverrides o;
+  o.seed = 42;
+  o.nodes = 3;
+  o.rf = 2;
+  o.clients = 4;
+  o.rate = 50;
+  o.duration_s = 1.5;
+  o.keys = 7;
+  o.read_cl = "ONE";
+  o.write_cl = "ALL";
+  Plan p;
+  ASSERT_TRUE(resolve_plan(o, &p));
+  EXPECT_EQ(p.seed, 42u);
+  EXPECT_EQ(p.cluster.nodes, 3);
+  EXPECT_EQ(p.cluster.rf, 2);
+  EXPECT_EQ(p.workload.clients, 4);
+  EXPECT_EQ(p.workload.rate, 50);
+  EXPECT_EQ(p.workload.duration_ms, 1500);
+  EXPECT_EQ(p.workload.keys, 7);
+  EXPECT_EQ(p.workload.read_cl, ConsistencyLevel::kOne);
+  EXPECT_EQ(p.workload.write_cl, ConsistencyLevel::kAll);
+}
+
+TEST(ResolvePlanTest, SeedReplayArgumentsRebuildTheSamePlan) {
+  RunOverrides o;
+  o.nodes = 4;
+  o.duration_s = 2;
+  o.write_cl = "ONE";
+  Plan first;
+  ASSERT_TRUE(resolve_plan(o, &first));
+  std::string args = seed_replay_args(o, first.seed);
+  EXPECT_EQ(args, "--seed " + std::to_string(first.seed) + " --nodes 4 --write-cl ONE --duration 2");
+  o.seed = first.seed;
+  Plan again;
+  ASSERT_TRUE(resolve_plan(o, &again));
+  EXPECT_EQ(plan_to_json(first), plan_to_json(again));
+}
+
+TEST(ResolvePlanTest, BadValuesNameTheOptionOrField) {
+  struct Case {
+    RunOverrides o;
+    const char* named;
+  };
+  std::vector<Case> cases(4);
+  cases[0].o.read_cl = "MOST";
+  cases[0].named = "--read-cl";
+  cases[1].o.rf = 9;
+  cases[1].named = "cluster.rf";
+  cases[2].o.duration_s = -1;
+  cases[2].named = "--duration";
+  cases[3].o.plan_file = "/nonexistent/plan.json";
+  cases[3].named = "/nonexistent/plan.json";
+  for (const auto& c : cases) {
+    Plan p;
+    Status s = resolve_plan(c.o, &p);
+    EXPECT_FALSE(s) << c.named;
+    EXPECT_NE(s.message().find(c.named), std::string::npos) << s.message();
+  }
+}
+
+}  // namespace
+}  // namespace faultline
