@@ -1,5 +1,7 @@
 #include "core/codec.h"
 
+#include <limits>
+
 #include <nlohmann/json.hpp>
 
 #include "core/assert.h"
@@ -19,16 +21,30 @@ json record_to_json(const Record& r) {
               {"dt", r.local_deletion_time_ms}};
 }
 
+// True when `v` holds a T exactly: nlohmann's get<T>() would silently convert
+// a float, a negative number or an out-of-range integer (a "from" of 2^32 + 1
+// would become node 1), so integers are checked against T's range here.
+template <typename T>
+bool holds(const json& v) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return v.is_boolean();
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return v.is_string();
+  } else if constexpr (std::is_unsigned_v<T>) {
+    return v.is_number_unsigned() && v.get<uint64_t>() <= std::numeric_limits<T>::max();
+  } else {
+    static_assert(std::is_same_v<T, int64_t>);
+    return v.is_number_unsigned() ? v.get<uint64_t>() <= uint64_t{INT64_MAX} : v.is_number_integer();
+  }
+}
+
 // Field access that reports, rather than throws, on a missing or mistyped field.
 template <typename T>
 Status get_field(const json& j, const char* name, T* out) {
   auto it = j.find(name);
   if (it == j.end()) return Status::invalid(std::string("missing field '") + name + "'");
-  try {
-    *out = it->template get<T>();
-  } catch (const json::exception&) {
-    return Status::invalid(std::string("field '") + name + "' has the wrong type");
-  }
+  if (!holds<T>(*it)) return Status::invalid(std::string("field '") + name + "' has the wrong type");
+  *out = it->template get<T>();
   return Status::ok();
 }
 

@@ -96,7 +96,9 @@ std::string history_op_to_json_line(const HistoryOp& op) {
     if (!op.node.empty()) j["node"] = op.node;
   }
   if (!op.error.empty()) j["error"] = op.error;
-  return j.dump();
+  // An error text echoed from a node may hold bytes that are not UTF-8:
+  // replaced by U+FFFD, since a throw here would leave a gap in the indices.
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 Status history_op_from_json_line(std::string_view line, HistoryOp* out) {

@@ -21,7 +21,9 @@ std::string node_dump_to_json(const NodeDump& d) {
   }
   j["merkle_roots"] = json::parse(d.merkle_roots_json);
   j["hints"] = json::parse(d.hints_json);
-  return j.dump();
+  // Values are bytes, and any client may store ones that are not UTF-8: they
+  // are replaced by U+FFFD rather than thrown on (which would kill the node).
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 Status node_dump_from_json(std::string_view text, NodeDump* out) {

@@ -33,12 +33,15 @@ RespParser::Step RespParser::fail(size_t at, std::string why) {
   return Step::kBad;
 }
 
+// The length limit applies whether or not the line's end has arrived (a CR
+// waiting for its LF does not count), so a stream parses the same however it
+// is chunked.
 RespParser::Step RespParser::read_line(size_t* pos, std::string_view* line) {
   size_t eol = buffer_.find("\r\n", *pos);
-  if (eol == std::string::npos) {
-    if (buffer_.size() - *pos > kMaxInlineBytes) return fail(*pos, "line too long");
-    return Step::kNeedMore;
-  }
+  size_t len = (eol == std::string::npos ? buffer_.size() : eol) - *pos;
+  if (eol == std::string::npos && len > 0 && buffer_.back() == '\r') --len;
+  if (len > kMaxInlineBytes) return fail(*pos, "line too long");
+  if (eol == std::string::npos) return Step::kNeedMore;
   *line = std::string_view(buffer_).substr(*pos, eol - *pos);
   *pos = eol + 2;
   return Step::kDone;
@@ -112,18 +115,15 @@ RespParser::Step RespParser::parse(size_t* pos, int depth, RespValue* out) {
 }
 
 RespParser::Step RespParser::parse_inline(size_t* pos, RespValue* out) {
-  size_t p = *pos;
-  std::string_view line;
-  Step st = read_line(&p, &line);
-  if (st == Step::kNeedMore) {
-    // Accept a bare "\n" line ending too, as redis-server does for inline.
-    size_t nl = buffer_.find('\n', *pos);
-    if (nl == std::string::npos) return st;
-    line = std::string_view(buffer_).substr(*pos, nl - *pos);
-    p = nl + 1;
-  } else if (st != Step::kDone) {
-    return st;
-  }
+  // An inline command ends at the first LF, with or without a CR before it,
+  // as redis-server reads it: "SET a b\nGET a\r\n" is two commands.
+  const size_t nl = buffer_.find('\n', *pos);
+  size_t len = (nl == std::string::npos ? buffer_.size() : nl) - *pos;
+  if (len > 0 && buffer_[*pos + len - 1] == '\r') --len;
+  if (len > kMaxInlineBytes) return fail(*pos, "line too long");
+  if (nl == std::string::npos) return Step::kNeedMore;
+  const std::string_view line = std::string_view(buffer_).substr(*pos, len);
+  const size_t p = nl + 1;
   RespValue arr = RespValue::array({});
   size_t i = 0;
   while (i < line.size()) {

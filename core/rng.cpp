@@ -43,7 +43,11 @@ uint64_t Rng::uniform(uint64_t bound) {
 
 int64_t Rng::range(int64_t lo, int64_t hi) {
   FL_ASSERT(lo <= hi);
-  return lo + static_cast<int64_t>(uniform(static_cast<uint64_t>(hi - lo) + 1));
+  // Unsigned arithmetic: hi - lo overflows int64 for wide ranges, and the
+  // whole int64 span has 2^64 values, one more than uniform() can bound.
+  const uint64_t span = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);
+  const uint64_t offset = span == UINT64_MAX ? next() : uniform(span + 1);
+  return static_cast<int64_t>(static_cast<uint64_t>(lo) + offset);
 }
 
 double Rng::unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }

@@ -1,0 +1,117 @@
+// Goal: final/<id>.json (and FL.DUMP) round-trips every record, tombstones
+// included, and a dump the checker must not trust is rejected naming the
+// record and field.
+#include "core/node_dump.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/test_util.h"
+
+namespace faultline {
+namespace {
+
+using nlohmann::json;
+using test::fails_with;
+using test::succeeds;
+
+NodeDump sample_dump() {
+  NodeDump d;
+  d.node = "n3";
+  d.records = {Record{"k1", "3-12", {1700000000123456, 2}, false, 0},
+               Record{"k2", "", {1700000000200000, 4}, true, 99},
+               Record{"k3", "", {1, 1}, false, 0}};
+  d.merkle_roots_json = R"([{"range":[1,2],"root":"ab"}])";
+  d.hints_json = R"([{"target":"n1","key":"k1"}])";
+  return d;
+}
+
+// The records array of sample_dump() with `record_patch` merged into record i.
+std::string dump_with_record(size_t i, const char* record_patch) {
+  json j = json::parse(node_dump_to_json(sample_dump()));
+  j["records"][i].merge_patch(json::parse(record_patch));
+  return j.dump();
+}
+
+TEST(NodeDump, RoundTrips) {
+  const NodeDump d = sample_dump();
+  const std::string text = node_dump_to_json(d);
+  EXPECT_EQ(text.find('\n'), std::string::npos) << "a dump is one line";
+  NodeDump back;
+  ASSERT_TRUE(succeeds(node_dump_from_json(text, &back)));
+  EXPECT_EQ(back.node, "n3");
+  EXPECT_EQ(back.records, d.records);
+  EXPECT_EQ(json::parse(back.merkle_roots_json), json::parse(d.merkle_roots_json));
+  EXPECT_EQ(json::parse(back.hints_json), json::parse(d.hints_json));
+  EXPECT_EQ(node_dump_to_json(back), text);
+}
+
+TEST(NodeDump, JsonShapeIsAsDocumented) {
+  const json j = json::parse(node_dump_to_json(sample_dump()));
+  EXPECT_EQ(j["records"][0], json::parse(R"({"key":"k1","value":"3-12","version":[1700000000123456,2],
+                                              "tombstone":false})"));
+  EXPECT_EQ(j["records"][1], json::parse(R"({"key":"k2","value":null,"version":[1700000000200000,4],
+                                              "tombstone":true})"));
+  EXPECT_EQ(json::parse(node_dump_to_json(NodeDump{"n1", {}})),
+            json::parse(R"({"node":"n1","records":[],"merkle_roots":null,"hints":null})"));
+}
+
+TEST(NodeDump, OptionalPartsMayBeAbsent) {
+  NodeDump d;
+  ASSERT_TRUE(succeeds(node_dump_from_json(R"({"node":"n1","records":[]})", &d)));
+  EXPECT_EQ(d.merkle_roots_json, "null");
+  EXPECT_EQ(d.hints_json, "null");
+  // A tombstone may omit its value.
+  ASSERT_TRUE(succeeds(node_dump_from_json(
+      R"({"node":"n1","records":[{"key":"k","version":[5,1],"tombstone":true}]})", &d)));
+  EXPECT_TRUE(d.records[0].tombstone);
+}
+
+// Regression: a value that is not UTF-8 (any client can SET one) made
+// nlohmann's dump() throw, killing FL.DUMP's node.
+TEST(NodeDump, NonUtf8ValueDoesNotThrow) {
+  NodeDump d{"n1", {Record{"k", "\xff\xfe", {1, 1}, false, 0}}};
+  std::string text;
+  ASSERT_NO_THROW(text = node_dump_to_json(d));
+  NodeDump back;
+  ASSERT_TRUE(succeeds(node_dump_from_json(text, &back)));
+  EXPECT_EQ(back.records[0].value, "\xEF\xBF\xBD\xEF\xBF\xBD") << "invalid bytes become U+FFFD";
+}
+
+TEST(NodeDump, RejectsBadRecordsNamingRecordAndField) {
+  for (const auto& [i, patch, error] : std::vector<std::tuple<size_t, const char*, const char*>>{
+           {1, R"({"value":"v"})", "records[1]: a tombstone carries a value"},
+           {0, R"({"version":[1]})", "records[0]: 'version' must be [timestamp_us, coordinator_id]"},
+           {0, R"({"version":[1,-1]})", "records[0]: 'version' must be"},
+           {2, R"({"version":"[1,1]"})", "records[2]: 'version' must be"},
+           {0, R"({"version":null})", "records[0]: 'version' must be"},
+           {0, R"({"value":null})", "records[0]: lacks a string 'value'"},
+           {0, R"({"value":5})", "records[0]: lacks a string 'value'"},
+           {2, R"({"key":null})", "records[2]: lacks a string 'key'"},
+           {0, R"({"tombstone":"no"})", "records[0]: lacks a boolean 'tombstone'"},
+       }) {
+    SCOPED_TRACE(patch);
+    NodeDump d;
+    EXPECT_TRUE(fails_with(node_dump_from_json(dump_with_record(i, patch), &d), error));
+    EXPECT_TRUE(d.node.empty()) << "output written on error";
+  }
+  NodeDump d;
+  EXPECT_TRUE(fails_with(node_dump_from_json("[]", &d), "dump is not a JSON object"));
+  EXPECT_TRUE(fails_with(node_dump_from_json(R"({"records":[]})", &d), "dump lacks a string 'node'"));
+  EXPECT_TRUE(fails_with(node_dump_from_json(R"({"node":"n1","records":{}})", &d), "dump lacks an array 'records'"));
+  EXPECT_TRUE(fails_with(node_dump_from_json(R"({"node":"n1","records":[5]})", &d), "records[0]: not an object"));
+}
+
+TEST(NodeDump, FileErrorsNameThePath) {
+  test::TempDir dir;
+  const std::string path = dir.file("n3.json");
+  test::write_file(path, node_dump_to_json(sample_dump()));
+  NodeDump d;
+  ASSERT_TRUE(succeeds(read_node_dump_file(path, &d)));
+  EXPECT_EQ(d.records.size(), 3u);
+  test::write_file(path, dump_with_record(1, R"({"value":"v"})"));
+  EXPECT_TRUE(fails_with(read_node_dump_file(path, &d), path + ": records[1]: a tombstone carries a value"));
+  EXPECT_EQ(read_node_dump_file(dir.file("missing.json"), &d).code(), Status::Code::kNotFound);
+}
+
+}  // namespace
+}  // namespace faultline
