@@ -59,7 +59,11 @@ void NodeRuntime::run() {
   });
   for (auto& [id, link] : links_) link->start();
   replica_->start();
-  events_->emit("node_started", {{"client_port", int64_t{config_.client_port}}, {"peer_port", int64_t{config_.peer_port}}});
+  std::string bugs;
+  for (const auto& b : config_.bugs) bugs += (bugs.empty() ? "" : ",") + b;
+  events_->emit("node_started", {{"client_port", int64_t{config_.client_port}},
+                                 {"peer_port", int64_t{config_.peer_port}},
+                                 {"bugs", bugs}});
   std::fprintf(stderr, "faultline-node %s ready client=%d peer=%d\n", node_name(config_.id).c_str(),
                config_.client_port, config_.peer_port);
   io_.run();

@@ -154,7 +154,7 @@ Status Replica::check_available(ConsistencyLevel cl, const std::vector<NodeId>& 
   const int up = static_cast<int>(std::count_if(replicas.begin(), replicas.end(), [&](NodeId n) { return is_up(n); }));
   if (up < required) {
     return Status::unavailable(std::string(to_string(cl)) + " needs " + std::to_string(required) + " of replicas " +
-                               node_list(replicas) + " but " + std::to_string(up) + " are up");
+                               node_list(replicas) + " but only " + std::to_string(up) + " up");
   }
   if (requests_in_flight() >= kCoordinatorRequestsMax) {
     return Status::unavailable("coordinator overloaded: " + std::to_string(requests_in_flight()) + " requests in flight");
