@@ -23,17 +23,12 @@ int cluster_command(const ClusterCommandOptions& options, std::ostream& out, std
   ::pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   Plan plan;
-  Status s = resolve_plan(options.overrides, &plan);
-  if (!s) {
-    err << "faultline cluster: " << s.message() << "\n";
-    return kExitBadArguments;
-  }
   std::string node_bin;
-  s = Cluster::find_node_bin(options.node_bin, &node_bin);
-  if (!s) {
-    err << "faultline cluster: " << s.message() << "\n";
-    return kExitHarnessError;
+  if (int rc = resolve_plan_and_node_bin(options.overrides, options.node_bin, "faultline cluster", err, &plan,
+                                         &node_bin)) {
+    return rc;
   }
+  Status s;
   std::string dir = options.dir;
   if (dir.empty()) {
     char tmpl[] = "/tmp/faultline-cluster-XXXXXX";
@@ -51,11 +46,7 @@ int cluster_command(const ClusterCommandOptions& options, std::ostream& out, std
     return kExitHarnessError;
   }
 
-  ClusterOptions copts;
-  copts.node_bin = node_bin;
-  copts.dir = dir;
-  copts.plan = plan;
-  Cluster cluster(copts);
+  Cluster cluster(ClusterOptions{node_bin, dir, plan});
   s = cluster.start();
   if (!s) {
     err << "faultline cluster: cluster did not start: " << s.message() << "\n";

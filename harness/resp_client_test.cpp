@@ -42,20 +42,20 @@ TEST(RespClientTest, ReplyIsParsed) {
   EXPECT_EQ(commands[1], (std::vector<std::string>{"FL.SET", "k", "v", "QUORUM"}));
 }
 
-TEST(RespClientTest, ReplySplitAcrossPacketsIsReassembled) {
-  FakeRespServer server({FakeRespServer::reply("$5\r\nhello\r\n")});
-  RespClient client(server.port());
-  RespValue reply;
-  ASSERT_TRUE(client.call({"GET", "a"}, kShortTimeoutMs, &reply));
-  EXPECT_EQ(reply, RespValue::bulk("hello"));
-}
-
-TEST(RespClientTest, ErrorReplyIsNotATransportFailure) {
-  FakeRespServer server({FakeRespServer::reply("-UNAVAILABLE not enough replicas\r\n")});
-  RespClient client(server.port());
-  RespValue reply;
-  ASSERT_TRUE(client.call({"FL.GET", "k"}, kShortTimeoutMs, &reply));
-  EXPECT_EQ(reply, RespValue::error("UNAVAILABLE not enough replicas"));
+TEST(RespClientTest, EveryReplyTypeIsParsedAndErrorRepliesAreNotTransportFailures) {
+  const std::vector<std::pair<std::string, RespValue>> cases = {
+      {"$5\r\nhello\r\n", RespValue::bulk("hello")},
+      {"$-1\r\n", RespValue::null()},
+      {"*-1\r\n", RespValue{RespValue::Type::kNullArray, {}, 0, {}}},
+      {"-UNAVAILABLE not enough replicas\r\n", RespValue::error("UNAVAILABLE not enough replicas")},
+  };
+  for (const auto& [bytes, expected] : cases) {
+    FakeRespServer server({FakeRespServer::reply(bytes)});
+    RespClient client(server.port());
+    RespValue reply;
+    ASSERT_TRUE(client.call({"FL.GET", "k"}, kShortTimeoutMs, &reply)) << bytes;
+    EXPECT_EQ(reply, expected) << bytes;
+  }
 }
 
 TEST(RespClientTest, SilenceIsTimeoutWithinTheDeadline) {

@@ -159,23 +159,31 @@ std::string seed_replay_args(const RunOverrides& o, uint64_t seed) {
   return args.str();
 }
 
-int run_command(const RunOptions& options, std::ostream& out, std::ostream& err) {
-  Plan plan;
-  Status s = resolve_plan(options.overrides, &plan);
+int resolve_plan_and_node_bin(const RunOverrides& o, const std::string& node_bin_given, const std::string& command,
+                              std::ostream& err, Plan* plan, std::string* node_bin) {
+  Status s = resolve_plan(o, plan);
   if (!s) {
-    err << "faultline run: " << s.message() << "\n";
+    err << command << ": " << s.message() << "\n";
     return kExitBadArguments;
   }
-  // Checked before the run directory exists, so a build mistake leaves no
-  // empty run behind.
-  std::string node_bin;
-  s = Cluster::find_node_bin(options.node_bin, &node_bin);
+  s = Cluster::find_node_bin(node_bin_given, node_bin);
   if (!s) {
-    err << "faultline run: " << s.message() << "\n";
+    err << command << ": " << s.message() << "\n";
     return kExitHarnessError;
   }
+  return 0;
+}
+
+int run_command(const RunOptions& options, std::ostream& out, std::ostream& err) {
+  // Both checked before the run directory exists, so a typo or a build
+  // mistake leaves no empty run behind.
+  Plan plan;
+  std::string node_bin;
+  if (int rc = resolve_plan_and_node_bin(options.overrides, options.node_bin, "faultline run", err, &plan, &node_bin)) {
+    return rc;
+  }
   RunDir dir;
-  s = RunDir::create(options.out_dir, plan.seed, &dir);
+  Status s = RunDir::create(options.out_dir, plan.seed, &dir);
   if (s) s = write_plan_file(dir.plan_path(), plan);
   std::unique_ptr<HistoryWriter> history;
   if (s) s = HistoryWriter::open(dir.history_path(), HistoryHeader{kHistoryFormatVersion, plan.seed}, &history);
@@ -187,11 +195,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
   out << "faultline run: seed " << plan.seed << ", " << plan.cluster.nodes << " nodes, rf " << plan.cluster.rf
       << ", run directory " << dir.path() << std::endl;
 
-  ClusterOptions copts;
-  copts.node_bin = node_bin;
-  copts.dir = dir.path();
-  copts.plan = plan;
-  Cluster cluster(copts);
+  Cluster cluster(ClusterOptions{node_bin, dir.path(), plan});
   s = cluster.start();
   if (!s) {
     err << "faultline run: cluster did not start: " << s.message() << "\n";

@@ -39,6 +39,12 @@ struct RunOverrides {
 // naming the option or plan field.
 Status resolve_plan(const RunOverrides& o, Plan* plan);
 
+// What `run` and `cluster` both need before they touch the disk: the plan
+// and the node binary. Returns 0, or the exit code after telling err why
+// (254 bad plan, 255 no node binary). `command` prefixes messages.
+int resolve_plan_and_node_bin(const RunOverrides& o, const std::string& node_bin_given, const std::string& command,
+                              std::ostream& err, Plan* plan, std::string* node_bin);
+
 // The `--seed N ...` command line that recreates the same plan.
 std::string seed_replay_args(const RunOverrides& o, uint64_t seed);
 
