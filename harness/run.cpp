@@ -102,7 +102,7 @@ std::map<std::string, OpCounts> count_completions(const std::string& history_pat
 // After print_verdict (which states the verdict): counts, where, and how to
 // replay.
 void print_summary(std::ostream& out, const RunOptions& options, const Plan& plan, const RunDir& dir) {
-  out << "\noperations:\n";
+  out << "\ncompletions:\n";
   for (const auto& [f, c] : count_completions(dir.history_path())) {
     out << "  " << f << ": " << c.ok << " ok, " << c.fail << " fail, " << c.info << " info\n";
   }
