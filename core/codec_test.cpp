@@ -240,6 +240,12 @@ TEST(Codec, BodyFieldsAreAsDocumented) {
   EXPECT_TRUE(w["r"]["v"].is_binary());
 }
 
+// The example frame of docs/protocol.md, byte for byte.
+TEST(Codec, PingFrameIsAsDocumented) {
+  const std::string expected("\x00\x00\x00\x13\x83\xa4" "from" "\x01\xa3" "seq" "\x07\xa1t\xa4" "ping", 23);
+  EXPECT_EQ(encode_frame({1, Ping{7}}), expected);
+}
+
 TEST(Codec, LengthPrefixIsFourBytesBigEndian) {
   const std::string frame = encode_frame({1, Ping{1}});
   const size_t n = frame.size() - 4;

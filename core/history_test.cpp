@@ -181,6 +181,20 @@ TEST(History, ReadsTheDesignDocExample) {
   EXPECT_EQ(nlohmann::json::parse(ops[3].fault_json)["grudge"]["n1"][0], "n3");
 }
 
+TEST(History, ReadsTheExampleOfTheFormatDoc) {
+  const std::string doc = test::read_file(FAULTLINE_SOURCE_DIR "/docs/history-format.md");
+  const std::string example = test::markdown_code_block_after(doc, "### Example");
+  ASSERT_FALSE(example.empty()) << "docs/history-format.md lost its example";
+  test::TempDir dir;
+  const std::string path = dir.file("history.jsonl");
+  test::write_file(path, example);
+  const auto ops = read_all(path);
+  ASSERT_EQ(ops.size(), 14u);
+  EXPECT_TRUE(ops[8].tombstone);  // the tombstone read
+  EXPECT_FALSE(ops[4].value.has_value());  // the nil read
+  EXPECT_EQ(nlohmann::json::parse(ops.back().fault_json), nlohmann::json::parse(R"({"phase":"done"})"));
+}
+
 TEST(History, WriterStampsConsecutiveIndicesAndNonDecreasingTimesFromManyThreads) {
   test::TempDir dir;
   const std::string path = dir.file("history.jsonl");

@@ -55,6 +55,16 @@ TEST(NodeDump, JsonShapeIsAsDocumented) {
             json::parse(R"({"node":"n1","records":[],"merkle_roots":null,"hints":null})"));
 }
 
+TEST(NodeDump, ReadsTheExampleOfTheFormatDoc) {
+  const std::string doc = test::read_file(FAULTLINE_SOURCE_DIR "/docs/history-format.md");
+  const std::string example = test::markdown_code_block_after(doc, "## final/&lt;node&gt;.json");
+  ASSERT_FALSE(example.empty()) << "docs/history-format.md lost its final/ example";
+  NodeDump d;
+  ASSERT_TRUE(succeeds(node_dump_from_json(example, &d)));
+  ASSERT_EQ(d.records.size(), 2u);
+  EXPECT_TRUE(d.records[1].tombstone);
+}
+
 TEST(NodeDump, OptionalPartsMayBeAbsent) {
   NodeDump d;
   ASSERT_TRUE(succeeds(node_dump_from_json(R"({"node":"n1","records":[]})", &d)));

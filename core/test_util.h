@@ -96,6 +96,19 @@ inline std::string read_file(const std::string& path) {
   return ss.str();
 }
 
+// The body of the first ``` block after the line `heading` in a markdown
+// file; empty when there is none. Lets tests check the docs' examples.
+inline std::string markdown_code_block_after(const std::string& markdown, std::string_view heading) {
+  const size_t h = markdown.find("\n" + std::string(heading) + "\n");
+  if (h == std::string::npos) return {};
+  const size_t open = markdown.find("```", h);
+  if (open == std::string::npos) return {};
+  const size_t body = markdown.find('\n', open) + 1;
+  const size_t close = markdown.find("\n```", body);
+  if (close == std::string::npos) return {};
+  return markdown.substr(body, close + 1 - body);
+}
+
 // EXPECT_TRUE(fails_with(s, "workload.rat: unknown field")): `s` is an error
 // whose message contains `needle`.
 inline ::testing::AssertionResult fails_with(const Status& s, std::string_view needle) {
