@@ -9,6 +9,17 @@
 namespace faultline {
 namespace {
 
+// Draws `n` stamps from `hlc`, each greater than the one before, starting
+// above `last`; returns the last.
+int64_t expect_strictly_increasing(HybridLogicalClock* hlc, int n, int64_t last) {
+  for (int i = 0; i < n; ++i) {
+    const int64_t t = hlc->now_us();
+    EXPECT_GT(t, last) << "stamp " << i;
+    last = t;
+  }
+  return last;
+}
+
 TEST(HybridLogicalClock, FollowsPhysicalTimeWhenItAdvances) {
   ManualClock clock;
   HybridLogicalClock hlc(&clock);
@@ -21,12 +32,8 @@ TEST(HybridLogicalClock, FollowsPhysicalTimeWhenItAdvances) {
 TEST(HybridLogicalClock, StrictlyIncreasesWhileTheClockStandsStill) {
   ManualClock clock;
   HybridLogicalClock hlc(&clock);
-  int64_t last = hlc.now_us();
-  for (int i = 0; i < 1000; ++i) {
-    const int64_t t = hlc.now_us();
-    ASSERT_GT(t, last);
-    last = t;
-  }
+  const int64_t first = hlc.now_us();
+  EXPECT_EQ(expect_strictly_increasing(&hlc, 1000, first), first + 1000);
 }
 
 TEST(HybridLogicalClock, StrictlyIncreasesWhenTheClockGoesBackwards) {
@@ -34,12 +41,7 @@ TEST(HybridLogicalClock, StrictlyIncreasesWhenTheClockGoesBackwards) {
   HybridLogicalClock hlc(&clock);
   const int64_t before = hlc.now_us();
   clock.set_realtime_us(clock.realtime_us() - 60 * 1000000);  // NTP step or a clock fault
-  int64_t last = before;
-  for (int i = 0; i < 100; ++i) {
-    const int64_t t = hlc.now_us();
-    ASSERT_GT(t, last);
-    last = t;
-  }
+  expect_strictly_increasing(&hlc, 100, before);
   // Once physical time passes the logical time again, the clock follows it.
   clock.set_realtime_us(before + 10 * 1000000);
   EXPECT_EQ(hlc.now_us(), before + 10 * 1000000);

@@ -81,24 +81,6 @@ rc::Gen<Envelope> gen_envelope() {
                                   rc::gen::set(&Envelope::body, gen_body(std::make_index_sequence<std::variant_size_v<Body>>())));
 }
 
-// Feeds `bytes` in pieces of the given sizes (the last piece takes the rest),
-// draining the decoder after each piece. Stops at the first kBad.
-Result decode_chunked(const std::string& bytes, const std::vector<size_t>& chunk_sizes, std::vector<Envelope>* out,
-                      FrameDecoder* dec) {
-  size_t pos = 0;
-  for (size_t i = 0; pos < bytes.size(); ++i) {
-    size_t n = i < chunk_sizes.size() ? std::max<size_t>(1, chunk_sizes[i]) : bytes.size() - pos;
-    n = std::min(n, bytes.size() - pos);
-    dec->feed(bytes.data() + pos, n);
-    pos += n;
-    Envelope env;
-    Result r;
-    while ((r = dec->next(&env)) == Result::kGood) out->push_back(env);
-    if (r == Result::kBad) return r;
-  }
-  return Result::kNeedMore;
-}
-
 std::string concat_frames(const std::vector<Envelope>& envs) {
   std::string bytes;
   for (const auto& e : envs) bytes += encode_frame(e);
@@ -158,7 +140,7 @@ RC_GTEST_PROP(Codec, FramesSurviveAnyChunking, ()) {
   const auto chunks = *rc::gen::container<std::vector<size_t>>(rc::gen::inRange<size_t>(1, 40));
   std::vector<Envelope> back;
   FrameDecoder dec;
-  RC_ASSERT(decode_chunked(concat_frames(envs), chunks, &back, &dec) == Result::kNeedMore);
+  RC_ASSERT(test::feed_in_chunks(&dec, concat_frames(envs), chunks, &back) == Result::kNeedMore);
   RC_ASSERT(back == envs);
   RC_ASSERT(dec.buffered_bytes() == 0u);
 }
@@ -201,7 +183,7 @@ TEST(Codec, ManyFramesInOneBuffer) {
   FrameDecoder dec;
   std::vector<Envelope> back;
   const size_t half = bytes.size() / 2 + 3;  // mid-frame
-  ASSERT_EQ(decode_chunked(bytes, {half}, &back, &dec), Result::kNeedMore);
+  ASSERT_EQ(test::feed_in_chunks(&dec, bytes, {half}, &back), Result::kNeedMore);
   EXPECT_EQ(back, envs);
 }
 

@@ -14,7 +14,9 @@
 namespace faultline {
 namespace {
 
+using test::client_op;
 using test::fails_with;
+using test::nemesis_op;
 using test::succeeds;
 using Result = HistoryReader::Result;
 
@@ -28,24 +30,6 @@ using Result = HistoryReader::Result;
     return ::testing::AssertionFailure() << history_op_to_json_line(a) << "\n  vs " << history_op_to_json_line(b);
   }
   return ::testing::AssertionSuccess();
-}
-
-HistoryOp client_op(int64_t process, OpType type, std::string f, std::string key) {
-  HistoryOp op;
-  op.process = process;
-  op.type = type;
-  op.f = std::move(f);
-  op.key = std::move(key);
-  return op;
-}
-
-HistoryOp nemesis_op(OpType type, std::string f, std::string value_json) {
-  HistoryOp op;
-  op.process = kNemesisProcess;
-  op.type = type;
-  op.f = std::move(f);
-  op.fault_json = std::move(value_json);
-  return op;
 }
 
 // One operation of every shape the harness writes.

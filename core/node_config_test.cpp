@@ -3,14 +3,11 @@
 // the cluster, ...) is rejected naming the field.
 #include "core/node_config.h"
 
-#include <nlohmann/json.hpp>
-
 #include "core/test_util.h"
 
 namespace faultline {
 namespace {
 
-using nlohmann::ordered_json;
 using test::fails_with;
 using test::succeeds;
 
@@ -27,9 +24,7 @@ NodeConfig three_node_config() {
 
 // three_node_config() as JSON text with `patch` merged in (RFC 7386).
 std::string config_with(const char* patch) {
-  ordered_json j = ordered_json::parse(node_config_to_json(three_node_config()));
-  j.merge_patch(ordered_json::parse(patch));
-  return j.dump();
+  return test::with_json_patch(node_config_to_json(three_node_config()), patch);
 }
 
 TEST(NodeConfig, RoundTrips) {

@@ -19,11 +19,7 @@ using test::succeeds;
 Status parse(const std::string& text, Plan* out) { return plan_from_json(text, out); }
 
 // The default plan's JSON with `patch` merged in (RFC 7386), as text.
-std::string defaults_with(const char* patch) {
-  ordered_json j = ordered_json::parse(plan_to_json(Plan{}));
-  j.merge_patch(ordered_json::parse(patch));
-  return j.dump();
-}
+std::string defaults_with(const char* patch) { return test::with_json_patch(plan_to_json(Plan{}), patch); }
 
 // Every leaf of a JSON document by path ("workload.rate"); arrays are leaves.
 void leaves(const ordered_json& j, const std::string& path, std::map<std::string, ordered_json>* out) {

@@ -42,30 +42,10 @@ rc::Gen<RespValue> gen_resp_value(int depth) {
   return rc::gen::oneOf(leaf, array);
 }
 
-// Everything the parser yields for `bytes` fed in pieces of the given sizes
-// (then the rest at once); *last is the result that ended parsing.
-std::vector<RespValue> parse_all(RespParser* p, std::string_view bytes, const std::vector<size_t>& chunk_sizes,
-                                 Result* last) {
-  std::vector<RespValue> out;
-  size_t pos = 0;
-  *last = Result::kNeedMore;
-  for (size_t i = 0; pos < bytes.size(); ++i) {
-    size_t n = i < chunk_sizes.size() ? std::max<size_t>(1, chunk_sizes[i]) : bytes.size() - pos;
-    n = std::min(n, bytes.size() - pos);
-    p->feed(bytes.substr(pos, n));
-    pos += n;
-    RespValue v;
-    while ((*last = p->next(&v)) == Result::kGood) out.push_back(v);
-    if (*last == Result::kBad) break;
-  }
-  return out;
-}
-
 std::vector<RespValue> parse_whole(std::string_view bytes, bool allow_inline = false) {
   RespParser p(allow_inline);
-  Result last;
-  auto out = parse_all(&p, bytes, {}, &last);
-  EXPECT_EQ(last, Result::kNeedMore) << p.error();
+  std::vector<RespValue> out;
+  EXPECT_EQ(test::feed_in_chunks(&p, bytes, {}, &out), Result::kNeedMore) << p.error();
   return out;
 }
 
@@ -79,9 +59,8 @@ RespValue command(std::vector<std::string> args) {
 // parser names it and stays bad.
 void expect_bad(std::string_view bytes, size_t offset, std::string_view reason, bool allow_inline = false) {
   RespParser p(allow_inline);
-  Result last;
-  parse_all(&p, bytes, {}, &last);
-  ASSERT_EQ(last, Result::kBad) << "no error for " << rc::toString(std::string(bytes.substr(0, 80)));
+  std::vector<RespValue> values;
+  ASSERT_EQ(test::feed_in_chunks(&p, bytes, {}, &values), Result::kBad) << "no error for " << rc::toString(std::string(bytes.substr(0, 80)));
   const std::string at = "at byte " + std::to_string(offset) + ": ";
   EXPECT_NE(p.error().find(at), std::string::npos) << p.error() << " (expected '" << at << "')";
   EXPECT_NE(p.error().find(reason), std::string::npos) << p.error() << " (expected '" << reason << "')";
@@ -106,9 +85,9 @@ RC_GTEST_PROP(Resp, PipelinedValuesSurviveAnyChunking, ()) {
   std::string bytes;
   for (const auto& v : values) bytes += resp_encode(v);
   RespParser p;
-  Result last;
-  RC_ASSERT(parse_all(&p, bytes, chunks, &last) == values);
-  RC_ASSERT(last == Result::kNeedMore);
+  std::vector<RespValue> back;
+  RC_ASSERT(test::feed_in_chunks(&p, bytes, chunks, &back) == Result::kNeedMore);
+  RC_ASSERT(back == values);
 }
 
 RC_GTEST_PROP(Resp, EncodeCommandIsAnArrayOfBulkStrings, ()) {
@@ -119,8 +98,8 @@ RC_GTEST_PROP(Resp, EncodeCommandIsAnArrayOfBulkStrings, ()) {
 RC_GTEST_PROP(Resp, ArbitraryBytesNeverCrashTheParser, (bool allow_inline)) {
   const std::string bytes = *test::gen_bytes();
   RespParser p(allow_inline);
-  Result last;
-  parse_all(&p, bytes, {}, &last);
+  std::vector<RespValue> values;
+  test::feed_in_chunks(&p, bytes, {}, &values);
 }
 
 TEST(Resp, EncodesEveryType) {
@@ -242,9 +221,9 @@ TEST(Resp, ErrorOffsetCountsBytesAlreadyConsumed) {
   const size_t bad_at = bytes.size();
   bytes += "!\r\n";
   RespParser p;
-  Result last;
-  EXPECT_EQ(parse_all(&p, bytes, {bytes.size() / 3, bytes.size() / 3}, &last).size(), 20000u);
-  ASSERT_EQ(last, Result::kBad);
+  std::vector<RespValue> values;
+  ASSERT_EQ(test::feed_in_chunks(&p, bytes, {bytes.size() / 3, bytes.size() / 3}, &values), Result::kBad);
+  EXPECT_EQ(values.size(), 20000u);
   EXPECT_NE(p.error().find("at byte " + std::to_string(bad_at) + ":"), std::string::npos) << p.error();
 }
 

@@ -50,9 +50,9 @@ std::vector<Token> probe_tokens(uint64_t seed) {
   return tokens;
 }
 
-// The vnode boundaries of `ring` and their neighbours.
-std::vector<Token> boundary_tokens(const Ring& ring) {
-  std::vector<Token> tokens;
+// probe_tokens() plus every vnode boundary of `ring` and its neighbours.
+std::vector<Token> probe_and_boundary_tokens(const Ring& ring, uint64_t seed) {
+  std::vector<Token> tokens = probe_tokens(seed);
   for (const TokenRange& r : ring.ranges()) {
     for (Token t : {r.right - 1, r.right, r.right + 1}) tokens.push_back(t);  // wraps at the ends on purpose
   }
@@ -111,10 +111,7 @@ TEST(Ring, RangesTileTheRingWithOneWrapAroundRange) {
 TEST(Ring, EveryTokenIsInExactlyOneRangeTheOneRangeIndexNames) {
   const Ring ring(node_ids(5), 8, 3);
   const auto ranges = ring.ranges();
-  auto tokens = probe_tokens(test::test_seed());
-  const auto edges = boundary_tokens(ring);
-  tokens.insert(tokens.end(), edges.begin(), edges.end());
-  for (Token t : tokens) {
+  for (Token t : probe_and_boundary_tokens(ring, test::test_seed())) {
     std::vector<size_t> holders;
     for (size_t i = 0; i < ranges.size(); ++i) {
       if (ranges[i].contains(t)) holders.push_back(i);
@@ -137,10 +134,7 @@ TEST(Ring, RangeEndsAreInclusiveAndStartsExclusive) {
 
 TEST(Ring, ReplicasOfARangeAreThePreferenceListOfItsTokens) {
   const Ring ring(node_ids(5), 8, 3);
-  auto tokens = probe_tokens(test::test_seed());
-  const auto edges = boundary_tokens(ring);
-  tokens.insert(tokens.end(), edges.begin(), edges.end());
-  for (Token t : tokens) {
+  for (Token t : probe_and_boundary_tokens(ring, test::test_seed())) {
     ASSERT_EQ(ring.replicas_of_range(ring.range_index(t)), ring.preference_list(t)) << "token " << t;
   }
 }

@@ -10,6 +10,7 @@
 #include <rapidcheck/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -21,7 +22,11 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "core/history.h"
 #include "core/status.h"
 #include "core/types.h"
 
@@ -96,6 +101,76 @@ inline std::string read_file(const std::string& path) {
   return ss.str();
 }
 
+// --- Builders ------------------------------------------------------------------
+
+inline Record value_record(std::string key, std::string value, Version v) {
+  Record r;
+  r.key = std::move(key);
+  r.value = std::move(value);
+  r.version = v;
+  return r;
+}
+
+inline Record tombstone_record(std::string key, Version v) {
+  Record r;
+  r.key = std::move(key);
+  r.version = v;
+  r.tombstone = true;
+  return r;
+}
+
+// A history operation with only the fields every line has (index and time
+// are the writer's); callers fill in the rest.
+inline HistoryOp history_op(int64_t process, OpType type, std::string f) {
+  HistoryOp op;
+  op.process = process;
+  op.type = type;
+  op.f = std::move(f);
+  return op;
+}
+
+inline HistoryOp client_op(int64_t process, OpType type, std::string f, std::string key) {
+  HistoryOp op = history_op(process, type, std::move(f));
+  op.key = std::move(key);
+  return op;
+}
+
+inline HistoryOp nemesis_op(OpType type, std::string f, std::string value_json) {
+  HistoryOp op = history_op(kNemesisProcess, type, std::move(f));
+  op.fault_json = std::move(value_json);
+  return op;
+}
+
+// `json_text` with the JSON merge patch (RFC 7386) `patch` applied, keeping
+// key order: a valid document with one field changed, for rejection tests.
+inline std::string with_json_patch(const std::string& json_text, const char* patch) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(json_text);
+  j.merge_patch(nlohmann::ordered_json::parse(patch));
+  return j.dump();
+}
+
+// Feeds `bytes` to an incremental parser (FrameDecoder, RespParser) in pieces
+// of the given sizes, then the rest at once, draining every complete value
+// into *out after each piece. Stops at the first kBad; returns the result
+// that ended parsing (kNeedMore when all bytes were consumed cleanly).
+template <typename Parser, typename Value>
+typename Parser::Result feed_in_chunks(Parser* parser, std::string_view bytes, const std::vector<size_t>& chunk_sizes,
+                                       std::vector<Value>* out) {
+  using Result = typename Parser::Result;
+  Result last = Result::kNeedMore;
+  size_t pos = 0;
+  for (size_t i = 0; pos < bytes.size(); ++i) {
+    size_t n = i < chunk_sizes.size() ? std::max<size_t>(1, chunk_sizes[i]) : bytes.size() - pos;
+    n = std::min(n, bytes.size() - pos);
+    parser->feed(bytes.data() + pos, n);
+    pos += n;
+    Value v;
+    while ((last = parser->next(&v)) == Result::kGood) out->push_back(v);
+    if (last == Result::kBad) break;
+  }
+  return last;
+}
+
 // The body of the first ``` block after the line `heading` in a markdown
 // file; empty when there is none. Lets tests check the docs' examples.
 inline std::string markdown_code_block_after(const std::string& markdown, std::string_view heading) {
@@ -146,12 +221,9 @@ inline rc::Gen<std::string> gen_colliding_value() { return rc::gen::element<std:
 inline rc::Gen<Record> gen_record(std::string key, rc::Gen<Version> versions, rc::Gen<std::string> values) {
   return rc::gen::apply(
       [key](Version v, bool tombstone, std::string value, int64_t deletion_ms) {
-        Record r;
-        r.key = key;
-        r.version = v;
-        r.tombstone = tombstone;
-        if (tombstone) r.local_deletion_time_ms = deletion_ms;
-        else r.value = std::move(value);
+        if (!tombstone) return value_record(key, std::move(value), v);
+        Record r = tombstone_record(key, v);
+        r.local_deletion_time_ms = deletion_ms;
         return r;
       },
       versions, rc::gen::arbitrary<bool>(), values, rc::gen::inRange<int64_t>(0, 1000000));

@@ -19,21 +19,9 @@ using test::gen_colliding_record;
 using test::gen_optional;
 using test::succeeds;
 
-Record value_record(std::string value, Version v) {
-  Record r;
-  r.key = "k";
-  r.value = std::move(value);
-  r.version = v;
-  return r;
-}
-
-Record tombstone_record(Version v) {
-  Record r;
-  r.key = "k";
-  r.version = v;
-  r.tombstone = true;
-  return r;
-}
+// Records of key "k", which is all LWW ever compares.
+Record value_record(std::string value, Version v) { return test::value_record("k", std::move(value), v); }
+Record tombstone_record(Version v) { return test::tombstone_record("k", v); }
 
 TEST(Version, OrdersByTimestampThenCoordinator) {
   EXPECT_LT((Version{1, 9}), (Version{2, 1}));
