@@ -88,7 +88,83 @@ struct Encoder {
   }
   void operator()(const Ping& m) { j["seq"] = m.seq; }
   void operator()(const Pong& m) { j["seq"] = m.seq; }
+  void operator()(const MerkleTreeRequest& m) {
+    tree_to_json(m.exchange_id, m.range_index, m.left, m.right, m.depth);
+    j["lv"] = m.level;
+    j["ix"] = m.indices;
+  }
+  void operator()(const MerkleTreeReply& m) {
+    reply_to_json(m.exchange_id, m.ok, m.error);
+    j["hs"] = m.hashes;
+  }
+  void operator()(const MerkleSync& m) {
+    tree_to_json(m.exchange_id, m.range_index, m.left, m.right, m.depth);
+    j["lf"] = m.leaves;
+    j["rs"] = records_to_json(m.records);
+  }
+  void operator()(const MerkleSyncReply& m) {
+    reply_to_json(m.exchange_id, m.ok, m.error);
+    j["rs"] = records_to_json(m.records);
+  }
+
+  void tree_to_json(uint64_t exchange_id, uint32_t range_index, Token left, Token right, uint32_t depth) {
+    j["id"] = exchange_id;
+    j["ri"] = range_index;
+    j["l"] = left;
+    j["r"] = right;
+    j["dp"] = depth;
+  }
+  void reply_to_json(uint64_t exchange_id, bool ok, const std::string& error) {
+    j["id"] = exchange_id;
+    j["ok"] = ok;
+    j["err"] = error;
+  }
+  static json records_to_json(const std::vector<Record>& records) {
+    json out = json::array();
+    for (const Record& r : records) out.push_back(record_to_json(r));
+    return out;
+  }
 };
+
+// The fields every Merkle request carries: which exchange, which tree.
+template <typename M>
+Status merkle_tree_from_json(const json& j, M* m) {
+  Status s;
+  if (!(s = get_field(j, "id", &m->exchange_id))) return s;
+  if (!(s = get_field(j, "ri", &m->range_index))) return s;
+  if (!(s = get_field(j, "l", &m->left))) return s;
+  if (!(s = get_field(j, "r", &m->right))) return s;
+  return get_field(j, "dp", &m->depth);
+}
+
+template <typename M>
+Status merkle_reply_from_json(const json& j, M* m) {
+  Status s;
+  if (!(s = get_field(j, "id", &m->exchange_id))) return s;
+  if (!(s = get_field(j, "ok", &m->ok))) return s;
+  return get_field(j, "err", &m->error);
+}
+
+Status u64s_from_json(const json& j, const char* name, std::vector<uint64_t>* out) {
+  auto it = j.find(name);
+  if (it == j.end() || !it->is_array()) return Status::invalid(std::string("field '") + name + "' is missing or not an array");
+  out->reserve(it->size());
+  for (const json& v : *it) {
+    if (!holds<uint64_t>(v)) return Status::invalid(std::string("field '") + name + "' holds a non-u64 element");
+    out->push_back(v.get<uint64_t>());
+  }
+  return Status::ok();
+}
+
+Status records_from_json(const json& j, std::vector<Record>* out) {
+  auto it = j.find("rs");
+  if (it == j.end() || !it->is_array()) return Status::invalid("field 'rs' is missing or not an array");
+  out->resize(it->size());
+  for (size_t i = 0; i < it->size(); ++i) {
+    if (Status s = record_from_json((*it)[i], &(*out)[i]); !s) return Status::invalid("rs[" + std::to_string(i) + "]: " + s.message());
+  }
+  return Status::ok();
+}
 
 Status decode_typed(const std::string& type, const json& j, Body* out) {
   Status s;
@@ -132,6 +208,28 @@ Status decode_typed(const std::string& type, const json& j, Body* out) {
     Pong m;
     if (!(s = get_field(j, "seq", &m.seq))) return s;
     *out = m;
+  } else if (type == "merkle_tree") {
+    MerkleTreeRequest m;
+    if (!(s = merkle_tree_from_json(j, &m))) return s;
+    if (!(s = get_field(j, "lv", &m.level))) return s;
+    if (!(s = u64s_from_json(j, "ix", &m.indices))) return s;
+    *out = std::move(m);
+  } else if (type == "merkle_tree_reply") {
+    MerkleTreeReply m;
+    if (!(s = merkle_reply_from_json(j, &m))) return s;
+    if (!(s = u64s_from_json(j, "hs", &m.hashes))) return s;
+    *out = std::move(m);
+  } else if (type == "merkle_sync") {
+    MerkleSync m;
+    if (!(s = merkle_tree_from_json(j, &m))) return s;
+    if (!(s = u64s_from_json(j, "lf", &m.leaves))) return s;
+    if (!(s = records_from_json(j, &m.records))) return s;
+    *out = std::move(m);
+  } else if (type == "merkle_sync_reply") {
+    MerkleSyncReply m;
+    if (!(s = merkle_reply_from_json(j, &m))) return s;
+    if (!(s = records_from_json(j, &m.records))) return s;
+    *out = std::move(m);
   } else {
     return Status::invalid("unknown message type '" + type + "'");
   }
@@ -141,7 +239,9 @@ Status decode_typed(const std::string& type, const json& j, Body* out) {
 }  // namespace
 
 std::string_view message_type_name(const Body& body) {
-  static constexpr std::string_view kNames[] = {"write", "write_reply", "read", "read_reply", "ping", "pong"};
+  static constexpr std::string_view kNames[] = {"write",       "write_reply",       "read",        "read_reply",
+                                                 "ping",        "pong",              "merkle_tree", "merkle_tree_reply",
+                                                 "merkle_sync", "merkle_sync_reply"};
   static_assert(std::size(kNames) == std::variant_size_v<Body>);
   return kNames[body.index()];
 }

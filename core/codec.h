@@ -67,7 +67,57 @@ struct Pong {
   bool operator==(const Pong&) const = default;
 };
 
-using Body = std::variant<WriteRequest, WriteReply, ReadRequest, ReadReply, Ping, Pong>;
+// Merkle-tree anti-entropy (node/anti_entropy.h, docs/protocol.md). Every
+// request names the tree it means (range bounds and depth), so a responder
+// whose ring or depth differs answers ok=false instead of comparing apples
+// with pears. Responders keep no state between requests.
+//
+// Initiator -> replica: the hashes of tree nodes `indices` at `level`
+// (0 = root; a node at level l has index 0 .. 2^l - 1).
+struct MerkleTreeRequest {
+  uint64_t exchange_id = 0;
+  uint32_t range_index = 0;
+  Token left = 0;
+  Token right = 0;
+  uint32_t depth = 0;
+  uint32_t level = 0;
+  std::vector<uint64_t> indices;
+  bool operator==(const MerkleTreeRequest&) const = default;
+};
+
+// Replica -> initiator: hashes[i] is the hash of indices[i] of the request.
+struct MerkleTreeReply {
+  uint64_t exchange_id = 0;
+  bool ok = false;
+  std::string error;
+  std::vector<uint64_t> hashes;
+  bool operator==(const MerkleTreeReply&) const = default;
+};
+
+// Initiator -> replica: the initiator's records in `leaves` (one page of the
+// differing leaves). The replica answers with its own records in those
+// leaves, read before it merges the ones it was sent.
+struct MerkleSync {
+  uint64_t exchange_id = 0;
+  uint32_t range_index = 0;
+  Token left = 0;
+  Token right = 0;
+  uint32_t depth = 0;
+  std::vector<uint64_t> leaves;
+  std::vector<Record> records;
+  bool operator==(const MerkleSync&) const = default;
+};
+
+struct MerkleSyncReply {
+  uint64_t exchange_id = 0;
+  bool ok = false;
+  std::string error;
+  std::vector<Record> records;
+  bool operator==(const MerkleSyncReply&) const = default;
+};
+
+using Body = std::variant<WriteRequest, WriteReply, ReadRequest, ReadReply, Ping, Pong, MerkleTreeRequest,
+                          MerkleTreeReply, MerkleSync, MerkleSyncReply>;
 
 struct Envelope {
   NodeId from = 0;

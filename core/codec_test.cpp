@@ -70,6 +70,32 @@ template <>
 rc::Gen<Pong> gen_message() {
   return rc::gen::build<Pong>(rc::gen::set(&Pong::seq));
 }
+template <>
+rc::Gen<MerkleTreeRequest> gen_message() {
+  using M = MerkleTreeRequest;
+  return rc::gen::build<M>(rc::gen::set(&M::exchange_id), rc::gen::set(&M::range_index), rc::gen::set(&M::left),
+                           rc::gen::set(&M::right), rc::gen::set(&M::depth), rc::gen::set(&M::level),
+                           rc::gen::set(&M::indices));
+}
+template <>
+rc::Gen<MerkleTreeReply> gen_message() {
+  using M = MerkleTreeReply;
+  return rc::gen::build<M>(rc::gen::set(&M::exchange_id), rc::gen::set(&M::ok), rc::gen::set(&M::error),
+                           rc::gen::set(&M::hashes));
+}
+template <>
+rc::Gen<MerkleSync> gen_message() {
+  using M = MerkleSync;
+  return rc::gen::build<M>(rc::gen::set(&M::exchange_id), rc::gen::set(&M::range_index), rc::gen::set(&M::left),
+                           rc::gen::set(&M::right), rc::gen::set(&M::depth), rc::gen::set(&M::leaves),
+                           rc::gen::set(&M::records, rc::gen::container<std::vector<Record>>(gen_wire_record())));
+}
+template <>
+rc::Gen<MerkleSyncReply> gen_message() {
+  using M = MerkleSyncReply;
+  return rc::gen::build<M>(rc::gen::set(&M::exchange_id), rc::gen::set(&M::ok), rc::gen::set(&M::error),
+                           rc::gen::set(&M::records, rc::gen::container<std::vector<Record>>(gen_wire_record())));
+}
 
 template <size_t... I>
 rc::Gen<Body> gen_body(std::index_sequence<I...>) {
@@ -214,6 +240,10 @@ TEST(Codec, BodyFieldsAreAsDocumented) {
   EXPECT_EQ(keys({1, ReadReply{}}), (V{"dg", "from", "h", "id", "r", "t"}));
   EXPECT_EQ(keys({1, Ping{}}), (V{"from", "seq", "t"}));
   EXPECT_EQ(keys({1, Pong{}}), (V{"from", "seq", "t"}));
+  EXPECT_EQ(keys({1, MerkleTreeRequest{}}), (V{"dp", "from", "id", "ix", "l", "lv", "r", "ri", "t"}));
+  EXPECT_EQ(keys({1, MerkleTreeReply{}}), (V{"err", "from", "hs", "id", "ok", "t"}));
+  EXPECT_EQ(keys({1, MerkleSync{}}), (V{"dp", "from", "id", "l", "lf", "r", "ri", "rs", "t"}));
+  EXPECT_EQ(keys({1, MerkleSyncReply{}}), (V{"err", "from", "id", "ok", "rs", "t"}));
   const json w = json::from_msgpack(encode_frame({1, WriteRequest{}}).substr(4));
   EXPECT_EQ(w["t"], "write");
   std::vector<std::string> record_keys;
