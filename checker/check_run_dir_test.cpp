@@ -29,7 +29,7 @@ HistoryBuilder clean_history() {
 
 std::vector<NodeDump> clean_final() {
   return {dump("n1", {rec("k1", "1-2", V(20))}), dump("n2", {rec("k1", "1-2", V(20))}),
-          dump("n3", {rec("k1", "1-1", V(10))})};
+          dump("n3", {rec("k1", "1-2", V(20))})};  // converged: no faults, so merkle-convergence is guaranteed
 }
 
 std::string slurp(const fs::path& p) {
@@ -186,7 +186,31 @@ TEST(CheckRunDir, VerdictJsonShape) {
       EXPECT_TRUE(p.contains(field)) << field;
     }
   }
-  EXPECT_EQ(j["properties"][3]["result"], "skipped");
+  EXPECT_EQ(j["properties"][3]["result"], "held");
+}
+
+// Goal: a failed quiesce (the harness's phase marker with ok false) makes the
+// properties judged after quiesce unknown, and the verdict unknown with the
+// harness's reason; history properties are still judged.
+TEST(CheckRunDir, FailedQuiesceIsUnknown) {
+  fs::path dir = temp_run_dir();
+  HistoryBuilder h = clean_history();
+  HistoryOp marker;
+  marker.process = kNemesisProcess;
+  marker.type = OpType::kInfo;
+  marker.f = "phase";
+  marker.fault_json = R"({"phase":"quiesce","ok":false,"reason":"hints not drained after 30000 ms"})";
+  h.raw(marker);
+  write_run_dir(dir, strong_plan(), h.ops(), clean_final());
+  Verdict v = check_run_dir(dir.string(), {});
+  EXPECT_EQ(v.value, VerdictValue::kUnknown);
+  EXPECT_EQ(verdict_exit_code(v), 2);
+  EXPECT_EQ(v.error, "quiesce failed: hints not drained after 30000 ms");
+  for (const char* id : {"no-lost-writes", "hint-replay", "merkle-convergence"}) {
+    EXPECT_EQ(property(v, id).outcome, PropertyOutcome::kUnknown) << id;
+    EXPECT_EQ(property(v, id).note, "quiesce failed: hints not drained after 30000 ms");
+  }
+  EXPECT_EQ(property(v, "monotonic-reads").outcome, PropertyOutcome::kHeld);
 }
 
 }  // namespace

@@ -75,7 +75,7 @@ Verdict check_run_dir_or_throw(const std::string& run_dir, const CheckOptions& o
   FinalState final_state;
   Status final_status = FinalState::load(run_dir, &final_state);
   std::unique_ptr<RunChecker> rc;
-  s = RunChecker::create(plan, final_status ? &final_state : nullptr, final_status.message(), opts, &rc);
+  s = RunChecker::create(plan, final_status ? &final_state : nullptr, final_status.message(), opts, &rc, run_dir);
   if (!s) return unknown_verdict(s.message());
   Verdict v = check_history(run_dir + "/history.jsonl", rc.get());
   if (!final_status && v.error.empty()) {

@@ -11,6 +11,7 @@ FinalState FinalState::from_dumps(const std::vector<NodeDump>& dumps) {
   FinalState s;
   for (const NodeDump& d : dumps) {
     s.nodes_.push_back(d.node);
+    s.extras_[d.node] = {d.merkle_roots_json, d.hints_json};
     for (const Record& r : d.records) {
       KeyFinalState& k = s.keys_[r.key];
       k.merged = lww_merge(k.merged, std::optional<Record>(r));
@@ -43,6 +44,18 @@ Status FinalState::load(const std::string& run_dir, FinalState* out) {
 const KeyFinalState* FinalState::find(const std::string& key) const {
   auto it = keys_.find(key);
   return it == keys_.end() ? nullptr : &it->second;
+}
+
+const std::string& FinalState::merkle_roots_json(const std::string& node) const {
+  static const std::string kNull = "null";
+  auto it = extras_.find(node);
+  return it == extras_.end() ? kNull : it->second.first;
+}
+
+const std::string& FinalState::hints_json(const std::string& node) const {
+  static const std::string kNull = "null";
+  auto it = extras_.find(node);
+  return it == extras_.end() ? kNull : it->second.second;
 }
 
 }  // namespace faultline

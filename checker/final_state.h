@@ -35,10 +35,17 @@ class FinalState {
   // Null when no node holds the key.
   const KeyFinalState* find(const std::string& key) const;
   const std::vector<std::string>& nodes() const { return nodes_; }
+  // Every key any node holds, with what it holds.
+  const std::unordered_map<std::string, KeyFinalState>& keys() const { return keys_; }
+  // The node's "merkle_roots" and "hints" arrays as JSON text ("null" when
+  // the node reported none); "null" for a node not dumped.
+  const std::string& merkle_roots_json(const std::string& node) const;
+  const std::string& hints_json(const std::string& node) const;
 
  private:
   std::unordered_map<std::string, KeyFinalState> keys_;
   std::vector<std::string> nodes_;
+  std::unordered_map<std::string, std::pair<std::string, std::string>> extras_;  // node -> (roots, hints)
 };
 
 }  // namespace faultline

@@ -66,6 +66,10 @@ Status OpPairer::accept_nemesis(const HistoryOp& op) {
   }
   phase_ = j["phase"].get<std::string>();
   if (phase_ == "final-reads") final_reads_ = true;
+  if (phase_ == "quiesce" && j.contains("ok") && j["ok"] == false) {
+    quiesce_failure_ = j.contains("reason") && j["reason"].is_string() ? j["reason"].get<std::string>() : "";
+    if (quiesce_failure_.empty()) quiesce_failure_ = "no reason given";
+  }
   return Status::ok();
 }
 

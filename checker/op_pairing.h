@@ -41,6 +41,9 @@ class OpPairer {
   const std::string& phase() const { return phase_; }
   // True once the "final-reads" marker has been seen.
   bool in_final_reads() const { return final_reads_; }
+  // Set when the harness reported that healing or quiescing failed
+  // ({"phase":"quiesce","ok":false,"reason":...}): why, never empty then.
+  const std::string& quiesce_failure() const { return quiesce_failure_; }
 
  private:
   Status accept_invoke(const HistoryOp& op);
@@ -53,6 +56,7 @@ class OpPairer {
   int64_t completions_ = 0;
   std::string phase_;
   bool final_reads_ = false;
+  std::string quiesce_failure_;
 };
 
 }  // namespace faultline

@@ -58,14 +58,14 @@ std::string op_label(const WitnessOp& op) {
 const std::vector<PropertyEntry>& property_registry() {
   static const std::vector<PropertyEntry> registry = [] {
     std::vector<PropertyEntry> r = {
-        {"monotonic-reads", &make_monotonic_reads, false},
-        {"no-stale-reads", &make_no_stale_reads, false},
-        {"no-lost-writes", &make_no_lost_writes, true},
-        {"no-resurrection", nullptr, true},
-        {"valid-values", &make_valid_values, false},
-        {"realtime-version-order", nullptr, false},
-        {"hint-replay", nullptr, true},
-        {"merkle-convergence", nullptr, true},
+        {"monotonic-reads", &make_monotonic_reads, false, false},
+        {"no-stale-reads", &make_no_stale_reads, false, false},
+        {"no-lost-writes", &make_no_lost_writes, true, true},
+        {"no-resurrection", &make_no_resurrection, true, false},
+        {"valid-values", &make_valid_values, false, false},
+        {"realtime-version-order", &make_realtime_version_order, false, false},
+        {"hint-replay", &make_hint_replay, true, true},
+        {"merkle-convergence", &make_merkle_convergence, true, true},
     };
     // The registry and the expectations table must name the same properties.
     FL_ASSERT(r.size() == all_property_ids().size());

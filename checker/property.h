@@ -25,6 +25,7 @@ namespace faultline {
 struct CheckContext {
   const Plan* plan = nullptr;
   const FinalState* final_state = nullptr;
+  std::string run_dir;  // for node events; empty when checking in memory
 };
 
 class PropertyChecker {
@@ -98,11 +99,18 @@ std::unique_ptr<PropertyChecker> make_valid_values(const CheckContext& ctx);
 std::unique_ptr<PropertyChecker> make_monotonic_reads(const CheckContext& ctx);
 std::unique_ptr<PropertyChecker> make_no_stale_reads(const CheckContext& ctx);
 std::unique_ptr<PropertyChecker> make_no_lost_writes(const CheckContext& ctx);
+std::unique_ptr<PropertyChecker> make_no_resurrection(const CheckContext& ctx);
+std::unique_ptr<PropertyChecker> make_realtime_version_order(const CheckContext& ctx);
+std::unique_ptr<PropertyChecker> make_hint_replay(const CheckContext& ctx);
+std::unique_ptr<PropertyChecker> make_merkle_convergence(const CheckContext& ctx);
 
 struct PropertyEntry {
   std::string_view id;
   std::unique_ptr<PropertyChecker> (*make)(const CheckContext&);  // null: not implemented yet
   bool needs_final_state = false;
+  // Judged on the state after quiesce: unknown when the harness reports that
+  // healing or quiescing failed (phase marker "quiesce" with ok false).
+  bool needs_quiesce = false;
 };
 // Every DESIGN.md property, in all_property_ids() order.
 const std::vector<PropertyEntry>& property_registry();

@@ -3,20 +3,17 @@
 namespace faultline {
 
 void ReadFloorChecker::on_invoke(const HistoryOp& invoke) {
-  if (invoke.f != "read") return;
+  if (!bound(invoke)) return;
   auto it = floors_.find(*invoke.key);
-  if (it != floors_.end()) pending_reads_[invoke.process] = it->second;
+  if (it != floors_.end()) pending_[invoke.process] = it->second;
 }
 
 void ReadFloorChecker::on_complete(const HistoryOp& invoke, const HistoryOp& done) {
-  if (done.f == "read") {
-    auto it = pending_reads_.find(done.process);
-    if (it != pending_reads_.end()) {
-      const Floor floor = it->second;
-      pending_reads_.erase(it);
-      if (done.type == OpType::kOk && read_version(done) < floor.version) {
-        violation([&] { return explain(*floor.op, floor.version, witness_op(invoke, done)); });
-      }
+  if (auto it = pending_.find(done.process); it != pending_.end()) {
+    const Floor floor = it->second;
+    pending_.erase(it);
+    if (done.type == OpType::kOk && violates(done, floor.version)) {
+      violation([&] { return explain(*floor.op, floor.version, witness_op(invoke, done)); });
     }
   }
   observe(invoke, done);
@@ -33,9 +30,11 @@ Witness ReadFloorChecker::explain(const WitnessOp& floor_op, const Version& floo
   Witness w;
   std::string saw = describe_version(read.version, read.tombstone);
   std::string floor_text = describe_version(floor, floor_op.tombstone || floor_op.f == "delete");
-  w.summary = op_label(read) + " saw " + saw + " after " + op_label(floor_op) + " " + floor_verb_ + " " + floor_text;
-  w.explanation = "Read #" + std::to_string(read.index) + " of " + read.key + " by process " +
-                  std::to_string(read.process) + " returned version " + saw + ", older than version " + floor_text +
+  w.summary = op_label(read) + (read.f == "read" ? " saw " : " got ") + saw + " after " + op_label(floor_op) + " " + floor_verb_ + " " + floor_text;
+  std::string got = read.f == "read" ? " returned version " : " was stamped version ";
+  std::string what = read.f == "read" ? "Read" : "The " + read.f;
+  w.explanation = what + " #" + std::to_string(read.index) + " of " + read.key + " by process " +
+                  std::to_string(read.process) + got + saw + ", " + std::string(relation()) + " version " + floor_text +
                   " of " + floor_op.f + " #" + std::to_string(floor_op.index) + ", " + binds_because_ + ".";
   w.ops = {floor_op, read};
   return w;

@@ -1,11 +1,13 @@
-// ReadFloorChecker: the shape shared by monotonic-reads and no-stale-reads.
-// Per key there is a floor: the newest version some completed operation
-// proved must be visible (an earlier read's version, or an acknowledged
-// write's). A read snapshots its key's floor when it is invoked, because only
+// ReadFloorChecker: the shape shared by monotonic-reads, no-stale-reads,
+// no-resurrection and realtime-version-order. Per key there is a floor: the
+// newest version some completed operation proved must be visible (an earlier
+// read's version, an acknowledged write's or delete's). A bound operation (by
+// default a read) snapshots its key's floor when it is invoked, because only
 // operations that completed before it started bind it; when it completes ok,
-// it must return a version at or above that snapshot.
+// it must not fall below that snapshot (violates() says what falling below
+// means for the property).
 //
-// Memory: one floor per key, one snapshot per pending read.
+// Memory: one floor per key, one snapshot per pending bound operation.
 #pragma once
 
 #include <memory>
@@ -34,6 +36,13 @@ class ReadFloorChecker : public LoggingChecker {
   void raise_floor(const std::string& key, const Version& version, const WitnessOp& op);
   // Called for every completion after the read check; subclasses raise floors here.
   virtual void observe(const HistoryOp& invoke, const HistoryOp& done) = 0;
+  // Whether the invoked operation is bound by its key's floor (default: reads).
+  virtual bool bound(const HistoryOp& invoke) const { return invoke.f == "read"; }
+  // Whether the ok completion `done` of a bound operation breaks `floor`
+  // (default: a read returned an older version).
+  virtual bool violates(const HistoryOp& done, const Version& floor) const { return read_version(done) < floor; }
+  // How a violating version relates to the floor, for the witness sentence.
+  virtual std::string_view relation() const { return "older than"; }
 
  private:
   // The witness for `read`, which returned less than `floor_op` set.
@@ -44,7 +53,7 @@ class ReadFloorChecker : public LoggingChecker {
     std::shared_ptr<const WitnessOp> op;  // shared: many pending reads snapshot one floor
   };
   std::unordered_map<std::string, Floor> floors_;     // key -> floor
-  std::unordered_map<int64_t, Floor> pending_reads_;  // process -> floor at invocation
+  std::unordered_map<int64_t, Floor> pending_;  // process -> floor at invocation
   const std::string floor_verb_;
   const std::string binds_because_;
 };

@@ -6,14 +6,14 @@
 namespace faultline {
 
 Status RunChecker::create(const Plan& plan, const FinalState* final_state, std::string final_error,
-                          const CheckOptions& opts, std::unique_ptr<RunChecker>* out) {
+                          const CheckOptions& opts, std::unique_ptr<RunChecker>* out, const std::string& run_dir) {
   const auto& registry = property_registry();
   for (const std::string& id : opts.properties) {
     bool known = std::any_of(registry.begin(), registry.end(), [&](const PropertyEntry& e) { return e.id == id; });
     if (!known) return Status::invalid("unknown property '" + id + "'");
   }
   std::unique_ptr<RunChecker> rc(new RunChecker());
-  CheckContext ctx{&plan, final_state};
+  CheckContext ctx{&plan, final_state, run_dir};
   for (const PropertyEntry& e : registry) {
     const auto& wanted = opts.properties;
     if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), e.id) == wanted.end()) continue;
@@ -56,6 +56,16 @@ Status RunChecker::feed(const HistoryOp& op) {
 }
 
 Verdict RunChecker::finish(const std::string& note) {
+  // Properties judged after quiesce mean nothing when quiesce failed: their
+  // result is unknown, and so is the verdict unless a guaranteed property is
+  // violated (a safety violation in the history stands regardless).
+  if (!pairer_.quiesce_failure().empty()) {
+    for (Slot& s : slots_) {
+      if (!s.entry->needs_quiesce || !s.checker) continue;
+      s.checker.reset();
+      s.problem = "quiesce failed: " + pairer_.quiesce_failure();
+    }
+  }
   each([](PropertyChecker& c) { c.finish(); });
   return assemble("", note);
 }
@@ -69,8 +79,9 @@ Verdict RunChecker::abort(const std::string& error) {
 }
 
 Verdict RunChecker::assemble(const std::string& error, const std::string& note) {
+  const std::string& quiesce = pairer_.quiesce_failure();
   Verdict v;
-  v.error = error;
+  v.error = error.empty() && !quiesce.empty() ? "quiesce failed: " + quiesce : error;
   v.operations = pairer_.completions();
   for (Slot& s : slots_) {
     PropertyResult r;

@@ -24,8 +24,9 @@ class RunChecker {
   // `final_state` may be null (final/ unreadable, `final_error` says why):
   // properties that need it are then unknown. Both must outlive the checker.
   // An unknown id in opts.properties is an error.
+  // `run_dir` locates node events (empty: checking in memory, no events).
   static Status create(const Plan& plan, const FinalState* final_state, std::string final_error,
-                       const CheckOptions& opts, std::unique_ptr<RunChecker>* out);
+                       const CheckOptions& opts, std::unique_ptr<RunChecker>* out, const std::string& run_dir = "");
 
   // The next op in history order. Invalid when the op is malformed (the
   // message says why; the caller adds where).

@@ -1,0 +1,199 @@
+// hint-replay.
+//
+// Definition (from nodes/<id>/events.jsonl and final/<id>.json; the wave's
+// shared event spec):
+// - every hint_stored {hint_id, target, key, version} of a node is followed,
+//   in that node's events, by hint_replayed (the target acknowledged the
+//   replayed write) or by hint_expired with a non-empty reason; a hint that is
+//   neither is lost, or still pending if final/<node>.json "hints" lists it;
+// - every hint still pending after quiesce (in any final/<node>.json "hints")
+//   is a violation: quiesce waits until hints drain;
+// - after hint_replayed, the target's final dump holds the key at the hint's
+//   version or newer;
+// - sloppy-quorum fallbacks alike: every handoff_stored {owner, key, version}
+//   is followed by handoff_delivered, and the owner then holds that version
+//   or newer;
+// - a hint_replayed, hint_expired or handoff_delivered with nothing stored
+//   before it is a violation (the node forgot what it stored, or invented).
+// Each broken hint is one violation; its witness is its events (and the
+// target's final record).
+//
+// Missing events: a node without events.jsonl makes the property unknown
+// when hinted handoff is on (we cannot see its hints); with hinted handoff off
+// such a node stores no hints and there is nothing to check.
+//
+// Memory: the hints in flight of one node at a time.
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+
+#include "checker/property.h"
+
+namespace faultline {
+
+namespace {
+
+using nlohmann::json;
+
+struct StoredHint {
+  WitnessOp stored;  // the hint_stored (or handoff_stored) event
+  std::string target;
+};
+
+class HintReplay final : public LoggingChecker {
+ public:
+  HintReplay(const Plan& plan, const FinalState& final_state, std::string run_dir)
+      : plan_(plan), final_(final_state), run_dir_(std::move(run_dir)) {}
+
+  void finish() override {
+    for (int i = 1; i <= plan_.cluster.nodes; ++i) check_node(node_name(static_cast<NodeId>(i)));
+    for (const std::string& node : final_.nodes()) check_final_hints(node);
+  }
+
+ private:
+  void check_node(const std::string& node) {
+    std::filesystem::path path = std::filesystem::path(run_dir_) / "nodes" / node / "events.jsonl";
+    std::ifstream in(path);
+    if (!in) {
+      if (plan_.modes.hinted_handoff) throw std::runtime_error(path.string() + ": missing (node events unavailable)");
+      return;
+    }
+    std::unordered_map<std::string, StoredHint> in_flight;  // hint id -> stored hint
+    std::string line;
+    for (int64_t line_number = 1; std::getline(in, line); ++line_number) {
+      if (line.empty()) continue;
+      std::string where = path.string() + ":" + std::to_string(line_number);
+      json ev = json::parse(line, nullptr, false);
+      if (!ev.is_object() || !ev.contains("event") || !ev["event"].is_string()) {
+        throw std::runtime_error(where + ": not a JSON object with a string \"event\"");
+      }
+      on_event(node, ev, where, &in_flight);
+    }
+    for (const auto& [id, hint] : in_flight) {
+      if (pending_in_final(node, id)) continue;  // counted by check_final_hints
+      hint_violation(hint, {}, "was neither replayed, expired, nor still pending in final/" + node + ".json");
+    }
+  }
+
+  void on_event(const std::string& node, const json& ev, const std::string& where,
+                std::unordered_map<std::string, StoredHint>* in_flight) {
+    const std::string name = ev["event"].get<std::string>();
+    bool hint = name.rfind("hint_", 0) == 0 && name != "hint_not_stored";
+    bool handoff = name == "handoff_stored" || name == "handoff_delivered";
+    if (!hint && !handoff) return;
+    WitnessOp op = event_op(node, ev, where);
+    std::string target = field(ev, hint ? "target" : "owner", where);
+    std::string id = hint ? field(ev, "hint_id", where) : "handoff " + target + " " + op.key + " " + op.version.to_string();
+    if (name == "hint_stored" || name == "handoff_stored") {
+      (*in_flight)[id] = {op, target};
+      return;
+    }
+    auto it = in_flight->find(id);
+    if (it == in_flight->end()) {
+      return hint_violation({op, target}, {}, "has no earlier " + std::string(hint ? "hint_stored" : "handoff_stored"));
+    }
+    StoredHint stored = std::move(it->second);
+    in_flight->erase(it);
+    if (name == "hint_expired") {
+      if (!ev.contains("reason") || !ev["reason"].is_string() || ev["reason"].get<std::string>().empty()) {
+        hint_violation(stored, op, "expired without a stated reason");
+      }
+      return;
+    }
+    check_target_holds(stored, op);
+  }
+
+  void check_target_holds(const StoredHint& hint, const WitnessOp& delivered) {
+    const KeyFinalState* held = final_.find(hint.stored.key);
+    if (held) {
+      for (const auto& [n, r] : held->holders) {
+        if (n == hint.target && r.version >= hint.stored.version) return;
+      }
+    }
+    hint_violation(hint, delivered, "was delivered but " + hint.target + "'s final dump holds no version of " +
+                                        hint.stored.key + " at or above " + hint.stored.version.to_string());
+  }
+
+  bool pending_in_final(const std::string& node, const std::string& hint_id) {
+    for (const json& h : final_hints(node)) {
+      if (h.is_object() && h.value("hint_id", "") == hint_id) return true;
+    }
+    return false;
+  }
+
+  void check_final_hints(const std::string& node) {
+    for (const json& h : final_hints(node)) {
+      std::string where = "final/" + node + ".json hints";
+      if (!h.is_object()) throw std::runtime_error(where + ": entry is not an object");
+      StoredHint hint{event_op(node, h, where), field(h, "target", where)};
+      hint.stored.f = "pending_hint";
+      hint.stored.type = "final";
+      hint_violation(hint, {}, "is still pending after quiesce (hints must drain)");
+    }
+  }
+
+  const json& final_hints(const std::string& node) {
+    auto [it, fresh] = final_hints_.try_emplace(node);
+    if (fresh) {
+      it->second = json::parse(final_.hints_json(node), nullptr, false);
+      if (it->second.is_null()) it->second = json::array();
+      if (!it->second.is_array()) throw std::runtime_error("final/" + node + ".json hints: not an array");
+    }
+    return it->second;
+  }
+
+  static std::string field(const json& ev, const char* name, const std::string& where) {
+    if (!ev.contains(name) || !ev[name].is_string()) {
+      throw std::runtime_error(where + ": \"" + name + "\" must be a string");
+    }
+    return ev[name].get<std::string>();
+  }
+
+  // An event (or a pending hint of a final dump) as a witness entry.
+  static WitnessOp event_op(const std::string& node, const json& ev, const std::string& where) {
+    WitnessOp op;
+    op.type = "event";
+    op.f = ev.value("event", "");
+    op.time_ns = ev.value("time", int64_t{0});
+    op.key = field(ev, "key", where);
+    const json& v = ev.contains("version") ? ev["version"] : json();
+    if (!v.is_array() || v.size() != 2 || !v[0].is_number_integer() || !v[1].is_number_unsigned()) {
+      throw std::runtime_error(where + ": \"version\" must be [timestamp_us, coordinator_id]");
+    }
+    op.has_version = true;
+    op.version = Version{v[0].get<int64_t>(), v[1].get<NodeId>()};
+    op.tombstone = ev.value("tombstone", false);
+    op.node = node;
+    return op;
+  }
+
+  void hint_violation(const StoredHint& hint, const std::optional<WitnessOp>& other, const std::string& why) {
+    violation([&] {
+      Witness w;
+      const WitnessOp& s = hint.stored;
+      w.summary = s.node + " " + s.f + " for " + hint.target + " (" + s.key + " " + describe_version(s.version) +
+                  ") " + why;
+      w.explanation = "Node " + s.node + "'s " + s.f + " for " + hint.target + " of key " + s.key + " at version " +
+                      describe_version(s.version, s.tombstone) + " " + why + ".";
+      w.ops.push_back(s);
+      if (other) w.ops.push_back(*other);
+      return w;
+    });
+  }
+
+  const Plan& plan_;
+  const FinalState& final_;
+  const std::string run_dir_;
+  std::unordered_map<std::string, json> final_hints_;  // node -> its final "hints" array
+};
+
+}  // namespace
+
+std::unique_ptr<PropertyChecker> make_hint_replay(const CheckContext& ctx) {
+  return std::make_unique<HintReplay>(*ctx.plan, *ctx.final_state, ctx.run_dir);
+}
+
+}  // namespace faultline

@@ -1,0 +1,86 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "checker/checker_test_util.h"
+
+namespace faultline::testing {
+namespace {
+
+const char* kId = "hint-replay";
+
+std::string stored(const std::string& id, const std::string& target, int64_t ts) {
+  return R"({"time":1,"node":"n1","event":"hint_stored","hint_id":")" + id + R"(","target":")" + target +
+         R"(","key":"k","version":[)" + std::to_string(ts) + R"(,1],"tombstone":false})";
+}
+std::string replayed(const std::string& id, const std::string& target, int64_t ts) {
+  return R"({"time":2,"node":"n1","event":"hint_replayed","hint_id":")" + id + R"(","target":")" + target +
+         R"(","key":"k","version":[)" + std::to_string(ts) + R"(,1]})";
+}
+
+// Writes a run directory whose n1 logged `n1_events` (n2 and n3 log nothing)
+// and runs hint-replay on it.
+PropertyResult run(const std::vector<std::string>& n1_events, std::vector<NodeDump> dumps, bool handoff_on = true) {
+  Plan plan = strong_plan();
+  plan.modes.hinted_handoff = handoff_on;
+  auto dir = temp_run_dir();
+  write_run_dir(dir, plan, {}, dumps);
+  for (const char* n : {"n1", "n2", "n3"}) {
+    std::filesystem::create_directories(dir / "nodes" / n);
+    std::ofstream out(dir / "nodes" / n / "events.jsonl");
+    if (std::string(n) == "n1") {
+      for (const std::string& e : n1_events) out << e << "\n";
+    }
+  }
+  return property(check_run_dir(dir.string(), {{kId}}), kId);
+}
+
+std::vector<NodeDump> dumps_with_n3(std::vector<Record> n3) {
+  return {dump("n1", {}), dump("n2", {}), dump("n3", std::move(n3))};
+}
+
+// Goal: a hint replayed to a target that then holds that version or newer holds.
+TEST(HintReplay, ReplayedAndHeldHolds) {
+  PropertyResult p = run({stored("n1:1", "n3", 5), replayed("n1:1", "n3", 5)}, dumps_with_n3({rec("k", "x", V(6))}));
+  EXPECT_EQ(p.outcome, PropertyOutcome::kHeld) << p.note;
+}
+
+// Goal: near twin: the target does not hold the replayed version.
+TEST(HintReplay, ReplayedButTargetLacksVersionIsViolation) {
+  PropertyResult p = run({stored("n1:1", "n3", 5), replayed("n1:1", "n3", 5)}, dumps_with_n3({rec("k", "x", V(4))}));
+  EXPECT_EQ(p.violations, 1);
+  ASSERT_EQ(p.witnesses.size(), 1u);
+  EXPECT_EQ(p.witnesses[0].ops.size(), 2u);
+  EXPECT_NE(p.witnesses[0].summary.find("n3"), std::string::npos) << p.witnesses[0].summary;
+}
+
+// Goal: a hint never replayed is a violation, once whether or not it is
+// still pending in the final dump; an expiry needs a reason.
+TEST(HintReplay, LostPendingAndReasonlessExpiry) {
+  EXPECT_EQ(run({stored("n1:1", "n3", 5)}, dumps_with_n3({})).violations, 1);
+  NodeDump n1 = dump("n1", {});
+  n1.hints_json = R"([{"hint_id":"n1:1","target":"n3","key":"k","version":[5,1],"tombstone":false}])";
+  EXPECT_EQ(run({stored("n1:1", "n3", 5)}, {n1, dump("n2", {}), dump("n3", {})}).violations, 1);
+  std::string expired = R"({"time":2,"node":"n1","event":"hint_expired","hint_id":"n1:1","target":"n3","key":"k","version":[5,1]})";
+  EXPECT_EQ(run({stored("n1:1", "n3", 5), expired}, dumps_with_n3({})).violations, 1);
+  expired.insert(expired.size() - 1, R"(,"reason":"gc_grace")");
+  EXPECT_EQ(run({stored("n1:1", "n3", 5), expired}, dumps_with_n3({})).outcome, PropertyOutcome::kHeld);
+}
+
+// Goal: missing node events make the property unknown when hinted handoff is
+// on, and leave nothing to check when it is off.
+TEST(HintReplay, MissingEvents) {
+  Plan plan = strong_plan();
+  plan.modes.hinted_handoff = true;
+  auto dir = temp_run_dir();
+  write_run_dir(dir, plan, {}, dumps_with_n3({}));
+  PropertyResult p = property(check_run_dir(dir.string(), {{kId}}), kId);
+  EXPECT_EQ(p.outcome, PropertyOutcome::kUnknown);
+  EXPECT_NE(p.note.find("events.jsonl: missing"), std::string::npos) << p.note;
+  plan.modes.hinted_handoff = false;
+  write_run_dir(dir, plan, {}, dumps_with_n3({}));
+  EXPECT_EQ(property(check_run_dir(dir.string(), {{kId}}), kId).outcome, PropertyOutcome::kHeld);
+}
+
+}  // namespace
+}  // namespace faultline::testing

@@ -1,0 +1,238 @@
+// merkle-convergence.
+//
+// Definition (after quiesce, from final/<node>.json only):
+// 1. Identical data: for every key any node holds, every replica of the key's
+//    range (core Ring over plan.cluster: nodes n1..nN, vnodes, rf) holds the
+//    same record (value, version, tombstone) or all hold nothing. Each key
+//    where replicas differ is one violation; the witness is what each replica
+//    holds. Records held by non-replicas (sloppy-quorum fallbacks) are not
+//    compared here; hint-replay judges their delivery.
+// 2. Honest roots: when nodes report Merkle roots ("merkle_roots", not null),
+//    each node reports one root for every range it replicates, with the
+//    ring's bounds, and that root equals the checker's own recomputation
+//    from the node's dumped records (DESIGN.md "Merkle hash"). Each missing
+//    or wrong root is one violation: a tree that lies about its data hides
+//    differences from every exchange.
+// 3. Agreeing roots: for every range, the roots its replicas report are
+//    equal. Each range where they differ is one violation.
+// A node that reports "merkle_roots": null (anti-entropy off) is exempt from
+// 2 and 3.
+//
+// The tree code (leaf placement, sparse tree: only non-empty leaves are
+// stored, empty subtrees use precomputed hashes) is the checker's own, so a
+// bug in the node's incremental tree cannot hide behind shared code; only the
+// hash primitives (record hash, inner hash, hex) come from core/merkle_hash.h.
+//
+// Memory: one leaf sum per non-empty (node, range, leaf): O(records).
+#include <algorithm>
+#include <map>
+#include <stdexcept>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+
+#include "checker/property.h"
+#include "core/merkle_hash.h"
+#include "core/ring.h"
+
+namespace faultline {
+
+namespace {
+
+__extension__ typedef unsigned __int128 U128;
+
+uint64_t leaf_of(const TokenRange& range, Token t, int depth) {
+  uint64_t offset = t - range.left - 1;
+  U128 size = range.left == range.right ? (U128(1) << 64) : U128(range.right - range.left);
+  return static_cast<uint64_t>((U128(offset) << depth) / size);
+}
+
+// Root of a tree of 2^depth leaves given its non-empty leaves.
+class SparseTree {
+ public:
+  explicit SparseTree(int depth) : depth_(depth) {
+    empty_.push_back(0);  // empty_[h]: hash of an empty subtree of height h
+    for (int h = 1; h <= depth; ++h) empty_.push_back(merkle_inner_hash(empty_.back(), empty_.back()));
+  }
+  uint64_t root(const std::map<uint64_t, uint64_t>& leaves) const {
+    return subtree(leaves.begin(), leaves.end(), 0, depth_);
+  }
+
+ private:
+  using It = std::map<uint64_t, uint64_t>::const_iterator;
+  // Leaves [first, last) all lie in [lo, lo + 2^height).
+  uint64_t subtree(It first, It last, uint64_t lo, int height) const {
+    if (first == last) return empty_[static_cast<size_t>(height)];
+    if (height == 0) return first->second;
+    uint64_t mid = lo + (uint64_t{1} << (height - 1));
+    It split = std::find_if(first, last, [&](const auto& kv) { return kv.first >= mid; });
+    return merkle_inner_hash(subtree(first, split, lo, height - 1), subtree(split, last, mid, height - 1));
+  }
+  int depth_;
+  std::vector<uint64_t> empty_;
+};
+
+struct ReportedRoot {
+  TokenRange range;
+  uint64_t root = 0;
+};
+
+class MerkleConvergence final : public LoggingChecker {
+ public:
+  MerkleConvergence(const Plan& plan, const FinalState& final_state) : plan_(plan), final_(final_state) {}
+
+  void finish() override {
+    std::vector<NodeId> ids;
+    for (int i = 1; i <= plan_.cluster.nodes; ++i) ids.push_back(static_cast<NodeId>(i));
+    Ring ring(ids, plan_.cluster.vnodes, plan_.cluster.rf);
+    for (NodeId id : ids) {
+      const std::string name = node_name(id);
+      if (std::find(final_.nodes().begin(), final_.nodes().end(), name) == final_.nodes().end()) {
+        throw std::runtime_error("final/" + name + ".json missing: cannot compare replicas");
+      }
+    }
+    check_data(ring);
+    check_roots(ring);
+  }
+
+ private:
+  void check_data(const Ring& ring) {
+    for (const auto& [key, held] : final_.keys()) {
+      std::vector<NodeId> replicas = ring.replicas_of_range(ring.range_index(token_of(key)));
+      std::optional<Record> first;
+      bool differ = false;
+      for (size_t i = 0; i < replicas.size(); ++i) {
+        std::optional<Record> r = held_by(held, node_name(replicas[i]));
+        if (i == 0) first = r;
+        else if (r != first) differ = true;
+      }
+      if (differ) data_violation(key, held, replicas);
+    }
+  }
+
+  static std::optional<Record> held_by(const KeyFinalState& held, const std::string& node) {
+    for (const auto& [n, r] : held.holders) {
+      if (n == node) return r;
+    }
+    return std::nullopt;
+  }
+
+  void data_violation(const std::string& key, const KeyFinalState& held, const std::vector<NodeId>& replicas) {
+    violation([&] {
+      Witness w;
+      std::string what;
+      for (NodeId id : replicas) {
+        std::optional<Record> r = held_by(held, node_name(id));
+        what += (what.empty() ? "" : "; ") + node_name(id) + ": " +
+                (r ? describe_version(r->version, r->tombstone) + (r->tombstone ? "" : " '" + r->value + "'")
+                   : "nothing");
+        if (r) w.ops.push_back(witness_record(*r, node_name(id)));
+      }
+      w.summary = "replicas of " + key + " differ after quiesce: " + what;
+      w.explanation = "After quiesce the replicas of key " + key + " hold different data (" + what + ").";
+      return w;
+    });
+  }
+
+  void check_roots(const Ring& ring) {
+    std::vector<TokenRange> ranges = ring.ranges();
+    int depth = std::clamp(plan_.modes.merkle_depth, kMerkleDepthMin, kMerkleDepthMax);
+    // (node, range index) -> non-empty leaves.
+    std::map<std::pair<std::string, size_t>, std::map<uint64_t, uint64_t>> leaves;
+    for (const auto& [key, held] : final_.keys()) {
+      Token t = token_of(key);
+      size_t ri = ring.range_index(t);
+      for (const auto& [node, record] : held.holders) {
+        leaves[{node, ri}][leaf_of(ranges[ri], t, depth)] += merkle_record_hash(record);
+      }
+    }
+    SparseTree tree(depth);
+    std::vector<std::map<std::string, uint64_t>> reported_by_range(ranges.size());
+    for (const std::string& node : final_.nodes()) {
+      std::map<size_t, ReportedRoot> reported;
+      if (!parse_roots(node, ranges.size(), &reported)) continue;  // anti-entropy off on this node
+      NodeId id = 0;
+      if (!parse_node_name(node, &id)) continue;
+      for (size_t ri = 0; ri < ranges.size(); ++ri) {
+        std::vector<NodeId> replicas = ring.replicas_of_range(ri);
+        if (std::find(replicas.begin(), replicas.end(), id) == replicas.end()) continue;
+        uint64_t mine = tree.root(leaves[{node, ri}]);
+        auto it = reported.find(ri);
+        if (it == reported.end()) {
+          root_violation(node, ri, ranges[ri], mine, "reported no root for it");
+          continue;
+        }
+        reported_by_range[ri][node] = it->second.root;
+        if (it->second.range.left != ranges[ri].left || it->second.range.right != ranges[ri].right) {
+          root_violation(node, ri, ranges[ri], mine, "reported it with bounds (" +
+                         std::to_string(it->second.range.left) + ", " + std::to_string(it->second.range.right) + "]");
+        } else if (it->second.root != mine) {
+          root_violation(node, ri, ranges[ri], mine, "reported root " + merkle_hex(it->second.root) +
+                         " but its own dumped records hash to " + merkle_hex(mine));
+        }
+      }
+    }
+    for (size_t ri = 0; ri < ranges.size(); ++ri) check_agreement(ri, reported_by_range[ri]);
+  }
+
+  void check_agreement(size_t ri, const std::map<std::string, uint64_t>& roots) {
+    if (roots.empty()) return;
+    uint64_t first = roots.begin()->second;
+    bool agree = std::all_of(roots.begin(), roots.end(), [&](const auto& kv) { return kv.second == first; });
+    if (agree) return;
+    violation([&] {
+      std::string what;
+      for (const auto& [node, root] : roots) what += (what.empty() ? "" : ", ") + node + " " + merkle_hex(root);
+      Witness w;
+      w.summary = "range " + std::to_string(ri) + ": replicas report different roots (" + what + ")";
+      w.explanation = "After quiesce the replicas of range " + std::to_string(ri) + " report different Merkle roots (" +
+                      what + ").";
+      return w;
+    });
+  }
+
+  void root_violation(const std::string& node, size_t ri, const TokenRange& r, uint64_t mine, const std::string& why) {
+    violation([&] {
+      Witness w;
+      std::string range = "range " + std::to_string(ri) + " (" + std::to_string(r.left) + ", " +
+                          std::to_string(r.right) + "]";
+      w.summary = node + " " + range + ": " + why;
+      w.explanation = "Node " + node + " replicates " + range + " and " + why + " (the checker recomputes " +
+                      merkle_hex(mine) + " from final/" + node + ".json).";
+      return w;
+    });
+  }
+
+  // False when the node reported null. Malformed input throws (-> unknown).
+  bool parse_roots(const std::string& node, size_t range_count, std::map<size_t, ReportedRoot>* out) const {
+    const std::string where = "final/" + node + ".json merkle_roots";
+    auto j = nlohmann::json::parse(final_.merkle_roots_json(node), nullptr, false);
+    if (j.is_null()) return false;
+    if (!j.is_array()) throw std::runtime_error(where + ": not an array");
+    for (const auto& e : j) {
+      if (!e.is_object() || !e.contains("range_index") || !e["range_index"].is_number_unsigned() ||
+          !e.contains("left") || !e["left"].is_number_unsigned() || !e.contains("right") ||
+          !e["right"].is_number_unsigned() || !e.contains("root") || !e["root"].is_string()) {
+        throw std::runtime_error(where + ": entry needs range_index, left, right (unsigned) and root (hex string)");
+      }
+      size_t ri = e["range_index"].get<size_t>();
+      if (ri >= range_count) throw std::runtime_error(where + ": range_index " + std::to_string(ri) + " out of range");
+      ReportedRoot r{{e["left"].get<uint64_t>(), e["right"].get<uint64_t>()}, 0};
+      Status s = parse_merkle_hex(e["root"].get<std::string>(), where, &r.root);
+      if (!s) throw std::runtime_error(s.message());
+      (*out)[ri] = r;
+    }
+    return true;
+  }
+
+  const Plan& plan_;
+  const FinalState& final_;
+};
+
+}  // namespace
+
+std::unique_ptr<PropertyChecker> make_merkle_convergence(const CheckContext& ctx) {
+  return std::make_unique<MerkleConvergence>(*ctx.plan, *ctx.final_state);
+}
+
+}  // namespace faultline

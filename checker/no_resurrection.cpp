@@ -1,0 +1,77 @@
+// no-resurrection.
+//
+// Definition: for every key k, let D be an ok delete of k with version V.
+// - History part: every ok read R of k invoked after D's ok completion (in
+//   history order) that returned a value (not a tombstone, not nothing) must
+//   have a version >= V; a read that returned an older value saw the delete
+//   undone. A read that returned nothing is fine: the tombstone may have been
+//   purged after gc_grace, which is exactly when nothing else may come back.
+// - Final part: when the history ends, the merged final state of k (the
+//   last-write-wins merge over every node's dump) must not be a value with a
+//   version older than the newest acknowledged delete of k: that value would
+//   be what every later read returns.
+// Each such read, and each such key in the final state, is one violation;
+// the witness is the delete and the read (or the delete and what each node
+// holds).
+//
+// Why it differs from no-stale-reads: a store may serve stale reads (weak
+// consistency levels) and still never resurrect a delete, as long as every
+// replica that missed the delete is repaired before the tombstone is purged
+// (gc_grace). Indeterminate deletes never bind: the client never learned
+// they happened.
+//
+// Streaming: the floor of k is the newest acknowledged delete of k
+// (ReadFloorChecker); memory is one floor per key plus pending reads.
+#include "checker/read_floor.h"
+
+namespace faultline {
+
+namespace {
+
+class NoResurrection final : public ReadFloorChecker {
+ public:
+  explicit NoResurrection(const FinalState& final_state)
+      : ReadFloorChecker("acked", "a delete acknowledged before the read was invoked"), final_(final_state) {}
+
+  void finish() override {
+    for (const auto& [key, del] : newest_delete_) {
+      const KeyFinalState* held = final_.find(key);
+      if (!held || held->merged->tombstone || held->merged->version >= del.version) continue;
+      violation([&, &key = key, &del = del] {
+        Witness w;
+        w.summary = op_label(del) + " acked " + describe_version(del.version, true) + "; final state holds '" +
+                    held->merged->value + "' " + describe_version(held->merged->version);
+        w.explanation = "The delete #" + std::to_string(del.index) + " of " + key + " was acknowledged with version " +
+                        describe_version(del.version, true) + ", but after quiesce the merged final state holds the " +
+                        "older value '" + held->merged->value + "' " + describe_version(held->merged->version) + ".";
+        w.ops.push_back(del);
+        for (const auto& [node, record] : held->holders) w.ops.push_back(witness_record(record, node));
+        return w;
+      });
+    }
+  }
+
+ protected:
+  void observe(const HistoryOp& invoke, const HistoryOp& done) override {
+    if (done.f != "delete" || done.type != OpType::kOk) return;
+    WitnessOp op = witness_op(invoke, done);
+    raise_floor(*invoke.key, *done.version, op);
+    auto [it, fresh] = newest_delete_.emplace(*invoke.key, op);
+    if (!fresh && it->second.version < op.version) it->second = op;
+  }
+  bool violates(const HistoryOp& done, const Version& floor) const override {
+    return done.value.has_value() && !done.tombstone && read_version(done) < floor;
+  }
+
+ private:
+  const FinalState& final_;
+  std::unordered_map<std::string, WitnessOp> newest_delete_;  // key -> its newest acknowledged delete
+};
+
+}  // namespace
+
+std::unique_ptr<PropertyChecker> make_no_resurrection(const CheckContext& ctx) {
+  return std::make_unique<NoResurrection>(*ctx.final_state);
+}
+
+}  // namespace faultline
