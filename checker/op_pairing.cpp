@@ -1,5 +1,8 @@
 #include "checker/op_pairing.h"
 
+#include <algorithm>
+#include <cstdint>
+
 #include <nlohmann/json.hpp>
 
 namespace faultline {
@@ -29,11 +32,12 @@ Status OpPairer::accept_invoke(const HistoryOp& op) {
                            " (a process that got info never issues again)");
   }
   if (op.f == "write") {
-    auto [it, fresh] = written_.emplace(*op.value, op.index);
+    auto [index, fresh] = written_.emplace(*op.value);
     if (!fresh) {
-      return Status::invalid("value '" + *op.value + "' was already written at index " + std::to_string(it->second) +
+      return Status::invalid("value '" + *op.value + "' was already written at index " + std::to_string(*index) +
                              " (written values are unique)");
     }
+    *index = static_cast<uint32_t>(std::min<int64_t>(op.index, UINT32_MAX));
   }
   pending_.emplace(op.process, op);
   return Status::ok();

@@ -14,7 +14,7 @@
 // properties can tell final reads from workload reads.
 //
 // Memory: pending invocations (bounded by concurrency), retired process ids
-// and the set of written values.
+// and one 16-byte slot per written value (ValueTable: hashes, not strings).
 #pragma once
 
 #include <cstdint>
@@ -23,6 +23,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "checker/value_table.h"
 #include "core/history.h"
 #include "core/status.h"
 
@@ -52,7 +53,7 @@ class OpPairer {
 
   std::unordered_map<int64_t, HistoryOp> pending_;      // process -> invocation
   std::unordered_map<int64_t, int64_t> retired_;        // process -> index of its info
-  std::unordered_map<std::string, int64_t> written_;    // value -> index of its write
+  ValueTable<uint32_t> written_;  // value -> index of its write (saturated at 2^32-1: only for messages)
   int64_t completions_ = 0;
   std::string phase_;
   bool final_reads_ = false;

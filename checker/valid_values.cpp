@@ -25,13 +25,19 @@
 // such reads wait on the write (bounded by the reads during one pending
 // write) and are judged when it completes; tombstone reads likewise wait on
 // the deletes of their key that were pending when they completed.
-// Memory: one entry per written value, plus per-key delete state.
+// Memory: one 64-byte ValueTable slot per written value (hashes, never the
+// value strings; about 100 bytes per written value with the table's load
+// factor), interned keys and coordinator names, per-key delete state (the
+// versions of acknowledged deletes), and the reads waiting on pending writes
+// (bounded by concurrency).
 #include <limits>
 #include <set>
+#include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "checker/property.h"
+#include "checker/value_table.h"
 
 namespace faultline {
 
@@ -39,12 +45,32 @@ namespace {
 
 enum class Fate { kPending, kOk, kFailed, kIndeterminate };
 
+// What valid-values keeps per written value: enough to judge reads and to
+// rebuild the write's witness entry (the value itself is the read's).
 struct WriteState {
-  std::string key;
+  int64_t index = -1;    // the invocation's, then the completion's
+  int64_t time_ns = 0;
+  int64_t process = 0;
+  Version version;       // acknowledged, or learned from a read (has_version)
+  uint32_t key_id = 0;
+  uint16_t node_id = 0;  // the coordinator
   Fate fate = Fate::kPending;
-  std::optional<Version> version;  // acknowledged, or learned from a read
-  WitnessOp write;                 // the invocation, then the completion
-  std::vector<WitnessOp> early_reads;  // reads that completed while pending
+  bool has_version = false;
+};
+
+// Interns strings that repeat across many operations (keys, node names).
+class Interner {
+ public:
+  uint32_t id(const std::string& s) {
+    auto [it, fresh] = ids_.try_emplace(s, static_cast<uint32_t>(names_.size()));
+    if (fresh) names_.push_back(s);
+    return it->second;
+  }
+  const std::string& name(uint32_t id) const { return names_[id]; }
+
+ private:
+  std::unordered_map<std::string, uint32_t> ids_;
+  std::vector<std::string> names_;
 };
 
 // A tombstone read no completed delete explains yet, waiting on the deletes
@@ -65,9 +91,10 @@ class ValidValues final : public LoggingChecker {
  public:
   void on_invoke(const HistoryOp& invoke) override {
     if (invoke.f == "write") {
-      WriteState& w = writes_[*invoke.value];
-      w.key = *invoke.key;
-      w.write = witness_op(invoke);
+      WriteState& w = *writes_.emplace(*invoke.value).first;
+      w.key_id = keys_.id(*invoke.key);
+      w.node_id = static_cast<uint16_t>(nodes_.id(invoke.node));
+      stamp(&w, invoke);
     } else if (invoke.f == "delete") {
       deletes_[*invoke.key].pending.insert(invoke.process);
     }
@@ -81,9 +108,12 @@ class ValidValues final : public LoggingChecker {
 
   void finish() override {
     // Never-completed operations are indeterminate, exactly like info.
-    for (auto& [value, w] : writes_) {
-      if (w.fate == Fate::kPending) settle_write(&w, Fate::kIndeterminate);
-    }
+    std::vector<std::string> pending;
+    for (const auto& [value, reads] : early_reads_) pending.push_back(value);
+    for (const std::string& value : pending) settle_write(value, writes_.find(value), Fate::kIndeterminate);
+    writes_.for_each([](WriteState& w) {
+      if (w.fate == Fate::kPending) w.fate = Fate::kIndeterminate;
+    });
     for (auto& [key, d] : deletes_) {
       std::vector<int64_t> pending(d.pending.begin(), d.pending.end());
       for (int64_t process : pending) settle_delete(&d, process, OpType::kInfo, Version{});
@@ -95,43 +125,81 @@ class ValidValues final : public LoggingChecker {
     if (read.value.empty() && !read.has_version) return;  // nothing stored
     if (read.value.empty()) return check_tombstone_read(read);
     if (!read.has_version) return report(read, nullptr, "returned a value without a version");
-    auto it = writes_.find(read.value);
-    if (it == writes_.end()) {
-      return report(read, nullptr, "returned a value never written before it completed");
+    WriteState* w = writes_.find(read.value);
+    if (w == nullptr) return report(read, nullptr, "returned a value never written before it completed");
+    const std::string& key = keys_.name(w->key_id);
+    if (key != read.key) {
+      WitnessOp write = write_op(*w, read.value);
+      return report(read, &write, "returned a value written to key " + key);
     }
-    WriteState& w = it->second;
-    if (w.key != read.key) return report(read, &w.write, "returned a value written to key " + w.key);
-    if (w.fate == Fate::kPending) return w.early_reads.push_back(read);
-    judge_read(w, read);
+    if (w->fate == Fate::kPending) return early_reads_[read.value].push_back(read);
+    judge_read(*w, read);
   }
 
   // Judges a read of w's value once w's fate is settled.
   void judge_read(WriteState& w, const WitnessOp& read) {
-    if (w.fate == Fate::kFailed) return report(read, &w.write, "returned the value of a failed write");
-    if (!w.version) {  // indeterminate and not learned yet: this read teaches it
+    if (w.fate == Fate::kFailed) {
+      WitnessOp write = write_op(w, read.value);
+      return report(read, &write, "returned the value of a failed write");
+    }
+    if (!w.has_version) {  // indeterminate and not learned yet: this read teaches it
       w.version = read.version;
+      w.has_version = true;
       return;
     }
-    if (read.version != *w.version) {
+    if (read.version != w.version) {
       std::string whose = w.fate == Fate::kOk ? "its write was acknowledged with " : "an earlier read saw ";
-      report(read, &w.write, "returned version " + read.version.to_string() + " but " + whose + w.version->to_string());
+      WitnessOp write = write_op(w, read.value);
+      report(read, &write, "returned version " + read.version.to_string() + " but " + whose + w.version.to_string());
     }
   }
 
   void complete_write(const HistoryOp& invoke, const HistoryOp& done) {
-    WriteState& w = writes_[*invoke.value];
-    w.write = witness_op(invoke, done);
-    if (done.type == OpType::kOk) w.version = *done.version;
-    settle_write(&w, done.type == OpType::kOk     ? Fate::kOk
-                     : done.type == OpType::kFail ? Fate::kFailed
-                                                  : Fate::kIndeterminate);
+    WriteState* w = writes_.find(*invoke.value);
+    if (w == nullptr) throw std::logic_error("valid-values: completion of a write it never saw invoked");
+    stamp(w, done);
+    if (done.type == OpType::kOk) {
+      w->version = *done.version;
+      w->has_version = true;
+    }
+    settle_write(*invoke.value, w,
+                 done.type == OpType::kOk     ? Fate::kOk
+                 : done.type == OpType::kFail ? Fate::kFailed
+                                              : Fate::kIndeterminate);
   }
 
-  void settle_write(WriteState* w, Fate fate) {
+  static void stamp(WriteState* w, const HistoryOp& op) {
+    w->index = op.index;
+    w->time_ns = op.time_ns;
+    w->process = op.process;
+  }
+
+  void settle_write(const std::string& value, WriteState* w, Fate fate) {
     w->fate = fate;
-    std::vector<WitnessOp> early = std::move(w->early_reads);
-    w->early_reads.clear();
+    auto it = early_reads_.find(value);
+    if (it == early_reads_.end()) return;
+    std::vector<WitnessOp> early = std::move(it->second);
+    early_reads_.erase(it);
     for (const WitnessOp& r : early) judge_read(*w, r);
+  }
+
+  // The witness entry of the write of `value` (the latest of its ops).
+  WitnessOp write_op(const WriteState& w, const std::string& value) const {
+    WitnessOp op;
+    op.index = w.index;
+    op.time_ns = w.time_ns;
+    op.process = w.process;
+    op.type = w.fate == Fate::kOk       ? "ok"
+              : w.fate == Fate::kFailed  ? "fail"
+              : w.fate == Fate::kPending ? "invoke"
+                                         : "info";
+    op.f = "write";
+    op.key = keys_.name(w.key_id);
+    op.value = value;
+    op.has_version = w.has_version && w.fate == Fate::kOk;
+    op.version = op.has_version ? w.version : Version{};
+    op.node = nodes_.name(w.node_id);
+    return op;
   }
 
   void check_tombstone_read(const WitnessOp& read) {
@@ -181,7 +249,10 @@ class ValidValues final : public LoggingChecker {
     });
   }
 
-  std::unordered_map<std::string, WriteState> writes_;  // written value -> its write
+  ValueTable<WriteState> writes_;  // written value -> its write
+  std::unordered_map<std::string, std::vector<WitnessOp>> early_reads_;  // pending write's value -> reads of it
+  Interner keys_;
+  Interner nodes_;
   std::unordered_map<std::string, KeyDeletes> deletes_;  // key -> its deletes
 };
 

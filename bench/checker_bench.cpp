@@ -1,0 +1,198 @@
+// checker_bench: checker throughput against parse-only throughput on
+// generated histories of 10^5, 10^6 and 10^7 operations (history lines), and
+// the peak memory of each, in the same run.
+//
+// Each measurement runs in its own child process (fork), so its peak RSS
+// (wait4's ru_maxrss) is its own and not the generator's or an earlier
+// size's. The generated run directory is valid by construction: 16 clients,
+// 1000 keys, 50% reads / 40% writes / 10% deletes, each read returning the
+// newest acknowledged state of its key; three nodes with identical final
+// dumps. Not part of ctest.
+//
+// Usage: checker_bench [SIZE ...]   (default: 100000 1000000 10000000)
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "checker/checker.h"
+#include "core/history.h"
+#include "core/node_dump.h"
+#include "core/plan.h"
+
+namespace faultline {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kClients = 16;
+constexpr int kKeys = 1000;
+constexpr uint64_t kSeed = 42;
+
+struct KeyState {
+  bool present = false, tombstone = false;
+  std::string value;
+  Version version;
+};
+
+// Writes plan.json, history.jsonl (ops lines after the header) and final/.
+void generate(const fs::path& dir, int64_t ops) {
+  fs::create_directories(dir / "final");
+  Plan plan;
+  plan.seed = kSeed;
+  plan.cluster = {3, 3, 8};
+  plan.modes.read_repair = ReadRepair::kBlocking;
+  write_plan_file((dir / "plan.json").string(), plan);
+  FILE* f = std::fopen((dir / "history.jsonl").c_str(), "w");
+  std::fprintf(f, "%s\n", history_header_to_json_line(HistoryHeader{kHistoryFormatVersion, kSeed}).c_str());
+  std::vector<KeyState> keys(kKeys);
+  struct Pending {
+    int kind = -1;  // 0 read, 1 write, 2 delete; -1 idle
+    int key = 0;
+    std::string value;
+  };
+  std::vector<Pending> clients(kClients);
+  uint64_t rng = kSeed, seq = 0;
+  int64_t ts = 1700000000000000;
+  auto next = [&] {
+    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+    return rng;
+  };
+  for (int64_t i = 0; i < ops; ++i) {
+    int c = static_cast<int>(next() % kClients);
+    Pending& p = clients[static_cast<size_t>(c)];
+    int64_t time = 1000 * (i + 1);
+    if (p.kind < 0) {
+      uint64_t r = next() % 10;
+      p.kind = r < 5 ? 0 : r < 9 ? 1 : 2;
+      p.key = static_cast<int>(next() % kKeys);
+      const char* fname = p.kind == 0 ? "read" : p.kind == 1 ? "write" : "delete";
+      if (p.kind == 1) {
+        p.value = std::to_string(c) + "-" + std::to_string(seq++);
+        std::fprintf(f, R"({"index":%)" PRId64 R"(,"time":%)" PRId64
+                        R"(,"process":%d,"type":"invoke","f":"write","key":"k%d","value":"%s","cl":"QUORUM","node":"n1"})"
+                        "\n",
+                     i, time, c, p.key, p.value.c_str());
+      } else {
+        std::fprintf(f, R"({"index":%)" PRId64 R"(,"time":%)" PRId64
+                        R"(,"process":%d,"type":"invoke","f":"%s","key":"k%d","cl":"QUORUM","node":"n1"})"
+                        "\n",
+                     i, time, c, fname, p.key);
+      }
+      continue;
+    }
+    KeyState& k = keys[static_cast<size_t>(p.key)];
+    if (p.kind == 0) {
+      if (!k.present) {
+        std::fprintf(f, R"({"index":%)" PRId64 R"(,"time":%)" PRId64 R"(,"process":%d,"type":"ok","f":"read","key":"k%d"})" "\n",
+                     i, time, c, p.key);
+      } else if (k.tombstone) {
+        std::fprintf(f, R"({"index":%)" PRId64 R"(,"time":%)" PRId64
+                        R"(,"process":%d,"type":"ok","f":"read","key":"k%d","version":[%)" PRId64 R"(,1],"tombstone":true})" "\n",
+                     i, time, c, p.key, k.version.timestamp_us);
+      } else {
+        std::fprintf(f, R"({"index":%)" PRId64 R"(,"time":%)" PRId64
+                        R"(,"process":%d,"type":"ok","f":"read","key":"k%d","value":"%s","version":[%)" PRId64 R"(,1]})" "\n",
+                     i, time, c, p.key, k.value.c_str(), k.version.timestamp_us);
+      }
+    } else {
+      k = KeyState{true, p.kind == 2, p.kind == 1 ? p.value : "", Version{++ts, 1}};
+      std::fprintf(f, R"({"index":%)" PRId64 R"(,"time":%)" PRId64 R"(,"process":%d,"type":"ok","f":"%s","key":"k%d"%s%s%s,"version":[%)" PRId64 R"(,1]})" "\n",
+                   i, time, c, p.kind == 1 ? "write" : "delete", p.key, p.kind == 1 ? R"(,"value":")" : "",
+                   p.kind == 1 ? p.value.c_str() : "", p.kind == 1 ? "\"" : "", ts);
+    }
+    p.kind = -1;
+  }
+  std::fclose(f);
+  NodeDump d;
+  for (int i = 0; i < kKeys; ++i) {
+    const KeyState& k = keys[static_cast<size_t>(i)];
+    if (!k.present) continue;
+    Record r;
+    r.key = "k" + std::to_string(i);
+    r.value = k.value;
+    r.version = k.version;
+    r.tombstone = k.tombstone;
+    d.records.push_back(r);
+  }
+  for (const char* n : {"n1", "n2", "n3"}) {
+    d.node = n;
+    std::ofstream(dir / "final" / (std::string(n) + ".json")) << node_dump_to_json(d) << "\n";
+  }
+}
+
+int parse_only(const fs::path& dir) {
+  std::unique_ptr<HistoryReader> reader;
+  if (!HistoryReader::open((dir / "history.jsonl").string(), &reader)) return 3;
+  HistoryOp op;
+  HistoryReader::Result r;
+  while ((r = reader->next(&op)) == HistoryReader::Result::kOp) {
+  }
+  return r == HistoryReader::Result::kEnd ? 0 : 3;
+}
+
+int check_only(const fs::path& dir) {
+  Verdict v = check_run_dir(dir.string(), {});
+  if (v.value != VerdictValue::kValid) std::fprintf(stderr, "unexpected verdict: %s\n", v.error.c_str());
+  return verdict_exit_code(v);
+}
+
+struct Measurement {
+  double seconds = 0;
+  double peak_mb = 0;
+  int exit_code = 0;
+};
+
+// Runs f(dir) in a child process: wall time and the child's own peak RSS.
+Measurement in_child(int (*f)(const fs::path&), const fs::path& dir) {
+  auto start = std::chrono::steady_clock::now();
+  pid_t pid = fork();
+  if (pid == 0) _exit(f(dir));
+  int status = 0;
+  rusage ru{};
+  wait4(pid, &status, 0, &ru);
+  Measurement m;
+  m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  m.peak_mb = static_cast<double>(ru.ru_maxrss) / 1024.0;  // ru_maxrss is KiB on Linux
+  m.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return m;
+}
+
+}  // namespace
+}  // namespace faultline
+
+int main(int argc, char** argv) {
+  using namespace faultline;
+  std::vector<int64_t> sizes;
+  for (int i = 1; i < argc; ++i) sizes.push_back(std::strtoll(argv[i], nullptr, 10));
+  if (sizes.empty()) sizes = {100000, 1000000, 10000000};
+  fs::path root = fs::temp_directory_path() / ("faultline-checker-bench-" + std::to_string(getpid()));
+  std::printf("%10s %9s %9s %12s %12s %7s %9s %9s %8s\n", "ops", "parse_s", "check_s", "parse_ops/s",
+              "check_ops/s", "ratio", "parse_MB", "check_MB", "hist_MB");
+  int rc = 0;
+  for (int64_t n : sizes) {
+    fs::path dir = root / std::to_string(n);
+    generate(dir, n);
+    double hist_mb = static_cast<double>(fs::file_size(dir / "history.jsonl")) / (1024.0 * 1024.0);
+    Measurement parse = in_child(&parse_only, dir);
+    Measurement check = in_child(&check_only, dir);
+    if (parse.exit_code != 0 || check.exit_code != 0) rc = 1;
+    std::printf("%10" PRId64 " %9.2f %9.2f %12.0f %12.0f %7.2f %9.1f %9.1f %8.1f%s\n", n, parse.seconds, check.seconds,
+                static_cast<double>(n) / parse.seconds, static_cast<double>(n) / check.seconds,
+                check.seconds / parse.seconds, parse.peak_mb, check.peak_mb, hist_mb,
+                check.exit_code == 0 ? "" : "  (check did not say valid)");
+    std::fflush(stdout);
+    fs::remove_all(dir);
+  }
+  fs::remove_all(root);
+  std::printf("ratio = check time / parse-only time on the same file; MB = peak RSS of that child\n");
+  return rc;
+}
