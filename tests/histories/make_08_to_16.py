@@ -1,7 +1,7 @@
 # Regenerates tests/histories/08-* .. 16-* (see README.md). ROOTS_TOOL is a
 # 30-line program printing honest merkle_roots with core/merkle_hash.h's dense
 # reference tree for "key value ts id tombstone" lines (args: nodes vnodes rf
-# depth); set FAULTLINE_ROOTS_TOOL to its path.
+# depth); its source is merkle_roots_tool.cpp here (g++ -std=c++20 -I. tests/histories/merkle_roots_tool.cpp build/core/libfaultline_core.a -lxxhash); set FAULTLINE_ROOTS_TOOL to the binary.
 import json, os, subprocess
 ROOT = '/work/main/tests/histories'
 def plan(seed, read_cl='QUORUM', write_cl='QUORUM', modes=None, faults=None):
