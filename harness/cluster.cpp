@@ -19,6 +19,8 @@
 
 #include <boost/process/args.hpp>
 #include <boost/process/child.hpp>
+#include <boost/process/env.hpp>
+#include <boost/process/environment.hpp>
 #include <boost/process/exe.hpp>
 #include <boost/process/extend.hpp>
 #include <nlohmann/json.hpp>
@@ -26,6 +28,7 @@
 #include "core/assert.h"
 #include "core/clock.h"
 #include "core/node_config.h"
+#include "faults/clock_skew.h"
 #include "harness/child_registry.h"
 #include "harness/resp_client.h"
 
@@ -173,6 +176,12 @@ const NodeProcess& Cluster::node(NodeId id) const {
   return nodes_[id - 1];
 }
 
+NodeId Cluster::node_id(const std::string& name) const {
+  NodeId id = 0;
+  FL_ASSERT(parse_node_name(name, &id) && id >= 1 && id <= nodes_.size());
+  return id;
+}
+
 Status Cluster::find_node_bin(const std::string& given, std::string* out) {
   *out = given;
   if (out->empty()) {
@@ -206,12 +215,15 @@ Status Cluster::start() {
 
 Status Cluster::start_attempt(bool* retry) {
   Status s = assign_ports();
+  if (s && options_.link_proxy) s = start_proxy();
+  if (s && options_.faketime) s = check_faketime_available();
   for (auto& n : nodes_) {
     if (!s) break;
     std::error_code ec;
-    fs::create_directories(n.dir + "/data", ec);
-    if (ec) return Status::io("cannot create " + n.dir + "/data: " + ec.message());
-    s = write_config(n);
+    fs::create_directories(n.data_dir(), ec);
+    if (ec) return Status::io("cannot create " + n.data_dir() + ": " + ec.message());
+    if (options_.faketime) s = write_clock_offset(n.clock_path(), 0);
+    if (s) s = write_config(n);
     if (s) s = spawn(&n);
   }
   // Stop() must reap whatever did start, even when a later spawn failed.
@@ -231,17 +243,37 @@ Status Cluster::assign_ports() {
   return Status::ok();
 }
 
+// A fresh proxy per attempt: the nodes' peer ports changed.
+Status Cluster::start_proxy() {
+  proxy_.reset();
+  proxy_ports_.clear();
+  auto proxy = std::make_unique<LinkProxy>(options_.plan.seed);
+  for (const auto& from : nodes_) {
+    for (const auto& to : nodes_) {
+      if (from.id == to.id) continue;
+      int port = 0;
+      Status s = proxy->add_link(from.id, to.id, to.peer_port, &port);
+      if (!s) return s;
+      proxy_ports_[{from.id, to.id}] = port;
+    }
+  }
+  proxy->start();
+  proxy_ = std::move(proxy);
+  return Status::ok();
+}
+
 Status Cluster::write_config(const NodeProcess& n) const {
   const Plan& plan = options_.plan;
   NodeConfig c;
   c.id = n.id;
   c.client_port = n.client_port;
   c.peer_port = n.peer_port;
-  c.data_dir = n.dir + "/data";
+  c.data_dir = n.data_dir();
   c.events_path = n.dir + "/events.jsonl";
   for (const auto& other : nodes_) {
     if (other.id == n.id) continue;
-    c.peers.push_back(PeerAddress{other.id, "127.0.0.1", other.peer_port});
+    const int port = options_.link_proxy ? proxy_ports_.at({n.id, other.id}) : other.peer_port;
+    c.peers.push_back(PeerAddress{other.id, "127.0.0.1", port});
   }
   c.rf = plan.cluster.rf;
   c.vnodes = plan.cluster.vnodes;
@@ -262,8 +294,12 @@ Status Cluster::spawn(NodeProcess* n) {
   std::error_code ec;
   pid_t pid = 0;
   try {
+    bp::environment env = boost::this_process::environment();
+    if (options_.faketime) {
+      for (const auto& [name, value] : faketime_env(n->clock_path())) env[name] = value;
+    }
     bp::child child(bp::exe = node_bin_,
-                    bp::args = std::vector<std::string>{"--config", n->config_path()},
+                    bp::args = std::vector<std::string>{"--config", n->config_path()}, env,
                     NodeChildSetup{{}, log_fd, ::getpid()}, ec);
     if (!ec) {
       pid = child.id();
@@ -325,7 +361,11 @@ Status Cluster::wait_ready(bool* retry) {
 
 Status Cluster::stop() {
   for (auto& n : nodes_) {
-    if (n.pid > 0) ::kill(-n.pid, SIGTERM);
+    if (n.pid <= 0) continue;
+    // A stopped process keeps SIGTERM pending until it is continued.
+    if (n.paused) ::kill(-n.pid, SIGCONT);
+    n.paused = false;
+    ::kill(-n.pid, SIGTERM);
   }
   std::string problems;
   for (auto& n : nodes_) {
@@ -333,6 +373,7 @@ Status Cluster::stop() {
     if (!s) problems += (problems.empty() ? "" : "; ") + s.message();
   }
   running_ = false;
+  if (proxy_) proxy_->stop();
   if (!problems.empty()) return Status::io(problems);
   return Status::ok();
 }
@@ -356,6 +397,81 @@ Status Cluster::stop_node(NodeProcess* n) {
   if (!graceful) return Status::io(n->name + " ignored SIGTERM for " + std::to_string(kStopTimeoutMs) + " ms; killed");
   if (!clean_exit(how)) return Status::io(n->name + " did not exit cleanly on SIGTERM (" + how + "); see " + n->log_path());
   return Status::ok();
+}
+
+Status Cluster::kill_node(NodeId id) {
+  NodeProcess& n = nodes_[node(id).id - 1];
+  if (n.pid <= 0) return Status::unavailable(n.name + " is already down");
+  const pid_t pid = n.pid;
+  ::kill(-pid, SIGKILL);  // works on a stopped process too
+  n.paused = false;
+  if (!wait_exited(pid, kKillTimeoutMs)) return Status::io(n.name + " (pid " + std::to_string(pid) + ") survived SIGKILL");
+  reap(pid);
+  n.pid = 0;
+  return Status::ok();
+}
+
+Status Cluster::wipe_node(NodeId id) {
+  Status killed = kill_node(id);
+  const NodeProcess& n = node(id);
+  if (n.pid > 0) return killed;  // never delete the data of a running node
+  std::error_code ec;
+  fs::remove_all(n.data_dir(), ec);
+  if (!ec) fs::create_directories(n.data_dir(), ec);
+  if (ec) return Status::io("wiping " + n.data_dir() + ": " + ec.message());
+  return killed;  // "already down" is still worth recording
+}
+
+Status Cluster::restart_node(NodeId id) {
+  NodeProcess& n = nodes_[node(id).id - 1];
+  if (n.pid > 0) return Status::unavailable(n.name + " is already running");
+  Status s = spawn(&n);
+  if (s) s = wait_answers_ping(&n);
+  return s;
+}
+
+Status Cluster::wait_answers_ping(NodeProcess* n) {
+  Deadline deadline = Deadline::after_ms(kReadyTimeoutMs);
+  RespClient client(n->client_port);
+  for (;;) {
+    RespValue reply;
+    Status s = client.call({"PING"}, kPingTimeoutMs, &reply);
+    if (s && reply.type == RespValue::Type::kSimple && reply.str == "PONG") return Status::ok();
+    if (wait_exited(n->pid, 0)) {
+      std::string how = reap(n->pid);
+      n->pid = 0;
+      return Status::unavailable(n->name + " exited (" + how + ") after a restart; see " + n->log_path() +
+                                 log_tail(n->log_path()));
+    }
+    if (deadline.expired()) {
+      return Status::timeout(n->name + " did not answer PING within " + std::to_string(kReadyTimeoutMs) +
+                             " ms of a restart; see " + n->log_path());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(kPollIntervalMs));
+  }
+}
+
+Status Cluster::pause_node(NodeId id) {
+  NodeProcess& n = nodes_[node(id).id - 1];
+  if (n.pid <= 0) return Status::unavailable(n.name + " is down");
+  if (n.paused) return Status::unavailable(n.name + " is already paused");
+  if (::kill(-n.pid, SIGSTOP) != 0) return Status::io("SIGSTOP " + n.name + ": " + std::strerror(errno));
+  n.paused = true;
+  return Status::ok();
+}
+
+Status Cluster::resume_node(NodeId id) {
+  NodeProcess& n = nodes_[node(id).id - 1];
+  if (n.pid <= 0) return Status::unavailable(n.name + " is down");
+  if (!n.paused) return Status::unavailable(n.name + " is not paused");
+  if (::kill(-n.pid, SIGCONT) != 0) return Status::io("SIGCONT " + n.name + ": " + std::strerror(errno));
+  n.paused = false;
+  return Status::ok();
+}
+
+Status Cluster::set_clock_offset_ms(NodeId id, int64_t offset_ms) {
+  if (!options_.faketime) return Status::invalid("clock faults need a cluster started with faketime");
+  return write_clock_offset(node(id).clock_path(), offset_ms);
 }
 
 }  // namespace faultline

@@ -14,13 +14,23 @@
 // *thread* that forked the child exits. Call start() / start_node() from a
 // thread that lives as long as the cluster (the main thread in `faultline`).
 //
-// Thread-safety: none; one thread drives a Cluster. The accessors of
-// NodeProcess are constant while the cluster runs.
+// Faults (issue 4): with options.link_proxy every node reaches each peer
+// through the LinkProxy listener of that directed pair (faults/link_proxy.h);
+// with options.faketime every node runs under libfaketime with its own clock
+// control file (faults/clock_skew.h). kill/restart/pause/resume/wipe act on
+// the process groups the cluster started; stop() resumes paused nodes first,
+// so SIGTERM reaches them.
+//
+// Thread-safety: none; one thread drives a Cluster (restart_node forks, so
+// the parent-death caveat above applies to it too). The accessors of
+// NodeProcess are constant while the cluster runs, except pid and paused,
+// which the process faults change.
 #pragma once
 
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +38,7 @@
 #include "core/plan.h"
 #include "core/status.h"
 #include "core/types.h"
+#include "faults/link_proxy.h"
 
 namespace faultline {
 
@@ -35,6 +46,8 @@ struct ClusterOptions {
   std::string node_bin;  // path of faultline-node; empty: find_node_bin("")
   std::string dir;       // run directory; nodes/<name>/ are created under it
   Plan plan;             // cluster, modes, default CLs and bugs come from here
+  bool link_proxy = false;  // peer traffic through a LinkProxy (partition, delay)
+  bool faketime = false;    // libfaketime in every node (clock)
 };
 
 struct NodeProcess {
@@ -44,7 +57,10 @@ struct NodeProcess {
   int client_port = 0;
   int peer_port = 0;
   pid_t pid = 0;     // 0 when not running; also the process group id
+  bool paused = false;  // SIGSTOPped by pause_node
 
+  std::string data_dir() const { return dir + "/data"; }
+  std::string clock_path() const { return dir + "/faketime"; }  // libfaketime control file
   std::string config_path() const { return dir + "/config.json"; }
   std::string log_path() const { return dir + "/node.log"; }
 };
@@ -74,8 +90,24 @@ class Cluster {
 
   const std::vector<NodeProcess>& nodes() const { return nodes_; }
   const NodeProcess& node(NodeId id) const;  // id in 1..size()
+  NodeId node_id(const std::string& name) const;  // asserts it names a node
   int size() const { return static_cast<int>(nodes_.size()); }
   bool running() const { return running_; }
+
+  // Process faults. Each returns a non-ok Status, saying why, when the node
+  // is not in a state the fault applies to (killing a node that is down);
+  // the nemesis records that and carries on.
+  Status kill_node(NodeId id);     // SIGKILL its group and reap it; data kept
+  Status wipe_node(NodeId id);     // kill_node, then delete its data directory
+  // Spawns a stopped node again with its config (and whatever data is left),
+  // waiting until it answers PING (peers may be partitioned away).
+  Status restart_node(NodeId id);
+  Status pause_node(NodeId id);    // SIGSTOP its group
+  Status resume_node(NodeId id);   // SIGCONT its group
+  // Needs options.faketime; takes effect at the node's next clock read.
+  Status set_clock_offset_ms(NodeId id, int64_t offset_ms);
+  // The link proxy (null without options.link_proxy or before start()).
+  LinkProxy* proxy() { return proxy_.get(); }
 
   // `given`, or when empty the faultline-node next to the running
   // executable (/proc/self/exe); not_found unless it is executable.
@@ -87,12 +119,16 @@ class Cluster {
   Status write_config(const NodeProcess& n) const;
   Status spawn(NodeProcess* n);
   Status wait_ready(bool* retry);
+  Status start_proxy();
+  Status wait_answers_ping(NodeProcess* n);
   // Signals, waits and reaps one node; returns its wait status text.
   Status stop_node(NodeProcess* n);
 
   const ClusterOptions options_;
   std::string node_bin_;  // resolved by start()
   std::vector<NodeProcess> nodes_;
+  std::unique_ptr<LinkProxy> proxy_;  // one per start attempt
+  std::map<std::pair<NodeId, NodeId>, int> proxy_ports_;  // (from, to) -> its listener
   bool running_ = false;
 };
 

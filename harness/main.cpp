@@ -79,6 +79,12 @@ int main_impl(int argc, char** argv) {
   auto* duration_opt = run_cmd->add_option("--duration", duration_s, "workload duration in seconds (default 20)");
   auto* keys_opt = run_cmd->add_option("--keys", keys, "number of distinct keys (default 12)");
   run_cmd->add_option("--out", run.out_dir, "where run directories go (default runs/)");
+  std::string faults;
+  double fault_interval_s = 0;
+  auto* faults_opt = run_cmd->add_option(
+      "--faults", faults, "fault kinds to schedule from the seed: partition,delay,kill,pause,wipe,clock");
+  auto* fault_interval_opt = run_cmd->add_option(
+      "--fault-interval", fault_interval_s, "seconds each fault lasts, and each quiet gap (default: all kinds fit once)");
 
   std::string check_dir;
   std::vector<std::string> properties;
@@ -128,6 +134,8 @@ int main_impl(int argc, char** argv) {
   if (rate_opt->count()) o.rate = rate;
   if (duration_opt->count()) o.duration_s = duration_s;
   if (keys_opt->count()) o.keys = keys;
+  if (faults_opt->count()) o.faults = faults;
+  if (fault_interval_opt->count()) o.fault_interval_s = fault_interval_s;
   return run_command(run, std::cout, std::cerr);
 }
 

@@ -1,5 +1,6 @@
 #include "harness/run.h"
 
+#include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -8,12 +9,15 @@
 #include <ostream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "checker/checker.h"
 #include "core/history.h"
 #include "core/node_dump.h"
 #include "harness/cluster.h"
+#include "faults/schedule.h"
 #include "harness/final_reads.h"
+#include "harness/nemesis.h"
 #include "harness/resp_client.h"
 #include "harness/run_dir.h"
 #include "harness/workload.h"
@@ -113,6 +117,46 @@ void print_summary(std::ostream& out, const RunOptions& options, const Plan& pla
   }
 }
 
+// --faults and --fault-interval: a schedule drawn from the seed over the
+// workload's duration replaces the plan's.
+Status apply_fault_options(const RunOverrides& o, Plan* plan) {
+  if (o.fault_interval_s && !o.faults) return Status::invalid("--fault-interval: needs --faults");
+  if (!o.faults) return Status::ok();
+  ScheduleOptions so;
+  Status s = parse_fault_kinds(*o.faults, &so.kinds);
+  if (!s) return Status::invalid("--faults: " + s.message());
+  if (o.fault_interval_s) {
+    if (!(*o.fault_interval_s > 0) || !std::isfinite(*o.fault_interval_s)) {
+      return Status::invalid("--fault-interval: must be > 0 seconds");
+    }
+    so.interval_ms = static_cast<int64_t>(std::llround(*o.fault_interval_s * 1000));
+  }
+  so.duration_ms = plan->workload.duration_ms;
+  so.nodes = plan->cluster.nodes;
+  Rng rng = Rng(plan->seed).fork(kScheduleRngStream);
+  plan->faults = build_schedule(so, &rng);
+  return Status::ok();
+}
+
+// Every fault event must decode against the cluster before a run starts.
+Status validate_faults(const Plan& plan) {
+  for (size_t i = 0; i < plan.faults.size(); ++i) {
+    FaultSpec spec;
+    Status s = decode_fault(plan.faults[i], plan.cluster.nodes, &spec);
+    if (!s) return Status::invalid("invalid plan: faults[" + std::to_string(i) + "]." + s.message());
+  }
+  return Status::ok();
+}
+
+bool has_fault_kind(const Plan& plan, std::initializer_list<std::string_view> kinds) {
+  for (const auto& f : plan.faults) {
+    for (auto k : kinds) {
+      if (f.kind == k) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 Status resolve_plan(const RunOverrides& o, Plan* plan) {
@@ -139,9 +183,10 @@ Status resolve_plan(const RunOverrides& o, Plan* plan) {
   Status s;
   if (o.read_cl && !(s = parse_cl_option("--read-cl", *o.read_cl, &plan->workload.read_cl))) return s;
   if (o.write_cl && !(s = parse_cl_option("--write-cl", *o.write_cl, &plan->workload.write_cl))) return s;
+  if (!(s = apply_fault_options(o, plan))) return s;
   s = validate_plan(*plan);
   if (!s) return Status::invalid("invalid plan: " + s.message());
-  return Status::ok();
+  return validate_faults(*plan);
 }
 
 std::string seed_replay_args(const RunOverrides& o, uint64_t seed) {
@@ -156,6 +201,8 @@ std::string seed_replay_args(const RunOverrides& o, uint64_t seed) {
   if (o.rate) args << " --rate " << *o.rate;
   if (o.duration_s) args << " --duration " << *o.duration_s;
   if (o.keys) args << " --keys " << *o.keys;
+  if (o.faults) args << " --faults " << *o.faults;
+  if (o.fault_interval_s) args << " --fault-interval " << *o.fault_interval_s;
   return args.str();
 }
 
@@ -195,7 +242,10 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
   out << "faultline run: seed " << plan.seed << ", " << plan.cluster.nodes << " nodes, rf " << plan.cluster.rf
       << ", run directory " << dir.path() << std::endl;
 
-  Cluster cluster(ClusterOptions{node_bin, dir.path(), plan});
+  ClusterOptions cluster_options{node_bin, dir.path(), plan};
+  cluster_options.link_proxy = has_fault_kind(plan, {"partition", "delay"});
+  cluster_options.faketime = has_fault_kind(plan, {"clock"});
+  Cluster cluster(cluster_options);
   s = cluster.start();
   if (!s) {
     err << "faultline run: cluster did not start: " << s.message() << "\n";
@@ -206,11 +256,25 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
 
   append_phase(history.get(), "workload-start");
   Workload workload(plan, ports, history.get());
-  workload.run();
+  // The nemesis stays on this thread: it restarts nodes, and a node's
+  // parent-death signal fires when the thread that forked it ends.
+  std::atomic<bool> workload_done{false};
+  std::thread workload_thread([&] {
+    workload.run();
+    workload_done.store(true);
+  });
+  Nemesis nemesis(&cluster, history.get(), plan.faults);
+  nemesis.run(workload_done);
+  workload_thread.join();
   append_phase(history.get(), "workload-end");
 
-  // Quiesce (DESIGN.md step 5) joins here once faults and hinted handoff
-  // exist; without faults there is nothing to wait for.
+  // Heal, then quiesce (DESIGN.md steps 4 and 5); both leave ok:false markers
+  // in the history when they fail, which makes the verdict unknown.
+  s = nemesis.heal_all();
+  if (!s) err << "faultline run: warning: " << s.message() << "\n";
+  QuiesceResult quiet = quiesce(cluster, plan.modes, kQuiesceTimeoutMs, history.get());
+  if (!quiet.ok) err << "faultline run: warning: quiesce: " << quiet.reason << "\n";
+  out << "healed and quiesced in " << quiet.quiesce_ms << " ms (anti-entropy " << quiet.anti_entropy << ")" << std::endl;
   append_phase(history.get(), "final-reads");
   FinalReads final_reads(ports, workload.request_timeout_ms(), history.get());
   FinalReadResult reads = final_reads.run(workload.keys_written(), workload.next_free_process());

@@ -32,6 +32,8 @@ struct RunOverrides {
   std::optional<double> rate;
   std::optional<double> duration_s;
   std::optional<int> keys;
+  std::optional<std::string> faults;        // --faults partition,kill,...: a seeded schedule
+  std::optional<double> fault_interval_s;   // --fault-interval: length of each fault and each quiet gap
 };
 
 // The plan a run uses: --plan FILE, or defaults with the seed (random when

@@ -1,0 +1,87 @@
+// Nemesis: runs a fault schedule (plan.faults) against a running Cluster,
+// heals every fault, and quiesces the cluster (DESIGN.md "The harness",
+// steps 3 to 5). Each fault's start and heal is appended to the history as
+//   {"process":"nemesis","type":"info","f":"<kind>","value":{"phase":"start"|
+//    "heal","targets":[...],...params,"grudge":{...} for partitions}}
+// with "problems":[...] when a target was not in a state the fault applies
+// to (killing a node that is already down): recorded, never fatal.
+//
+// Link faults (partition, delay) compose: the state of every link is
+// recomputed from the active ones (down wins, then the largest delay).
+//
+// Thread-safety: none. Run it on the thread that started the cluster
+// (restarting a node forks; see the parent-death caveat in cluster.h).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/history.h"
+#include "core/plan.h"
+#include "core/status.h"
+#include "faults/schedule.h"
+#include "harness/cluster.h"
+
+namespace faultline {
+
+// Bound on the wait after heal until hints drained and anti-entropy covered
+// every range.
+inline constexpr int64_t kQuiesceTimeoutMs = 30000;
+
+class Nemesis {
+ public:
+  // How often run() looks at the clock and at `done` while it waits.
+  static constexpr int64_t kWaitStepMs = 20;
+
+  // schedule must decode (decode_fault) against the cluster: the plan was
+  // validated before the run started. cluster, history: not owned.
+  Nemesis(Cluster* cluster, HistoryWriter* history, const std::vector<FaultEvent>& schedule);
+
+  // Starts and heals the scheduled faults at their times, measured from
+  // now, until the schedule is over or `done` turns true.
+  void run(const std::atomic<bool>& done);
+
+  // Heals every active fault (recording each heal), then makes sure every
+  // node runs, unpaused and with its real clock, and every link is up.
+  // Records {"phase":"heal","ok":...}; the error names what stayed broken.
+  Status heal_all();
+
+ private:
+  struct Active {
+    size_t index;                       // into schedule_
+    FaultSpec spec;
+    std::vector<std::string> affected;  // targets the start really changed
+  };
+
+  void start(size_t index);
+  void heal(size_t index);
+  // Applies the link states implied by the active partitions and delays.
+  Status apply_links();
+  void record(const FaultEvent& e, const FaultSpec& spec, const char* phase,
+              const std::vector<std::string>& problems);
+
+  Cluster* cluster_;
+  HistoryWriter* history_;
+  std::vector<FaultEvent> schedule_;
+  std::vector<Active> active_;
+};
+
+struct QuiesceResult {
+  bool ok = false;
+  int64_t quiesce_ms = 0;
+  std::string reason;        // why not ok
+  std::string anti_entropy;  // "off", "complete", or "not available: ..."
+};
+
+// Waits, bounded by timeout_ms, until every node answers FL.STATUS with all
+// peers up and "hints_pending": 0 (a missing field counts as 0), then, when
+// modes.anti_entropy is on, sends FL.REPAIR to every node and waits until
+// each node's "ae_rounds_completed" reaches the round it returned (a -ERR
+// reply means anti-entropy is not available, said in anti_entropy).
+// Records {"phase":"quiesce","quiesce_ms":N,"ok":...} (with "reason" when
+// not ok; the checker then says unknown).
+QuiesceResult quiesce(const Cluster& cluster, const ModeSpec& modes, int64_t timeout_ms, HistoryWriter* history);
+
+}  // namespace faultline
