@@ -1,0 +1,121 @@
+// RapidCheck generators for a whole Plan (issue 6): cluster, modes,
+// workload and fault schedule, and plan_from_seed, which draws one plan from
+// a 64-bit seed. Pure: no I/O, no clocks, no global state; only core and
+// RapidCheck. docs/generators.md says what is drawn, from which ranges, and
+// how pinned options interact with the draw.
+//
+// Shrinking: every size is drawn first and from a range whose lower end is
+// the simplest value (gen::inRange shrinks toward its minimum, gen::element
+// toward its first element), so RapidCheck's shrink tree walks toward fewer
+// nodes, fewer keys, fewer and shorter faults and shorter runs. Dependent
+// choices (rf from nodes, fault targets from nodes, fault times from the
+// workload's duration) are drawn with gen::mapcat after what they depend
+// on, so a shrunk parent redraws its children valid.
+//
+// Determinism: a Gen is a pure function of (rc::Random, size); the same
+// seed, pins and kPlanGenSize give the same Plan, hence byte-identical
+// plan_to_json. Changing a range here changes what a seed draws: note it in
+// docs/generators.md, since old seeds then replay different plans (their
+// plan.json still replays exactly).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <rapidcheck.h>
+
+#include "core/plan.h"
+#include "core/status.h"
+
+namespace faultline {
+
+// Parts of the plan the user fixed on the command line. A pinned value is
+// used as is, and choices that depend on it are drawn within it (rf <= a
+// pinned node count; fault targets among the pinned nodes; fault times
+// within a pinned duration).
+struct PlanPins {
+  std::optional<int> nodes;
+  std::optional<int> rf;
+  std::optional<int> vnodes;
+  std::optional<int> clients;
+  std::optional<int> keys;
+  std::optional<double> rate;
+  std::optional<int64_t> duration_ms;
+};
+
+// Ranges of drawn values (pins may leave them). Upper bounds are inclusive.
+inline constexpr int kNodesMin = 3, kNodesMax = 7;
+inline constexpr int kRfMax = 5, kRfPreferred = 3;
+inline constexpr int kVnodesMax = 32;
+inline constexpr int kKeysMax = 50;
+inline constexpr int kClientsMax = 8;
+inline constexpr int kRateMin = 10, kRateMax = 300;  // operations per second
+// Drawn runs stay short: workload at most 12 s, so a whole run (start,
+// workload, heal, quiesce, final reads, check) takes well under 30 s.
+inline constexpr int64_t kDurationMsMin = 1000, kDurationMsMax = 12000, kDurationStepMs = 100;
+inline constexpr int kFaultsMax = 4;
+// Shorter faults would heal before the failure detector (1 s) noticed them.
+inline constexpr int64_t kFaultDurationMsMin = 500, kFaultDurationMsMax = 5000;
+inline constexpr int kReadPercentMin = 10, kReadPercentMax = 90, kDeletePercentMax = 30;
+inline constexpr int64_t kDelayLatencyMsMax = 200, kDelayJitterMsMax = 50;
+inline constexpr int64_t kClockOffsetMsMin = 100, kClockOffsetMsMax = 5000;
+
+// The size plan_from_seed generates at: RapidCheck's nominal size, so every
+// range above is reachable.
+inline constexpr int kPlanGenSize = rc::kNominalSize;
+
+rc::Gen<ClusterSpec> gen_cluster(const PlanPins& pins);
+rc::Gen<ModeSpec> gen_modes();
+// Consistency levels fit rf (TWO only when rf >= 2).
+rc::Gen<WorkloadSpec> gen_workload(const PlanPins& pins, int rf);
+// One fault in a cluster of `nodes` nodes, healed by duration_ms; params as
+// faults/schedule.h decodes them. Requires duration_ms >= kFaultDurationMsMin.
+rc::Gen<FaultEvent> gen_fault(int nodes, int64_t duration_ms);
+// 0..kFaultsMax faults sorted by start_ms (overlaps allowed: the nemesis
+// composes them); none when the workload is shorter than one fault.
+rc::Gen<std::vector<FaultEvent>> gen_faults(int nodes, int64_t duration_ms);
+// A whole plan with seed 0 and no seeded bugs.
+rc::Gen<Plan> gen_plan(const PlanPins& pins);
+
+// Draws the plan of `seed` under `pins` into *out (out->seed = seed).
+// Invalid, naming the pinned option's plan field, when a pin is out of range.
+Status plan_from_seed(uint64_t seed, const PlanPins& pins, Plan* out);
+
+// Compact size of a plan, for shrink reports and tests.
+struct PlanSize {
+  int nodes = 0;
+  int keys = 0;
+  int faults = 0;
+  int64_t fault_ms = 0;  // sum of fault durations
+  int64_t duration_ms = 0;
+};
+PlanSize plan_size(const Plan& plan);
+
+// Walks a shrink tree greedily: from `start`, moves to the first shrink for
+// which fails(value) is true, until none is, or steps_max candidates were
+// tried. Returns the last failing value (start's when nothing smaller fails)
+// and counts the candidates tried in *tried. `faultline shrink` walks plans
+// this way, with a real run per candidate.
+template <typename T, typename Fails>
+T shrink_walk(rc::Shrinkable<T> start, Fails&& fails, int steps_max, int* tried) {
+  *tried = 0;
+  bool moved = true;
+  while (moved && *tried < steps_max) {
+    moved = false;
+    auto shrinks = start.shrinks();
+    while (auto next = shrinks.next()) {
+      if (*tried >= steps_max) break;
+      ++*tried;
+      if (fails(next->value())) {
+        start = std::move(*next);
+        moved = true;
+        break;
+      }
+    }
+  }
+  return start.value();
+}
+
+}  // namespace faultline
