@@ -1,0 +1,91 @@
+// Goal: Ctrl-C (SIGINT) to `faultline run` in the middle of a pause leaves
+// no node process behind: stopped process groups die too.
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "core/clock.h"
+#include "core/plan.h"
+#include "tests/process_test_util.h"
+
+namespace faultline {
+namespace {
+
+using testing::ScratchDir;
+
+constexpr int64_t kPauseSeenTimeoutMs = 30000;  // cluster start plus the fault's start
+constexpr int64_t kGoneTimeoutMs = 10000;
+
+// Pids of the processes whose command line mentions `dir`.
+std::vector<pid_t> processes_under(const std::string& dir) {
+  std::vector<pid_t> out;
+  DIR* proc = ::opendir("/proc");
+  while (dirent* e = proc ? ::readdir(proc) : nullptr) {
+    pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
+    if (pid <= 0 || pid == ::getpid()) continue;
+    std::string cmdline = testing::read_file("/proc/" + std::to_string(pid) + "/cmdline");
+    if (cmdline.find("faultline-node") != std::string::npos && cmdline.find(dir) != std::string::npos) {
+      out.push_back(pid);
+    }
+  }
+  if (proc) ::closedir(proc);
+  return out;
+}
+
+char process_state(pid_t pid) {
+  std::string stat = testing::read_file("/proc/" + std::to_string(pid) + "/stat");
+  size_t close = stat.rfind(')');
+  return close == std::string::npos || close + 2 >= stat.size() ? '?' : stat[close + 2];
+}
+
+TEST(FaultsInterrupt, CtrlCDuringAPauseLeavesNoProcess) {
+  ScratchDir dir;
+  Plan plan;
+  plan.seed = 11;
+  plan.cluster.nodes = 3;
+  plan.workload.duration_ms = 20000;
+  plan.faults.push_back(FaultEvent{300, 15000, "pause", {"n1", "n2"}, "{}"});
+  const std::string plan_path = dir.path() + "/plan.json";
+  ASSERT_TRUE(write_plan_file(plan_path, plan));
+
+  const std::string log = dir.path() + "/faultline.log";
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, STDOUT_FILENO);
+    ::dup2(fd, STDERR_FILENO);
+    std::string bin = testing::faultline_bin(), out = dir.path() + "/runs";
+    ::execl(bin.c_str(), bin.c_str(), "run", "--plan", plan_path.c_str(), "--out", out.c_str(), nullptr);
+    ::_exit(127);
+  }
+  ASSERT_GT(pid, 0);
+  Deadline deadline = Deadline::after_ms(kPauseSeenTimeoutMs);
+  while (testing::read_file(dir.path() + "/runs/latest/history.jsonl").find("\"f\":\"pause\"") == std::string::npos) {
+    ASSERT_FALSE(deadline.expired()) << "no pause in the history; see " << log << "\n" << testing::read_file(log);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::vector<pid_t> nodes = processes_under(dir.path());
+  ASSERT_EQ(nodes.size(), 3u);
+  int stopped = 0;
+  for (pid_t p : nodes) stopped += process_state(p) == 'T';
+  EXPECT_EQ(stopped, 2) << "n1 and n2 should be paused";
+
+  ASSERT_EQ(::kill(pid, SIGINT), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 130) << testing::read_file(log);
+  for (pid_t p : nodes) EXPECT_TRUE(testing::wait_gone(p, kGoneTimeoutMs)) << "node pid " << p << " survived";
+}
+
+}  // namespace
+}  // namespace faultline
