@@ -28,11 +28,7 @@ constexpr int64_t kConvergeTimeoutMs = 15000;  // anti-entropy refill, failure d
 constexpr int kKeys = 20;
 
 RespValue call(const NodeProcess& n, const std::vector<std::string>& args) {
-  RespClient client(n.client_port);
-  RespValue reply;
-  Status s = client.call(args, kRequestTimeoutMs, &reply);
-  EXPECT_TRUE(s) << n.name << " " << args[0] << ": " << s.to_string();
-  return reply;
+  return testing::call_node(n, args, kRequestTimeoutMs);
 }
 
 nlohmann::json status(const NodeProcess& n) {

@@ -23,6 +23,8 @@
 #include <gtest/gtest.h>
 
 #include "core/resp.h"
+#include "harness/cluster.h"
+#include "harness/resp_client.h"
 
 namespace faultline {
 // gtest prints RespValues in failures as the bytes a node would send.
@@ -104,6 +106,16 @@ inline bool wait_gone(pid_t pid, int64_t timeout_ms) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return true;
+}
+
+// One command to node n's client port; a transport failure fails the test
+// (a node's own -ERR is a reply, returned).
+inline RespValue call_node(const NodeProcess& n, const std::vector<std::string>& args, int64_t timeout_ms = 5000) {
+  RespClient client(n.client_port);
+  RespValue reply;
+  Status s = client.call(args, timeout_ms, &reply);
+  EXPECT_TRUE(s) << n.name << " " << args[0] << ": " << s.to_string();
+  return reply;
 }
 
 }  // namespace faultline::testing
