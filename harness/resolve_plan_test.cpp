@@ -3,6 +3,8 @@
 // printed --seed command rebuilds the same plan.
 #include "harness/run.h"
 
+#include "generators/plan_gen.h"
+
 #include <gtest/gtest.h>
 
 namespace faultline {
@@ -34,17 +36,40 @@ TEST(ResolvePlanTest, OverridesReplaceDefaults) {
 
 TEST(ResolvePlanTest, SeedReplayArgumentsRebuildTheSamePlan) {
   RunOverrides o;
+  o.seed = 7;
   o.nodes = 4;
   o.duration_s = 2;
   o.write_cl = "ONE";
   Plan first;
   ASSERT_TRUE(resolve_plan(o, &first));
   std::string args = seed_replay_args(o, first.seed);
-  EXPECT_EQ(args, "--seed " + std::to_string(first.seed) + " --nodes 4 --write-cl ONE --duration 2");
-  o.seed = first.seed;
+  EXPECT_EQ(args, "--seed 7 --nodes 4 --write-cl ONE --duration 2");
   Plan again;
   ASSERT_TRUE(resolve_plan(o, &again));
   EXPECT_EQ(plan_to_json(first), plan_to_json(again));
+}
+
+// Goal: no --seed keeps the default scenario; --seed N draws the plan of N
+// (generators/) with the pinned options kept and the rest drawn within them.
+TEST(ResolvePlanTest, SeedDrawsThePlanAndNoSeedKeepsTheDefaults) {
+  RunOverrides o;
+  o.duration_s = 3;
+  Plan defaults;
+  ASSERT_TRUE(resolve_plan(o, &defaults));
+  defaults.seed = 0;
+  Plan expected;
+  expected.workload.duration_ms = 3000;
+  EXPECT_EQ(plan_to_json(defaults), plan_to_json(expected));
+
+  o.seed = 42;
+  o.nodes = 3;
+  Plan seeded;
+  ASSERT_TRUE(resolve_plan(o, &seeded));
+  Plan drawn;
+  ASSERT_TRUE(plan_from_seed(42, PlanPins{.nodes = 3, .duration_ms = 3000}, &drawn));
+  EXPECT_EQ(plan_to_json(seeded), plan_to_json(drawn));
+  EXPECT_EQ(seeded.cluster.nodes, 3);
+  EXPECT_EQ(seeded.workload.duration_ms, 3000);
 }
 
 TEST(ResolvePlanTest, BadValuesNameTheOptionOrField) {

@@ -16,6 +16,7 @@
 #include "core/node_dump.h"
 #include "harness/cluster.h"
 #include "faults/schedule.h"
+#include "generators/plan_gen.h"
 #include "harness/final_reads.h"
 #include "harness/nemesis.h"
 #include "harness/resp_client.h"
@@ -112,7 +113,7 @@ void print_summary(std::ostream& out, const RunOptions& options, const Plan& pla
   }
   out << "run directory: " << dir.path() << "\n";
   out << "replay: " << options.self << " run --plan " << dir.plan_path() << "\n";
-  if (!options.overrides.plan_file) {
+  if (options.overrides.seed && !options.overrides.plan_file) {
     out << "    or: " << options.self << " run " << seed_replay_args(options.overrides, plan.seed) << "\n";
   }
 }
@@ -157,6 +158,16 @@ bool has_fault_kind(const Plan& plan, std::initializer_list<std::string_view> ki
   return false;
 }
 
+// The options a drawn plan must keep (docs/generators.md "Pins"). A bad
+// duration is left out here: resolve_plan rejects it naming --duration.
+PlanPins plan_pins(const RunOverrides& o) {
+  PlanPins pins{o.nodes, o.rf, o.vnodes, o.clients, o.keys, o.rate, std::nullopt};
+  if (o.duration_s && *o.duration_s >= 0 && std::isfinite(*o.duration_s)) {
+    pins.duration_ms = static_cast<int64_t>(std::llround(*o.duration_s * 1000));
+  }
+  return pins;
+}
+
 }  // namespace
 
 Status resolve_plan(const RunOverrides& o, Plan* plan) {
@@ -164,9 +175,14 @@ Status resolve_plan(const RunOverrides& o, Plan* plan) {
   if (o.plan_file) {
     Status s = read_plan_file(*o.plan_file, plan);
     if (!s) return s;
+  } else if (o.seed) {
+    // --seed N draws the whole plan; the options set below were drawn within
+    // (pins), and setting them again changes nothing.
+    Status s = plan_from_seed(*o.seed, plan_pins(o), plan);
+    if (!s) return Status::invalid("invalid plan: " + s.message());
   } else {
-    // The generators (issue 6) will draw cluster, modes and faults from the
-    // seed; until then a seed fixes the workload's choices over defaults.
+    // No seed: the default scenario of the README; the random seed only
+    // drives the workload's choices, so plan.json is what replays it.
     plan->seed = random_seed();
   }
   if (o.seed) plan->seed = *o.seed;

@@ -36,9 +36,10 @@ struct RunOverrides {
   std::optional<double> fault_interval_s;   // --fault-interval: length of each fault and each quiet gap
 };
 
-// The plan a run uses: --plan FILE, or defaults with the seed (random when
-// none is given), then the overrides. Invalid (-> exit 254) with a message
-// naming the option or plan field.
+// The plan a run uses: --plan FILE; or, with --seed N, the plan drawn from N
+// (generators/plan_gen.h) with the overrides pinned; or, with neither, the
+// default scenario and a random seed. Then the overrides. Invalid (-> exit
+// 254) with a message naming the option or plan field.
 Status resolve_plan(const RunOverrides& o, Plan* plan);
 
 // What `run` and `cluster` both need before they touch the disk: the plan
@@ -47,7 +48,8 @@ Status resolve_plan(const RunOverrides& o, Plan* plan);
 int resolve_plan_and_node_bin(const RunOverrides& o, const std::string& node_bin_given, const std::string& command,
                               std::ostream& err, Plan* plan, std::string* node_bin);
 
-// The `--seed N ...` command line that recreates the same plan.
+// The `--seed N ...` command line that recreates the same plan when the run
+// was given --seed (without one the default scenario is not drawn).
 std::string seed_replay_args(const RunOverrides& o, uint64_t seed);
 
 struct RunOptions {

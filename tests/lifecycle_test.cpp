@@ -190,7 +190,7 @@ std::vector<pid_t> processes_mentioning(const std::string& text) {
 
 TEST(LifecycleTest, SigintDuringRunKillsEveryNodeAndLeavesACheckableDirectory) {
   ScratchDir out;
-  FaultlineProcess fl({"run", "--seed", "7", "--nodes", "3", "--rf", "3", "--duration", "60", "--out", out.path()});
+  FaultlineProcess fl({"run", "--nodes", "3", "--rf", "3", "--duration", "60", "--out", out.path()});
   ASSERT_TRUE(fl.wait_for("run directory", kReadyTimeoutMs)) << fl.output();
   const std::string run_dir = std::filesystem::canonical(out.path() + "/latest").string();
   // Wait until the workload is under way, so history and nodes both exist.
