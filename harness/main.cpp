@@ -14,6 +14,7 @@
 #include "checker/checker.h"
 #include "harness/child_registry.h"
 #include "harness/cluster_command.h"
+#include "harness/repro.h"
 #include "harness/run.h"
 
 namespace faultline {
@@ -98,6 +99,13 @@ int main_impl(int argc, char** argv) {
   add_cluster_flags(cluster_cmd, &cluster_flags);
   cluster_cmd->add_option("--dir", cluster.dir, "directory for the nodes (default: a new /tmp/faultline-cluster-*)");
 
+  ReproOptions repro;
+  CLI::App* repro_cmd = app.add_subcommand("repro", "replay a run's plan K times and report how often it fails the same way");
+  repro_cmd->add_option("RUN_DIR", repro.run_dir, "the run directory to replay")->required();
+  repro_cmd->add_option("--times", repro.times, "how many tries (default 5)");
+  repro_cmd->add_option("--out", repro.out_dir, "where the tries' run directories go (default RUN_DIR/repro)");
+  repro_cmd->add_option("--node-bin", repro.node_bin, "faultline-node binary (default: next to faultline)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -112,6 +120,10 @@ int main_impl(int argc, char** argv) {
   if (*check_cmd) return check_command(check_dir, properties);
 
   ChildRegistry::install_exit_handlers();
+  if (*repro_cmd) {
+    repro.self = argv[0];
+    return repro_command(repro, std::cout, std::cerr);
+  }
   if (*cluster_cmd) {
     collect_cluster_flags(cluster_flags, &cluster.overrides);
     cluster.node_bin = cluster_flags.node_bin;
