@@ -72,7 +72,7 @@ int main_impl(int argc, char** argv) {
   int clients = 0, keys = 0;
   double rate = 0, duration_s = 0;
   CLI::App* run_cmd = app.add_subcommand("run", "run a cluster under a workload, record the history and check it");
-  auto* seed_opt = run_cmd->add_option("--seed", seed_text, "seed of every random choice (default: random, printed)");
+  auto* seed_opt = run_cmd->add_option("--seed", seed_text, "draw the whole plan from this seed, keeping the options given (default: the default scenario, random seed)");
   auto* plan_opt = run_cmd->add_option("--plan", plan_file, "replay this plan.json (options below override parts of it)");
   add_cluster_flags(run_cmd, &run_flags);
   auto* clients_opt = run_cmd->add_option("--clients", clients, "concurrent clients (default 8)");
