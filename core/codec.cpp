@@ -89,7 +89,7 @@ struct Encoder {
   void operator()(const Ping& m) { j["seq"] = m.seq; }
   void operator()(const Pong& m) { j["seq"] = m.seq; }
   void operator()(const MerkleTreeRequest& m) {
-    tree_to_json(m.exchange_id, m.range_index, m.left, m.right, m.depth);
+    tree_to_json(m.exchange_id, m.tree);
     j["lv"] = m.level;
     j["ix"] = m.indices;
   }
@@ -98,7 +98,7 @@ struct Encoder {
     j["hs"] = m.hashes;
   }
   void operator()(const MerkleSync& m) {
-    tree_to_json(m.exchange_id, m.range_index, m.left, m.right, m.depth);
+    tree_to_json(m.exchange_id, m.tree);
     j["lf"] = m.leaves;
     j["rs"] = records_to_json(m.records);
   }
@@ -107,12 +107,12 @@ struct Encoder {
     j["rs"] = records_to_json(m.records);
   }
 
-  void tree_to_json(uint64_t exchange_id, uint32_t range_index, Token left, Token right, uint32_t depth) {
+  void tree_to_json(uint64_t exchange_id, const MerkleTreeId& t) {
     j["id"] = exchange_id;
-    j["ri"] = range_index;
-    j["l"] = left;
-    j["r"] = right;
-    j["dp"] = depth;
+    j["ri"] = t.range_index;
+    j["l"] = t.left;
+    j["r"] = t.right;
+    j["dp"] = t.depth;
   }
   void reply_to_json(uint64_t exchange_id, bool ok, const std::string& error) {
     j["id"] = exchange_id;
@@ -131,10 +131,10 @@ template <typename M>
 Status merkle_tree_from_json(const json& j, M* m) {
   Status s;
   if (!(s = get_field(j, "id", &m->exchange_id))) return s;
-  if (!(s = get_field(j, "ri", &m->range_index))) return s;
-  if (!(s = get_field(j, "l", &m->left))) return s;
-  if (!(s = get_field(j, "r", &m->right))) return s;
-  return get_field(j, "dp", &m->depth);
+  if (!(s = get_field(j, "ri", &m->tree.range_index))) return s;
+  if (!(s = get_field(j, "l", &m->tree.left))) return s;
+  if (!(s = get_field(j, "r", &m->tree.right))) return s;
+  return get_field(j, "dp", &m->tree.depth);
 }
 
 template <typename M>

@@ -72,14 +72,21 @@ struct Pong {
 // whose ring or depth differs answers ok=false instead of comparing apples
 // with pears. Responders keep no state between requests.
 //
-// Initiator -> replica: the hashes of tree nodes `indices` at `level`
-// (0 = root; a node at level l has index 0 .. 2^l - 1).
-struct MerkleTreeRequest {
-  uint64_t exchange_id = 0;
+// Which tree a request means: ring range index, its bounds and the depth.
+// On the wire its fields are flat in the message ("ri", "l", "r", "dp").
+struct MerkleTreeId {
   uint32_t range_index = 0;
   Token left = 0;
   Token right = 0;
   uint32_t depth = 0;
+  bool operator==(const MerkleTreeId&) const = default;
+};
+
+// Initiator -> replica: the hashes of tree nodes `indices` at `level`
+// (0 = root; a node at level l has index 0 .. 2^l - 1).
+struct MerkleTreeRequest {
+  uint64_t exchange_id = 0;
+  MerkleTreeId tree;
   uint32_t level = 0;
   std::vector<uint64_t> indices;
   bool operator==(const MerkleTreeRequest&) const = default;
@@ -95,14 +102,12 @@ struct MerkleTreeReply {
 };
 
 // Initiator -> replica: the initiator's records in `leaves` (one page of the
-// differing leaves). The replica answers with its own records in those
-// leaves, read before it merges the ones it was sent.
+// differing leaves). The replica answers with those of its own records in
+// those leaves (read before it merges the ones it was sent) that win over, or
+// are missing from, what it was sent.
 struct MerkleSync {
   uint64_t exchange_id = 0;
-  uint32_t range_index = 0;
-  Token left = 0;
-  Token right = 0;
-  uint32_t depth = 0;
+  MerkleTreeId tree;
   std::vector<uint64_t> leaves;
   std::vector<Record> records;
   bool operator==(const MerkleSync&) const = default;

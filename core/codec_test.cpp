@@ -70,12 +70,16 @@ template <>
 rc::Gen<Pong> gen_message() {
   return rc::gen::build<Pong>(rc::gen::set(&Pong::seq));
 }
+rc::Gen<MerkleTreeId> gen_tree_id() {
+  using T = MerkleTreeId;
+  return rc::gen::build<T>(rc::gen::set(&T::range_index), rc::gen::set(&T::left), rc::gen::set(&T::right),
+                           rc::gen::set(&T::depth));
+}
 template <>
 rc::Gen<MerkleTreeRequest> gen_message() {
   using M = MerkleTreeRequest;
-  return rc::gen::build<M>(rc::gen::set(&M::exchange_id), rc::gen::set(&M::range_index), rc::gen::set(&M::left),
-                           rc::gen::set(&M::right), rc::gen::set(&M::depth), rc::gen::set(&M::level),
-                           rc::gen::set(&M::indices));
+  return rc::gen::build<M>(rc::gen::set(&M::exchange_id), rc::gen::set(&M::tree, gen_tree_id()),
+                           rc::gen::set(&M::level), rc::gen::set(&M::indices));
 }
 template <>
 rc::Gen<MerkleTreeReply> gen_message() {
@@ -86,8 +90,7 @@ rc::Gen<MerkleTreeReply> gen_message() {
 template <>
 rc::Gen<MerkleSync> gen_message() {
   using M = MerkleSync;
-  return rc::gen::build<M>(rc::gen::set(&M::exchange_id), rc::gen::set(&M::range_index), rc::gen::set(&M::left),
-                           rc::gen::set(&M::right), rc::gen::set(&M::depth), rc::gen::set(&M::leaves),
+  return rc::gen::build<M>(rc::gen::set(&M::exchange_id), rc::gen::set(&M::tree, gen_tree_id()), rc::gen::set(&M::leaves),
                            rc::gen::set(&M::records, rc::gen::container<std::vector<Record>>(gen_wire_record())));
 }
 template <>

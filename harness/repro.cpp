@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/plan.h"
 #include "harness/run.h"
 
 namespace faultline {
@@ -68,6 +69,11 @@ int repro_command(const ReproOptions& options, std::ostream& out, std::ostream& 
   }
   RunOptions run;
   run.overrides.plan_file = options.run_dir + "/plan.json";
+  Plan plan;
+  if (Status p = read_plan_file(*run.overrides.plan_file, &plan); !p) {
+    err << "faultline repro: " << p.message() << "\n";
+    return kExitBadArguments;
+  }
   run.out_dir = options.out_dir.empty() ? options.run_dir + "/repro" : options.out_dir;
   run.node_bin = options.node_bin;
   run.self = options.self;
