@@ -69,6 +69,7 @@ struct Encoder {
   void operator()(const WriteRequest& m) {
     j["id"] = m.request_id;
     j["r"] = record_to_json(m.record);
+    if (m.owner != 0) j["o"] = m.owner;
   }
   void operator()(const WriteReply& m) {
     j["id"] = m.request_id;
@@ -174,6 +175,7 @@ Status decode_typed(const std::string& type, const json& j, Body* out) {
     auto it = j.find("r");
     if (it == j.end()) return Status::invalid("missing field 'r'");
     if (!(s = record_from_json(*it, &m.record))) return s;
+    if (j.contains("o") && !(s = get_field(j, "o", &m.owner))) return s;
     *out = std::move(m);
   } else if (type == "write_reply") {
     WriteReply m;

@@ -25,9 +25,13 @@ namespace faultline {
 inline constexpr uint32_t kMaxFrameBytes = 16 * 1024 * 1024;
 
 // Coordinator -> replica: store this record (LWW merge with what is there).
+// `owner` (sloppy quorum) is nonzero when the receiver is a fallback: it then
+// keeps the record for that intended owner and hands it back later. On the
+// wire "o" is present only when nonzero.
 struct WriteRequest {
   uint64_t request_id = 0;
   Record record;
+  NodeId owner = 0;
   bool operator==(const WriteRequest&) const = default;
 };
 

@@ -44,7 +44,8 @@ rc::Gen<T> gen_message();
 template <>
 rc::Gen<WriteRequest> gen_message() {
   return rc::gen::build<WriteRequest>(rc::gen::set(&WriteRequest::request_id),
-                                      rc::gen::set(&WriteRequest::record, gen_wire_record()));
+                                      rc::gen::set(&WriteRequest::record, gen_wire_record()),
+                                      rc::gen::set(&WriteRequest::owner));
 }
 template <>
 rc::Gen<WriteReply> gen_message() {
@@ -238,6 +239,7 @@ TEST(Codec, BodyFieldsAreAsDocumented) {
   };
   using V = std::vector<std::string>;
   EXPECT_EQ(keys({1, WriteRequest{}}), (V{"from", "id", "r", "t"}));
+  EXPECT_EQ(keys({1, WriteRequest{1, Record{}, 3}}), (V{"from", "id", "o", "r", "t"})) << "owner only when set";
   EXPECT_EQ(keys({1, WriteReply{}}), (V{"err", "from", "id", "ok", "t"}));
   EXPECT_EQ(keys({1, ReadRequest{}}), (V{"dg", "from", "id", "k", "t"}));
   EXPECT_EQ(keys({1, ReadReply{}}), (V{"dg", "from", "h", "id", "r", "t"}));

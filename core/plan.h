@@ -36,9 +36,9 @@ struct ClusterSpec {
 
 // The repair-mode switches of DESIGN.md, plus the node's timing knobs.
 struct ModeSpec {
-  ReadRepair read_repair = ReadRepair::kNone;
+  ReadRepair read_repair = ReadRepair::kBlocking;
   bool digest_reads = false;
-  bool hinted_handoff = false;
+  bool hinted_handoff = true;
   QuorumMode quorum = QuorumMode::kStrict;
   bool anti_entropy = false;
   int64_t anti_entropy_interval_ms = 2000;

@@ -65,7 +65,7 @@ TEST(Plan, ReserializingIsStable) {
 constexpr const char* kEveryFieldChanged = R"({
   "seed": 18446744073709551615,
   "cluster": {"nodes": 7, "rf": 2, "vnodes": 16},
-  "modes": {"read_repair": "blocking", "digest_reads": true, "hinted_handoff": true, "quorum": "sloppy",
+  "modes": {"read_repair": "async", "digest_reads": true, "hinted_handoff": false, "quorum": "sloppy",
             "anti_entropy": true, "anti_entropy_interval_ms": 500, "merkle_depth": 4, "gc_grace_ms": 1000,
             "hint_window_ms": 2000, "fsync": true, "request_timeout_ms": 300},
   "workload": {"clients": 3, "keys": 100, "rate": 12.5, "duration_ms": 1500, "read_cl": "ALL", "write_cl": "ANY",
@@ -81,7 +81,7 @@ TEST(Plan, EveryFieldIsOverridable) {
   ASSERT_TRUE(succeeds(parse(kEveryFieldChanged, &p)));
   EXPECT_EQ(p.seed, 18446744073709551615u);
   EXPECT_EQ(p.cluster.vnodes, 16);
-  EXPECT_EQ(p.modes.read_repair, ReadRepair::kBlocking);
+  EXPECT_EQ(p.modes.read_repair, ReadRepair::kAsync);
   EXPECT_EQ(p.modes.quorum, QuorumMode::kSloppy);
   EXPECT_EQ(p.workload.write_cl, ConsistencyLevel::kAny);
   EXPECT_EQ(p.workload.key_distribution, KeyDistribution::kHotKey);

@@ -6,6 +6,7 @@
 #include <exception>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "checker/checker.h"
 #include "harness/child_registry.h"
 #include "harness/cluster_command.h"
+#include "harness/mode_options.h"
 #include "harness/repro.h"
 #include "harness/run.h"
 
@@ -28,6 +30,8 @@ struct ClusterFlags {
   int nodes = 0, rf = 0, vnodes = 0;
   std::string read_cl, write_cl, node_bin;
   CLI::Option *nodes_opt, *rf_opt, *vnodes_opt, *read_cl_opt, *write_cl_opt;
+  std::map<std::string, std::string> mode_values;  // by flag; node-based, so stable for CLI11
+  std::vector<std::pair<std::string, CLI::Option*>> mode_opts;
 };
 
 void add_cluster_flags(CLI::App* app, ClusterFlags* f) {
@@ -37,6 +41,9 @@ void add_cluster_flags(CLI::App* app, ClusterFlags* f) {
   f->read_cl_opt = app->add_option("--read-cl", f->read_cl, "read consistency level: ONE, TWO, QUORUM, ALL (default QUORUM)");
   f->write_cl_opt = app->add_option("--write-cl", f->write_cl, "write consistency level: ANY, ONE, TWO, QUORUM, ALL (default QUORUM)");
   app->add_option("--node-bin", f->node_bin, "faultline-node binary (default: next to faultline)");
+  for (const ModeOption& m : mode_options()) {
+    f->mode_opts.emplace_back(m.flag, app->add_option(m.flag, f->mode_values[m.flag], m.help));
+  }
 }
 
 void collect_cluster_flags(const ClusterFlags& f, RunOverrides* o) {
@@ -45,6 +52,9 @@ void collect_cluster_flags(const ClusterFlags& f, RunOverrides* o) {
   if (f.vnodes_opt->count()) o->vnodes = f.vnodes;
   if (f.read_cl_opt->count()) o->read_cl = f.read_cl;
   if (f.write_cl_opt->count()) o->write_cl = f.write_cl;
+  for (const auto& [flag, opt] : f.mode_opts) {
+    if (opt->count()) o->modes.emplace_back(flag, f.mode_values.at(flag));
+  }
 }
 
 int check_command(const std::string& run_dir, const std::vector<std::string>& properties) {

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 namespace faultline {
 namespace {
 
@@ -91,6 +93,36 @@ TEST(ResolvePlanTest, BadValuesNameTheOptionOrField) {
     Status s = resolve_plan(c.o, &p);
     EXPECT_FALSE(s) << c.named;
     EXPECT_NE(s.message().find(c.named), std::string::npos) << s.message();
+  }
+}
+
+// Goal: every mode switch reaches plan.modes, shows in the replay command,
+// and a bad value is rejected naming its flag.
+TEST(ResolvePlanTest, ModeSwitchesLandInThePlanAndTheReplayCommand) {
+  RunOverrides o;
+  o.modes = {{"--read-repair", "async"},  {"--digest-reads", "on"},     {"--hinted-handoff", "off"},
+             {"--quorum", "sloppy"},      {"--anti-entropy", "on"},     {"--anti-entropy-interval-ms", "500"},
+             {"--merkle-depth", "6"},     {"--gc-grace-ms", "3000"},    {"--hint-window-ms", "700"}};
+  Plan p;
+  ASSERT_TRUE(resolve_plan(o, &p));
+  EXPECT_EQ(p.modes.read_repair, ReadRepair::kAsync);
+  EXPECT_TRUE(p.modes.digest_reads);
+  EXPECT_FALSE(p.modes.hinted_handoff);
+  EXPECT_EQ(p.modes.quorum, QuorumMode::kSloppy);
+  EXPECT_TRUE(p.modes.anti_entropy);
+  EXPECT_EQ(p.modes.anti_entropy_interval_ms, 500);
+  EXPECT_EQ(p.modes.merkle_depth, 6);
+  EXPECT_EQ(p.modes.gc_grace_ms, 3000);
+  EXPECT_EQ(p.modes.hint_window_ms, 700);
+  EXPECT_NE(seed_replay_args(o, 1).find("--quorum sloppy --anti-entropy on"), std::string::npos);
+
+  for (auto [flag, value, message] : {std::tuple{"--digest-reads", "yes", "--digest-reads: expected on or off, got 'yes'"},
+                                      std::tuple{"--merkle-depth", "99", "--merkle-depth: must be between 0 and 20, got 99"},
+                                      std::tuple{"--gc-grace-ms", "1s", "--gc-grace-ms: expected a number, got '1s'"}}) {
+    RunOverrides bad;
+    bad.modes = {{flag, value}};
+    Status s = resolve_plan(bad, &p);
+    EXPECT_EQ(s.message(), message) << flag;
   }
 }
 

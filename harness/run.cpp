@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "checker/checker.h"
+#include "harness/mode_options.h"
 #include "core/history.h"
 #include "core/node_dump.h"
 #include "harness/cluster.h"
@@ -199,6 +200,9 @@ Status resolve_plan(const RunOverrides& o, Plan* plan) {
   Status s;
   if (o.read_cl && !(s = parse_cl_option("--read-cl", *o.read_cl, &plan->workload.read_cl))) return s;
   if (o.write_cl && !(s = parse_cl_option("--write-cl", *o.write_cl, &plan->workload.write_cl))) return s;
+  for (const auto& [flag, value] : o.modes) {
+    if (!(s = apply_mode_option(flag, value, &plan->modes))) return s;
+  }
   if (!(s = apply_fault_options(o, plan))) return s;
   s = validate_plan(*plan);
   if (!s) return Status::invalid("invalid plan: " + s.message());
@@ -219,6 +223,7 @@ std::string seed_replay_args(const RunOverrides& o, uint64_t seed) {
   if (o.keys) args << " --keys " << *o.keys;
   if (o.faults) args << " --faults " << *o.faults;
   if (o.fault_interval_s) args << " --fault-interval " << *o.fault_interval_s;
+  for (const auto& [flag, value] : o.modes) args << " " << flag << " " << value;
   return args.str();
 }
 

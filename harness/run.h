@@ -11,6 +11,8 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/plan.h"
 #include "core/status.h"
@@ -34,6 +36,9 @@ struct RunOverrides {
   std::optional<int> keys;
   std::optional<std::string> faults;        // --faults partition,kill,...: a seeded schedule
   std::optional<double> fault_interval_s;   // --fault-interval: length of each fault and each quiet gap
+  // Mode switches (harness/mode_options.h) as (flag, value), in command-line
+  // order; applied over the plan (drawn, read or default).
+  std::vector<std::pair<std::string, std::string>> modes;
 };
 
 // The plan a run uses: --plan FILE; or, with --seed N, the plan drawn from N

@@ -43,10 +43,15 @@ RespValue wrong_arity(const std::string& name) {
   return RespValue::error("ERR wrong number of arguments for '" + lower(name) + "' command");
 }
 
-// The optional consistency level at a[i]; `fallback` when absent.
-Status cl_arg(const std::vector<std::string>& a, size_t i, ConsistencyLevel fallback, ConsistencyLevel* out) {
+// The optional arguments from a[i] on: [CL] [PRIMARY]; `fallback` when no CL.
+Status request_args(const std::vector<std::string>& a, size_t i, ConsistencyLevel fallback, ConsistencyLevel* out,
+                    bool* primary_only) {
   *out = fallback;
-  return i < a.size() ? parse_consistency_level(a[i], out) : Status::ok();
+  size_t end = a.size();
+  *primary_only = end > i && upper(a[end - 1]) == "PRIMARY";
+  if (*primary_only) --end;
+  if (end > i + 1) return Status::invalid("syntax error");
+  return end > i ? parse_consistency_level(a[i], out) : Status::ok();
 }
 
 }  // namespace
@@ -84,8 +89,8 @@ bool Commands::execute(const RespValue& command, Reply done) {
     size_t args_max;
   };
   static constexpr Entry kTable[] = {
-      {"PING", 1, 2},   {"GET", 2, 2},    {"SET", 3, 3},       {"DEL", 2, 2},      {"FL.GET", 2, 3},
-      {"FL.SET", 3, 4}, {"FL.DEL", 2, 3}, {"FL.STATUS", 1, 1}, {"FL.DUMP", 1, 1},
+      {"PING", 1, 2},   {"GET", 2, 2},    {"SET", 3, 3},       {"DEL", 2, 2},      {"FL.GET", 2, 4},
+      {"FL.SET", 3, 5}, {"FL.DEL", 2, 4}, {"FL.STATUS", 1, 1}, {"FL.DUMP", 1, 1}, {"FL.HINTS", 1, 1},
   };
   const std::string name = upper(a[0]);
   const Entry* e = std::find_if(std::begin(kTable), std::end(kTable), [&](const Entry& x) { return name == x.name; });
@@ -107,6 +112,7 @@ bool Commands::execute(const RespValue& command, Reply done) {
   else if (name == "FL.DEL") fl_write(a, true, done);
   else if (name == "FL.STATUS") done(fl_status());
   else if (name == "FL.DUMP") done(fl_dump());
+  else if (name == "FL.HINTS") done(RespValue::bulk(replica_->hints().hints_json()));
   return true;
 }
 
@@ -131,25 +137,31 @@ void Commands::del(const Args& a, const Reply& done) {
 
 void Commands::fl_get(const Args& a, const Reply& done) {
   ConsistencyLevel cl;
-  if (Status s = cl_arg(a, 2, replica_->config().default_read_cl, &cl); !s) return done(error_reply(s));
+  bool primary_only = false;
+  if (Status s = request_args(a, 2, replica_->config().default_read_cl, &cl, &primary_only); !s) {
+    return done(error_reply(s));
+  }
   replica_->coordinate_read(a[1], cl, [done](const ReadResult& r) {
     if (!r.status) return done(error_reply(r.status));
     const bool live = r.record && !r.record->tombstone;
     done(RespValue::array({live ? RespValue::bulk(r.record->value) : RespValue::null(),
                            r.record ? version_reply(r.record->version) : null_array(),
                            RespValue::integer_value(r.record && r.record->tombstone ? 1 : 0)}));
-  });
+  }, primary_only);
 }
 
 void Commands::fl_write(const Args& a, bool tombstone, const Reply& done) {
   const size_t cl_at = tombstone ? 2 : 3;
   ConsistencyLevel cl;
-  if (Status s = cl_arg(a, cl_at, replica_->config().default_write_cl, &cl); !s) return done(error_reply(s));
+  bool primary_only = false;
+  if (Status s = request_args(a, cl_at, replica_->config().default_write_cl, &cl, &primary_only); !s) {
+    return done(error_reply(s));
+  }
   std::optional<std::string> value;
   if (!tombstone) value = a[2];
   replica_->coordinate_write(a[1], std::move(value), cl, [done](const WriteResult& r) {
     done(r.status ? version_reply(r.version) : error_reply(r.status));
-  });
+  }, primary_only);
 }
 
 RespValue Commands::fl_status() {
@@ -164,6 +176,9 @@ RespValue Commands::fl_status() {
   j["records"] = store_->count();
   j["rf"] = c.rf;
   j["vnodes"] = c.vnodes;
+  // Hints and sloppy-quorum handoff records not yet delivered (quiesce waits for 0).
+  j["hints_pending"] = replica_->hints().pending();
+  j["handoffs_pending"] = replica_->hints().pending_handoffs();
   return RespValue::bulk(j.dump());
 }
 
@@ -172,6 +187,7 @@ RespValue Commands::fl_dump() {
   d.node = node_name(replica_->id());
   Status s = store_->for_each([&](const Record& r) { d.records.push_back(r); });
   if (!s) return RespValue::error("ERR dump failed: " + s.message());
+  d.hints_json = replica_->hints().hints_json();
   try {
     return RespValue::bulk(node_dump_to_json(d));
   } catch (const std::exception& e) {

@@ -7,12 +7,15 @@
 //   GET key               bulk value, or nil when missing or deleted
 //   SET key value         +OK
 //   DEL key               :1 (writes a tombstone; one key only)
-//   FL.GET key [CL]       *3: value or nil, version [:ts, :coordinator] or
-//                         *-1 when nothing is stored, :1 tombstone / :0
-//   FL.SET key value [CL] *2: [:ts, :coordinator], the version written
-//   FL.DEL key [CL]       *2: the tombstone's version
-//   FL.STATUS             bulk JSON: node, id, ports, peers up/down, records, rf, vnodes
-//   FL.DUMP               bulk JSON: node_dump_to_json of every record
+//   FL.GET key [CL] [PRIMARY]       *3: value or nil, version [:ts, :coordinator] or
+//                                   *-1 when nothing is stored, :1 tombstone / :0
+//   FL.SET key value [CL] [PRIMARY] *2: [:ts, :coordinator], the version written
+//   FL.DEL key [CL] [PRIMARY]       *2: the tombstone's version
+//   (PRIMARY: sloppy-quorum fallbacks do not count toward the CL, Riak's PR/PW)
+//   FL.STATUS             bulk JSON: node, id, ports, peers up/down, records, rf, vnodes,
+//                         hints_pending, handoffs_pending
+//   FL.DUMP               bulk JSON: node_dump_to_json of every record and pending hint
+//   FL.HINTS              bulk JSON array of pending hints
 // GET/SET/DEL use the configured default consistency levels.
 //
 // Errors: "-ERR ..." worded as redis-server words them (unknown command,

@@ -81,7 +81,8 @@ TEST_F(CommandsTest, ErrorsAreWordedAsRedisWordsThem) {
   EXPECT_EQ(encoded(1, {"SET", "a"}), "-ERR wrong number of arguments for 'set' command\r\n");
   EXPECT_EQ(encoded(1, {"SET", "a", "b", "EX"}), "-ERR syntax error\r\n");
   EXPECT_EQ(encoded(1, {"DEL", "a", "b"}), "-ERR wrong number of arguments for 'del' command\r\n");
-  EXPECT_EQ(encoded(1, {"FL.GET", "k", "ONE", "x"}), "-ERR wrong number of arguments for 'fl.get' command\r\n");
+  EXPECT_EQ(encoded(1, {"FL.GET", "k", "ONE", "x"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(encoded(1, {"FL.GET", "k", "ONE", "PRIMARY", "x"}), "-ERR wrong number of arguments for 'fl.get' command\r\n");
   EXPECT_EQ(encoded(1, {"FL.STATUS", "x"}), "-ERR wrong number of arguments for 'fl.status' command\r\n");
   EXPECT_EQ(encoded(1, {"FL.GET", "k", "X"}), "-ERR unknown consistency level 'X' (ANY, ONE, TWO, QUORUM, ALL)\r\n");
   EXPECT_EQ(encoded(1, {"FL.SET", "k", "v", "most"}),
@@ -131,7 +132,7 @@ TEST_F(CommandsTest, StatusAndDumpAreJson) {
   RespValue s = run(1, {"FL.STATUS"});
   ASSERT_EQ(s.type, RespValue::Type::kBulk);
   EXPECT_EQ(s.str,
-            R"({"node":"n1","id":1,"client_port":0,"peer_port":0,"peers":{"n2":"up","n3":"up"},"records":2,"rf":3,"vnodes":8})");
+            R"({"node":"n1","id":1,"client_port":0,"peer_port":0,"peers":{"n2":"up","n3":"up"},"records":2,"rf":3,"vnodes":8,"hints_pending":0,"handoffs_pending":0})");
   RespValue d = run(2, {"fl.dump"});
   ASSERT_EQ(d.type, RespValue::Type::kBulk);
   EXPECT_NE(d.str.find(R"("node":"n2")"), std::string::npos) << d.str;
@@ -179,6 +180,26 @@ TEST_F(CommandsTest, PipelinedRepliesKeepRequestOrderAcrossSlowAndFastCommands) 
   cluster_.run_for(20);
   q.take_ready(&out);
   EXPECT_EQ(out, "+OK\r\n+PONG\r\n$1\r\nv\r\n$1\r\nx\r\n");
+}
+
+TEST_F(CommandsTest, TrailingPrimaryIsAcceptedWithOrWithoutAConsistencyLevel) {
+  EXPECT_EQ(run(1, {"FL.SET", "k", "v", "QUORUM", "primary"}).type, RespValue::Type::kArray);
+  EXPECT_EQ(run(1, {"FL.SET", "k", "v", "PRIMARY"}).type, RespValue::Type::kArray);
+  EXPECT_EQ(run(1, {"FL.DEL", "k", "PRIMARY"}).type, RespValue::Type::kArray);
+  EXPECT_EQ(run(1, {"FL.GET", "k", "ALL", "PRIMARY"}).type, RespValue::Type::kArray);
+  EXPECT_EQ(encoded(1, {"FL.SET", "k", "v", "PRIMARY", "ONE"}), "-ERR syntax error\r\n");
+}
+
+TEST_F(CommandsTest, FlHintsListsPendingHintsAsJson) {
+  EXPECT_EQ(encoded(1, {"FL.HINTS"}), "$2\r\n[]\r\n");
+  cluster_.isolate(3, true);
+  cluster_.run_for(2000);
+  run(1, {"FL.SET", "k", "v", "ONE"});
+  RespValue h = run(1, {"FL.HINTS"});
+  ASSERT_EQ(h.type, RespValue::Type::kBulk);
+  EXPECT_NE(h.str.find(R"("target":"n3","key":"k","version":[)"), std::string::npos) << h.str;
+  EXPECT_NE(run(1, {"FL.STATUS"}).str.find(R"("hints_pending":1)"), std::string::npos);
+  EXPECT_NE(run(1, {"FL.DUMP"}).str.find(R"("hints":[{"hint_id":"n1:)"), std::string::npos);
 }
 
 TEST(RespServerParsing, CommandsFedOneByteAtATime) {

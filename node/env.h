@@ -45,6 +45,20 @@ class Timers {
   virtual void cancel(TimerId id) = 0;
 };
 
+// A record to deliver to another node later (hinted handoff): either a hint
+// the coordinator stored because `target` did not acknowledge a write, or
+// (handoff) a record a sloppy-quorum fallback keeps for its intended owner.
+// Kept apart from the node's own records: never in for_each(), FL.DUMP
+// records or Merkle trees.
+struct Hint {
+  uint64_t seq = 0;  // unique on this node; the hint id is "n<node>:<seq>"
+  NodeId target = 0;
+  Record record;
+  int64_t created_ms = 0;  // local realtime clock, for gc_grace
+  bool handoff = false;    // sloppy-quorum handoff record rather than a hint
+  bool operator==(const Hint&) const = default;
+};
+
 // Durable records. apply() merges by last-write-wins (core lww_merge), so
 // applying the same record twice, or an older one, changes nothing.
 // Errors (I/O, a corrupt stored value) are returned, never thrown.
@@ -60,12 +74,25 @@ class Store {
   virtual Status for_each(const std::function<void(const Record&)>& fn) = 0;
   // Number of stored records, tombstones included.
   virtual int64_t count() = 0;
+  // Hints (RocksDB column family "hints"), keyed by seq. A put of an
+  // existing seq replaces it; deleting a missing seq is not an error.
+  virtual Status put_hint(const Hint& h) = 0;
+  virtual Status delete_hint(uint64_t seq) = 0;
+  // Every stored hint in seq order; stops at and returns the first error.
+  virtual Status for_each_hint(const std::function<void(const Hint&)>& fn) = 0;
 };
 
-// One field of an event line: a name and a scalar.
+// A field value that is JSON text, for arrays such as a version [ts,id] or a
+// list of replicas ["n1","n2"]; the event log embeds it as JSON.
+struct EventJson {
+  std::string text;
+  bool operator==(const EventJson&) const = default;
+};
+
+// One field of an event line: a name and a scalar (or JSON text).
 struct EventField {
   std::string name;
-  std::variant<int64_t, std::string, bool> value;
+  std::variant<int64_t, std::string, bool, EventJson> value;
 };
 
 // Mechanism events (events.jsonl): one line per action. The implementation

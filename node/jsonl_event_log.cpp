@@ -21,7 +21,17 @@ void JsonlEventLog::emit(std::string_view event, std::vector<EventField> fields)
   j["time"] = clock_->monotonic_ns();
   j["node"] = node_name(node_);
   j["event"] = event;
-  for (auto& f : fields) std::visit([&](auto& v) { j[f.name] = std::move(v); }, f.value);
+  for (auto& f : fields) {
+    std::visit(
+        [&](auto& v) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(v)>, EventJson>) {
+            j[f.name] = nlohmann::json::parse(v.text, nullptr, /*allow_exceptions=*/false);
+          } else {
+            j[f.name] = std::move(v);
+          }
+        },
+        f.value);
+  }
   // Event values may carry arbitrary key bytes: replace invalid UTF-8 rather
   // than throw from dump().
   std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";

@@ -35,8 +35,22 @@ class MemStore final : public Store {
 
   int64_t count() override { return static_cast<int64_t>(records_.size()); }
 
+  Status put_hint(const Hint& h) override {
+    hints_[h.seq] = h;
+    return Status::ok();
+  }
+  Status delete_hint(uint64_t seq) override {
+    hints_.erase(seq);
+    return Status::ok();
+  }
+  Status for_each_hint(const std::function<void(const Hint&)>& fn) override {
+    for (const auto& [seq, h] : hints_) fn(h);
+    return Status::ok();
+  }
+
  private:
   std::map<std::pair<Token, std::string>, Record> records_;
+  std::map<uint64_t, Hint> hints_;
 };
 
 }  // namespace faultline

@@ -24,6 +24,24 @@ bool Replica::Contact::accept(NodeId from) {
   return true;
 }
 
+NodeId Replica::Contact::owner_of(NodeId n) const {
+  for (const auto& [fallback, owner] : fallbacks) {
+    if (fallback == n) return owner;
+  }
+  return n;
+}
+
+int Replica::Contact::acks() const {
+  int n = 0;
+  for (NodeId r : responded) {
+    const bool failed = std::any_of(failures.begin(), failures.end(), [&](const auto& f) { return f.first == r; });
+    if (!failed && !(primary_only && owner_of(r) != r)) ++n;
+  }
+  // Hints count toward ANY only (Cassandra): a QUORUM write with too few
+  // replicas acknowledging fails even though hints were stored.
+  return n + (cl == ConsistencyLevel::kAny ? hinted : 0);
+}
+
 std::string Replica::Contact::describe() const {
   std::string out = std::to_string(acks()) + " of " + std::to_string(required) + " required acks for " +
                     std::string(to_string(cl)) + " from replicas " + node_list(replicas);
@@ -32,7 +50,11 @@ std::string Replica::Contact::describe() const {
 }
 
 Replica::Replica(const NodeConfig& config, Env env)
-    : config_(config), env_(env), ring_(config.ring_nodes(), config.vnodes, config.rf), hlc_(env.clock) {
+    : config_(config),
+      env_(env),
+      ring_(config.ring_nodes(), config.vnodes, config.rf),
+      hlc_(env.clock),
+      hints_(config_, env_, [this](NodeId n) { return is_up(n); }, [this] { return next_request_id_++; }) {
   FL_ASSERT(env_.clock && env_.transport && env_.timers && env_.store && env_.events);
   for (const auto& p : config_.peers) peers_[p.id] = PeerState{};
 }
@@ -42,6 +64,11 @@ Replica::~Replica() { stop(); }
 void Replica::start() {
   FL_ASSERT(!running_);
   running_ = true;
+  const int64_t now_ns = env_.clock->monotonic_ns();
+  for (auto& [id, p] : peers_) p.down_since_ns = now_ns;
+  if (Status s = hints_.start(); !s) {
+    env_.events->emit("store_error", {{"op", std::string("load_hints")}, {"key", std::string()}, {"error", s.message()}});
+  }
   heartbeat();
 }
 
@@ -49,6 +76,7 @@ void Replica::stop() {
   if (!running_) return;
   running_ = false;
   env_.timers->cancel(heartbeat_timer_);
+  hints_.stop();
   for (auto& [id, w] : writes_) env_.timers->cancel(w.timer);
   for (auto& [id, r] : reads_) env_.timers->cancel(r.timer);
   writes_.clear();
@@ -82,10 +110,13 @@ Status Replica::on_message(const Envelope& env) {
         if constexpr (std::is_same_v<T, WriteRequest>) handle_write_request(from, m);
         else if constexpr (std::is_same_v<T, ReadRequest>) handle_read_request(from, m);
         else if constexpr (std::is_same_v<T, WriteReply>) {
-          on_write_response(m.request_id, from, m.ok ? Status::ok() : Status::io(m.error));
+          if (!hints_.on_write_reply(m.request_id, from, m.ok)) {
+            on_write_response(m.request_id, from, m.ok ? Status::ok() : Status::io(m.error));
+          }
         } else if constexpr (std::is_same_v<T, ReadReply>) {
           observe(m.record);
-          on_read_response(m.request_id, from, Status::ok(), m.record);
+          on_read_response(m.request_id, from, Status::ok(), m.record,
+                           m.digest_only ? std::optional<uint64_t>(m.digest) : std::nullopt);
         } else if constexpr (std::is_same_v<T, Ping>) env_.transport->send(from, Pong{m.seq});
         else if constexpr (std::is_same_v<T, Pong>) handle_pong(from);
       },
@@ -97,16 +128,30 @@ void Replica::observe(const std::optional<Record>& r) {
   if (r) hlc_.observe(r->version.timestamp_us);
 }
 
+Status Replica::apply_local(const Record& r, NodeId owner) {
+  if (owner != 0 && owner != config_.id) return hints_.store_handoff(owner, r);
+  Status s = env_.store->apply(r);
+  if (!s) env_.events->emit("store_error", {{"op", std::string("apply")}, {"key", r.key}, {"error", s.message()}});
+  return s;
+}
+
+// What this node holds for key: its own record merged with any handoff
+// record it keeps as a sloppy-quorum fallback.
+std::optional<Record> Replica::local_read(const std::string& key, Status* s) {
+  std::optional<Record> r;
+  *s = env_.store->get(key, &r);
+  return lww_merge(r, hints_.handoff_record(key));
+}
+
 void Replica::handle_write_request(NodeId from, const WriteRequest& m) {
   observe(m.record);
-  Status s = env_.store->apply(m.record);
-  if (!s) env_.events->emit("store_error", {{"op", std::string("apply")}, {"key", m.record.key}, {"error", s.message()}});
+  Status s = apply_local(m.record, m.owner);
   env_.transport->send(from, WriteReply{m.request_id, s.is_ok(), s.is_ok() ? "" : s.message()});
 }
 
 void Replica::handle_read_request(NodeId from, const ReadRequest& m) {
-  std::optional<Record> r;
-  Status s = env_.store->get(m.key, &r);
+  Status s;
+  std::optional<Record> r = local_read(m.key, &s);
   if (!s) {
     // ReadReply cannot carry an error; staying silent makes the coordinator
     // count this replica as unreachable, which is what a corrupt copy is.
@@ -127,6 +172,7 @@ void Replica::heartbeat() {
   for (auto& [id, p] : peers_) {
     if (p.up && now_ns - p.last_pong_ns > down_after_ns) {
       p.up = false;
+      p.down_since_ns = now_ns;
       env_.events->emit("peer_down", {{"peer", node_name(id)}, {"silent_ms", (now_ns - p.last_pong_ns) / 1000000}});
     }
     env_.transport->send(id, Ping{++ping_seq_});
@@ -140,21 +186,69 @@ void Replica::handle_pong(NodeId from) {
   if (!p.up) {
     p.up = true;
     env_.events->emit("peer_up", {{"peer", node_name(from)}});
+    hints_.on_peer_up(from);
   }
 }
 
 // ---- coordinator ------------------------------------------------------------
 
-Status Replica::check_available(ConsistencyLevel cl, const std::vector<NodeId>& replicas) const {
+int64_t Replica::down_for_ms(NodeId n) const {
+  auto it = peers_.find(n);
+  if (it == peers_.end() || it->second.up) return 0;
+  return (env_.clock->monotonic_ns() - it->second.down_since_ns) / 1000000;
+}
+
+Replica::Placement Replica::place(const std::string& key, bool for_write) const {
+  const Token t = token_of(key);
+  const std::vector<NodeId> primaries = ring_.preference_list(t);
+  Placement p;
+  if (config_.modes.quorum == QuorumMode::kSloppy) {
+    // The first N healthy nodes of the extended preference list: each down
+    // primary is replaced by the next healthy node beyond the primaries.
+    const std::vector<NodeId> extended = ring_.extended_preference_list(t);
+    size_t next = primaries.size();
+    for (NodeId n : primaries) {
+      if (is_up(n)) {
+        p.contact.push_back(n);
+        continue;
+      }
+      while (next < extended.size() && !is_up(extended[next])) ++next;
+      if (next < extended.size()) {
+        p.fallbacks.emplace_back(extended[next], n);
+        ++next;
+      } else {
+        p.skipped.push_back(n);
+      }
+    }
+    for (const auto& [fallback, owner] : p.fallbacks) p.contact.push_back(fallback);
+    return p;
+  }
+  for (NodeId n : primaries) {
+    // A write to a replica known down is not sent (as Cassandra does): with
+    // hinted handoff it becomes a hint at once instead.
+    if (for_write && !is_up(n)) p.skipped.push_back(n);
+    else p.contact.push_back(n);
+  }
+  return p;
+}
+
+Status Replica::check_available(ConsistencyLevel cl, const Placement& p, bool primary_only) const {
   const int required = required_acks(cl, config_.rf);
-  if (required > static_cast<int>(replicas.size())) {
+  if (required > config_.rf) {
     return Status::unavailable(std::string(to_string(cl)) + " needs " + std::to_string(required) +
                                " replicas but rf is " + std::to_string(config_.rf));
   }
-  const int up = static_cast<int>(std::count_if(replicas.begin(), replicas.end(), [&](NodeId n) { return is_up(n); }));
-  if (up < required) {
-    return Status::unavailable(std::string(to_string(cl)) + " needs " + std::to_string(required) + " of replicas " +
-                               node_list(replicas) + " but only " + std::to_string(up) + " up");
+  int up = 0;
+  for (NodeId n : p.contact) {
+    const bool fallback = std::any_of(p.fallbacks.begin(), p.fallbacks.end(), [&](const auto& f) { return f.first == n; });
+    up += is_up(n) && !(primary_only && fallback);
+  }
+  // ANY is met by a stored hint, so it needs nobody up.
+  const bool any_by_hint = cl == ConsistencyLevel::kAny && config_.modes.hinted_handoff;
+  if (up < required && !any_by_hint) {
+    return Status::unavailable(std::string(to_string(cl)) + " needs " + std::to_string(required) +
+                               (primary_only ? " primary" : "") + " replicas of " + node_list(p.contact) +
+                               " but only " + std::to_string(up) + " up");
   }
   if (requests_in_flight() >= kCoordinatorRequestsMax) {
     return Status::unavailable("coordinator overloaded: " + std::to_string(requests_in_flight()) + " requests in flight");
@@ -164,25 +258,29 @@ Status Replica::check_available(ConsistencyLevel cl, const std::vector<NodeId>& 
 
 // A new request in `requests`, with its timeout armed.
 template <typename State>
-State& Replica::begin(std::unordered_map<uint64_t, State>* requests, ConsistencyLevel cl, std::vector<NodeId> replicas) {
+State& Replica::begin(std::unordered_map<uint64_t, State>* requests, ConsistencyLevel cl, Placement p,
+                      bool primary_only) {
   const uint64_t id = next_request_id_++;
   State& st = (*requests)[id];
   st.id = id;
   st.cl = cl;
   st.required = required_acks(cl, config_.rf);
-  st.replicas = std::move(replicas);
+  st.replicas = std::move(p.contact);
+  st.fallbacks = std::move(p.fallbacks);
+  st.primary_only = primary_only;
   st.timer = env_.timers->schedule(config_.modes.request_timeout_ms, [this, id] { on_request_timeout(id); });
   return st;
 }
 
 void Replica::coordinate_write(std::string key, std::optional<std::string> value, ConsistencyLevel cl,
-                               WriteCallback cb) {
-  // ANY is served as ONE until hinted handoff exists.
-  if (cl == ConsistencyLevel::kAny) cl = ConsistencyLevel::kOne;
-  std::vector<NodeId> replicas = ring_.preference_list(token_of(key));
-  if (Status s = check_available(cl, replicas); !s) return cb({s, {}});
+                               WriteCallback cb, bool primary_only) {
+  // Without hinted handoff nothing can stand in for a replica: ANY is ONE.
+  if (cl == ConsistencyLevel::kAny && !config_.modes.hinted_handoff) cl = ConsistencyLevel::kOne;
+  Placement p = place(key, /*for_write=*/true);
+  if (Status s = check_available(cl, p, primary_only); !s) return cb({s, {}});
+  const std::vector<NodeId> skipped = p.skipped;
 
-  WriteState& w = begin(&writes_, cl, std::move(replicas));
+  WriteState& w = begin(&writes_, cl, std::move(p), primary_only);
   const uint64_t id = w.id;
   w.record.key = std::move(key);
   w.record.tombstone = !value.has_value();
@@ -191,51 +289,93 @@ void Replica::coordinate_write(std::string key, std::optional<std::string> value
   if (w.record.tombstone) w.record.local_deletion_time_ms = env_.clock->realtime_us() / 1000;
   w.cb = std::move(cb);
 
+  if (config_.modes.hinted_handoff) {
+    for (NodeId n : skipped) w.hinted += hints_.store_hint(n, w.record, down_for_ms(n));
+  }
   // Remote replicas first: the local apply may answer and retire the request.
   bool local = false;
   for (NodeId n : w.replicas) {
+    const NodeId owner = w.owner_of(n);
     if (n == config_.id) local = true;
-    else env_.transport->send(n, WriteRequest{id, w.record});
+    else env_.transport->send(n, WriteRequest{id, w.record, owner == n ? 0 : owner});
   }
-  if (local) on_write_response(id, config_.id, env_.store->apply(w.record));
+  if (local) on_write_response(id, config_.id, apply_local(w.record, w.owner_of(config_.id)));
+  else if (w.replicas.empty()) progress_write(id);  // ANY met by hints alone
 }
 
-void Replica::coordinate_read(std::string key, ConsistencyLevel cl, ReadCallback cb) {
+void Replica::coordinate_read(std::string key, ConsistencyLevel cl, ReadCallback cb, bool primary_only) {
   if (cl == ConsistencyLevel::kAny) {
     return cb({Status::invalid("consistency level ANY is for writes only"), std::nullopt});
   }
-  std::vector<NodeId> replicas = ring_.preference_list(token_of(key));
-  if (Status s = check_available(cl, replicas); !s) return cb({s, std::nullopt});
+  Placement p = place(key, /*for_write=*/false);
+  if (Status s = check_available(cl, p, primary_only); !s) return cb({s, std::nullopt});
+  // Contact exactly the replicas the CL needs: this node first (no network),
+  // then those seen up, primaries before fallbacks.
+  const int required = required_acks(cl, config_.rf);
+  std::vector<NodeId> chosen;
+  auto counts = [&](NodeId n) {
+    const bool fallback = std::any_of(p.fallbacks.begin(), p.fallbacks.end(), [&](const auto& f) { return f.first == n; });
+    return !(primary_only && fallback);
+  };
+  for (int pass = 0; pass < 3 && static_cast<int>(chosen.size()) < required; ++pass) {
+    for (NodeId n : p.contact) {
+      const bool pick = pass == 0 ? n == config_.id : pass == 1 ? is_up(n) : true;
+      if (pick && counts(n) && !contains(chosen, n) && static_cast<int>(chosen.size()) < required) chosen.push_back(n);
+    }
+  }
+  p.contact = std::move(chosen);
 
-  ReadState& r = begin(&reads_, cl, std::move(replicas));
-  const uint64_t id = r.id;
+  ReadState& r = begin(&reads_, cl, std::move(p), primary_only);
   r.key = std::move(key);
   r.cb = std::move(cb);
+  r.digest_phase = config_.modes.digest_reads && r.replicas.size() > 1;
+  send_reads(&r);
+}
 
+// Sends the read of `r` to every contacted replica: a data read to the first
+// and, in the digest phase, digest reads to the others.
+void Replica::send_reads(ReadState* r) {
+  const uint64_t id = r->id;
+  const std::string key = r->key;
   bool local = false;
-  for (NodeId n : r.replicas) {
+  for (size_t i = 0; i < r->replicas.size(); ++i) {
+    const NodeId n = r->replicas[i];
     if (n == config_.id) local = true;
-    else env_.transport->send(n, ReadRequest{id, r.key, false});
+    else env_.transport->send(n, ReadRequest{id, key, r->digest_phase && i > 0});
   }
-  if (local) {
-    std::optional<Record> rec;
-    Status s = env_.store->get(r.key, &rec);
-    on_read_response(id, config_.id, s, std::move(rec));
-  }
+  if (!local) return;
+  // The request may be retired by this answer: r is not touched after it.
+  Status s;
+  std::optional<Record> rec = local_read(key, &s);
+  const bool data = r->replicas.front() == config_.id || !r->digest_phase;
+  on_read_response(id, config_.id, s, data ? std::move(rec) : std::nullopt,
+                   data ? std::nullopt : std::optional<uint64_t>(record_digest(rec)));
 }
 
 void Replica::on_write_response(uint64_t id, NodeId from, Status s) {
   auto it = writes_.find(id);
-  if (it == writes_.end() || !it->second.accept(from)) return;  // late, duplicate or stray
+  if (it == writes_.end()) {
+    // A blocking read repair's acknowledgement.
+    auto rit = reads_.find(id);
+    if (rit == reads_.end() || !rit->second.repairing) return;
+    auto& pending = rit->second.repair_pending;
+    if (!contains(pending, from)) return;
+    if (!s) rit->second.failures.emplace_back(from, "repair write failed: " + s.message());
+    else pending.erase(std::find(pending.begin(), pending.end(), from));
+    return progress_read(id);
+  }
+  if (!it->second.accept(from)) return;  // late, duplicate or stray
   if (!s) it->second.failures.emplace_back(from, s.message());
   progress_write(id);
 }
 
-void Replica::on_read_response(uint64_t id, NodeId from, Status s, std::optional<Record> r) {
+void Replica::on_read_response(uint64_t id, NodeId from, Status s, std::optional<Record> r,
+                               std::optional<uint64_t> digest) {
   auto it = reads_.find(id);
-  if (it == reads_.end() || !it->second.accept(from)) return;
-  if (s) it->second.replies.emplace_back(from, std::move(r));
-  else it->second.failures.emplace_back(from, s.message());
+  if (it == reads_.end() || it->second.repairing || !it->second.accept(from)) return;
+  if (!s) it->second.failures.emplace_back(from, s.message());
+  else if (digest) it->second.digests.emplace_back(from, *digest);
+  else it->second.replies.emplace_back(from, std::move(r));
   progress_read(id);
 }
 
@@ -268,12 +408,101 @@ void Replica::progress_write(uint64_t id) {
   progress(&writes_, id, "write", [](const WriteState& w) { return WriteResult{Status::ok(), w.record.version}; });
 }
 
+// A read goes through up to three steps: (digest phase) data and digest
+// replies, re-read in full on a mismatch; reconcile the full replies and pick
+// the LWW winner; (blocking repair) wait for the stale replicas' acks.
 void Replica::progress_read(uint64_t id) {
-  progress(&reads_, id, "read", [](const ReadState& r) {
-    std::optional<Record> winner;
-    for (const auto& [node, rec] : r.replies) winner = lww_merge(winner, rec);
-    return ReadResult{Status::ok(), std::move(winner)};
-  });
+  ReadState& r = reads_.at(id);
+  if (!r.failures.empty()) {
+    const char* what = r.repairing ? "read repair failed: " : "read failed on replicas: ";
+    return finish_read(id, {Status::timeout(what + r.describe()), std::nullopt});
+  }
+  if (r.repairing) {
+    if (r.repair_pending.empty()) finish_read(id, {Status::ok(), r.winner});
+    return;
+  }
+  if (!r.all_responded()) return;  // contacted replicas are exactly the CL's
+  if (r.digest_phase && !digests_match(&r)) return;
+  reconcile(&r);
+}
+
+// True when every digest equals the data reply's. Otherwise logs the
+// mismatch and restarts `r` as full reads of every contacted replica (under
+// a new id, so late digest replies are ignored).
+bool Replica::digests_match(ReadState* r) {
+  FL_ASSERT(r->replies.size() == 1);
+  const uint64_t data = record_digest(r->replies.front().second);
+  if (std::all_of(r->digests.begin(), r->digests.end(), [&](const auto& d) { return d.second == data; })) return true;
+  std::vector<std::string> names;
+  for (NodeId n : r->replicas) names.push_back("\"" + node_name(n) + "\"");
+  std::string list = "[";
+  for (size_t i = 0; i < names.size(); ++i) list += (i ? "," : "") + names[i];
+  env_.events->emit("digest_mismatch", {{"key", r->key}, {"replicas", EventJson{list + "]"}}});
+
+  ReadState next = std::move(*r);
+  env_.timers->cancel(next.timer);
+  reads_.erase(next.id);
+  next.id = next_request_id_++;
+  next.digest_phase = false;
+  next.responded.clear();
+  next.replies.clear();
+  next.digests.clear();
+  const uint64_t id = next.id;
+  next.timer = env_.timers->schedule(config_.modes.request_timeout_ms, [this, id] { on_request_timeout(id); });
+  ReadState& moved = reads_[id] = std::move(next);
+  send_reads(&moved);
+  return false;
+}
+
+// The LWW winner of the full replies; repairs the replicas that returned
+// something else, per the read-repair mode (never at ONE).
+void Replica::reconcile(ReadState* r) {
+  for (const auto& [node, rec] : r->replies) r->winner = lww_merge(r->winner, rec);
+  const uint64_t id = r->id;
+  const ReadRepair mode = config_.modes.read_repair;
+  std::vector<NodeId> stale;
+  for (const auto& [node, rec] : r->replies) {
+    if (record_digest(rec) != record_digest(r->winner)) stale.push_back(node);
+  }
+  if (mode == ReadRepair::kNone || r->required <= 1 || stale.empty() || !r->winner) {
+    return finish_read(id, {Status::ok(), r->winner});
+  }
+  const bool blocking = mode == ReadRepair::kBlocking;
+  std::string list = "[";
+  for (size_t i = 0; i < stale.size(); ++i) list += (i ? ",\"" : "\"") + node_name(stale[i]) + "\"";
+  env_.events->emit("read_repair", {{"key", r->key},
+                                    {"mode", std::string(blocking ? "blocking" : "async")},
+                                    {"replicas", EventJson{list + "]"}},
+                                    {"version", EventJson{version_json(r->winner->version)}}});
+  const Record winner = *r->winner;
+  // Repair writes go out under the read's id (async: id 0, replies ignored);
+  // they are plain writes, so they never create hints.
+  bool local_failed = false;
+  for (NodeId n : stale) {
+    const NodeId owner = r->owner_of(n);
+    if (n == config_.id) local_failed = !apply_local(winner, owner);
+    else env_.transport->send(n, WriteRequest{blocking ? id : 0, winner, owner == n ? 0 : owner});
+  }
+  if (!blocking) return finish_read(id, {Status::ok(), winner});
+  r->repairing = true;
+  for (NodeId n : stale) {
+    if (n != config_.id) r->repair_pending.push_back(n);
+  }
+  if (local_failed) r->failures.emplace_back(config_.id, "local repair write failed");
+  // The repair gets a whole request timeout of its own.
+  env_.timers->cancel(r->timer);
+  r->timer = env_.timers->schedule(config_.modes.request_timeout_ms, [this, id] { on_request_timeout(id); });
+  progress_read(id);
+}
+
+// Answers (if not yet) and retires the read; the callback runs last.
+void Replica::finish_read(uint64_t id, ReadResult result) {
+  auto it = reads_.find(id);
+  FL_ASSERT(it != reads_.end());
+  env_.timers->cancel(it->second.timer);
+  ReadCallback cb = it->second.answered ? nullptr : std::move(it->second.cb);
+  reads_.erase(it);
+  if (cb) cb(result);
 }
 
 template <typename State>
@@ -290,7 +519,25 @@ bool Replica::expire(std::unordered_map<uint64_t, State>* requests, uint64_t id,
   return true;
 }
 
+// The write timed out: every contacted replica that has not acknowledged
+// gets a hint (for a fallback, its owner does). With ANY a stored hint meets
+// the CL, so the write can still succeed here.
+void Replica::hint_unacknowledged(WriteState* w) {
+  if (!config_.modes.hinted_handoff) return;
+  for (NodeId n : w->replicas) {
+    if (n == config_.id || contains(w->responded, n)) continue;
+    const NodeId target = w->owner_of(n);
+    if (target != config_.id) w->hinted += hints_.store_hint(target, w->record, down_for_ms(target));
+  }
+  if (!w->answered && w->acks() >= w->required) {
+    w->answered = true;
+    WriteCallback cb = std::move(w->cb);
+    cb({Status::ok(), w->record.version});
+  }
+}
+
 void Replica::on_request_timeout(uint64_t id) {
+  if (auto it = writes_.find(id); it != writes_.end()) hint_unacknowledged(&it->second);
   if (!expire(&writes_, id, "write")) expire(&reads_, id, "read");
 }
 

@@ -13,9 +13,25 @@
 // - Status::unavailable: certainly not applied anywhere (nothing was sent);
 // - Status::timeout: unknown (some replicas may hold the write).
 //
-// Every request object keeps all the replies it received and stays alive
-// until every contacted replica answered or the request timed out, even after
-// the client got its answer: read repair and digest reads will hook in there.
+// Every write request object keeps all the replies it received and stays
+// alive until every contacted replica answered or the request timed out, even
+// after the client got its answer (late non-answers become hints).
+//
+// Replication mechanisms (docs/mechanisms.md; switches in config.modes):
+// - reads contact exactly the replicas the CL needs (this node first when it
+//   is one, then up replicas in preference order); with digest_reads one gets
+//   a data read and the others digest reads; a digest mismatch re-reads all
+//   contacted replicas in full (digest_mismatch);
+// - read repair (never at ONE): the LWW winner is written to the contacted
+//   replicas that returned something else (read_repair); blocking answers
+//   only once they acknowledged, and fails with Timeout if one does not;
+//   async answers first; none only reconciles the reply;
+// - hinted handoff: a replica known down, or that did not acknowledge a write
+//   within the request timeout, gets a hint (node/hints.h); hints count toward
+//   the CL only for ANY; repair writes never create hints;
+// - sloppy quorum: a down primary is replaced by the next healthy node of the
+//   extended preference list, which keeps the record for its owner (handoff);
+//   R and W count such fallbacks unless the request is primary_only.
 //
 // Thread-safety: none. Everything (messages, timers, client requests) is
 // driven from one event loop; callbacks run on it too.
@@ -33,6 +49,7 @@
 #include "core/node_config.h"
 #include "core/ring.h"
 #include "node/env.h"
+#include "node/hints.h"
 
 namespace faultline {
 
@@ -70,10 +87,12 @@ class Replica {
   // caller logs it and closes the connection).
   Status on_message(const Envelope& env);
 
-  // value empty: write a tombstone. cl ANY is served as ONE (hints come later).
+  // value empty: write a tombstone. With hinted handoff off, ANY is served
+  // as ONE. primary_only (Riak's PW/PR): sloppy-quorum fallbacks do not count
+  // toward the CL.
   void coordinate_write(std::string key, std::optional<std::string> value,
-                        ConsistencyLevel cl, WriteCallback cb);
-  void coordinate_read(std::string key, ConsistencyLevel cl, ReadCallback cb);
+                        ConsistencyLevel cl, WriteCallback cb, bool primary_only = false);
+  void coordinate_read(std::string key, ConsistencyLevel cl, ReadCallback cb, bool primary_only = false);
 
   NodeId id() const { return config_.id; }
   const NodeConfig& config() const { return config_; }
@@ -82,11 +101,21 @@ class Replica {
   // Every peer with whether the failure detector sees it up, by id.
   std::vector<std::pair<NodeId, bool>> peer_states() const;
   size_t requests_in_flight() const { return writes_.size() + reads_.size(); }
+  const Hints& hints() const { return hints_; }
 
  private:
   struct PeerState {
     bool up = false;
     int64_t last_pong_ns = 0;
+    int64_t down_since_ns = 0;  // when last seen going down (or the start)
+  };
+
+  // Whom a request contacts: primaries that are up, and with a sloppy quorum
+  // the fallbacks standing in for down ones (with the owner each stands for).
+  struct Placement {
+    std::vector<NodeId> contact;                        // primaries first
+    std::vector<std::pair<NodeId, NodeId>> fallbacks;   // (fallback, owner)
+    std::vector<NodeId> skipped;                        // primaries neither contacted nor replaced
   };
 
   // What write and read requests share: whom they contacted, who answered.
@@ -97,12 +126,16 @@ class Replica {
     std::vector<NodeId> replicas;                          // contacted, primary first
     std::vector<NodeId> responded;                         // in arrival order
     std::vector<std::pair<NodeId, std::string>> failures;  // responded with an error
+    std::vector<std::pair<NodeId, NodeId>> fallbacks;      // (fallback, owner) among replicas
+    bool primary_only = false;                             // fallbacks do not count
+    int hinted = 0;                                        // hints stored; count only for ANY
     TimerId timer = 0;
     bool answered = false;
 
     // True for the first answer of a contacted replica.
     bool accept(NodeId from);
-    int acks() const { return static_cast<int>(responded.size() - failures.size()); }
+    NodeId owner_of(NodeId n) const;  // n itself unless n is a fallback
+    int acks() const;
     int outstanding() const { return static_cast<int>(replicas.size() - responded.size()); }
     bool all_responded() const { return responded.size() == replicas.size(); }
     std::string describe() const;  // "1 of 2 required acks from [n1,n2,n3]; ..."
@@ -115,7 +148,12 @@ class Replica {
 
   struct ReadState : Contact {
     std::string key;
-    std::vector<std::pair<NodeId, std::optional<Record>>> replies;
+    std::vector<std::pair<NodeId, std::optional<Record>>> replies;  // full replies
+    std::vector<std::pair<NodeId, uint64_t>> digests;               // digest replies
+    bool digest_phase = false;
+    bool repairing = false;              // blocking repair writes sent, waiting for acks
+    std::vector<NodeId> repair_pending;  // stale replicas not yet acknowledged
+    std::optional<Record> winner;
     ReadCallback cb;
   };
 
@@ -124,14 +162,25 @@ class Replica {
   void handle_read_request(NodeId from, const ReadRequest& m);
   void handle_pong(NodeId from);
 
+  // Stores r here, or (owner set, not this node) as a handoff record for owner.
+  Status apply_local(const Record& r, NodeId owner);
+  std::optional<Record> local_read(const std::string& key, Status* s);
+
   // Coordinator role.
-  Status check_available(ConsistencyLevel cl, const std::vector<NodeId>& replicas) const;
+  Placement place(const std::string& key, bool for_write) const;
+  Status check_available(ConsistencyLevel cl, const Placement& p, bool primary_only) const;
   template <typename State>
-  State& begin(std::unordered_map<uint64_t, State>* requests, ConsistencyLevel cl, std::vector<NodeId> replicas);
+  State& begin(std::unordered_map<uint64_t, State>* requests, ConsistencyLevel cl, Placement p, bool primary_only);
+  int64_t down_for_ms(NodeId n) const;
+  void hint_unacknowledged(WriteState* w);
   void on_write_response(uint64_t id, NodeId from, Status s);
-  void on_read_response(uint64_t id, NodeId from, Status s, std::optional<Record> r);
+  void on_read_response(uint64_t id, NodeId from, Status s, std::optional<Record> r, std::optional<uint64_t> digest);
   void progress_write(uint64_t id);
   void progress_read(uint64_t id);
+  void send_reads(ReadState* r);
+  bool digests_match(ReadState* r);
+  void reconcile(ReadState* r);
+  void finish_read(uint64_t id, ReadResult result);
   template <typename State, typename MakeOk>
   void progress(std::unordered_map<uint64_t, State>* requests, uint64_t id, const char* what, MakeOk make_ok);
   void on_request_timeout(uint64_t id);
@@ -153,6 +202,7 @@ class Replica {
   std::unordered_map<NodeId, PeerState> peers_;
   std::unordered_map<uint64_t, WriteState> writes_;
   std::unordered_map<uint64_t, ReadState> reads_;
+  Hints hints_;
   uint64_t next_request_id_ = 1;
   uint64_t ping_seq_ = 0;
   TimerId heartbeat_timer_ = 0;

@@ -9,45 +9,12 @@
 
 #include "core/rng.h"
 #include "node/sim_cluster.h"
+#include "node/sim_test_util.h"
 
 namespace faultline {
 namespace {
 
-// Keeps the last result a callback delivered, and how many it got.
-template <typename R>
-struct Outcome {
-  std::optional<R> result;
-  int calls = 0;
-  std::function<void(const R&)> cb() {
-    return [this](const R& r) {
-      result = r;
-      ++calls;
-    };
-  }
-};
-
-using WriteOutcome = Outcome<WriteResult>;
-using ReadOutcome = Outcome<ReadResult>;
-
-constexpr int64_t kSettleMs = 10;  // enough for a round trip at the default 1 ms per hop
-
-// A write through `via`, after which the cluster runs for `run_ms`.
-WriteResult write(SimCluster& c, NodeId via, const std::string& key, std::optional<std::string> value,
-                  ConsistencyLevel cl, int64_t run_ms = kSettleMs) {
-  WriteOutcome w;
-  c.replica(via).coordinate_write(key, std::move(value), cl, w.cb());
-  c.run_for(run_ms);
-  EXPECT_EQ(w.calls, 1);
-  return w.result.value_or(WriteResult{Status::invalid("no answer"), {}});
-}
-
-ReadResult read(SimCluster& c, NodeId via, const std::string& key, ConsistencyLevel cl, int64_t run_ms = kSettleMs) {
-  ReadOutcome r;
-  c.replica(via).coordinate_read(key, cl, r.cb());
-  c.run_for(run_ms);
-  EXPECT_EQ(r.calls, 1);
-  return r.result.value_or(ReadResult{Status::invalid("no answer"), std::nullopt});
-}
+using namespace sim_test;  // NOLINT: test helpers
 
 // A key whose preference list (rf 3 of 5 nodes) leaves out `outsider`.
 std::string key_not_on(const Replica& r, NodeId outsider) {

@@ -17,6 +17,10 @@ constexpr size_t kKeyPrefixBytes = 8;
 constexpr size_t kValueHeaderBytes = 1 + 1 + 8 + 4 + 8 + 4;
 constexpr size_t kChecksumBytes = 8;
 constexpr uint8_t kFlagTombstone = 1;
+constexpr uint8_t kHintFormat = 1;
+constexpr uint8_t kHintFlagHandoff = 1;
+// format, flags, target, created_ms, record key length
+constexpr size_t kHintHeaderBytes = 1 + 1 + 4 + 8 + 4;
 
 void put_be(std::string* out, uint64_t v, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -182,6 +186,70 @@ Status RocksStore::for_each(const std::function<void(const Record&)>& fn) {
     Status d = decode(it->key().ToStringView(), it->value().ToStringView(), &r);
     if (!d) return d;
     fn(r);
+  }
+  return from_rocks(it->status());
+}
+
+}  // namespace faultline
+
+namespace faultline {
+
+std::string RocksStore::encode_hint(const Hint& h) {
+  std::string out;
+  out.push_back(static_cast<char>(kHintFormat));
+  out.push_back(static_cast<char>(h.handoff ? kHintFlagHandoff : 0));
+  put_be(&out, h.target, 4);
+  put_be(&out, static_cast<uint64_t>(h.created_ms), 8);
+  put_be(&out, h.record.key.size(), 4);
+  out.append(h.record.key);
+  out.append(encode_value(encode_key(h.record.key), h.record));
+  return out;
+}
+
+Status RocksStore::decode_hint(std::string_view db_key, std::string_view v, Hint* out) {
+  auto corrupt = [&](const std::string& why) {
+    const std::string seq = db_key.size() == 8 ? std::to_string(get_be(db_key, 0, 8)) : "?";
+    return Status::io("corrupt hint " + seq + ": " + why);
+  };
+  if (db_key.size() != 8) return corrupt("DB key is not 8 bytes");
+  if (v.size() < kHintHeaderBytes) return corrupt("value of " + std::to_string(v.size()) + " bytes is too short");
+  if (static_cast<uint8_t>(v[0]) != kHintFormat) return corrupt("unknown format byte");
+  const uint8_t flags = static_cast<uint8_t>(v[1]);
+  if (flags & ~kHintFlagHandoff) return corrupt("unknown flags " + std::to_string(flags));
+  const uint64_t key_len = get_be(v, 18, 4);
+  if (v.size() < kHintHeaderBytes + key_len) return corrupt("record key length exceeds the value");
+  Hint h;
+  h.seq = get_be(db_key, 0, 8);
+  h.handoff = flags & kHintFlagHandoff;
+  h.target = static_cast<NodeId>(get_be(v, 2, 4));
+  h.created_ms = static_cast<int64_t>(get_be(v, 6, 8));
+  const std::string record_db_key = encode_key(v.substr(kHintHeaderBytes, key_len));
+  if (Status s = decode(record_db_key, v.substr(kHintHeaderBytes + key_len), &h.record); !s) {
+    return corrupt(s.message());
+  }
+  *out = std::move(h);
+  return Status::ok();
+}
+
+Status RocksStore::put_hint(const Hint& h) {
+  std::string key;
+  put_be(&key, h.seq, 8);
+  return from_rocks(impl_->db->Put(impl_->write_options, impl_->hints, key, encode_hint(h)));
+}
+
+Status RocksStore::delete_hint(uint64_t seq) {
+  std::string key;
+  put_be(&key, seq, 8);
+  return from_rocks(impl_->db->Delete(impl_->write_options, impl_->hints, key));
+}
+
+Status RocksStore::for_each_hint(const std::function<void(const Hint&)>& fn) {
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->hints));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    Hint h;
+    Status d = decode_hint(it->key().ToStringView(), it->value().ToStringView(), &h);
+    if (!d) return d;
+    fn(h);
   }
   return from_rocks(it->status());
 }

@@ -10,7 +10,12 @@
 //              local_deletion_time_ms i64 BE | value length u32 BE | value |
 //              XXH64 checksum (u64 BE) of everything before it, seeded with
 //              XXH64 of the DB key, so a value under the wrong key is caught.
-// - column family "hints": created now, empty; hinted handoff will use it.
+// - column family "hints": one entry per pending hint or handoff record.
+//   DB key   = seq as u64 big-endian (replay runs oldest first).
+//   DB value = format byte (1) | flags byte (bit 0: handoff) | target u32 BE |
+//              created_ms i64 BE | record key length u32 BE | record key |
+//              the record encoded as a "default" value above (its checksum
+//              seeded with the record's own DB key).
 // The WAL is always on; WriteOptions.sync follows modes.fsync (off: survives
 // a process crash; on: also a machine crash).
 //
@@ -44,10 +49,16 @@ class RocksStore final : public Store {
   Status for_each(const std::function<void(const Record&)>& fn) override;
   int64_t count() override { return count_; }
 
+  Status put_hint(const Hint& h) override;
+  Status delete_hint(uint64_t seq) override;
+  Status for_each_hint(const std::function<void(const Hint&)>& fn) override;
+
   // The formats above; public so tests can check them byte by byte.
   static std::string encode_key(std::string_view key);
   static std::string encode_value(std::string_view db_key, const Record& r);
   static Status decode(std::string_view db_key, std::string_view db_value, Record* out);
+  static std::string encode_hint(const Hint& h);
+  static Status decode_hint(std::string_view db_key, std::string_view db_value, Hint* out);
 
  private:
   struct Impl;

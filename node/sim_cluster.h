@@ -31,13 +31,15 @@ class SimCluster {
 
   using DropIf = std::function<bool(NodeId from, NodeId to, const Body& body)>;
 
-  // Nodes n1..n<nodes>; every config field but ids and peers keeps its default.
-  SimCluster(int nodes, int rf, int64_t request_timeout_ms = 1000) {
+  // Nodes n1..n<nodes>; every config field but ids, peers and modes keeps its
+  // default (modes: the plan's defaults).
+  SimCluster(int nodes, int rf, int64_t request_timeout_ms = 1000, ModeSpec modes = {}) {
+    modes.request_timeout_ms = request_timeout_ms;
     for (int i = 1; i <= nodes; ++i) {
       auto n = std::make_unique<SimNode>(this, static_cast<NodeId>(i));
       n->config.id = static_cast<NodeId>(i);
       n->config.rf = rf;
-      n->config.modes.request_timeout_ms = request_timeout_ms;
+      n->config.modes = modes;
       for (int j = 1; j <= nodes; ++j) {
         if (j != i) n->config.peers.push_back({static_cast<NodeId>(j), "127.0.0.1", 7000 + j});
       }
@@ -54,6 +56,15 @@ class SimCluster {
   }
   SimCluster(const SimCluster&) = delete;
   SimCluster& operator=(const SimCluster&) = delete;
+
+  // A process restart of `id`: a new Replica on the same store (its durable
+  // state, hints included), started at once.
+  void restart(NodeId id) {
+    SimNode& n = node(id);
+    n.replica.reset();
+    n.replica = std::make_unique<Replica>(n.config, Env{&n.clock, &n.transport, &n.timers, &n.store, &n.events});
+    n.replica->start();
+  }
 
   // Starts every failure detector and runs until every peer is seen up.
   void start() {

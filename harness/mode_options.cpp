@@ -1,0 +1,77 @@
+#include "harness/mode_options.h"
+
+#include <charconv>
+
+namespace faultline {
+
+namespace {
+
+Status parse_on_off(const std::string& value, bool* out) {
+  if (value == "on" || value == "off") {
+    *out = value == "on";
+    return Status::ok();
+  }
+  return Status::invalid("expected on or off, got '" + value + "'");
+}
+
+// A whole decimal number in [min, max].
+Status parse_int(const std::string& value, int64_t min, int64_t max, int64_t* out) {
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+  if (ec != std::errc() || end != value.data() + value.size()) return Status::invalid("expected a number, got '" + value + "'");
+  if (v < min || v > max) {
+    return Status::invalid("must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + value);
+  }
+  *out = v;
+  return Status::ok();
+}
+
+// Upper bound of the millisecond knobs: a week is far beyond any run.
+constexpr int64_t kModeMsMax = 7LL * 24 * 3600 * 1000;
+constexpr int64_t kMerkleDepthMax = 20;
+
+Status apply(const std::string& flag, const std::string& value, ModeSpec* m) {
+  int64_t n = 0;
+  Status s;
+  if (flag == "--read-repair") return parse_read_repair(value, &m->read_repair);
+  if (flag == "--digest-reads") return parse_on_off(value, &m->digest_reads);
+  if (flag == "--hinted-handoff") return parse_on_off(value, &m->hinted_handoff);
+  if (flag == "--quorum") return parse_quorum_mode(value, &m->quorum);
+  if (flag == "--anti-entropy") return parse_on_off(value, &m->anti_entropy);
+  if (flag == "--merkle-depth") {
+    if ((s = parse_int(value, 0, kMerkleDepthMax, &n))) m->merkle_depth = static_cast<int>(n);
+    return s;
+  }
+  int64_t* ms = flag == "--anti-entropy-interval-ms" ? &m->anti_entropy_interval_ms
+                : flag == "--gc-grace-ms"            ? &m->gc_grace_ms
+                : flag == "--hint-window-ms"         ? &m->hint_window_ms
+                                                     : nullptr;
+  if (!ms) return Status::invalid("not a mode option");
+  if ((s = parse_int(value, 0, kModeMsMax, &n))) *ms = n;
+  return s;
+}
+
+}  // namespace
+
+const std::vector<ModeOption>& mode_options() {
+  static const std::vector<ModeOption> kOptions = {
+      {"--read-repair", "read repair: none, async or blocking (default blocking)"},
+      {"--digest-reads", "digest reads: on or off (default off)"},
+      {"--hinted-handoff", "hinted handoff: on or off (default on)"},
+      {"--quorum", "quorum: strict or sloppy (default strict)"},
+      {"--anti-entropy", "Merkle-tree anti-entropy: on or off (default off)"},
+      {"--anti-entropy-interval-ms", "milliseconds between anti-entropy rounds (default 2000)"},
+      {"--merkle-depth", "Merkle tree depth, 2^depth leaves per range (default 10)"},
+      {"--gc-grace-ms", "tombstone and hint lifetime in milliseconds (default 600000)"},
+      {"--hint-window-ms", "no hints for a node down longer than this, in milliseconds (default 60000)"},
+  };
+  return kOptions;
+}
+
+Status apply_mode_option(const std::string& flag, const std::string& value, ModeSpec* modes) {
+  Status s = apply(flag, value, modes);
+  if (!s) return Status::invalid(flag + ": " + s.message());
+  return s;
+}
+
+}  // namespace faultline

@@ -1,0 +1,210 @@
+#include "node/hints.h"
+
+#include <algorithm>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "core/assert.h"
+
+namespace faultline {
+
+std::string version_json(const Version& v) {
+  return "[" + std::to_string(v.timestamp_us) + "," + std::to_string(v.coordinator_id) + "]";
+}
+
+Hints::Hints(const NodeConfig& config, Env env, IsUp is_up, NextRequestId next_request_id)
+    : config_(config), env_(env), is_up_(std::move(is_up)), next_request_id_(std::move(next_request_id)) {}
+
+Hints::~Hints() { stop(); }
+
+Status Hints::start() {
+  FL_ASSERT(!running_);
+  pending_.clear();
+  handoffs_ = 0;
+  Status s = env_.store->for_each_hint([this](const Hint& h) {
+    pending_[h.seq] = h;
+    handoffs_ += h.handoff;
+  });
+  if (!s) return s;
+  // Ids must not repeat across restarts, even after every hint was deleted:
+  // start above both the stored ones and the realtime clock in microseconds.
+  next_seq_ = std::max<uint64_t>(pending_.empty() ? 1 : pending_.rbegin()->first + 1,
+                                 static_cast<uint64_t>(std::max<int64_t>(env_.clock->realtime_us(), 1)));
+  running_ = true;
+  tick_timer_ = env_.timers->schedule(kReplayIntervalMs, [this] { tick(); });
+  return Status::ok();
+}
+
+void Hints::stop() {
+  if (!running_) return;
+  running_ = false;
+  env_.timers->cancel(tick_timer_);
+  replays_.clear();
+}
+
+std::string Hints::hint_id(uint64_t seq) const { return node_name(config_.id) + ":" + std::to_string(seq); }
+
+int64_t Hints::now_ms() const { return env_.clock->monotonic_ns() / 1000000; }
+
+std::vector<EventField> Hints::hint_fields(const Hint& h) const {
+  return {{"hint_id", hint_id(h.seq)},
+          {"target", node_name(h.target)},
+          {"key", h.record.key},
+          {"version", EventJson{version_json(h.record.version)}}};
+}
+
+Status Hints::put(Hint h) {
+  if (pending_.size() >= kPendingMax) return Status::unavailable("hints_max");
+  h.seq = next_seq_++;
+  h.created_ms = env_.clock->realtime_us() / 1000;
+  if (Status s = env_.store->put_hint(h); !s) {
+    env_.events->emit("store_error", {{"op", std::string("put_hint")}, {"key", h.record.key}, {"error", s.message()}});
+    return s;
+  }
+  handoffs_ += h.handoff;
+  pending_[h.seq] = std::move(h);
+  return Status::ok();
+}
+
+bool Hints::store_hint(NodeId target, const Record& r, int64_t down_for_ms) {
+  FL_ASSERT(target != config_.id);
+  auto not_stored = [&](const std::string& reason) {
+    env_.events->emit("hint_not_stored", {{"target", node_name(target)},
+                                          {"key", r.key},
+                                          {"version", EventJson{version_json(r.version)}},
+                                          {"reason", reason}});
+    return false;
+  };
+  if (down_for_ms > config_.modes.hint_window_ms) return not_stored("hint_window");
+  Status s = put(Hint{0, target, r, 0, false});
+  if (s.code() == Status::Code::kUnavailable) return not_stored(s.message());
+  if (!s) return false;
+  const Hint& h = pending_.rbegin()->second;
+  auto fields = hint_fields(h);
+  fields.push_back({"tombstone", r.tombstone});
+  env_.events->emit("hint_stored", std::move(fields));
+  return true;
+}
+
+Status Hints::store_handoff(NodeId owner, const Record& r) {
+  FL_ASSERT(owner != config_.id);
+  if (Status s = put(Hint{0, owner, r, 0, true}); !s) return s;
+  env_.events->emit("handoff_stored", {{"owner", node_name(owner)},
+                                       {"key", r.key},
+                                       {"version", EventJson{version_json(r.version)}}});
+  return Status::ok();
+}
+
+std::optional<Record> Hints::handoff_record(const std::string& key) const {
+  std::optional<Record> out;
+  if (handoffs_ == 0) return out;
+  for (const auto& [seq, h] : pending_) {
+    if (h.handoff && h.record.key == key) out = lww_merge(out, std::optional<Record>(h.record));
+  }
+  return out;
+}
+
+std::string Hints::hints_json() const {
+  nlohmann::ordered_json a = nlohmann::ordered_json::array();
+  for (const auto& [seq, h] : pending_) {
+    if (h.handoff) continue;
+    a.push_back({{"hint_id", hint_id(seq)},
+                 {"target", node_name(h.target)},
+                 {"key", h.record.key},
+                 {"version", {h.record.version.timestamp_us, h.record.version.coordinator_id}},
+                 {"tombstone", h.record.tombstone}});
+  }
+  return a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// ---- replay -------------------------------------------------------------------
+
+void Hints::tick() {
+  expire_old();
+  // A replay that got no answer within the request timeout is sent again.
+  const int64_t now = now_ms();
+  std::erase_if(replays_, [&](const auto& kv) { return now - kv.second.sent_ms > config_.modes.request_timeout_ms; });
+  std::set<NodeId> targets;
+  for (const auto& [seq, h] : pending_) targets.insert(h.target);
+  for (NodeId t : targets) {
+    if (is_up_(t)) replay_to(t);
+  }
+  tick_timer_ = env_.timers->schedule(kReplayIntervalMs, [this] { tick(); });
+}
+
+// Hints (not handoff records) older than gc_grace_ms: replaying them could
+// bring back data whose tombstones were purged meanwhile.
+void Hints::expire_old() {
+  const int64_t now_real_ms = env_.clock->realtime_us() / 1000;
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    const Hint& h = it->second;
+    if (h.handoff || now_real_ms - h.created_ms <= config_.modes.gc_grace_ms) {
+      ++it;
+      continue;
+    }
+    if (Status s = env_.store->delete_hint(h.seq); !s) {
+      env_.events->emit("store_error", {{"op", std::string("delete_hint")}, {"key", h.record.key}, {"error", s.message()}});
+      ++it;
+      continue;
+    }
+    auto fields = hint_fields(h);
+    fields.push_back({"reason", std::string("gc_grace")});
+    env_.events->emit("hint_expired", std::move(fields));
+    it = pending_.erase(it);
+  }
+}
+
+void Hints::replay_to(NodeId target) {
+  size_t in_flight = 0;
+  std::vector<uint64_t> busy;
+  for (const auto& [id, r] : replays_) {
+    if (r.target != target) continue;
+    ++in_flight;
+    busy.push_back(r.seq);
+  }
+  for (const auto& [seq, h] : pending_) {
+    if (in_flight >= kReplayPageMax) break;
+    if (h.target != target || std::find(busy.begin(), busy.end(), seq) != busy.end()) continue;
+    const uint64_t id = next_request_id_();
+    replays_[id] = Replay{seq, target, now_ms()};
+    ++in_flight;
+    env_.transport->send(target, WriteRequest{id, h.record, 0});
+  }
+}
+
+void Hints::on_peer_up(NodeId peer) {
+  if (running_) replay_to(peer);
+}
+
+bool Hints::on_write_reply(uint64_t request_id, NodeId from, bool ok) {
+  auto it = replays_.find(request_id);
+  if (it == replays_.end()) return false;
+  if (it->second.target != from) return true;  // a stray reply: not the target's acknowledgement
+  const uint64_t seq = it->second.seq;
+  replays_.erase(it);
+  if (ok) deliver(seq);
+  return true;
+}
+
+// The target acknowledged: only now is the hint deleted.
+void Hints::deliver(uint64_t seq) {
+  auto it = pending_.find(seq);
+  if (it == pending_.end()) return;  // delivered by an earlier duplicate replay
+  const Hint h = it->second;
+  if (Status s = env_.store->delete_hint(seq); !s) {
+    env_.events->emit("store_error", {{"op", std::string("delete_hint")}, {"key", h.record.key}, {"error", s.message()}});
+    return;
+  }
+  pending_.erase(it);
+  handoffs_ -= h.handoff;
+  if (h.handoff) {
+    env_.events->emit("handoff_delivered", {{"owner", node_name(h.target)},
+                                            {"key", h.record.key},
+                                            {"version", EventJson{version_json(h.record.version)}}});
+  } else {
+    env_.events->emit("hint_replayed", hint_fields(h));
+  }
+}
+
+}  // namespace faultline
