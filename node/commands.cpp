@@ -54,6 +54,18 @@ Status request_args(const std::vector<std::string>& a, size_t i, ConsistencyLeve
   return end > i ? parse_consistency_level(a[i], out) : Status::ok();
 }
 
+// FL.MERKLE: the roots of every replicated range.
+RespValue merkle_reply(const AntiEntropy& ae) {
+  if (!ae.enabled()) return RespValue::error("ERR anti-entropy is off (modes.anti_entropy)");
+  return RespValue::bulk(ae.roots_json());
+}
+
+// FL.REPAIR: starts an anti-entropy round; replies with its number.
+RespValue repair_reply(AntiEntropy* ae) {
+  if (!ae->enabled()) return RespValue::error("ERR anti-entropy is off (modes.anti_entropy)");
+  return RespValue::integer_value(static_cast<int64_t>(ae->request_round()));
+}
+
 }  // namespace
 
 RespValue Commands::error_reply(const Status& s) {
@@ -91,6 +103,7 @@ bool Commands::execute(const RespValue& command, Reply done) {
   static constexpr Entry kTable[] = {
       {"PING", 1, 2},   {"GET", 2, 2},    {"SET", 3, 3},       {"DEL", 2, 2},      {"FL.GET", 2, 4},
       {"FL.SET", 3, 5}, {"FL.DEL", 2, 4}, {"FL.STATUS", 1, 1}, {"FL.DUMP", 1, 1}, {"FL.HINTS", 1, 1},
+      {"FL.MERKLE", 1, 1}, {"FL.REPAIR", 1, 1},
   };
   const std::string name = upper(a[0]);
   const Entry* e = std::find_if(std::begin(kTable), std::end(kTable), [&](const Entry& x) { return name == x.name; });
@@ -113,6 +126,8 @@ bool Commands::execute(const RespValue& command, Reply done) {
   else if (name == "FL.STATUS") done(fl_status());
   else if (name == "FL.DUMP") done(fl_dump());
   else if (name == "FL.HINTS") done(RespValue::bulk(replica_->hints().hints_json()));
+  else if (name == "FL.MERKLE") done(merkle_reply(replica_->anti_entropy()));
+  else if (name == "FL.REPAIR") done(repair_reply(&replica_->anti_entropy()));
   return true;
 }
 
@@ -179,6 +194,8 @@ RespValue Commands::fl_status() {
   // Hints and sloppy-quorum handoff records not yet delivered (quiesce waits for 0).
   j["hints_pending"] = replica_->hints().pending();
   j["handoffs_pending"] = replica_->hints().pending_handoffs();
+  j["ae_enabled"] = replica_->anti_entropy().enabled();
+  j["ae_rounds_completed"] = replica_->anti_entropy().rounds_completed();
   return RespValue::bulk(j.dump());
 }
 
@@ -188,6 +205,7 @@ RespValue Commands::fl_dump() {
   Status s = store_->for_each([&](const Record& r) { d.records.push_back(r); });
   if (!s) return RespValue::error("ERR dump failed: " + s.message());
   d.hints_json = replica_->hints().hints_json();
+  if (replica_->anti_entropy().enabled()) d.merkle_roots_json = replica_->anti_entropy().roots_json();
   try {
     return RespValue::bulk(node_dump_to_json(d));
   } catch (const std::exception& e) {

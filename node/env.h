@@ -74,6 +74,15 @@ class Store {
   virtual Status for_each(const std::function<void(const Record&)>& fn) = 0;
   // Number of stored records, tombstones included.
   virtual int64_t count() = 0;
+  // Visits the records whose tokens lie in [first, last] (first <= last; a
+  // wrapping range is two calls) in token order: one contiguous scan, for
+  // Merkle exchanges. Stops at and returns the first error.
+  virtual Status for_each_in_tokens(Token first, Token last, const std::function<void(const Record&)>& fn) = 0;
+  // Removes key's record only if it is still exactly `expected` (version and
+  // tombstone flag), so a tombstone purge never removes a newer write.
+  // *removed (optional) tells whether it did.
+  virtual Status purge(const Record& expected, bool* removed = nullptr) = 0;
+
   // Hints (RocksDB column family "hints"), keyed by seq. A put of an
   // existing seq replaces it; deleting a missing seq is not an error.
   virtual Status put_hint(const Hint& h) = 0;

@@ -35,6 +35,22 @@ class MemStore final : public Store {
 
   int64_t count() override { return static_cast<int64_t>(records_.size()); }
 
+  Status for_each_in_tokens(Token first, Token last, const std::function<void(const Record&)>& fn) override {
+    for (auto it = records_.lower_bound({first, std::string()}); it != records_.end() && it->first.first <= last; ++it) {
+      fn(it->second);
+    }
+    return Status::ok();
+  }
+
+  Status purge(const Record& expected, bool* removed = nullptr) override {
+    auto it = records_.find({token_of(expected.key), expected.key});
+    const bool same = it != records_.end() && it->second.version == expected.version &&
+                      it->second.tombstone == expected.tombstone;
+    if (same) records_.erase(it);
+    if (removed) *removed = same;
+    return Status::ok();
+  }
+
   Status put_hint(const Hint& h) override {
     hints_[h.seq] = h;
     return Status::ok();

@@ -50,9 +50,15 @@ std::string Replica::Contact::describe() const {
 }
 
 Replica::Replica(const NodeConfig& config, Env env)
-    : config_(config),
-      env_(env),
+    : tree_store_(std::make_unique<TreeStore>(env.store, make_merkle_trees(config))),
+      config_(config),
+      env_([&] {
+        env.store = tree_store_.get();
+        return env;
+      }()),
       ring_(config.ring_nodes(), config.vnodes, config.rf),
+      anti_entropy_(std::make_unique<AntiEntropy>(config_, env_, tree_store_.get(), &ring_,
+                                                  [this](NodeId n) { return is_up(n); })),
       hlc_(env.clock),
       hints_(config_, env_, [this](NodeId n) { return is_up(n); }, [this] { return next_request_id_++; }) {
   FL_ASSERT(env_.clock && env_.transport && env_.timers && env_.store && env_.events);
@@ -69,6 +75,7 @@ void Replica::start() {
   if (Status s = hints_.start(); !s) {
     env_.events->emit("store_error", {{"op", std::string("load_hints")}, {"key", std::string()}, {"error", s.message()}});
   }
+  anti_entropy_->start();
   heartbeat();
 }
 
@@ -77,6 +84,7 @@ void Replica::stop() {
   running_ = false;
   env_.timers->cancel(heartbeat_timer_);
   hints_.stop();
+  anti_entropy_->stop();
   for (auto& [id, w] : writes_) env_.timers->cancel(w.timer);
   for (auto& [id, r] : reads_) env_.timers->cancel(r.timer);
   writes_.clear();
@@ -103,6 +111,7 @@ Status Replica::on_message(const Envelope& env) {
     return Status::invalid("message '" + std::string(message_type_name(env.body)) + "' from " +
                            node_name(env.from) + ", which is not a peer of " + node_name(config_.id));
   }
+  if (anti_entropy_->on_message(env)) return Status::ok();
   const NodeId from = env.from;
   std::visit(
       [&](const auto& m) {

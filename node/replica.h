@@ -49,7 +49,9 @@
 #include "core/node_config.h"
 #include "core/ring.h"
 #include "node/env.h"
+#include "node/anti_entropy.h"
 #include "node/hints.h"
+#include "node/merkle_tree.h"
 
 namespace faultline {
 
@@ -102,6 +104,9 @@ class Replica {
   std::vector<std::pair<NodeId, bool>> peer_states() const;
   size_t requests_in_flight() const { return writes_.size() + reads_.size(); }
   const Hints& hints() const { return hints_; }
+  // Merkle-tree anti-entropy and tombstone purging (node/anti_entropy.h).
+  AntiEntropy& anti_entropy() { return *anti_entropy_; }
+  const AntiEntropy& anti_entropy() const { return *anti_entropy_; }
 
  private:
   struct PeerState {
@@ -192,10 +197,14 @@ class Replica {
   void heartbeat();
   void observe(const std::optional<Record>& r);
 
-  // Constant after construction.
+  // Constant after construction. The given store is wrapped in tree_store_,
+  // which keeps the Merkle trees in step with every write and purge; env_
+  // points at the wrapper (so tree_store_ is declared, and built, first).
+  const std::unique_ptr<TreeStore> tree_store_;
   const NodeConfig config_;
   const Env env_;
   const Ring ring_;
+  const std::unique_ptr<AntiEntropy> anti_entropy_;
 
   // Only touched on the event loop.
   HybridLogicalClock hlc_;

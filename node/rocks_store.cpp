@@ -4,6 +4,7 @@
 #include <rocksdb/options.h>
 #include <xxhash.h>
 
+#include <limits>
 #include <vector>
 
 #include "core/assert.h"
@@ -179,15 +180,39 @@ Status RocksStore::apply(const Record& r, bool* changed) {
   return Status::ok();
 }
 
-Status RocksStore::for_each(const std::function<void(const Record&)>& fn) {
+Status RocksStore::for_each_in_tokens(Token first, Token last, const std::function<void(const Record&)>& fn) {
+  FL_ASSERT(first <= last);
+  // DB keys start with the 8-byte big-endian token, so byte order is token order.
+  std::string start;
+  put_be(&start, first, 8);
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->records));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  for (it->Seek(start); it->Valid(); it->Next()) {
+    const std::string_view db_key = it->key().ToStringView();
+    if (db_key.size() < kKeyPrefixBytes || get_be(db_key, 0, 8) > last) break;
     Record r;
-    Status d = decode(it->key().ToStringView(), it->value().ToStringView(), &r);
+    Status d = decode(db_key, it->value().ToStringView(), &r);
     if (!d) return d;
     fn(r);
   }
   return from_rocks(it->status());
+}
+
+Status RocksStore::purge(const Record& expected, bool* removed) {
+  if (removed) *removed = false;
+  std::optional<Record> current;
+  if (Status g = get(expected.key, &current); !g) return g;
+  if (!current || current->version != expected.version || current->tombstone != expected.tombstone) {
+    return Status::ok();
+  }
+  Status d = from_rocks(impl_->db->Delete(impl_->write_options, impl_->records, encode_key(expected.key)));
+  if (!d) return d;
+  --count_;
+  if (removed) *removed = true;
+  return Status::ok();
+}
+
+Status RocksStore::for_each(const std::function<void(const Record&)>& fn) {
+  return for_each_in_tokens(0, std::numeric_limits<Token>::max(), fn);
 }
 
 }  // namespace faultline

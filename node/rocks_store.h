@@ -48,6 +48,8 @@ class RocksStore final : public Store {
   Status apply(const Record& r, bool* changed = nullptr) override;
   Status for_each(const std::function<void(const Record&)>& fn) override;
   int64_t count() override { return count_; }
+  Status for_each_in_tokens(Token first, Token last, const std::function<void(const Record&)>& fn) override;
+  Status purge(const Record& expected, bool* removed = nullptr) override;
 
   Status put_hint(const Hint& h) override;
   Status delete_hint(uint64_t seq) override;

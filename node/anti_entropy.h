@@ -1,0 +1,179 @@
+// AntiEntropy: Merkle-tree anti-entropy rounds and tombstone purging, without
+// I/O (it talks to the world only through Env, like Replica, which owns it).
+//
+// Rounds (when modes.anti_entropy is on). A round compares every range this
+// node replicates with every other replica of that range, one exchange at a
+// time. An exchange (docs/protocol.md, "Anti-entropy exchange"):
+//   1. tree phase: ask the peer for the root, then level by level for the
+//      children of every node whose hashes differ, until the differing leaves
+//      are known (at most kTreeIndicesPerRequestMax indices per request);
+//   2. sync phase: page through the differing leaves, sending this node's
+//      records in them; the peer answers with those of its own records in
+//      those leaves that win over (or are missing from) ours, and merges
+//      ours; we merge theirs. Both merge by LWW through the
+//      TreeStore, so their trees follow.
+// Each exchange that reached its end writes merkle_exchange. A request that
+// gets no answer within kExchangeStepTimeoutMs skips that peer for the rest
+// of the round, as does a peer the failure detector sees down; once every
+// (range, peer) pair was compared or skipped the round writes
+// merkle_round_complete (skipped peers listed) and the next round starts
+// modes.anti_entropy_interval_ms later, or at once if FL.REPAIR asked for it.
+// The responder side keeps no state: every request names its tree.
+//
+// Tombstones (always, whatever the anti-entropy switch): every sweep visits
+// the next ring range in turn and purges at most kPurgesPerSweepMax
+// tombstones older than modes.gc_grace_ms (by their local_deletion_time_ms
+// and this node's realtime clock), writing tombstone_purged for each.
+//
+// Thread-safety: none; the node's event loop drives it.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/node_config.h"
+#include "core/ring.h"
+#include "node/env.h"
+#include "node/merkle_tree.h"
+
+namespace faultline {
+
+struct RangeRoot {
+  size_t range_index = 0;
+  Token left = 0;
+  Token right = 0;
+  uint64_t root = 0;
+};
+
+// What exchanges initiated by this node cost, summed since start: for tests
+// and the benchmark.
+struct ExchangeTotals {
+  uint64_t exchanges = 0;
+  uint64_t differing_leaves = 0;
+  uint64_t keys_sent = 0;
+  uint64_t keys_received = 0;
+  uint64_t bytes_sent = 0;
+  uint64_t bytes_received = 0;
+  uint64_t round_trips = 0;
+  uint64_t hashes_received = 0;
+};
+
+class AntiEntropy {
+ public:
+  static constexpr int64_t kExchangeStepTimeoutMs = 2000;
+  static constexpr size_t kTreeIndicesPerRequestMax = 4096;
+  static constexpr size_t kSyncLeavesPerPageMax = 256;
+  static constexpr size_t kSyncBytesPerPageMax = size_t{1} << 20;
+  static constexpr size_t kPurgesPerSweepMax = 1000;
+  static constexpr int64_t kSweepIntervalMsMin = 20;
+  static constexpr int64_t kSweepIntervalMsMax = 1000;
+
+  // `store` is the TreeStore env.store points to; `ring` and `is_up` (the
+  // failure detector) belong to the owning Replica. Nothing is owned.
+  AntiEntropy(const NodeConfig& config, Env env, TreeStore* store, const Ring* ring,
+              std::function<bool(NodeId)> is_up);
+  ~AntiEntropy();
+  AntiEntropy(const AntiEntropy&) = delete;
+  AntiEntropy& operator=(const AntiEntropy&) = delete;
+
+  // Rebuilds the trees from storage and arms the round and sweep timers.
+  void start();
+  // Cancels every timer; an exchange in flight is dropped.
+  void stop();
+
+  bool enabled() const { return store_->trees() != nullptr; }
+  // FL.REPAIR: the number of a round that starts now (or right after the
+  // one in progress). Anti-entropy must be on.
+  uint64_t request_round();
+  uint64_t rounds_completed() const { return rounds_completed_; }
+  // Roots of every replicated range; empty when anti-entropy is off.
+  std::vector<RangeRoot> roots() const;
+  // roots() as FL.MERKLE's JSON array: [{"range_index","left","right","root"}].
+  std::string roots_json() const;
+  const ExchangeTotals& totals() const { return totals_; }
+
+  // Handles an anti-entropy message; false for any other message.
+  bool on_message(const Envelope& env);
+
+  // One tombstone sweep step (also run by its timer).
+  void sweep_tombstones();
+
+ private:
+  struct Pair {
+    size_t range_index;
+    NodeId peer;
+  };
+
+  struct Exchange {
+    uint64_t id = 0;
+    Pair pair{};
+    const MerkleTree* tree = nullptr;
+    bool syncing = false;
+    int level = 0;
+    std::vector<uint64_t> to_request;  // indices at `level` still to ask for
+    size_t next = 0;                   // first of to_request not yet asked
+    std::vector<uint64_t> asked;       // the request in flight
+    std::vector<uint64_t> differing;   // at `level` so far; at depth: the differing leaves
+    TimerId timer = 0;
+    ExchangeTotals cost;  // exchanges = 1
+  };
+
+  // Rounds.
+  void start_round();
+  void next_exchange();
+  void finish_round();
+  void begin_exchange(Pair p);
+  void send_tree_batch();
+  void send_sync_page();
+  void send_request(Body body);
+  void on_tree_reply(NodeId from, const MerkleTreeReply& m, size_t frame_bytes);
+  void on_sync_reply(NodeId from, const MerkleSyncReply& m, size_t frame_bytes);
+  void end_exchange(bool reached_end, const std::string& why);
+  void on_step_timeout(uint64_t exchange_id);
+  // The reply is for the exchange in flight, from its peer.
+  bool current(uint64_t exchange_id, NodeId from) const;
+
+  // Responder side.
+  void on_tree_request(NodeId from, const MerkleTreeRequest& m);
+  void on_sync(NodeId from, const MerkleSync& m);
+  // The tree a request names, or null with *why set.
+  const MerkleTree* requested_tree(const MerkleTreeId& id, std::string* why);
+  // How requests name the tree of the exchange in flight.
+  MerkleTreeId tree_id() const;
+  std::vector<Record> records_in(const MerkleTree& tree, const std::vector<uint64_t>& leaves);
+  void merge(const MerkleTree& tree, const std::vector<Record>& records);
+
+  void arm_round_timer();
+  void arm_sweep_timer();
+  int64_t sweep_interval_ms() const;
+
+  // Constant after construction.
+  const NodeConfig config_;
+  const Env env_;
+  TreeStore* const store_;
+  const Ring* const ring_;
+  const std::function<bool(NodeId)> is_up_;
+
+  // Only touched on the event loop.
+  bool running_ = false;
+  uint64_t round_ = 0;  // the round in progress, or the last one
+  bool in_round_ = false;
+  bool round_requested_ = false;  // FL.REPAIR during a round: another one right after
+  uint64_t rounds_completed_ = 0;
+  std::deque<Pair> todo_;
+  std::set<NodeId> skipped_;
+  uint64_t exchanges_in_round_ = 0;
+  std::optional<Exchange> exchange_;
+  uint64_t next_exchange_id_ = 1;
+  TimerId round_timer_ = 0;
+  TimerId sweep_timer_ = 0;
+  size_t sweep_range_ = 0;  // next ring range the sweep visits
+  ExchangeTotals totals_;
+};
+
+}  // namespace faultline

@@ -1,0 +1,135 @@
+// Goal: Merkle-tree anti-entropy in a real cluster. With it on, writes made
+// while one node was SIGSTOPped (and seen down, so it got none of them) reach
+// that node after FL.REPAIR's round: every replica then reports the same
+// FL.MERKLE roots and FL.DUMP records, and merkle_exchange events show it
+// acting. With it off, it stays silent: no merkle_exchange events, FL.REPAIR
+// and FL.MERKLE refuse, FL.DUMP's merkle_roots is null.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "core/resp.h"
+#include "harness/cluster.h"
+#include "harness/resp_client.h"
+#include "tests/process_test_util.h"
+
+namespace faultline {
+namespace {
+
+using nlohmann::json;
+using testing::ScratchDir;
+
+constexpr int64_t kPeerStateWaitMsMax = 10000;
+constexpr int64_t kRoundWaitMsMax = 20000;
+constexpr int64_t kPollMs = 50;
+constexpr int kKeys = 40;
+
+RespValue call(const NodeProcess& n, const std::vector<std::string>& args) { return testing::call_node(n, args); }
+
+json call_json(const NodeProcess& n, const std::string& command) {
+  RespValue v = call(n, {command});
+  EXPECT_EQ(v.type, RespValue::Type::kBulk) << n.name << " " << command << ": " << resp_encode(v);
+  return json::parse(v.str, nullptr, false);
+}
+
+// Polls `done` every kPollMs for at most `max_ms`.
+template <typename F>
+bool wait_until(int64_t max_ms, F done) {
+  for (int64_t waited = 0; waited < max_ms; waited += kPollMs) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
+  }
+  return done();
+}
+
+bool sees(const NodeProcess& observer, const std::string& peer, const std::string& state) {
+  json status = call_json(observer, "FL.STATUS");
+  return status.is_object() && status["peers"].value(peer, std::string()) == state;
+}
+
+Plan three_node_plan(bool anti_entropy) {
+  Plan p;
+  p.cluster.nodes = 3;
+  p.cluster.rf = 3;
+  p.cluster.vnodes = 4;
+  // Only anti-entropy may carry the missed writes to n3.
+  p.modes.hinted_handoff = false;
+  p.modes.read_repair = ReadRepair::kNone;
+  p.modes.quorum = QuorumMode::kStrict;
+  p.modes.anti_entropy = anti_entropy;
+  p.modes.anti_entropy_interval_ms = 600000;  // rounds only when FL.REPAIR asks
+  p.modes.merkle_depth = 6;
+  return p;
+}
+
+// Writes kKeys keys at ONE through n1 while n3 is stopped and seen down.
+void write_while_n3_stopped(Cluster& cluster) {
+  ASSERT_TRUE(cluster.pause_node(3));
+  ASSERT_TRUE(wait_until(kPeerStateWaitMsMax, [&] { return sees(cluster.node(1), "n3", "down"); }));
+  for (int i = 0; i < kKeys; ++i) {
+    RespValue r = call(cluster.node(1), {"FL.SET", "k" + std::to_string(i), "v" + std::to_string(i), "ONE"});
+    ASSERT_EQ(r.type, RespValue::Type::kArray) << resp_encode(r);
+  }
+  ASSERT_TRUE(call(cluster.node(1), {"FL.DEL", "k0", "ONE"}).type == RespValue::Type::kArray);
+  ASSERT_TRUE(cluster.resume_node(3));
+  ASSERT_TRUE(wait_until(kPeerStateWaitMsMax, [&] { return sees(cluster.node(1), "n3", "up"); }));
+}
+
+int count_events(const NodeProcess& n, const std::string& event) {
+  std::istringstream lines(testing::read_file(n.dir + "/events.jsonl"));
+  int count = 0;
+  for (std::string line; std::getline(lines, line);) {
+    json e = json::parse(line, nullptr, false);
+    if (e.is_object() && e.value("event", std::string()) == event) ++count;
+  }
+  return count;
+}
+
+TEST(AntiEntropyTest, RepairRoundBringsAStoppedNodeBackToIdenticalRootsAndRecords) {
+  ScratchDir dir;
+  Cluster cluster({testing::node_bin(), dir.path(), three_node_plan(true)});
+  ASSERT_TRUE(cluster.start()) << "see " << dir.path() << "/nodes/*/node.log";
+  write_while_n3_stopped(cluster);
+  EXPECT_NE(call_json(cluster.node(1), "FL.MERKLE"), call_json(cluster.node(3), "FL.MERKLE"))
+      << "n3 should have missed the writes";
+
+  RespValue round = call(cluster.node(1), {"FL.REPAIR"});
+  ASSERT_EQ(round.type, RespValue::Type::kInteger) << resp_encode(round);
+  ASSERT_TRUE(wait_until(kRoundWaitMsMax, [&] {
+    return call_json(cluster.node(1), "FL.STATUS").value("ae_rounds_completed", int64_t{0}) >= round.integer;
+  })) << "round " << round.integer << " did not complete";
+
+  const json roots = call_json(cluster.node(1), "FL.MERKLE");
+  ASSERT_TRUE(roots.is_array());
+  EXPECT_FALSE(roots.empty());
+  const json dump1 = call_json(cluster.node(1), "FL.DUMP");
+  EXPECT_EQ(dump1["records"].size(), static_cast<size_t>(kKeys));
+  EXPECT_EQ(dump1["merkle_roots"], roots);
+  for (NodeId n : {2u, 3u}) {
+    EXPECT_EQ(call_json(cluster.node(n), "FL.MERKLE"), roots) << node_name(n);
+    EXPECT_EQ(call_json(cluster.node(n), "FL.DUMP")["records"], dump1["records"]) << node_name(n);
+  }
+  EXPECT_GT(count_events(cluster.node(1), "merkle_exchange"), 0);
+  EXPECT_GE(count_events(cluster.node(1), "merkle_round_complete"), 1);
+  EXPECT_TRUE(call_json(cluster.node(3), "FL.STATUS").value("ae_enabled", false));
+  EXPECT_TRUE(cluster.stop());
+}
+
+TEST(AntiEntropyTest, OffMeansNoExchangesAndTheCommandsRefuse) {
+  ScratchDir dir;
+  Cluster cluster({testing::node_bin(), dir.path(), three_node_plan(false)});
+  ASSERT_TRUE(cluster.start()) << "see " << dir.path() << "/nodes/*/node.log";
+  write_while_n3_stopped(cluster);
+  EXPECT_EQ(call(cluster.node(1), {"FL.REPAIR"}).type, RespValue::Type::kError);
+  EXPECT_EQ(call(cluster.node(2), {"FL.MERKLE"}).type, RespValue::Type::kError);
+  EXPECT_TRUE(call_json(cluster.node(1), "FL.DUMP")["merkle_roots"].is_null());
+  EXPECT_FALSE(call_json(cluster.node(1), "FL.STATUS").value("ae_enabled", true));
+  EXPECT_TRUE(cluster.stop());
+  for (const NodeProcess& n : cluster.nodes()) EXPECT_EQ(count_events(n, "merkle_exchange"), 0) << n.name;
+}
+
+}  // namespace
+}  // namespace faultline
