@@ -2,6 +2,7 @@
 // latency in order while delayed, and while down resets open connections and
 // black-holes new ones until it heals.
 #include "faults/link_proxy.h"
+#include "core/clock.h"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -116,6 +117,13 @@ TEST_F(ProxyFixture, UpForwardsBothWays) {
   c.send("hello");
   std::string error;
   EXPECT_EQ(c.read(5, &error), "hello") << error;
+  // The proxy counts the echo's bytes after it has written them, so the
+  // client may read them first: wait (bounded) for the counter to catch up.
+  const int64_t kStatsWaitMsMax = 2000;
+  Deadline deadline = Deadline::after_ms(kStatsWaitMsMax);
+  while (proxy.stats(1, 2).bytes_forwarded < 10u && !deadline.expired()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   EXPECT_EQ(proxy.stats(1, 2).bytes_forwarded, 10u);
 }
 

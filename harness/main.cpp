@@ -93,7 +93,7 @@ int main_impl(int argc, char** argv) {
   std::string faults;
   double fault_interval_s = 0;
   auto* faults_opt = run_cmd->add_option(
-      "--faults", faults, "fault kinds to schedule from the seed: partition,delay,kill,pause,wipe,clock");
+      "--faults", faults, "fault kinds to schedule from the seed: partition,delay,kill,pause,wipe,clock, or none (the default scenario runs partition,kill,pause)");
   auto* fault_interval_opt = run_cmd->add_option(
       "--fault-interval", fault_interval_s, "seconds each fault lasts, and each quiet gap (default: all kinds fit once)");
 

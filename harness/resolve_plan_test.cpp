@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
 #include <tuple>
 
 namespace faultline {
@@ -51,17 +53,31 @@ TEST(ResolvePlanTest, SeedReplayArgumentsRebuildTheSamePlan) {
   EXPECT_EQ(plan_to_json(first), plan_to_json(again));
 }
 
-// Goal: no --seed keeps the default scenario; --seed N draws the plan of N
-// (generators/) with the pinned options kept and the rest drawn within them.
+// Goal: no --seed keeps the default scenario (default modes plus
+// anti-entropy, under partition, kill and pause; --faults none removes the
+// faults); --seed N draws the plan of N (generators/) with the pinned options
+// kept and the rest drawn within them.
 TEST(ResolvePlanTest, SeedDrawsThePlanAndNoSeedKeepsTheDefaults) {
   RunOverrides o;
   o.duration_s = 3;
   Plan defaults;
   ASSERT_TRUE(resolve_plan(o, &defaults));
+  std::set<std::string> kinds;
+  for (const auto& f : defaults.faults) kinds.insert(f.kind);
+  EXPECT_EQ(kinds, (std::set<std::string>{"partition", "kill", "pause"}));
   defaults.seed = 0;
+  defaults.faults.clear();
   Plan expected;
   expected.workload.duration_ms = 3000;
+  expected.modes.anti_entropy = true;
   EXPECT_EQ(plan_to_json(defaults), plan_to_json(expected));
+
+  RunOverrides quiet = o;
+  quiet.faults = "none";
+  Plan no_faults;
+  ASSERT_TRUE(resolve_plan(quiet, &no_faults));
+  EXPECT_TRUE(no_faults.faults.empty());
+  EXPECT_TRUE(no_faults.modes.anti_entropy);
 
   o.seed = 42;
   o.nodes = 3;

@@ -119,14 +119,23 @@ void print_summary(std::ostream& out, const RunOptions& options, const Plan& pla
   }
 }
 
+// The default scenario (no --plan, no --seed) runs the configuration that
+// guarantees every property (the ModeSpec defaults plus anti-entropy) under
+// the faults that keep those guarantees: wipe and clock skew would void some.
+constexpr const char* kDefaultScenarioFaults = "partition,kill,pause";
+
 // --faults and --fault-interval: a schedule drawn from the seed over the
-// workload's duration replaces the plan's.
-Status apply_fault_options(const RunOverrides& o, Plan* plan) {
-  if (o.fault_interval_s && !o.faults) return Status::invalid("--fault-interval: needs --faults");
-  if (!o.faults) return Status::ok();
+// workload's duration replaces the plan's. "--faults none" schedules none.
+Status apply_fault_options(const RunOverrides& o, bool default_scenario, Plan* plan) {
+  std::optional<std::string> faults = o.faults;
+  if (!faults && default_scenario) faults = kDefaultScenarioFaults;
+  if (o.fault_interval_s && !faults) return Status::invalid("--fault-interval: needs --faults");
+  if (!faults) return Status::ok();
   ScheduleOptions so;
-  Status s = parse_fault_kinds(*o.faults, &so.kinds);
-  if (!s) return Status::invalid("--faults: " + s.message());
+  if (*faults != "none") {
+    Status s = parse_fault_kinds(*faults, &so.kinds);
+    if (!s) return Status::invalid("--faults: " + s.message());
+  }
   if (o.fault_interval_s) {
     if (!(*o.fault_interval_s > 0) || !std::isfinite(*o.fault_interval_s)) {
       return Status::invalid("--fault-interval: must be > 0 seconds");
@@ -185,6 +194,7 @@ Status resolve_plan(const RunOverrides& o, Plan* plan) {
     // No seed: the default scenario of the README; the random seed only
     // drives the workload's choices, so plan.json is what replays it.
     plan->seed = random_seed();
+    plan->modes.anti_entropy = true;
   }
   if (o.seed) plan->seed = *o.seed;
   if (o.nodes) plan->cluster.nodes = *o.nodes;
@@ -203,7 +213,7 @@ Status resolve_plan(const RunOverrides& o, Plan* plan) {
   for (const auto& [flag, value] : o.modes) {
     if (!(s = apply_mode_option(flag, value, &plan->modes))) return s;
   }
-  if (!(s = apply_fault_options(o, plan))) return s;
+  if (!(s = apply_fault_options(o, !o.plan_file && !o.seed, plan))) return s;
   s = validate_plan(*plan);
   if (!s) return Status::invalid("invalid plan: " + s.message());
   return validate_faults(*plan);
@@ -262,6 +272,15 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
   // Printed first, so that even a run that dies can be found and replayed.
   out << "faultline run: seed " << plan.seed << ", " << plan.cluster.nodes << " nodes, rf " << plan.cluster.rf
       << ", run directory " << dir.path() << std::endl;
+  out << "modes: read repair " << to_string(plan.modes.read_repair) << ", hinted handoff "
+      << (plan.modes.hinted_handoff ? "on" : "off") << ", quorum " << to_string(plan.modes.quorum)
+      << ", anti-entropy " << (plan.modes.anti_entropy ? "on" : "off") << "; reads " << to_string(plan.workload.read_cl)
+      << ", writes " << to_string(plan.workload.write_cl) << "; faults:";
+  if (plan.faults.empty()) out << " none";
+  for (const auto& f : plan.faults) {
+    out << " " << f.kind << "@" << f.start_ms / 1000.0 << "s";
+  }
+  out << std::endl;
 
   ClusterOptions cluster_options{node_bin, dir.path(), plan};
   cluster_options.link_proxy = has_fault_kind(plan, {"partition", "delay"});
