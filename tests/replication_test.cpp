@@ -130,6 +130,30 @@ TEST(ReplicationTest, BlockingReadRepairFixesAStaleReplicaWhenOnAndNoneWritesNot
   }
 }
 
+// Goal: with digest reads on, a read whose replicas disagree is detected by
+// digest (digest_mismatch), resolved by full reads and repaired; with them
+// off the same scenario logs no digest_mismatch but still repairs.
+TEST(ReplicationTest, DigestReadsDetectAStaleReplicaWhenOnAndAreSilentWhenOff) {
+  for (bool digests : {true, false}) {
+    SCOPED_TRACE(digests ? "digest reads on" : "digest reads off");
+    ModeSpec m = modes(false, ReadRepair::kBlocking);
+    m.digest_reads = digests;
+    RunningCluster rc(3, m);
+    rc.pause(3);
+    sleep_ms(kDownDetectMs);  // n1 sees n3 down, so the write is not even sent to it
+    EXPECT_EQ(call_node(rc.cluster.node(1), {"FL.SET", "k", "new", "QUORUM"}).type, RespValue::Type::kArray);
+    rc.resume(3);
+    sleep_ms(kDownDetectMs);
+    RespValue all = call_node(rc.cluster.node(3), {"FL.GET", "k", "ALL"});
+    ASSERT_EQ(all.type, RespValue::Type::kArray) << resp_encode(all);
+    EXPECT_EQ(all.elements[0], RespValue::bulk("new"));
+    EXPECT_EQ(count_events(rc.cluster.node(3), "digest_mismatch"), digests ? 1 : 0);
+    RespValue local = call_node(rc.cluster.node(3), {"FL.GET", "k", "ONE"});
+    ASSERT_EQ(local.type, RespValue::Type::kArray) << resp_encode(local);
+    EXPECT_EQ(local.elements[0], RespValue::bulk("new")) << "the stale replica was repaired";
+  }
+}
+
 TEST(ReplicationTest, SloppyQuorumHandsOffToAFallbackWhenOnAndStrictRefuses) {
   for (QuorumMode q : {QuorumMode::kSloppy, QuorumMode::kStrict}) {
     SCOPED_TRACE(std::string("quorum ") + std::string(to_string(q)));
