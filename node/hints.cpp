@@ -22,18 +22,20 @@ Status Hints::start() {
   FL_ASSERT(!running_);
   pending_.clear();
   handoffs_ = 0;
+  // A hint that cannot be read is reported by the caller, but must not turn
+  // hinted handoff off: the hints read so far, and every later one, are
+  // still replayed (a failed load once left new hints stranded forever).
   Status s = env_.store->for_each_hint([this](const Hint& h) {
     pending_[h.seq] = h;
     handoffs_ += h.handoff;
   });
-  if (!s) return s;
   // Ids must not repeat across restarts, even after every hint was deleted:
   // start above both the stored ones and the realtime clock in microseconds.
   next_seq_ = std::max<uint64_t>(pending_.empty() ? 1 : pending_.rbegin()->first + 1,
                                  static_cast<uint64_t>(std::max<int64_t>(env_.clock->realtime_us(), 1)));
   running_ = true;
   tick_timer_ = env_.timers->schedule(kReplayIntervalMs, [this] { tick(); });
-  return Status::ok();
+  return s;
 }
 
 void Hints::stop() {

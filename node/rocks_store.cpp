@@ -21,7 +21,9 @@ constexpr uint8_t kFlagTombstone = 1;
 constexpr uint8_t kHintFormat = 1;
 constexpr uint8_t kHintFlagHandoff = 1;
 // format, flags, target, created_ms, record key length
+constexpr size_t kHintTargetAt = 2, kHintCreatedAt = 6, kHintKeyLengthAt = 14;
 constexpr size_t kHintHeaderBytes = 1 + 1 + 4 + 8 + 4;
+static_assert(kHintKeyLengthAt + 4 == kHintHeaderBytes);
 
 void put_be(std::string* out, uint64_t v, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -241,13 +243,13 @@ Status RocksStore::decode_hint(std::string_view db_key, std::string_view v, Hint
   if (static_cast<uint8_t>(v[0]) != kHintFormat) return corrupt("unknown format byte");
   const uint8_t flags = static_cast<uint8_t>(v[1]);
   if (flags & ~kHintFlagHandoff) return corrupt("unknown flags " + std::to_string(flags));
-  const uint64_t key_len = get_be(v, 18, 4);
+  const uint64_t key_len = get_be(v, kHintKeyLengthAt, 4);
   if (v.size() < kHintHeaderBytes + key_len) return corrupt("record key length exceeds the value");
   Hint h;
   h.seq = get_be(db_key, 0, 8);
   h.handoff = flags & kHintFlagHandoff;
-  h.target = static_cast<NodeId>(get_be(v, 2, 4));
-  h.created_ms = static_cast<int64_t>(get_be(v, 6, 8));
+  h.target = static_cast<NodeId>(get_be(v, kHintTargetAt, 4));
+  h.created_ms = static_cast<int64_t>(get_be(v, kHintCreatedAt, 8));
   const std::string record_db_key = encode_key(v.substr(kHintHeaderBytes, key_len));
   if (Status s = decode(record_db_key, v.substr(kHintHeaderBytes + key_len), &h.record); !s) {
     return corrupt(s.message());
