@@ -19,6 +19,7 @@
 
 #include "core/node_config.h"
 #include "core/resp.h"
+#include "core/test_util.h"
 #include "node/test_dir.h"
 
 extern char** environ;
@@ -31,13 +32,6 @@ namespace fs = std::filesystem;
 constexpr int64_t kStartTimeoutMs = 10000;
 constexpr int64_t kReplyTimeoutMs = 5000;
 constexpr int64_t kStopTimeoutMs = 10000;
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 int free_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -173,8 +167,8 @@ class NodeProcess {
     return -1;
   }
 
-  std::string log() const { return read_file(dir_ / "node.log"); }
-  std::string events() const { return read_file(config_.events_path); }
+  std::string log() const { return test::read_file(dir_ / "node.log"); }
+  std::string events() const { return test::read_file(config_.events_path); }
   const NodeConfig& config() const { return config_; }
 
  private:
@@ -333,7 +327,7 @@ TEST_F(NodeProcessTest, BadConfigNamesTheFieldAndExits254) {
   ASSERT_EQ(::waitpid(pid, &st, 0), pid);
   ASSERT_TRUE(WIFEXITED(st));
   EXPECT_EQ(WEXITSTATUS(st), 254);
-  EXPECT_NE(read_file(root_ / "bad.log").find("client_port"), std::string::npos);
+  EXPECT_NE(test::read_file(root_ / "bad.log").find("client_port"), std::string::npos);
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/test_util.h"
 #include "core/resp.h"
 #include "harness/cluster.h"
 #include "harness/resp_client.h"
@@ -79,12 +80,7 @@ inline int run_shell(const std::string& command, std::string* output) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-inline std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using faultline::test::read_file;  // one definition, in core/test_util.h
 
 // True when pid no longer runs: no such process, or a zombie (killed, not yet
 // reaped by whoever inherited it; kill(pid, 0) still succeeds on those).
