@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
   std::string config_path;
   std::vector<std::string> bugs;
   app.add_option("--config", config_path, "node config JSON (nodes/<id>/config.json)")->required();
-  app.add_option("--bug", bugs, "re-introduce a seeded bug (repeatable; DESIGN.md catalogue)");
+  app.add_option("--bug", bugs, "re-introduce a seeded bug (repeatable; DESIGN.md catalogue; none is implemented yet, so any name is refused)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -35,6 +35,13 @@ int main(int argc, char** argv) {
     return kExitBadArguments;
   }
   config.bugs.insert(config.bugs.end(), bugs.begin(), bugs.end());
+  // No seeded bug is implemented yet (issue 8). Running anyway would look like
+  // a node with the bug that the harness failed to catch, so refuse instead.
+  if (!config.bugs.empty()) {
+    std::fprintf(stderr, "faultline-node: seeded bug '%s' is not implemented yet; no --bug is available in this build\n",
+                 config.bugs.front().c_str());
+    return kExitBadArguments;
+  }
 
   try {
     faultline::NodeRuntime runtime(config);
