@@ -67,8 +67,11 @@ class Store {
   virtual ~Store() = default;
   // *out is empty when nothing is stored for key.
   virtual Status get(std::string_view key, std::optional<Record>* out) = 0;
-  // *changed (optional) tells whether `r` won and was written.
-  virtual Status apply(const Record& r, bool* changed = nullptr) = 0;
+  // *changed (optional) tells whether `r` won and was written; when it did,
+  // *replaced (optional) is the record it replaced (empty when there was none,
+  // or the stored copy was unreadable), so callers that track contents (the
+  // Merkle trees) need no second read.
+  virtual Status apply(const Record& r, bool* changed = nullptr, std::optional<Record>* replaced = nullptr) = 0;
   // Visits every record (tombstones included) in token order; stops at and
   // returns the first error.
   virtual Status for_each(const std::function<void(const Record&)>& fn) = 0;

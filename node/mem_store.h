@@ -20,9 +20,10 @@ class MemStore final : public Store {
     return Status::ok();
   }
 
-  Status apply(const Record& r, bool* changed = nullptr) override {
+  Status apply(const Record& r, bool* changed = nullptr, std::optional<Record>* replaced = nullptr) override {
     auto [it, inserted] = records_.try_emplace({token_of(r.key), r.key}, r);
     bool won = inserted || lww_wins(r, it->second);
+    if (won && replaced) *replaced = inserted ? std::nullopt : std::optional<Record>(it->second);
     if (won) it->second = r;
     if (changed) *changed = won;
     return Status::ok();

@@ -106,17 +106,17 @@ TreeStore::TreeStore(Store* inner, std::unique_ptr<MerkleTrees> trees) : inner_(
   FL_ASSERT(inner_ != nullptr);
 }
 
-Status TreeStore::apply(const Record& r, bool* changed) {
-  if (!trees_) return inner_->apply(r, changed);
+Status TreeStore::apply(const Record& r, bool* changed, std::optional<Record>* replaced) {
+  if (!trees_) return inner_->apply(r, changed, replaced);
   std::optional<Record> before;
-  Status g = inner_->get(r.key, &before);
   bool won = false;
-  Status s = inner_->apply(r, &won);
+  Status s = inner_->apply(r, &won, &before);
   if (changed) *changed = won;
   if (!s || !won) return s;
-  // A corrupt stored copy (g failed) was never in the tree (rebuild skips
-  // nothing it could read; see rebuild), so only the new record is added.
-  trees_->replace(g ? before : std::nullopt, r);
+  // A corrupt stored copy comes back empty: it was never in the tree (rebuild
+  // skips nothing it could read; see rebuild), so only the new record is added.
+  trees_->replace(before, r);
+  if (replaced) *replaced = std::move(before);
   return s;
 }
 

@@ -103,7 +103,7 @@ class TreeStore final : public Store {
                             const std::function<void(const Record&)>& fn);
 
   Status get(std::string_view key, std::optional<Record>* out) override { return inner_->get(key, out); }
-  Status apply(const Record& r, bool* changed = nullptr) override;
+  Status apply(const Record& r, bool* changed = nullptr, std::optional<Record>* replaced = nullptr) override;
   Status for_each(const std::function<void(const Record&)>& fn) override { return inner_->for_each(fn); }
   int64_t count() override { return inner_->count(); }
   Status for_each_in_tokens(Token first, Token last, const std::function<void(const Record&)>& fn) override {

@@ -168,7 +168,7 @@ Status RocksStore::put(const Record& r) {
   return from_rocks(impl_->db->Put(impl_->write_options, impl_->records, db_key, encode_value(db_key, r)));
 }
 
-Status RocksStore::apply(const Record& r, bool* changed) {
+Status RocksStore::apply(const Record& r, bool* changed, std::optional<Record>* replaced) {
   if (changed) *changed = false;
   std::optional<Record> current;
   // A corrupt stored copy is replaced by any valid incoming record rather
@@ -179,6 +179,7 @@ Status RocksStore::apply(const Record& r, bool* changed) {
   if (!p) return p;
   if (g && !current) ++count_;
   if (changed) *changed = true;
+  if (replaced) *replaced = g ? std::move(current) : std::nullopt;
   return Status::ok();
 }
 

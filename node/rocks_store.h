@@ -45,7 +45,7 @@ class RocksStore final : public Store {
   RocksStore& operator=(const RocksStore&) = delete;
 
   Status get(std::string_view key, std::optional<Record>* out) override;
-  Status apply(const Record& r, bool* changed = nullptr) override;
+  Status apply(const Record& r, bool* changed = nullptr, std::optional<Record>* replaced = nullptr) override;
   Status for_each(const std::function<void(const Record&)>& fn) override;
   int64_t count() override { return count_; }
   Status for_each_in_tokens(Token first, Token last, const std::function<void(const Record&)>& fn) override;
