@@ -1,6 +1,5 @@
 #include "harness/repro.h"
 
-#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <ostream>
@@ -15,7 +14,6 @@ namespace faultline {
 
 namespace {
 
-namespace fs = std::filesystem;
 
 std::string join(const std::set<std::string>& names) {
   std::string out;
@@ -87,11 +85,11 @@ int repro_command(const ReproOptions& options, std::ostream& out, std::ostream& 
   int reproduced = 0;
   for (int i = 1; i <= options.times; ++i) {
     std::ostringstream run_out;  // each try's full report stays in its run directory's verdict.json
+    std::string dir;
+    run.run_dir_out = &dir;
     int rc = run_command(run, run_out, err);
-    std::error_code ec;
-    const std::string dir = fs::canonical(fs::path(run.out_dir) / "latest", ec).string();
     VerdictSummary v;
-    Status got = ec ? Status::io(run.out_dir + "/latest: " + ec.message()) : read_verdict_summary(dir, &v);
+    Status got = dir.empty() ? Status::io("no run directory was created") : read_verdict_summary(dir, &v);
     if (rc == kExitBadArguments || rc == kExitHarnessError || !got) {
       err << "faultline repro: try " << i << " did not complete (exit " << rc << "): " << got.message() << "\n";
       return kExitHarnessError;

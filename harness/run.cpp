@@ -262,6 +262,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
   }
   RunDir dir;
   Status s = RunDir::create(options.out_dir, plan.seed, &dir);
+  if (s && options.run_dir_out != nullptr) *options.run_dir_out = dir.path();
   if (s) s = write_plan_file(dir.plan_path(), plan);
   std::unique_ptr<HistoryWriter> history;
   if (s) s = HistoryWriter::open(dir.history_path(), HistoryHeader{kHistoryFormatVersion, plan.seed}, &history);

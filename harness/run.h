@@ -62,6 +62,10 @@ struct RunOptions {
   std::string out_dir = "runs";
   std::string node_bin;  // empty: next to this executable
   std::string self;      // how to invoke faultline, for the replay commands
+  // When set, receives the run directory's path as soon as it exists, so
+  // callers that run many plans (repro, shrink, audit, ci, bugzoo) need not
+  // read <out_dir>/latest, which a concurrent run may repoint.
+  std::string* run_dir_out = nullptr;
 };
 
 // Runs everything; returns the process exit code. Progress and summary go
