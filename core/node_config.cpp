@@ -4,9 +4,18 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/bugs.h"
+#include "core/assert.h"
 #include "core/json_reader.h"
 
 namespace faultline {
+
+BugSet NodeConfig::bug_set() const {
+  BugSet set;
+  Status s = BugSet::parse(bugs, &set);
+  FL_ASSERT(s.is_ok());  // node_config_from_json and the node's --bug parsing reject unknown names
+  return set;
+}
 
 std::vector<NodeId> NodeConfig::ring_nodes() const {
   std::vector<NodeId> ids{id};
@@ -77,6 +86,8 @@ Status node_config_from_json(std::string_view text, NodeConfig* out) {
     }
   }
   if (!(s = r.finish())) return s;
+  BugSet bugs;
+  if (!(s = BugSet::parse(c.bugs, &bugs))) return Status::invalid("bugs: " + s.message());
   if (c.id == 0) return Status::invalid("id: must be >= 1");
   if (c.host.rfind("127.", 0) != 0) return Status::invalid("host: must be a loopback address (127.0.0.0/8)");
   if (c.client_port <= 0 || c.client_port > 65535) return Status::invalid("client_port: must be in 1..65535");

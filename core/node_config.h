@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/bugs.h"
 #include "core/plan.h"
 #include "core/status.h"
 #include "core/types.h"
@@ -36,7 +37,11 @@ struct NodeConfig {
   ConsistencyLevel default_write_cl = ConsistencyLevel::kQuorum;
   int64_t heartbeat_interval_ms = 200;
   int64_t peer_down_after_ms = 1000;  // failure detector: no pong for this long
-  std::vector<std::string> bugs;      // seeded bugs, DESIGN.md catalogue
+  std::vector<std::string> bugs;      // seeded bugs, names from core/bugs.h
+
+  // The bugs as a set. Parse once at construction and keep it (a component
+  // then tests one bit per check); requires known names.
+  BugSet bug_set() const;
 
   // Every node id of the ring: this one and its peers, sorted.
   std::vector<NodeId> ring_nodes() const;

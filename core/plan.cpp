@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/bugs.h"
 #include "core/json_reader.h"
 
 namespace faultline {
@@ -227,6 +228,10 @@ Status validate_plan(const Plan& p) {
   }
   if (std::abs(w.read_fraction + w.write_fraction + w.delete_fraction - 1.0) > 1e-6) {
     return bad("workload", "read_fraction + write_fraction + delete_fraction must be 1");
+  }
+  {
+    BugSet bugs;
+    if (Status b = BugSet::parse(p.bugs, &bugs); !b) return bad("bugs", b.message());
   }
   for (size_t i = 0; i < p.faults.size(); ++i) {
     const FaultEvent& f = p.faults[i];

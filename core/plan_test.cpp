@@ -46,7 +46,7 @@ TEST(Plan, ReserializingIsStable) {
            "{}",
            R"({"seed": 9, "workload": {"rate": 0.1, "read_fraction": 0.3, "write_fraction": 0.3,
                "delete_fraction": 0.4}})",
-           R"({"bugs": ["hint-counted-toward-quorum"], "cluster": {"vnodes": 3, "nodes": 3, "rf": 1}})",
+           R"({"bugs": ["hint-counts-toward-quorum"], "cluster": {"vnodes": 3, "nodes": 3, "rf": 1}})",
            R"({"faults": [{"kind": "partition", "start_ms": 5, "duration_ms": 10, "targets": ["n1", "n2"],
                "params": {"z": 1, "a": {"deep": [1, 2]}}}, {"kind": "kill"}]})",
        }) {
@@ -73,7 +73,7 @@ constexpr const char* kEveryFieldChanged = R"({
                "key_distribution": "hot-key"},
   "faults": [{"start_ms": 100, "duration_ms": 200, "kind": "clock", "targets": ["n7"],
               "params": {"offset_ms": -5000}}],
-  "bugs": ["digest-ignores-tombstone"]
+  "bugs": ["digest-ignores-version"]
 })";
 
 TEST(Plan, EveryFieldIsOverridable) {

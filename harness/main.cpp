@@ -90,6 +90,8 @@ int main_impl(int argc, char** argv) {
   auto* duration_opt = run_cmd->add_option("--duration", duration_s, "workload duration in seconds (default 20)");
   auto* keys_opt = run_cmd->add_option("--keys", keys, "number of distinct keys (default 12)");
   run_cmd->add_option("--out", run.out_dir, "where run directories go (default runs/)");
+  run_cmd->add_option("--bug", run.overrides.bugs,
+                      "run the nodes with this seeded bug (repeatable; names in core/bugs.h)");
   std::string faults;
   double fault_interval_s = 0;
   auto* faults_opt = run_cmd->add_option(

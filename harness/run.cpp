@@ -1,5 +1,6 @@
 #include "harness/run.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include <thread>
 
 #include "checker/checker.h"
+#include "core/bugs.h"
 #include "harness/mode_options.h"
 #include "core/history.h"
 #include "core/node_dump.h"
@@ -214,6 +216,11 @@ Status resolve_plan(const RunOverrides& o, Plan* plan) {
     if (!(s = apply_mode_option(flag, value, &plan->modes))) return s;
   }
   if (!(s = apply_fault_options(o, !o.plan_file && !o.seed, plan))) return s;
+  for (const std::string& b : o.bugs) {
+    BugSet set;
+    if (!(s = BugSet::parse({b}, &set))) return Status::invalid("--bug: " + s.message());
+    if (std::find(plan->bugs.begin(), plan->bugs.end(), b) == plan->bugs.end()) plan->bugs.push_back(b);
+  }
   s = validate_plan(*plan);
   if (!s) return Status::invalid("invalid plan: " + s.message());
   return validate_faults(*plan);
@@ -234,6 +241,7 @@ std::string seed_replay_args(const RunOverrides& o, uint64_t seed) {
   if (o.faults) args << " --faults " << *o.faults;
   if (o.fault_interval_s) args << " --fault-interval " << *o.fault_interval_s;
   for (const auto& [flag, value] : o.modes) args << " " << flag << " " << value;
+  for (const std::string& b : o.bugs) args << " --bug " << b;
   return args.str();
 }
 

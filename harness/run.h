@@ -39,6 +39,8 @@ struct RunOverrides {
   // Mode switches (harness/mode_options.h) as (flag, value), in command-line
   // order; applied over the plan (drawn, read or default).
   std::vector<std::pair<std::string, std::string>> modes;
+  // --bug NAME (repeatable): seeded bugs (core/bugs.h) added to the plan's.
+  std::vector<std::string> bugs;
 };
 
 // The plan a run uses: --plan FILE; or, with --seed N, the plan drawn from N

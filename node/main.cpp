@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/bugs.h"
 #include "core/node_config.h"
 #include "node/node_runtime.h"
 
@@ -20,7 +21,7 @@ int main(int argc, char** argv) {
   std::string config_path;
   std::vector<std::string> bugs;
   app.add_option("--config", config_path, "node config JSON (nodes/<id>/config.json)")->required();
-  app.add_option("--bug", bugs, "re-introduce a seeded bug (repeatable; DESIGN.md catalogue; none is implemented yet, so any name is refused)");
+  app.add_option("--bug", bugs, "re-introduce a seeded bug (repeatable; names in core/bugs.h, DESIGN.md catalogue)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -35,11 +36,9 @@ int main(int argc, char** argv) {
     return kExitBadArguments;
   }
   config.bugs.insert(config.bugs.end(), bugs.begin(), bugs.end());
-  // No seeded bug is implemented yet (issue 8). Running anyway would look like
-  // a node with the bug that the harness failed to catch, so refuse instead.
-  if (!config.bugs.empty()) {
-    std::fprintf(stderr, "faultline-node: seeded bug '%s' is not implemented yet; no --bug is available in this build\n",
-                 config.bugs.front().c_str());
+  faultline::BugSet bugs_set;
+  if (!(s = faultline::BugSet::parse(config.bugs, &bugs_set))) {
+    std::fprintf(stderr, "faultline-node: --bug: %s\n", s.message().c_str());
     return kExitBadArguments;
   }
 

@@ -332,7 +332,7 @@ TEST_F(NodeProcessTest, BadConfigNamesTheFieldAndExits254) {
 
 // Goal: a seeded bug that is not implemented is refused (exit 254, named),
 // never silently ignored: a run "with" it would look like a missed bug.
-TEST_F(NodeProcessTest, UnimplementedSeededBugIsRefusedAndExits254) {
+TEST_F(NodeProcessTest, UnknownSeededBugIsRefusedAndExits254) {
   NodeConfig c;
   c.id = 1;
   c.client_port = 1;
@@ -341,13 +341,13 @@ TEST_F(NodeProcessTest, UnimplementedSeededBugIsRefusedAndExits254) {
   c.data_dir = (root_ / "bug-data").string();
   std::ofstream(root_ / "bug.json") << node_config_to_json(c);
   pid_t pid = NodeProcess::spawn(
-      {NodeProcess::binary(), "--config", (root_ / "bug.json").string(), "--bug", "hint-deleted-before-ack"},
+      {NodeProcess::binary(), "--config", (root_ / "bug.json").string(), "--bug", "no-such-bug"},
       root_ / "bug.log");
   int st = 0;
   ASSERT_EQ(::waitpid(pid, &st, 0), pid);
   ASSERT_TRUE(WIFEXITED(st));
   EXPECT_EQ(WEXITSTATUS(st), 254);
-  EXPECT_NE(test::read_file(root_ / "bug.log").find("hint-deleted-before-ack"), std::string::npos);
+  EXPECT_NE(test::read_file(root_ / "bug.log").find("unknown seeded bug 'no-such-bug'"), std::string::npos);
 }
 
 }  // namespace

@@ -52,6 +52,7 @@ std::string Replica::Contact::describe() const {
 Replica::Replica(const NodeConfig& config, Env env)
     : tree_store_(std::make_unique<TreeStore>(env.store, make_merkle_trees(config))),
       config_(config),
+      bugs_(config.bug_set()),
       env_([&] {
         env.store = tree_store_.get();
         return env;

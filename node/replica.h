@@ -202,6 +202,7 @@ class Replica {
   // points at the wrapper (so tree_store_ is declared, and built, first).
   const std::unique_ptr<TreeStore> tree_store_;
   const NodeConfig config_;
+  const BugSet bugs_;  // seeded bugs (core/bugs.h); empty in every real deployment
   const Env env_;
   const Ring ring_;
   const std::unique_ptr<AntiEntropy> anti_entropy_;
