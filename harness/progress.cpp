@@ -26,9 +26,12 @@ std::string format_duration(int64_t ms) {
   return buf;
 }
 
+// Slow units (runs of an audit) read better per minute.
 std::string format_rate(double per_s) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, per_s >= 10 ? "%.0f/s" : "%.1f/s", per_s);
+  if (per_s >= 10) std::snprintf(buf, sizeof buf, "%.0f/s", per_s);
+  else if (per_s >= 0.1) std::snprintf(buf, sizeof buf, "%.1f/s", per_s);
+  else std::snprintf(buf, sizeof buf, "%.1f/min", per_s * 60);
   return buf;
 }
 

@@ -3,7 +3,7 @@
 // otherwise (a pipe, a CI log) a plain line is printed every few seconds, so
 // logs stay readable. The line reads, with the parts that apply:
 //   12.3s / 20.0s  ops 2450 (198/s)  fault: partition halves
-//   12.3s / 10m0s  runs 3/12 (0.2/s)  seed 17 invalid
+//   1m15s / 10m00s  runs 3/12 (2.4/min)  seed 17 invalid
 // elapsed / budget (when a budget is known), units done / total (when the
 // total is known) with their rate, then the caller's detail text.
 //
