@@ -61,24 +61,35 @@ bool Progress::is_terminal(int fd) {
   return ::isatty(fd) == 1 && (term == nullptr || std::strcmp(term, "dumb") != 0);
 }
 
-std::string Progress::format(const ProgressOptions& options, const ProgressSample& sample, int64_t elapsed_ms) {
+std::string Progress::format(const ProgressOptions& options, const ProgressSample& sample, int64_t elapsed_ms,
+                             double rate_per_s) {
   std::string line = format_duration(elapsed_ms);
   if (options.budget_ms > 0) line += " / " + format_duration(options.budget_ms);
   line += "  " + options.unit + " " + std::to_string(sample.done);
   if (sample.total > 0) line += "/" + std::to_string(sample.total);
-  if (elapsed_ms > 0) line += " (" + format_rate(1000.0 * static_cast<double>(sample.done) / elapsed_ms) + ")";
+  if (rate_per_s >= 0) line += " (" + format_rate(rate_per_s) + ")";
   if (!sample.detail.empty()) line += "  " + sample.detail;
   return line;
 }
 
 void Progress::loop() {
   const int64_t period_ms = live_ ? options_.tty_refresh_ms : options_.plain_interval_ms;
+  const int64_t window_ms = live_ ? kLiveRateWindowMs : options_.plain_interval_ms;
+  recent_.emplace_back(0, sampler_().done);
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     // Plain lines start after one period: a short run prints none.
     if (wake_.wait_for(lock, std::chrono::milliseconds(period_ms), [this] { return stopping_; })) break;
     const int64_t elapsed_ms = (monotonic_now_ns() - start_ns_) / 1000000;
-    std::string line = format(options_, sampler_(), elapsed_ms);
+    const ProgressSample sample = sampler_();
+    recent_.emplace_back(elapsed_ms, sample.done);
+    // Keep the newest sample at least window_ms old as the reference.
+    while (recent_.size() > 2 && elapsed_ms - recent_[1].first >= window_ms) recent_.pop_front();
+    const auto [then_ms, then_done] = recent_.front();
+    const double rate = elapsed_ms > then_ms ? 1000.0 * static_cast<double>(sample.done - then_done) /
+                                                   static_cast<double>(elapsed_ms - then_ms)
+                                             : -1;
+    std::string line = format(options_, sample, elapsed_ms, rate);
     if (live_) {
       // Pad over the previous, longer line instead of clearing: no flicker.
       const size_t width = line.size();

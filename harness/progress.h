@@ -5,7 +5,9 @@
 //   12.3s / 20.0s  ops 2450 (198/s)  fault: partition halves
 //   1m15s / 10m00s  runs 3/12 (2.4/min)  seed 17 invalid
 // elapsed / budget (when a budget is known), units done / total (when the
-// total is known) with their rate, then the caller's detail text.
+// total is known) with their recent rate (over the last kLiveRateWindowMs on
+// a terminal, over the last plain interval otherwise), then the caller's
+// detail text.
 //
 // Usage: the caller owns a sampler, a function the progress thread calls to
 // read the current state (it must be safe to call from that thread while the
@@ -26,11 +28,13 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <iosfwd>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 
 namespace faultline {
 
@@ -65,8 +69,13 @@ class Progress {
 
   // isatty(fd), and TERM is not "dumb".
   static bool is_terminal(int fd);
-  // The line for a state, without '\r' or '\n'. Pure, for tests.
-  static std::string format(const ProgressOptions& options, const ProgressSample& sample, int64_t elapsed_ms);
+  // The rate on a terminal is measured over this much recent time.
+  static constexpr int64_t kLiveRateWindowMs = 2000;
+
+  // The line for a state, without '\r' or '\n'; rate_per_s < 0 leaves the
+  // rate out. Pure, for tests.
+  static std::string format(const ProgressOptions& options, const ProgressSample& sample, int64_t elapsed_ms,
+                            double rate_per_s);
 
  private:
   void loop();
@@ -81,7 +90,11 @@ class Progress {
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;  // guarded by mu_
-  size_t drawn_width_ = 0;  // live: length of the line on screen; progress thread only
+  // Progress thread only: the length of the live line on screen, and recent
+  // (elapsed_ms, done) samples for the rate, oldest first, bounded by the
+  // window (a few entries).
+  size_t drawn_width_ = 0;
+  std::deque<std::pair<int64_t, int64_t>> recent_;
   std::thread thread_;
 };
 

@@ -15,11 +15,11 @@ namespace {
 
 TEST(ProgressTest, FormatsElapsedBudgetRateAndDetail) {
   ProgressOptions run{.unit = "ops", .budget_ms = 20000};
-  EXPECT_EQ(Progress::format(run, {2450, 0, "fault: partition halves"}, 12300),
+  EXPECT_EQ(Progress::format(run, {2450, 0, "fault: partition halves"}, 12300, 199.2),
             "12.3s / 20.0s  ops 2450 (199/s)  fault: partition halves");
   ProgressOptions audit{.unit = "runs", .budget_ms = 600000};
-  EXPECT_EQ(Progress::format(audit, {3, 12, ""}, 75000), "1m15s / 10m00s  runs 3/12 (2.4/min)");
-  EXPECT_EQ(Progress::format(ProgressOptions{.unit = "tries"}, {0, 0, ""}, 0), "0.0s  tries 0");
+  EXPECT_EQ(Progress::format(audit, {3, 12, ""}, 75000, 0.04), "1m15s / 10m00s  runs 3/12 (2.4/min)");
+  EXPECT_EQ(Progress::format(ProgressOptions{.unit = "tries"}, {0, 0, ""}, 0, -1), "0.0s  tries 0");
 }
 
 // Runs a Progress over a counter for a while and returns what it printed.
@@ -51,6 +51,17 @@ TEST(ProgressTest, LiveLineIsRedrawnAndErasedOnATerminal) {
   EXPECT_EQ(text.back(), '\r');
   const size_t last_text = text.find_last_not_of(" \r");
   EXPECT_LT(last_text, text.rfind('\r', text.size() - 2)) << text;
+}
+
+TEST(ProgressTest, RateIsRecentNotTheAverageSinceStart) {
+  // 1000 units were already done when progress started and none since: the
+  // rate is zero, where an average since start would be thousands per second.
+  std::ostringstream out;
+  Progress p(out, false, ProgressOptions{.unit = "ops", .plain_interval_ms = 30},
+             [] { return ProgressSample{1000, 0, ""}; });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  p.stop();
+  EXPECT_NE(out.str().find("ops 1000 (0.0/min)\n"), std::string::npos) << out.str();
 }
 
 TEST(ProgressTest, NothingPrintedBeforeTheFirstPeriod) {
