@@ -319,7 +319,7 @@ std::string verdict_section(const json& verdict, const std::vector<Slice>& slice
   if (verdict.contains("error") && verdict["error"].is_string()) {
     out += " Error: " + html_escape(verdict["error"].get<std::string>());
   }
-  out += "</p>\n<table><tr>" + th("property") + th("expected") + th("result") + th("violations") +
+  out += "</p>\n<table class=\"verdict-table\"><tr>" + th("property") + th("expected") + th("result") + th("violations") +
          th("first witness / note") + "</tr>\n";
   if (!verdict.contains("properties") || !verdict["properties"].is_array()) return out + "</table>\n";
   for (const json& p : verdict["properties"]) {
@@ -637,14 +637,22 @@ std::string final_section(const std::string& run_dir, const std::vector<std::str
 }
 
 std::string op_row(const HistoryOp& op, double t_s, bool highlight) {
-  std::string value = op.is_nemesis() ? op.fault_json : op.value.value_or(op.type == OpType::kOk && op.f == "read" ? "nil" : "");
+  std::string value = op.value.value_or(op.type == OpType::kOk && op.f == "read" ? "nil" : "");
   if (op.tombstone) value += " (tombstone)";
+  std::string value_title;
+  if (op.is_nemesis()) {
+    // A short label; the full parameters (a partition's grudge) on hover.
+    json v = json::parse(op.fault_json, nullptr, false);
+    value = v.is_object() ? v.value("phase", std::string()) + " " + fault_label(op.f, v) : op.fault_json;
+    value_title = op.fault_json;
+  }
   std::string where = op.node;
   if (op.cl) where += (where.empty() ? "" : " ") + std::string(to_string(*op.cl));
   return std::string(highlight ? "<tr class=\"hit\">" : "<tr>") + td_num(op.index) + td(fmt("%.3fs", t_s)) +
          td(op.is_nemesis() ? "nemesis" : std::to_string(op.process)) + "<td class=\"t-" +
          std::string(to_string(op.type)) + "\">" + std::string(to_string(op.type)) + "</td>" + td(op.f) +
-         td(op.key.value_or("")) + "<td><code>" + html_escape(value) + "</code></td>" +
+         td(op.key.value_or("")) + "<td title=\"" + html_escape(value_title) + "\"><code>" + html_escape(value) +
+         "</code></td>" +
          td(op.version ? op.version->to_string() : "") + td(where) + td(op.error) + "</tr>\n";
 }
 
@@ -696,7 +704,8 @@ constexpr const char* kReportCss = R"css(
 .v-valid { background: #d5f2dc; } .v-invalid { background: #f8d0d0; } .v-unknown { background: #f3e6b8; }
 td.r-held { color: #17692e; } td.r-violated { color: #b3141a; font-weight: 600; } td.r-allowed { color: #9a5b00; }
 td.r-unknown, td.r-skipped { color: #6b7280; }
-tr.hit td { background: #fff0b3; } tr.total th, tr.total td { font-weight: 600; }
+tr.hit td { background: #fff0b3; }
+table.verdict-table td:nth-child(-n+4), table.slice td:not(:nth-child(7)) { white-space: nowrap; } tr.total th, tr.total td { font-weight: 600; }
 td.t-fail { color: #b3141a; } td.t-info { color: #b06a00; } td.t-ok { color: #17692e; }
 :target { outline: 2px solid #f0b400; }
 p.big { font-size: 16px; }
