@@ -82,6 +82,9 @@ struct HistoryData {
   std::vector<PhaseMark> phases;
 };
 
+// At least 1, so that a stride never stalls.
+size_t ceil_div(size_t n, size_t d) { return std::max<size_t>(1, (n + d - 1) / d); }
+
 int client_f_index(const std::string& f) {
   for (int i = 0; i < kClientFCount; ++i) {
     if (f == kClientFs[i]) return i;
@@ -405,16 +408,22 @@ std::string latency_section(const HistoryData& h) {
   }
   out += "</p>\n" + legend(h, true);
   for (int f = 0; f < kClientFCount; ++f) {
-    std::vector<size_t> mine;
+    // Past the cap, every k-th ok operation is drawn but (up to half the
+    // cap) every fail and info: the rare outcomes are the interesting ones.
+    std::vector<size_t> ok, other;
     for (size_t i = 0; i < h.points.size(); ++i) {
-      if (h.points[i].f == f) mine.push_back(i);
+      if (h.points[i].f != f) continue;
+      (h.points[i].type == static_cast<uint8_t>(OpType::kOk) ? ok : other).push_back(i);
     }
-    const size_t stride = std::max<size_t>(1, (mine.size() + kReportPointsPerPanelMax - 1) / kReportPointsPerPanelMax);
+    const size_t other_stride = ceil_div(other.size(), kReportPointsPerPanelMax / 2);
+    const size_t ok_stride = ceil_div(ok.size(), kReportPointsPerPanelMax - ceil_div(other.size(), other_stride));
     PlotPoints by_type[4];
     size_t shown = 0;
-    for (size_t j = 0; j < mine.size(); j += stride, ++shown) {
-      const ClientPoint& p = h.points[mine[j]];
-      by_type[p.type].emplace_back(p.t_s, p.latency_ms);
+    for (const auto& [indices, stride] : {std::pair{&ok, ok_stride}, std::pair{&other, other_stride}}) {
+      for (size_t j = 0; j < indices->size(); j += stride, ++shown) {
+        const ClientPoint& p = h.points[(*indices)[j]];
+        by_type[p.type].emplace_back(p.t_s, p.latency_ms);
+      }
     }
     SvgPlot plot(kPlotWidthPx, kLatencyPanelHeightPx, PlotAxis{0, x_max, false, "time since the run started (s)", seconds_label},
                  PlotAxis{lo, hi, true, std::string(kClientFs[f]) + " latency", latency_label});
@@ -423,10 +432,12 @@ std::string latency_section(const HistoryData& h) {
     plot.dots(by_type[static_cast<int>(OpType::kInfo)], "pt pt-info");
     plot.dots(by_type[static_cast<int>(OpType::kFail)], "pt pt-fail");
     out += "<h3>" + std::string(kClientFs[f]) + "</h3>\n" + plot.render();
-    out += "<p class=\"caption\">" + std::to_string(mine.size()) + " " + kClientFs[f] + " operations";
-    if (stride > 1) {
-      out += "; downsampled: showing " + std::to_string(shown) + " (every " + std::to_string(stride) +
-             "th, at most " + std::to_string(kReportPointsPerPanelMax) + " per plot)";
+    out += "<p class=\"caption\">" + std::to_string(ok.size() + other.size()) + " " + kClientFs[f] + " operations";
+    if (ok_stride > 1 || other_stride > 1) {
+      auto every = [](size_t k) { return k == 1 ? std::string("every") : "every " + std::to_string(k) + "th"; };
+      out += "; downsampled: showing " + std::to_string(shown) + " (" + every(ok_stride) + " ok operation, " +
+             every(other_stride) + " fail and info; at most " + std::to_string(kReportPointsPerPanelMax) +
+             " per plot)";
     }
     out += ".</p>\n";
   }

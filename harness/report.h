@@ -13,7 +13,8 @@
 // script that marks the page as loaded, no network references.
 //
 // Bounded: the plots keep at most kReportPointsPerPanelMax dots per panel
-// (every k-th operation past that, said in the caption), the throughput at
+// (past that every k-th ok operation and, up to half the cap, every fail and
+// info; the caption says so), the throughput at
 // most kReportBucketsMax buckets, a witness slice kReportSliceRowsMax rows.
 // Memory is O(client operations) for the plots, 16 bytes each.
 //

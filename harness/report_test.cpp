@@ -101,7 +101,9 @@ TEST(ReportTest, BigRunIsBoundedAndLinksWitnessesToHighlightedSlices) {
   const std::string html = read_file(r.path);
   std::printf("report of %lld operations: %zu bytes\n", static_cast<long long>(kOps), html.size());
   EXPECT_LT(html.size(), 2u * 1000 * 1000) << "a 10^5-operation run must give a page of reasonable size";
-  EXPECT_NE(html.find("downsampled: showing 5556 (every 6th"), std::string::npos);
+  // Reads: 33334, of which 667 fail (every 150th operation): all 667 drawn,
+  // and every 7th of the 32667 ok ones to stay within 6000 dots.
+  EXPECT_NE(html.find("downsampled: showing 5334 (every 7th ok operation, every fail and info;"), std::string::npos);
   EXPECT_NE(html.find("33334 read operations"), std::string::npos);
   // The partition is shaded, the quiesce time shown, the replay command given.
   EXPECT_NE(html.find("<rect class=\"fault fault-partition\""), std::string::npos);
