@@ -15,7 +15,9 @@
 // properties can tell final reads from workload reads.
 //
 // Memory: pending invocations (bounded by concurrency) and retired process
-// ids (bounded by the plan's clients and their info completions). The
+// ids: one map entry (~50 bytes) per info completion, the one part that
+// still grows with the history, with its indeterminate operations rather
+// than its length (each costs an operation timeout). The
 // uniqueness check does not keep a table of written values: each write's
 // value hash goes to an ExternalSorter and each value to a ValueLog (both
 // within the budget given, spilling beyond it), and finish() finds equal

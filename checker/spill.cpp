@@ -1,6 +1,8 @@
 #include "checker/spill.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -88,10 +90,16 @@ void SpillReader::pread(uint64_t offset, void* data, size_t bytes) {
 }
 
 ValueLog::Ref ValueLog::append(std::string_view s) {
+  if (s.size() > UINT32_MAX) throw std::runtime_error("value longer than 4 GiB");
+  size_t needed = memory_.size() + s.size();
+  if (needed > budget_bytes_ && !memory_.empty()) {
+    spill();
+    needed = s.size();
+  }
+  // Grow geometrically but never past the budget (or this one value).
+  if (needed > memory_.capacity()) memory_.reserve(std::max(needed, std::min(2 * memory_.capacity(), budget_bytes_)));
   Ref r{spilled_bytes_ + memory_.size(), static_cast<uint32_t>(s.size())};
-  if (s.size() != r.size) throw std::runtime_error("value longer than 4 GiB");
   memory_.append(s);
-  if (memory_.size() > budget_bytes_) spill();
   return r;
 }
 

@@ -74,21 +74,25 @@ class Interner {
   std::vector<std::string> names_;
 };
 
-// What the join needs of one operation on a value, and of a read enough to
-// rebuild its witness entry (its value is in the ValueLog).
-enum class ValueEventKind : uint8_t { kWriteInvoke, kWriteDone, kRead };
-struct ValueEvent {
-  ValueHash hash;
+// One operation as a fixed-size record: for a read, enough to rebuild its
+// witness entry but its value (which is in a ValueLog).
+struct OpStamp {
   int64_t index = 0;
   int64_t time_ns = 0;
   int64_t process = 0;
-  Version version;       // write done: acknowledged (ok only); read: what it saw
-  ValueLog::Ref value;   // read: the value it returned
-  uint32_t key_id = 0;   // write invoke, read
-  uint32_t node_id = 0;  // write invoke, read: the coordinator
+  Version version;       // write done, delete ack: acknowledged; read: what it saw
+  uint32_t key_id = 0;   // not set for a write's completion
+  uint32_t node_id = 0;  // the coordinator (write invoke, read)
+  bool tombstone = false;  // read: its tombstone flag
+};
+
+// What the join needs of one operation on a value.
+enum class ValueEventKind : uint8_t { kWriteInvoke, kWriteDone, kRead };
+struct ValueEvent : OpStamp {
+  ValueHash hash;
+  ValueLog::Ref value;  // read: the value it returned
   ValueEventKind kind = ValueEventKind::kRead;
   Fate fate = Fate::kPending;  // write done
-  bool tombstone = false;      // read: its tombstone flag
 };
 struct ValueEventLess {
   bool operator()(const ValueEvent& a, const ValueEvent& b) const {
@@ -99,17 +103,11 @@ struct ValueEventLess {
 };
 
 // An ok delete's version, or a tombstone read no pending delete explained.
+// index: the completion's (the delete's or the read's).
 enum class TombEventKind : uint8_t { kAck, kRead };
-struct TombEvent {
-  Version version;
-  uint32_t key_id = 0;
+struct TombEvent : OpStamp {
   TombEventKind kind = TombEventKind::kAck;
-  bool tombstone = false;  // read: its tombstone flag
-  int64_t index = 0;       // the completion's (the delete's or the read's)
-  int64_t report_at = 0;   // read: when a check in history order would report it
-  int64_t time_ns = 0;     // read
-  int64_t process = 0;     // read
-  uint32_t node_id = 0;    // read
+  int64_t report_at = 0;  // read: when a check in history order would report it
 };
 struct TombEventLess {
   bool operator()(const TombEvent& a, const TombEvent& b) const {
@@ -227,16 +225,10 @@ class ValidValues final : public PropertyChecker {
       return first_.add(read.index, read.index, [&] { return explain(read, nullptr, "returned a value without a version"); });
     }
     ValueEvent e;
+    static_cast<OpStamp&>(e) = stamp(read);
     e.hash = value_hash(read.value);
     e.kind = ValueEventKind::kRead;
-    e.index = read.index;
-    e.time_ns = read.time_ns;
-    e.process = read.process;
-    e.version = read.version;
     e.value = read_values_.append(read.value);
-    e.key_id = keys_.id(read.key);
-    e.node_id = nodes_.id(read.node);
-    e.tombstone = read.tombstone;
     values_.add(e);
   }
 
@@ -293,7 +285,20 @@ class ValidValues final : public PropertyChecker {
     });
   }
 
-  WitnessOp read_op(const ValueEvent& r, std::string value) const {
+  OpStamp stamp(const WitnessOp& read) {
+    OpStamp r;
+    r.index = read.index;
+    r.time_ns = read.time_ns;
+    r.process = read.process;
+    r.version = read.version;
+    r.key_id = keys_.id(read.key);
+    r.node_id = nodes_.id(read.node);
+    r.tombstone = read.tombstone;
+    return r;
+  }
+
+  // The witness entry of the ok read `r` that returned `value` ("" for none).
+  WitnessOp read_op(const OpStamp& r, std::string value) const {
     WitnessOp op;
     op.index = r.index;
     op.time_ns = r.time_ns;
@@ -332,15 +337,9 @@ class ValidValues final : public PropertyChecker {
 
   void check_tombstone_read(const WitnessOp& read) {
     TombEvent e;
+    static_cast<OpStamp&>(e) = stamp(read);
     e.kind = TombEventKind::kRead;
-    e.version = read.version;
-    e.key_id = keys_.id(read.key);
-    e.tombstone = read.tombstone;
-    e.index = read.index;
     e.report_at = read.index;
-    e.time_ns = read.time_ns;
-    e.process = read.process;
-    e.node_id = nodes_.id(read.node);
     KeyDeletes& d = deletes_[e.key_id];
     if (d.indeterminate) return;
     if (d.pending.empty()) return tombs_.add(e);  // explained only by an ok delete done before it
@@ -398,17 +397,7 @@ class ValidValues final : public PropertyChecker {
       if (same && first_ack->index < e.index) return;
       const std::string& key = keys_.name(e.key_id);
       first_.add(e.report_at, e.index, [&] {
-        WitnessOp read;
-        read.index = e.index;
-        read.time_ns = e.time_ns;
-        read.process = e.process;
-        read.type = "ok";
-        read.f = "read";
-        read.key = key;
-        read.has_version = true;
-        read.version = e.version;
-        read.tombstone = e.tombstone;
-        read.node = nodes_.name(e.node_id);
+        WitnessOp read = read_op(e, "");
         return explain(read, nullptr, "returned a tombstone no delete of " + key + " explains");
       });
     });
