@@ -43,9 +43,9 @@
 // nodes), per-key delete state without versions, the first witnesses, and
 // the sorters' and value log's buffers within CheckContext::
 // memory_budget_bytes; beyond that they spill to disk.
+#include <algorithm>
 #include <limits>
 #include <optional>
-#include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
 
