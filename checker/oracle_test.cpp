@@ -180,23 +180,32 @@ bool ok_update(const Op& o) { return o.f != "read" && o.type == OpType::kOk; }
 Version rv(const Op& o) { return o.version.value_or(Version{}); }
 bool indeterminate(const Op& o) { return o.type == OpType::kInfo || o.type == OpType::kInvoke; }
 
+// A deletion: an ok delete, or an ok read of a tombstone (a version, no value).
+bool deletion(const Op& o) { return o.f == "delete" || (o.f == "read" && o.version && o.value.empty()); }
+
+// Whether read r breaks the binding ops (those `binds` picks that completed
+// before r was invoked): some has a newer version, except that a read that
+// found nothing is as new as a newest binding op that is a deletion (a
+// tombstone past gc_grace reads as nothing).
+template <typename Binds>
+bool oracle_older(const std::vector<Op>& ops, const Op& r, Binds&& binds) {
+  const Op* newest = nullptr;
+  for (const Op& a : ops) {
+    if (binds(a) && a.key == r.key && a.complete < r.invoke && (!newest || rv(*newest) < rv(a))) newest = &a;
+  }
+  if (!newest || !(rv(r) < rv(*newest))) return false;
+  return r.version || !deletion(*newest);
+}
+
 int64_t oracle_monotonic(const std::vector<Op>& ops) {
   int64_t n = 0;
-  for (const Op& b : ops) {
-    n += ok_read(b) && std::any_of(ops.begin(), ops.end(), [&](const Op& a) {
-           return ok_read(a) && a.key == b.key && a.complete < b.invoke && rv(b) < rv(a);
-         });
-  }
+  for (const Op& b : ops) n += ok_read(b) && oracle_older(ops, b, ok_read);
   return n;
 }
 
 int64_t oracle_stale(const std::vector<Op>& ops) {
   int64_t n = 0;
-  for (const Op& r : ops) {
-    n += ok_read(r) && std::any_of(ops.begin(), ops.end(), [&](const Op& w) {
-           return ok_update(w) && w.key == r.key && w.complete < r.invoke && rv(r) < *w.version;
-         });
-  }
+  for (const Op& r : ops) n += ok_read(r) && oracle_older(ops, r, ok_update);
   return n;
 }
 

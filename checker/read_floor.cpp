@@ -12,7 +12,14 @@ void ReadFloorChecker::on_complete(const HistoryOp& invoke, const HistoryOp& don
   if (auto it = pending_.find(done.process); it != pending_.end()) {
     const Floor floor = it->second;
     pending_.erase(it);
-    if (done.type == OpType::kOk && violates(done, floor.version)) {
+    // A read that found nothing, bound by a deletion (an acknowledged delete,
+    // or a read that saw a tombstone), is as new as that deletion: once
+    // gc_grace has passed the tombstone may be purged, and a purged key reads
+    // as absent (Cassandra and Riak behave so). A newer write as the floor
+    // still makes such a read stale.
+    const bool absent_after_deletion = done.f == "read" && !done.version &&
+                                       (floor.op->tombstone || floor.op->f == "delete");
+    if (done.type == OpType::kOk && !absent_after_deletion && violates(done, floor.version)) {
       violation([&] { return explain(*floor.op, floor.version, witness_op(invoke, done)); });
     }
   }
