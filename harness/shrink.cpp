@@ -15,6 +15,7 @@
 #include "generators/plan_shrink.h"
 #include "harness/repro.h"
 #include "harness/run.h"
+#include "harness/run_dir.h"
 
 namespace faultline {
 
@@ -202,6 +203,10 @@ Status shrink_plan(const ShrinkOptions& o, std::ostream& progress, ShrinkResult*
   result->runs = runner.runs();
   result->elapsed_ms = (monotonic_now_ns() - start_ns) / 1000000;
   fs::remove(out_dir + "/candidate-plan.json", ec);
+  // <out>/runs/latest may name a deleted try; it should name what was kept.
+  if (!result->smallest_run_dir.empty()) {
+    (void)point_latest(out_dir + "/runs", fs::path(result->smallest_run_dir).filename().string());  // a stale link is only cosmetic
+  }
   if (!failure) return failure;
 
   result->after = plan_size(result->smallest);

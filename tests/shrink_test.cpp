@@ -72,6 +72,10 @@ TEST(ShrinkTest, MonotonicReadsAnomalyShrinksToASmallerPlanThatStillShowsIt) {
   Plan smallest_run_plan;
   ASSERT_TRUE(read_plan_file(smallest_run + "/plan.json", &smallest_run_plan));
   EXPECT_EQ(plan_to_json(smallest_run_plan), plan_to_json(after));
+  // Only the smallest failing run is kept, and latest names it.
+  EXPECT_EQ(fs::canonical(out.path() + "/shrink/runs/latest"), fs::canonical(smallest_run));
+  EXPECT_EQ(std::distance(fs::directory_iterator(out.path() + "/shrink/runs"), fs::directory_iterator()), 2)
+      << "the smallest run and latest";
   EXPECT_NE(output.find("before: faults"), std::string::npos) << output;
   EXPECT_NE(output.find("run --plan " + out.path() + "/shrink/shrunk-plan.json"), std::string::npos) << output;
 }
