@@ -170,6 +170,7 @@ Status shrink_plan(const ShrinkOptions& o, std::ostream& progress, ShrinkResult*
            << std::flush;
   if (!failure || !result->reproduced) {
     result->runs = runner.runs();
+    result->elapsed_ms = (monotonic_now_ns() - start_ns) / 1000000;
     return failure;
   }
 
@@ -207,12 +208,12 @@ Status shrink_plan(const ShrinkOptions& o, std::ostream& progress, ShrinkResult*
   if (!result->smallest_run_dir.empty()) {
     (void)point_latest(out_dir + "/runs", fs::path(result->smallest_run_dir).filename().string());  // a stale link is only cosmetic
   }
-  if (!failure) return failure;
-
+  // Written even when a run broke the walk: what was found so far still fails.
   result->after = plan_size(result->smallest);
   result->operations_after = client_operations(result->smallest_run_dir);
   result->smallest_plan_file = out_dir + "/shrunk-plan.json";
-  return write_plan_file(result->smallest_plan_file, result->smallest);
+  Status written = write_plan_file(result->smallest_plan_file, result->smallest);
+  return failure ? written : failure;
 }
 
 int shrink_command(const ShrinkOptions& options, std::ostream& out, std::ostream& err) {

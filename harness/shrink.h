@@ -66,7 +66,8 @@ struct ShrinkResult {
 // Replays the original (up to `tries` times), then walks smaller plans until
 // none fails or the budget is spent. One line per candidate to progress.
 // Invalid: bad options or an unreadable run directory (names the file or
-// option). Io: a run could not be started or left no verdict. When the
+// option). Io: a run could not be started or left no verdict (the smallest
+// plan found before it is still in *result and shrunk-plan.json). When the
 // original did not reproduce, returns ok with result->reproduced false.
 Status shrink_plan(const ShrinkOptions& options, std::ostream& progress, ShrinkResult* result);
 
