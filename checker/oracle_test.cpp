@@ -191,7 +191,8 @@ template <typename Binds>
 bool oracle_older(const std::vector<Op>& ops, const Op& r, Binds&& binds) {
   const Op* newest = nullptr;
   for (const Op& a : ops) {
-    if (binds(a) && a.key == r.key && a.complete < r.invoke && (!newest || rv(*newest) < rv(a))) newest = &a;
+    if (!binds(a) || a.key != r.key || !(a.complete < r.invoke)) continue;
+    if (!newest || rv(*newest) < rv(a) || (rv(*newest) == rv(a) && deletion(a) && !deletion(*newest))) newest = &a;
   }
   if (!newest || !(rv(r) < rv(*newest))) return false;
   return r.version || !deletion(*newest);
@@ -264,7 +265,10 @@ int64_t oracle_lost(const std::vector<Op>& ops, const std::vector<NodeDump>& dum
 
 void expect_count(const Verdict& v, const std::string& id, int64_t expected) {
   const PropertyResult& p = property(v, id);
-  RC_ASSERT(p.violations == expected);
+  if (p.violations != expected) {
+    RC_FAIL(id + ": the checker counts " + std::to_string(p.violations) + " violation(s), the oracle " +
+            std::to_string(expected));
+  }
   RC_ASSERT((p.outcome == PropertyOutcome::kViolated) == (expected > 0));
   RC_ASSERT(p.witnesses.size() == std::min<size_t>(static_cast<size_t>(expected), kMaxWitnesses));
 }

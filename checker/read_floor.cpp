@@ -28,7 +28,10 @@ void ReadFloorChecker::on_complete(const HistoryOp& invoke, const HistoryOp& don
 
 void ReadFloorChecker::raise_floor(const std::string& key, const Version& version, const WitnessOp& op) {
   Floor& f = floors_[key];
-  if (f.op && version <= f.version) return;
+  // At an equal version a deletion is kept over a value, so whether a read of
+  // nothing is bound by a deletion does not depend on completion order.
+  auto deletion = [](const WitnessOp& o) { return o.tombstone || o.f == "delete"; };
+  if (f.op && (version < f.version || (version == f.version && (deletion(*f.op) || !deletion(op))))) return;
   f.version = version;
   f.op = std::make_shared<const WitnessOp>(op);
 }
