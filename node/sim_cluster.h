@@ -66,6 +66,15 @@ class SimCluster {
     n.replica->start();
   }
 
+  // Seeded bugs (core/bugs.h names) for `id`; call before start(): its
+  // Replica is rebuilt with them.
+  void set_bugs(NodeId id, std::vector<std::string> bugs) {
+    SimNode& n = node(id);
+    n.config.bugs = std::move(bugs);
+    n.replica.reset();
+    n.replica = std::make_unique<Replica>(n.config, Env{&n.clock, &n.transport, &n.timers, &n.store, &n.events});
+  }
+
   // Starts every failure detector and runs until every peer is seen up.
   void start() {
     for (auto& n : nodes_) n->replica->start();

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "core/test_util.h"
 #include "node/sim_cluster.h"
 
 namespace faultline {
@@ -48,6 +49,26 @@ inline ReadResult read(SimCluster& c, NodeId via, const std::string& key, Consis
   c.run_for(run_ms);
   EXPECT_EQ(r.calls, 1);
   return r.result.value_or(ReadResult{Status::invalid("no answer"), std::nullopt});
+}
+
+constexpr int64_t kRoundWaitMsMax = 60000;
+
+// Runs one anti-entropy round on `node` to its end; false if it did not end
+// within kRoundWaitMsMax of virtual time.
+inline bool run_round(SimCluster& c, NodeId node) {
+  const uint64_t round = c.replica(node).anti_entropy().request_round();
+  for (int64_t waited_ms = 0; waited_ms < kRoundWaitMsMax; waited_ms += 10) {
+    if (c.replica(node).anti_entropy().rounds_completed() >= round) return true;
+    c.run_for(10);
+  }
+  return false;
+}
+
+// Every record `n` stores, in storage order.
+inline std::vector<Record> records(SimCluster& c, NodeId n) {
+  std::vector<Record> out;
+  EXPECT_TRUE(test::succeeds(c.store(n).for_each([&](const Record& r) { out.push_back(r); })));
+  return out;
 }
 
 }  // namespace sim_test
