@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 
 #include "node/sim_cluster.h"
 #include "node/sim_test_util.h"
@@ -29,8 +30,12 @@ ModeSpec ae_modes() {
   return m;
 }
 
-void set_bug_everywhere(SimCluster& c, int nodes, Bug bug) {
-  for (NodeId n = 1; n <= static_cast<NodeId>(nodes); ++n) c.set_bugs(n, {std::string(bug_name(bug))});
+// A started cluster, with `bug` on every node when `with_bug`.
+std::unique_ptr<SimCluster> start_cluster(int nodes, int rf, const ModeSpec& modes, Bug bug, bool with_bug) {
+  auto c = std::make_unique<SimCluster>(nodes, rf, 1000, modes);
+  for (NodeId n = 1; with_bug && n <= static_cast<NodeId>(nodes); ++n) c->set_bugs(n, {std::string(bug_name(bug))});
+  c->start();
+  return c;
 }
 
 // Ranges of `n` whose reported root differs from a tree rebuilt, clean, from
@@ -60,9 +65,8 @@ bool in_wraparound_range(const Ring& ring, const std::string& key) {
 TEST(SeededBugsAeVersions, MerkleSkipsWraparoundLeavesTheWrappingRangeUnrepaired) {
   for (const bool bug : {false, true}) {
     SCOPED_TRACE(bug ? "with merkle-skips-wraparound" : "clean");
-    SimCluster c(3, 3, 1000, ae_modes());
-    if (bug) set_bug_everywhere(c, 3, Bug::kMerkleSkipsWraparound);
-    c.start();
+    const std::unique_ptr<SimCluster> cluster = start_cluster(3, 3, ae_modes(), Bug::kMerkleSkipsWraparound, bug);
+    SimCluster& c = *cluster;
     const Ring& ring = c.replica(1).ring();
     std::vector<std::string> wrapping, other;
     for (int i = 0; i < kKeysMax && (wrapping.size() < 3 || other.size() < 3); ++i) {
@@ -96,9 +100,8 @@ TEST(SeededBugsAeVersions, MerkleSkipsWraparoundLeavesTheWrappingRangeUnrepaired
 TEST(SeededBugsAeVersions, MerkleLeafOffByOneRootsDisagreeWithARecomputation) {
   for (const bool bug : {false, true}) {
     SCOPED_TRACE(bug ? "with merkle-leaf-off-by-one" : "clean");
-    SimCluster c(3, 3, 1000, ae_modes());
-    if (bug) set_bug_everywhere(c, 3, Bug::kMerkleLeafOffByOne);
-    c.start();
+    const std::unique_ptr<SimCluster> cluster = start_cluster(3, 3, ae_modes(), Bug::kMerkleLeafOffByOne, bug);
+    SimCluster& c = *cluster;
     for (int i = 0; i < 40; ++i) ASSERT_TRUE(write(c, 1, "k" + std::to_string(i), "v", ConsistencyLevel::kAll).status);
     for (NodeId n = 1; n <= 3; ++n) {
       if (bug) EXPECT_GT(dishonest_roots(c, n), 0) << node_name(n);
@@ -112,9 +115,8 @@ TEST(SeededBugsAeVersions, MerkleLeafOffByOneRootsDisagreeWithARecomputation) {
 TEST(SeededBugsAeVersions, RepairSkipsTreeUpdateLeavesTreeBehindStreamedRecords) {
   for (const bool bug : {false, true}) {
     SCOPED_TRACE(bug ? "with repair-skips-tree-update" : "clean");
-    SimCluster c(2, 2, 1000, ae_modes());
-    if (bug) set_bug_everywhere(c, 2, Bug::kRepairSkipsTreeUpdate);
-    c.start();
+    const std::unique_ptr<SimCluster> cluster = start_cluster(2, 2, ae_modes(), Bug::kRepairSkipsTreeUpdate, bug);
+    SimCluster& c = *cluster;
     c.isolate(2, true);
     for (int i = 0; i < 20; ++i) ASSERT_TRUE(write(c, 1, "k" + std::to_string(i), "v", ConsistencyLevel::kOne).status);
     c.isolate(2, false);
@@ -135,9 +137,8 @@ TEST(SeededBugsAeVersions, TombstonePurgedWhileDownResurrectsTheDeletedValue) {
     SCOPED_TRACE(bug ? "with tombstone-purged-while-down" : "clean");
     ModeSpec m = ae_modes();
     m.gc_grace_ms = 600000;
-    SimCluster c(3, 3, 1000, m);
-    if (bug) set_bug_everywhere(c, 3, Bug::kTombstonePurgedWhileDown);
-    c.start();
+    const std::unique_ptr<SimCluster> cluster = start_cluster(3, 3, m, Bug::kTombstonePurgedWhileDown, bug);
+    SimCluster& c = *cluster;
     ASSERT_TRUE(write(c, 1, "k", "old", ConsistencyLevel::kAll).status);
     c.isolate(3, true);
     ASSERT_TRUE(write(c, 1, "k", std::nullopt, ConsistencyLevel::kQuorum).status);
@@ -170,9 +171,8 @@ TEST(SeededBugsAeVersions, EqualVersionsDivergeLeavesReplicasWithDifferentValues
     SCOPED_TRACE(bug ? "with equal-versions-diverge" : "clean");
     ModeSpec m;
     m.read_repair = ReadRepair::kNone;
-    SimCluster c(3, 3, 1000, m);
-    if (bug) set_bug_everywhere(c, 3, Bug::kEqualVersionsDiverge);
-    c.start();
+    const std::unique_ptr<SimCluster> cluster = start_cluster(3, 3, m, Bug::kEqualVersionsDiverge, bug);
+    SimCluster& c = *cluster;
     WriteOutcome a, b;
     c.set_delay_ms(1, 3, 5);
     c.replica(1).coordinate_write("k", "a", ConsistencyLevel::kOne, a.cb());
@@ -205,9 +205,8 @@ TEST(SeededBugsAeVersions, SloppyFallbackCountsPrimaryBreaksStrictQuorumReadYour
     ModeSpec m;
     m.hinted_handoff = false;
     m.read_repair = ReadRepair::kNone;
-    SimCluster c(4, 3, 1000, m);
-    if (bug) set_bug_everywhere(c, 4, Bug::kSloppyFallbackCountsPrimary);
-    c.start();
+    const std::unique_ptr<SimCluster> cluster = start_cluster(4, 3, m, Bug::kSloppyFallbackCountsPrimary, bug);
+    SimCluster& c = *cluster;
     const std::vector<NodeId> primaries = c.replica(1).ring().preference_list(token_of("k"));
     ASSERT_EQ(primaries.size(), 3u);
     NodeId fallback = 0;
