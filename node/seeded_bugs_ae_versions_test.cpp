@@ -32,8 +32,9 @@ ModeSpec ae_modes() {
 
 // A started cluster, with `bug` on every node when `with_bug`.
 std::unique_ptr<SimCluster> start_cluster(int nodes, int rf, const ModeSpec& modes, Bug bug, bool with_bug) {
-  auto c = std::make_unique<SimCluster>(nodes, rf, 1000, modes);
-  for (NodeId n = 1; with_bug && n <= static_cast<NodeId>(nodes); ++n) c->set_bugs(n, {std::string(bug_name(bug))});
+  std::vector<std::string> bugs;
+  if (with_bug) bugs.emplace_back(bug_name(bug));
+  auto c = std::make_unique<SimCluster>(nodes, rf, 1000, modes, bugs);
   c->start();
   return c;
 }

@@ -31,26 +31,6 @@ struct Outcome {
 using WriteOutcome = Outcome<WriteResult>;
 using ReadOutcome = Outcome<ReadResult>;
 
-constexpr int64_t kSettleMs = 10;  // enough for a round trip at the default 1 ms per hop
-
-// A write through `via`, after which the cluster runs for `run_ms`.
-inline WriteResult write(SimCluster& c, NodeId via, const std::string& key, std::optional<std::string> value,
-                  ConsistencyLevel cl, int64_t run_ms = kSettleMs) {
-  WriteOutcome w;
-  c.replica(via).coordinate_write(key, std::move(value), cl, w.cb());
-  c.run_for(run_ms);
-  EXPECT_EQ(w.calls, 1);
-  return w.result.value_or(WriteResult{Status::invalid("no answer"), {}});
-}
-
-inline ReadResult read(SimCluster& c, NodeId via, const std::string& key, ConsistencyLevel cl, int64_t run_ms = kSettleMs) {
-  ReadOutcome r;
-  c.replica(via).coordinate_read(key, cl, r.cb());
-  c.run_for(run_ms);
-  EXPECT_EQ(r.calls, 1);
-  return r.result.value_or(ReadResult{Status::invalid("no answer"), std::nullopt});
-}
-
 constexpr int64_t kRoundWaitMsMax = 60000;
 
 // Runs one anti-entropy round on `node` to its end; false if it did not end
@@ -69,6 +49,26 @@ inline std::vector<Record> records(SimCluster& c, NodeId n) {
   std::vector<Record> out;
   EXPECT_TRUE(test::succeeds(c.store(n).for_each([&](const Record& r) { out.push_back(r); })));
   return out;
+}
+
+constexpr int64_t kSettleMs = 10;  // enough for a round trip at the default 1 ms per hop
+
+// A write through `via`, after which the cluster runs for `run_ms`.
+inline WriteResult write(SimCluster& c, NodeId via, const std::string& key, std::optional<std::string> value,
+                  ConsistencyLevel cl, int64_t run_ms = kSettleMs) {
+  WriteOutcome w;
+  c.replica(via).coordinate_write(key, std::move(value), cl, w.cb());
+  c.run_for(run_ms);
+  EXPECT_EQ(w.calls, 1);
+  return w.result.value_or(WriteResult{Status::invalid("no answer"), {}});
+}
+
+inline ReadResult read(SimCluster& c, NodeId via, const std::string& key, ConsistencyLevel cl, int64_t run_ms = kSettleMs) {
+  ReadOutcome r;
+  c.replica(via).coordinate_read(key, cl, r.cb());
+  c.run_for(run_ms);
+  EXPECT_EQ(r.calls, 1);
+  return r.result.value_or(ReadResult{Status::invalid("no answer"), std::nullopt});
 }
 
 }  // namespace sim_test
