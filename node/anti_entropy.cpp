@@ -102,8 +102,9 @@ void AntiEntropy::start_round() {
     // the class of wrapping-range mistakes in Cassandra-style repair, e.g.
     // scylladb/scylladb#1839 ("wrong use of non-wrapping range" in repair) and
     // scylladb/scylladb#27220 (the (minimum, maximum] range mishandled).
-    if (bugs_.has(Bug::kMerkleSkipsWraparound) && store_->trees()->tree(i)->range().left >= store_->trees()->tree(i)->range().right) {
-      continue;
+    if (bugs_.has(Bug::kMerkleSkipsWraparound)) {
+      const TokenRange& range = store_->trees()->tree(i)->range();
+      if (range.left >= range.right) continue;
     }
     for (NodeId peer : ring_->replicas_of_range(i)) {
       if (peer != config_.id) todo_.push_back({i, peer});

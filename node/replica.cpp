@@ -147,11 +147,13 @@ Status Replica::apply_local(const Record& r, NodeId owner) {
   // resolved by a tie-break the application cannot predict) and
   // basho/riak_kv#1512 (write-once conflicts resolved by an unpredictable
   // rule).
+  Status s;
   if (bugs_.has(Bug::kEqualVersionsDiverge)) {
     std::optional<Record> held;
-    if (env_.store->get(r.key, &held) && held && held->version == r.version && !(*held == r)) env_.store->purge(*held);
+    s = env_.store->get(r.key, &held);
+    if (s && held && held->version == r.version && !(*held == r)) s = env_.store->purge(*held);
   }
-  Status s = env_.store->apply(r);
+  if (s) s = env_.store->apply(r);
   if (!s) env_.events->emit("store_error", {{"op", std::string("apply")}, {"key", r.key}, {"error", s.message()}});
   return s;
 }
