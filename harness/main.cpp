@@ -163,6 +163,7 @@ int main_impl(int argc, char** argv) {
       }
     }
     shrink.self = argv[0];
+    shrink.progress_fd = STDOUT_FILENO;
     return shrink_command(shrink, std::cout, std::cerr);
   }
   if (*cluster_cmd) {

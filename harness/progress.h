@@ -49,6 +49,10 @@ struct ProgressOptions {
   int64_t budget_ms = 0;      // expected length, shown as "/ 20.0s"; 0: unknown
   int64_t tty_refresh_ms = 250;     // redraw period on a terminal
   int64_t plain_interval_ms = 5000; // period of plain lines otherwise
+  // CLOCK_MONOTONIC ns elapsed time counts from; 0: construction. Lets a
+  // command that stops its line to print results (shrink, between
+  // candidates) start a new one that keeps counting from its own start.
+  int64_t start_ns = 0;
 };
 
 class Progress {

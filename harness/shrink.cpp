@@ -1,10 +1,12 @@
 #include "harness/shrink.h"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <set>
 #include <ostream>
 #include <sstream>
@@ -13,6 +15,7 @@
 #include "core/clock.h"
 #include "core/history.h"
 #include "generators/plan_shrink.h"
+#include "harness/progress.h"
 #include "harness/repro.h"
 #include "harness/run.h"
 #include "harness/run_dir.h"
@@ -85,13 +88,13 @@ class CandidateRunner {
     return Status::ok();
   }
 
-  int runs() const { return runs_; }
+  int runs() const { return runs_.load(); }  // also read by the progress thread
 
  private:
   const ShrinkOptions& options_;
   const VerdictSummary preserve_;
   const std::string out_dir_;
-  int runs_ = 0;
+  std::atomic<int> runs_{0};
 };
 
 // The verdict to preserve: --property names, else the original's violations.
@@ -184,7 +187,17 @@ Status shrink_plan(const ShrinkOptions& o, std::ostream& progress, ShrinkResult*
     if (passed.count(text)) return false;
     bool failed = false;
     std::string dir;
-    failure = runner.fails(candidate, &failed, &dir, &verdicts);
+    {
+      std::optional<Progress> line;  // stopped before the candidate's result line is printed
+      if (o.progress_fd >= 0) {
+        const std::string detail = "candidate " + std::to_string(result->candidates + 1) + ": " +
+                                   describe_size(plan_size(candidate));
+        line.emplace(progress, Progress::is_terminal(o.progress_fd),
+                     ProgressOptions{.unit = "runs", .budget_ms = o.budget_ms, .start_ns = start_ns},
+                     [&runner, detail] { return ProgressSample{runner.runs(), 0, detail}; });
+      }
+      failure = runner.fails(candidate, &failed, &dir, &verdicts);
+    }
     if (!failed) passed.insert(std::move(text));
     ++result->candidates;
     progress << "candidate " << result->candidates << ": " << describe_size(plan_size(candidate)) << ", clients "

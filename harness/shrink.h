@@ -47,6 +47,9 @@ struct ShrinkOptions {
   std::string out_dir;                  // empty: <run_dir>/shrink
   std::string node_bin;                 // empty: next to this executable
   std::string self;                     // how to invoke faultline, for the replay commands
+  // >= 0: while a candidate runs, show a progress line (harness/progress.h)
+  // on the progress stream, live when this fd is a terminal; -1: none.
+  int progress_fd = -1;
 };
 
 struct ShrinkResult {
