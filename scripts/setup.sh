@@ -8,7 +8,7 @@ packages=(
   libboost-dev libboost-filesystem-dev
   librocksdb-dev nlohmann-json3-dev libxxhash-dev libcli11-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
-  libfaketime faketime redis-tools
+  libfaketime faketime redis-tools redis-server
 )
 
 missing=()
