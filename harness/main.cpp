@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include "checker/checker.h"
+#include "harness/bugzoo.h"
 #include "harness/child_registry.h"
 #include "harness/cluster_command.h"
 #include "harness/mode_options.h"
@@ -118,6 +119,17 @@ int main_impl(int argc, char** argv) {
   repro_cmd->add_option("--out", repro.out_dir, "where the tries' run directories go (default RUN_DIR/repro)");
   repro_cmd->add_option("--node-bin", repro.node_bin, "faultline-node binary (default: next to faultline)");
 
+  BugzooOptions zoo;
+  std::string zoo_budget, zoo_per_bug_budget;
+  CLI::App* zoo_cmd = app.add_subcommand("bugzoo", "run each seeded bug's scenario until the checker catches it, then the same plans on the clean node; writes docs/bugzoo.md");
+  zoo_cmd->add_option("--budget", zoo_budget, "total time for the bugs, e.g. 90s, 10m, 1h (default 7m); the clean-node check gets as much again");
+  zoo_cmd->add_option("--per-bug-budget", zoo_per_bug_budget, "time per bug (default: --budget / number of bugs)");
+  zoo_cmd->add_option("--bug", zoo.bugs, "only this seeded bug (repeatable; default all of core/bugs.h)");
+  zoo_cmd->add_option("--out", zoo.out_dir, "where run directories go (default runs/bugzoo)");
+  zoo_cmd->add_option("--seed-base", zoo.seed_base, "first seed of each bug's plans (default 1)")->check(CLI::NonNegativeNumber);
+  zoo_cmd->add_option("--table", zoo.table_path, "where the Markdown table goes besides OUT/bugzoo.md (default docs/bugzoo.md)");
+  zoo_cmd->add_option("--node-bin", zoo.node_bin, "faultline-node binary (default: next to faultline)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -135,6 +147,21 @@ int main_impl(int argc, char** argv) {
   if (*repro_cmd) {
     repro.self = argv[0];
     return repro_command(repro, std::cout, std::cerr);
+  }
+  if (*zoo_cmd) {
+    zoo.self = argv[0];
+    for (int i = 0; i < argc; ++i) zoo.command_line += (i ? " " : "") + std::string(argv[i]);
+    Status s;
+    int64_t ms = 0;
+    if (!zoo_budget.empty() && (s = parse_duration_ms("--budget", zoo_budget, &ms))) zoo.budget_ms = ms;
+    if (s && !zoo_per_bug_budget.empty() && (s = parse_duration_ms("--per-bug-budget", zoo_per_bug_budget, &ms))) {
+      zoo.per_bug_budget_ms = ms;
+    }
+    if (!s) {
+      std::cerr << "faultline bugzoo: " << s.message() << "\n";
+      return kExitBadArguments;
+    }
+    return bugzoo_command(zoo, std::cout, std::cerr);
   }
   if (*cluster_cmd) {
     collect_cluster_flags(cluster_flags, &cluster.overrides);

@@ -1,0 +1,449 @@
+#include "harness/bugzoo.h"
+
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+#include <sstream>
+
+#include "core/assert.h"
+#include "core/clock.h"
+#include "harness/repro.h"
+
+namespace faultline {
+
+namespace {
+
+// Workload pins every scenario shares: short runs (a run takes about 5-8 s
+// with start, heal, quiesce, final reads and check), few keys so that reads
+// meet the writes the faults made divergent, a rate that keeps them busy.
+// Nodes are drawn (3..7); rf is pinned at 3 so that a quorum leaves a replica
+// out, which is where repair, digest and hint bugs live.
+RunOverrides base_options() {
+  RunOverrides o;
+  o.rf = 3;
+  o.keys = 4;
+  o.clients = 8;
+  o.rate = 250;
+  o.duration_s = 4;
+  return o;
+}
+
+using ModeList = std::vector<std::pair<std::string, std::string>>;
+
+// Every mode switch the generators draw that decides a guarantee or whether
+// a mechanism runs is set here, so a drawn plan cannot switch the scenario
+// off (a drawn sloppy quorum voids the read guarantees; a drawn 800 ms hint
+// window stores no hints). Merkle depth and, without anti-entropy, its
+// interval stay drawn.
+ModeList modes(const char* read_repair, const char* digest_reads, const char* hinted_handoff, const char* quorum,
+               const char* anti_entropy, ModeList extra = {}) {
+  ModeList m = {{"--read-repair", read_repair},
+                {"--digest-reads", digest_reads},
+                {"--hinted-handoff", hinted_handoff},
+                {"--quorum", quorum},
+                {"--anti-entropy", anti_entropy},
+                {"--gc-grace-ms", "60000"},
+                {"--hint-window-ms", "60000"}};
+  for (auto& [flag, value] : extra) {
+    auto it = std::find_if(m.begin(), m.end(), [&](const auto& p) { return p.first == flag; });
+    if (it != m.end()) it->second = value;
+    else m.emplace_back(flag, value);
+  }
+  return m;
+}
+
+RunOverrides with(RunOverrides o, const char* read_cl, const char* write_cl, ModeList mode_list, std::string faults,
+                  std::optional<double> fault_interval_s = std::nullopt) {
+  o.read_cl = read_cl;
+  o.write_cl = write_cl;
+  o.modes = std::move(mode_list);
+  o.faults = std::move(faults);
+  o.fault_interval_s = fault_interval_s;
+  return o;
+}
+
+std::vector<BugScenario> make_scenarios() {
+  const RunOverrides b = base_options();
+  // Read repair bugs: monotonic-reads is guaranteed with QUORUM reads,
+  // blocking read repair and a strict quorum. Writes at ONE leave two stale
+  // replicas, hints and anti-entropy off leave repair to the reads alone,
+  // partitions make the replicas diverge.
+  const RunOverrides read_repair =
+      with(b, "QUORUM", "ONE", modes("blocking", "off", "off", "strict", "off"), "partition");
+  // Merkle bugs: merkle-convergence is guaranteed with anti-entropy on;
+  // nothing else repairs (no read repair, no hints), more keys spread the
+  // differences over more ranges and leaves, kills and partitions make them.
+  RunOverrides merkle = with(b, "QUORUM", "ONE",
+                             modes("none", "off", "off", "strict", "on", {{"--anti-entropy-interval-ms", "500"}}),
+                             "partition,kill");
+  merkle.keys = 40;
+  // gc_grace bugs: no-resurrection is guaranteed with anti-entropy on when
+  // gc_grace > longest fault (1 s) + anti-entropy interval (0.5 s).
+  const RunOverrides gc_grace =
+      with(b, "QUORUM", "ONE",
+           modes("none", "off", "on", "strict", "on", {{"--anti-entropy-interval-ms", "500"}, {"--gc-grace-ms", "2000"}}),
+           "partition,kill", 1.0);
+  return {
+      {Bug::kBlockingRepairEarlyReply, "monotonic-reads", "", read_repair},
+      {Bug::kDigestIgnoresVersion, "no-stale-reads", "",
+       with(b, "QUORUM", "QUORUM", modes("blocking", "on", "off", "strict", "off"), "partition")},
+      {Bug::kAsyncRepairWhenBlocking, "monotonic-reads", "", read_repair},
+      // hint-replay is guaranteed with hinted handoff on; a paused target
+      // takes the replay into its socket buffer without acknowledging it.
+      {Bug::kHintDeletedBeforeAck, "hint-replay", "",
+       with(b, "QUORUM", "ONE", modes("none", "off", "on", "strict", "off"), "partition,pause")},
+      // no-stale-reads is guaranteed at QUORUM/QUORUM with a strict quorum:
+      // a write acknowledged by one replica and a hint is not on a quorum.
+      {Bug::kHintCountsTowardQuorum, "no-stale-reads", "",
+       with(b, "QUORUM", "QUORUM", modes("none", "off", "on", "strict", "off"), "partition")},
+      {Bug::kHintReplayedAfterGcGrace, "no-resurrection", "", gc_grace},
+      {Bug::kMerkleSkipsWraparound, "merkle-convergence", "", merkle},
+      {Bug::kMerkleLeafOffByOne, "merkle-convergence", "", merkle},
+      {Bug::kRepairSkipsTreeUpdate, "merkle-convergence", "", merkle},
+      {Bug::kTombstonePurgedWhileDown, "no-resurrection", "", gc_grace},
+      {Bug::kEqualVersionsDiverge, "merkle-convergence", "", merkle},
+      // hint-replay is guaranteed with hinted handoff on: a fallback that
+      // takes itself for a primary never hands the write off.
+      {Bug::kSloppyFallbackCountsPrimary, "hint-replay", "",
+       with(b, "QUORUM", "QUORUM", modes("none", "off", "on", "sloppy", "off"), "partition,kill")},
+  };
+}
+
+// What one bug (or the clean node over one bug's seeds) came to.
+struct ZooRow {
+  const BugScenario* scenario = nullptr;
+  int runs = 0;
+  int unknown = 0;       // runs whose verdict was unknown
+  int harness_errors = 0;  // runs that could not be made (exit 254/255)
+  bool caught = false;
+  std::string property;  // the guaranteed property that caught it
+  double detect_s = 0;   // from the bug's first run to the end of the catching run
+  std::string replay;    // the command that replays the catching run
+  std::string run_dir;
+  double elapsed_s = 0;
+};
+
+struct CleanResult {
+  int runs = 0;
+  int unknown = 0;
+  int harness_errors = 0;
+  std::vector<std::string> false_alarms;  // "<property> <replay command> (<run dir>)"
+  double elapsed_s = 0;
+};
+
+double seconds_since(int64_t start_ns) { return static_cast<double>(monotonic_now_ns() - start_ns) / 1e9; }
+
+std::string format_s(double s) {
+  std::ostringstream o;
+  o.setf(std::ios::fixed);
+  o.precision(1);
+  o << s;
+  return o.str();
+}
+
+// The outcome of one run of a scenario on seed `seed`, with or without its bug.
+struct RunOutcome {
+  int exit_code = 0;
+  std::string run_dir;
+  VerdictSummary verdict;
+  std::string replay;
+  std::string error;  // the harness's own complaint, for exit 254 and 255
+};
+
+// The last "faultline run: ..." line of a run's output that is not its
+// opening line: why the harness gave up.
+std::string harness_complaint(const std::string& log) {
+  std::istringstream in(log);
+  std::string line, last;
+  while (std::getline(in, line)) {
+    if (line.rfind("faultline run: ", 0) == 0 && line.rfind("faultline run: seed ", 0) != 0) last = line;
+  }
+  return last;
+}
+
+RunOutcome run_one(const BugzooOptions& options, const BugScenario& scenario, uint64_t seed, bool with_bug,
+                   const std::string& out_dir) {
+  RunOptions run;
+  run.overrides = scenario.options;
+  run.overrides.seed = seed;
+  if (with_bug) run.overrides.bugs = {std::string(bug_name(scenario.bug))};
+  run.out_dir = out_dir;
+  run.node_bin = options.node_bin;
+  run.self = options.self;
+  RunOutcome r;
+  run.run_dir_out = &r.run_dir;
+  r.replay = options.self + " run " + seed_replay_args(run.overrides, seed);
+  std::ostringstream log;
+  r.exit_code = run_command(run, log, log);
+  if (r.exit_code == kExitBadArguments || r.exit_code == kExitHarnessError) r.error = harness_complaint(log.str());
+  if (!r.run_dir.empty()) {
+    std::ofstream(r.run_dir + "/bugzoo-run.log") << log.str();
+    if (r.exit_code == 0 || r.exit_code == 1 || r.exit_code == 2) {
+      Status s = read_verdict_summary(r.run_dir, &r.verdict);
+      if (!s) r.verdict.value = "unknown (" + s.message() + ")";
+    }
+  }
+  return r;
+}
+
+// The caught-by property: the scenario's own when it is among the violated
+// guaranteed ones, else the first.
+std::string catching_property(const BugScenario& scenario, const VerdictSummary& v) {
+  if (v.violated_guaranteed.count(scenario.property)) return scenario.property;
+  return *v.violated_guaranteed.begin();
+}
+
+std::string describe(const RunOutcome& r) {
+  if (r.exit_code == kExitBadArguments || r.exit_code == kExitHarnessError) {
+    return "harness error (exit " + std::to_string(r.exit_code) + "): " + r.error;
+  }
+  std::string text = r.verdict.value;
+  for (const auto& p : r.verdict.violated_guaranteed) text += " " + p;
+  for (const auto& p : r.verdict.violated) {
+    if (!r.verdict.violated_guaranteed.count(p)) text += " (" + p + " allowed)";
+  }
+  return text;
+}
+
+ZooRow run_bug(const BugzooOptions& options, const BugScenario& scenario, int64_t budget_ms, std::ostream& out) {
+  ZooRow row;
+  row.scenario = &scenario;
+  const std::string name(bug_name(scenario.bug));
+  const std::string dir = options.out_dir + "/" + name;
+  const int64_t start_ns = monotonic_now_ns();
+  const Deadline deadline = Deadline::after_ms(budget_ms);
+  for (uint64_t seed = options.seed_base; !deadline.expired(); ++seed) {
+    RunOutcome r = run_one(options, scenario, seed, true, dir);
+    ++row.runs;
+    if (r.exit_code == kExitBadArguments || r.exit_code == kExitHarnessError) ++row.harness_errors;
+    else if (r.verdict.value != "valid" && r.verdict.violated_guaranteed.empty()) ++row.unknown;
+    out << "bugzoo: " << name << " run " << row.runs << " seed " << seed << ": " << describe(r) << " ["
+        << format_s(seconds_since(start_ns)) << " s of " << format_s(budget_ms / 1000.0) << " s]" << std::endl;
+    // A scenario that cannot even run (bad plan) will not get better with
+    // more seeds.
+    if (r.exit_code == kExitBadArguments) break;
+    if (!r.verdict.violated_guaranteed.empty()) {
+      row.caught = true;
+      row.property = catching_property(scenario, r.verdict);
+      row.detect_s = seconds_since(start_ns);
+      row.replay = r.replay;
+      row.run_dir = r.run_dir;
+      break;
+    }
+  }
+  row.elapsed_s = seconds_since(start_ns);
+  return row;
+}
+
+// The false-alarm check: each bug's seeds again without the bug, as many
+// runs as the zoo made for it, until the total budget is spent.
+CleanResult run_clean(const BugzooOptions& options, const std::vector<ZooRow>& rows, int64_t budget_ms,
+                      std::ostream& out) {
+  CleanResult clean;
+  const int64_t start_ns = monotonic_now_ns();
+  const Deadline deadline = Deadline::after_ms(budget_ms);
+  // Round-robin over the bugs' scenarios, seed by seed, so that a budget
+  // that runs out leaves every scenario checked on its first seeds.
+  int runs_max = 0;
+  for (const ZooRow& row : rows) runs_max = std::max(runs_max, row.runs);
+  for (int i = 0; i < runs_max && !deadline.expired(); ++i) {
+    for (const ZooRow& row : rows) {
+      if (i >= row.runs || deadline.expired()) continue;
+      const std::string name(bug_name(row.scenario->bug));
+      uint64_t seed = options.seed_base + static_cast<uint64_t>(i);
+      RunOutcome r = run_one(options, *row.scenario, seed, false, options.out_dir + "/clean/" + name);
+      ++clean.runs;
+      if (r.exit_code == kExitBadArguments || r.exit_code == kExitHarnessError) ++clean.harness_errors;
+      else if (r.verdict.value != "valid" && r.verdict.violated_guaranteed.empty()) ++clean.unknown;
+      for (const auto& p : r.verdict.violated_guaranteed) {
+        clean.false_alarms.push_back(p + ": " + r.replay + " (" + r.run_dir + ")");
+      }
+      out << "bugzoo: clean node, " << name << " scenario, run " << clean.runs << " seed " << seed << ": "
+          << describe(r) << (r.verdict.violated_guaranteed.empty() ? "" : "  FALSE ALARM") << " ["
+          << format_s(seconds_since(start_ns)) << " s of " << format_s(budget_ms / 1000.0) << " s]" << std::endl;
+    }
+  }
+  clean.elapsed_s = seconds_since(start_ns);
+  return clean;
+}
+
+std::string utc_now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
+  return buf;
+}
+
+// "Intel(R) Xeon(R) Processor @ 2.50GHz, 2 CPUs", from /proc/cpuinfo.
+std::string machine() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line, model;
+  int cpus = 0;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0 && line.find(':') != std::string::npos) {
+      model = line.substr(line.find(':') + 2);
+    }
+    if (line.rfind("processor", 0) == 0) ++cpus;
+  }
+  return (model.empty() ? "unknown CPU" : model) + ", " + std::to_string(cpus) + " CPUs";
+}
+
+// What the scenario lays over the drawn plan, as command-line options.
+std::string scenario_args(const BugScenario& s) {
+  std::string args = seed_replay_args(s.options, 0);
+  return args.substr(args.find(' ', std::string("--seed ").size()) + 1);
+}
+
+void write_table(std::ostream& md, const BugzooOptions& options, const std::vector<ZooRow>& rows,
+                 const CleanResult& clean, double total_s, int64_t per_bug_budget_ms) {
+  md << "# Seeded-bug zoo\n\n";
+  md << "`" << options.command_line << "` on " << utc_now() << ", " << machine() << "; total "
+     << format_s(total_s) << " s (per-bug budget " << format_s(per_bug_budget_ms / 1000.0) << " s, seeds from "
+     << options.seed_base << ").\n\n";
+  md << "Each bug runs plans drawn from seeds " << options.seed_base
+     << ", +1, ... with its scenario's options laid over them (below), until a guaranteed property is violated "
+        "or its budget is spent. Shrunk plan sizes are not in the table yet: the shrink library "
+        "(harness/shrink.h) was not merged when bugzoo was written.\n\n";
+  md << "| bug | what it is | mirrors | caught | property | runs | s to detect | replay |\n";
+  md << "|---|---|---|---|---|---|---|---|\n";
+  for (const ZooRow& r : rows) {
+    const BugInfo& info = bug_catalogue()[static_cast<size_t>(r.scenario->bug)];
+    md << "| " << info.name << " | " << info.what << " | "
+       << (r.scenario->mirrors.empty() ? "-" : r.scenario->mirrors) << " | " << (r.caught ? "yes" : "**no**")
+       << " | " << (r.caught ? r.property : "-") << " | " << r.runs << " | "
+       << (r.caught ? format_s(r.detect_s) : "-") << " | " << (r.caught ? "`" + r.replay + "`" : "-") << " |\n";
+  }
+  md << "| (clean node) | same scenarios and seeds, no --bug | - | "
+     << (clean.false_alarms.empty() ? "no false alarm" : "**" + std::to_string(clean.false_alarms.size()) +
+                                                             " FALSE ALARM(S)**")
+     << " | - | " << clean.runs << " | - | - |\n\n";
+  for (const auto& f : clean.false_alarms) md << "- FALSE ALARM on the clean node: " << f << "\n";
+  int unknown = clean.unknown, errors = clean.harness_errors;
+  for (const ZooRow& r : rows) unknown += r.unknown, errors += r.harness_errors;
+  md << "Runs with an unknown verdict: " << unknown << "; runs that failed in the harness: " << errors
+     << ". Clean-node check: " << clean.runs << " runs in " << format_s(clean.elapsed_s) << " s.\n\n";
+  md << "## Scenarios\n\n| bug | expected property | options over the drawn plan |\n|---|---|---|\n";
+  for (const ZooRow& r : rows) {
+    md << "| " << bug_name(r.scenario->bug) << " | " << r.scenario->property << " | `" << scenario_args(*r.scenario)
+       << "` |\n";
+  }
+}
+
+Status write_file(const std::string& path, const std::string& text) {
+  std::error_code ec;
+  auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  std::ofstream f(path, std::ios::trunc);
+  f << text;
+  f.flush();
+  if (!f) return Status::io("cannot write " + path);
+  return Status::ok();
+}
+
+}  // namespace
+
+const std::vector<BugScenario>& bug_scenarios() {
+  static const std::vector<BugScenario> scenarios = [] {
+    std::vector<BugScenario> s = make_scenarios();
+    FL_ASSERT(s.size() == static_cast<size_t>(Bug::kCount));
+    for (size_t i = 0; i < s.size(); ++i) FL_ASSERT(s[i].bug == static_cast<Bug>(i));
+    return s;
+  }();
+  return scenarios;
+}
+
+const BugScenario& bug_scenario(Bug bug) { return bug_scenarios()[static_cast<size_t>(bug)]; }
+
+Status parse_duration_ms(const std::string& option, const std::string& text, int64_t* out_ms) {
+  double scale_s = 1;
+  std::string number = text;
+  if (!number.empty()) {
+    switch (number.back()) {
+      case 's': scale_s = 1; number.pop_back(); break;
+      case 'm': scale_s = 60; number.pop_back(); break;
+      case 'h': scale_s = 3600; number.pop_back(); break;
+      default: break;
+    }
+  }
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(number, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (number.empty() || used != number.size() || !std::isfinite(value) || !(value > 0)) {
+    return Status::invalid(option + ": expected a duration > 0 such as 90s, 10m, 1h or 45 (seconds), got '" +
+                           text + "'");
+  }
+  *out_ms = static_cast<int64_t>(std::llround(value * scale_s * 1000));
+  return Status::ok();
+}
+
+int bugzoo_command(const BugzooOptions& options, std::ostream& out, std::ostream& err) {
+  std::vector<const BugScenario*> chosen;
+  for (const std::string& name : options.bugs) {
+    std::optional<Bug> bug = bug_from_name(name);
+    if (!bug) {
+      BugSet unused;
+      err << "faultline bugzoo: --bug: " << BugSet::parse({name}, &unused).message() << "\n";
+      return kExitBadArguments;
+    }
+    if (std::find(chosen.begin(), chosen.end(), &bug_scenario(*bug)) == chosen.end()) {
+      chosen.push_back(&bug_scenario(*bug));
+    }
+  }
+  if (chosen.empty()) {
+    for (const BugScenario& s : bug_scenarios()) chosen.push_back(&s);
+  }
+  if (options.budget_ms <= 0 || (options.per_bug_budget_ms && *options.per_bug_budget_ms <= 0)) {
+    err << "faultline bugzoo: budgets must be > 0\n";
+    return kExitBadArguments;
+  }
+  const int64_t per_bug_ms =
+      options.per_bug_budget_ms ? *options.per_bug_budget_ms : options.budget_ms / static_cast<int64_t>(chosen.size());
+  const int64_t zoo_budget_ms = per_bug_ms * static_cast<int64_t>(chosen.size());
+  out << "faultline bugzoo: " << chosen.size() << " bug(s), " << format_s(per_bug_ms / 1000.0)
+      << " s each, seeds from " << options.seed_base << "; runs under " << options.out_dir << std::endl;
+
+  const int64_t start_ns = monotonic_now_ns();
+  std::vector<ZooRow> rows;
+  for (const BugScenario* s : chosen) {
+    rows.push_back(run_bug(options, *s, per_bug_ms, out));
+    const ZooRow& r = rows.back();
+    out << "bugzoo: " << bug_name(s->bug) << ": "
+        << (r.caught ? "CAUGHT by " + r.property + " after " + std::to_string(r.runs) + " run(s), " +
+                           format_s(r.detect_s) + " s; replay: " + r.replay
+                     : "not caught in " + std::to_string(r.runs) + " run(s), " + format_s(r.elapsed_s) + " s")
+        << std::endl;
+  }
+  CleanResult clean = run_clean(options, rows, zoo_budget_ms, out);
+  const double total_s = seconds_since(start_ns);
+
+  std::ostringstream md;
+  write_table(md, options, rows, clean, total_s, per_bug_ms);
+  int caught = static_cast<int>(std::count_if(rows.begin(), rows.end(), [](const ZooRow& r) { return r.caught; }));
+  out << "bugzoo: " << caught << " of " << rows.size() << " bug(s) caught; clean node: " << clean.runs
+      << " run(s), " << clean.false_alarms.size() << " false alarm(s); " << format_s(total_s) << " s" << std::endl;
+  for (const auto& f : clean.false_alarms) err << "faultline bugzoo: FALSE ALARM on the clean node: " << f << "\n";
+  bool wrote = true;
+  for (const std::string& path : {options.out_dir + "/bugzoo.md", options.table_path}) {
+    if (path.empty()) continue;
+    Status s = write_file(path, md.str());
+    if (!s) {
+      err << "faultline bugzoo: " << s.message() << "\n";
+      wrote = false;
+    } else {
+      out << "bugzoo: table written to " << path << std::endl;
+    }
+  }
+  if (!wrote) return kExitHarnessError;
+  return caught == static_cast<int>(rows.size()) && clean.false_alarms.empty() ? 0 : 1;
+}
+
+}  // namespace faultline
