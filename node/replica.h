@@ -134,6 +134,7 @@ class Replica {
     std::vector<std::pair<NodeId, NodeId>> fallbacks;      // (fallback, owner) among replicas
     bool primary_only = false;                             // fallbacks do not count
     int hinted = 0;                                        // hints stored; count only for ANY
+    bool hints_count = false;                              // seeded bug hint-counts-toward-quorum
     TimerId timer = 0;
     bool answered = false;
 
@@ -184,6 +185,9 @@ class Replica {
   void progress_read(uint64_t id);
   void send_reads(ReadState* r);
   bool digests_match(ReadState* r);
+  // record_digest, or with the seeded bug digest-ignores-version the digest
+  // of the value alone.
+  uint64_t read_digest(const std::optional<Record>& r) const;
   void reconcile(ReadState* r);
   void finish_read(uint64_t id, ReadResult result);
   template <typename State, typename MakeOk>

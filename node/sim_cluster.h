@@ -31,15 +31,18 @@ class SimCluster {
 
   using DropIf = std::function<bool(NodeId from, NodeId to, const Body& body)>;
 
-  // Nodes n1..n<nodes>; every config field but ids, peers and modes keeps its
-  // default (modes: the plan's defaults).
-  SimCluster(int nodes, int rf, int64_t request_timeout_ms = 1000, ModeSpec modes = {}) {
+  // Nodes n1..n<nodes>; every config field but ids, peers, modes and bugs
+  // keeps its default (modes: the plan's defaults; bugs: seeded bugs of
+  // core/bugs.h, on every node).
+  SimCluster(int nodes, int rf, int64_t request_timeout_ms = 1000, ModeSpec modes = {},
+             std::vector<std::string> bugs = {}) {
     modes.request_timeout_ms = request_timeout_ms;
     for (int i = 1; i <= nodes; ++i) {
       auto n = std::make_unique<SimNode>(this, static_cast<NodeId>(i));
       n->config.id = static_cast<NodeId>(i);
       n->config.rf = rf;
       n->config.modes = modes;
+      n->config.bugs = bugs;
       for (int j = 1; j <= nodes; ++j) {
         if (j != i) n->config.peers.push_back({static_cast<NodeId>(j), "127.0.0.1", 7000 + j});
       }

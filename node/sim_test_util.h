@@ -50,5 +50,53 @@ inline ReadResult read(SimCluster& c, NodeId via, const std::string& key, Consis
   return r.result.value_or(ReadResult{Status::invalid("no answer"), std::nullopt});
 }
 
+inline ModeSpec modes_with(ReadRepair rr, bool digest_reads, bool hinted_handoff,
+                           QuorumMode quorum = QuorumMode::kStrict) {
+  ModeSpec m;
+  m.read_repair = rr;
+  m.digest_reads = digest_reads;
+  m.hinted_handoff = hinted_handoff;
+  m.quorum = quorum;
+  return m;
+}
+
+// The first event `name` of `node`, or null.
+inline const SimCluster::Event* find_event(SimCluster& c, NodeId node, const std::string& name) {
+  for (const auto& e : c.events(node)) {
+    if (e.name == name) return &e;
+  }
+  return nullptr;
+}
+
+inline int count_events(SimCluster& c, NodeId node, const std::string& name) {
+  int n = 0;
+  for (const auto& e : c.events(node)) n += e.name == name;
+  return n;
+}
+
+// A string or JSON field of an event as text.
+inline std::string field(const SimCluster::Event& e, const std::string& name) {
+  for (const auto& f : e.fields) {
+    if (f.name != name) continue;
+    if (const auto* s = std::get_if<std::string>(&f.value)) return *s;
+    if (const auto* j = std::get_if<EventJson>(&f.value)) return j->text;
+  }
+  return "<missing " + name + ">";
+}
+
+// What `node` stores for `key` (handoff records aside).
+inline std::optional<Record> stored(SimCluster& c, NodeId node, const std::string& key) {
+  std::optional<Record> r;
+  EXPECT_TRUE(c.store(node).get(key, &r).is_ok());
+  return r;
+}
+
+// Isolates `node` long enough for `observer`'s failure detector to see it down.
+inline void take_down(SimCluster& c, NodeId node, NodeId observer = 1) {
+  c.isolate(node, true);
+  c.run_for(c.config(observer).peer_down_after_ms + 2 * c.config(observer).heartbeat_interval_ms);
+  ASSERT_FALSE(c.replica(observer).is_up(node));
+}
+
 }  // namespace sim_test
 }  // namespace faultline
