@@ -341,14 +341,17 @@ Status Cluster::wait_ready(bool* retry) {
         s = client.call({"FL.STATUS"}, kPingTimeoutMs, &reply);
         if (s && peers_all_up(reply)) break;
       }
-      if (wait_exited(n.pid, 0)) {
-        std::string how = reap(n.pid);
-        n.pid = 0;
+      // Any node, not only this one: a peer that died (its port taken) keeps
+      // this one from seeing its peers up until the deadline.
+      for (auto& gone : nodes_) {
+        if (gone.pid <= 0 || !wait_exited(gone.pid, 0)) continue;
+        std::string how = reap(gone.pid);
+        gone.pid = 0;
         // An early exit is most often a port another program took after we
         // picked it: worth another attempt with fresh ports.
         *retry = true;
-        return Status::unavailable("node " + n.name + " exited (" + how + ") before it was ready; see " +
-                                   n.log_path() + log_tail(n.log_path()));
+        return Status::unavailable("node " + gone.name + " exited (" + how + ") before it was ready; see " +
+                                   gone.log_path() + log_tail(gone.log_path()));
       }
       if (deadline.expired()) {
         return Status::timeout("node " + n.name + " (client port " + std::to_string(n.client_port) + ") did not " +
