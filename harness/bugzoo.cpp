@@ -19,8 +19,9 @@ namespace {
 // Workload pins every scenario shares: short runs (a run takes about 5-8 s
 // with start, heal, quiesce, final reads and check), few keys so that reads
 // meet the writes the faults made divergent, a rate that keeps them busy.
-// Nodes are drawn (3..7); rf is pinned at 3 so that a quorum leaves a replica
-// out, which is where repair, digest and hint bugs live.
+// Nodes are drawn (3..7) unless a scenario pins them; rf is pinned at 3 so
+// that a quorum leaves a replica out, which is where repair, digest and hint
+// bugs live.
 RunOverrides base_options() {
   RunOverrides o;
   o.rf = 3;
@@ -65,50 +66,78 @@ RunOverrides with(RunOverrides o, const char* read_cl, const char* write_cl, Mod
   return o;
 }
 
+// The scenarios follow where each bug lives (the `Seeded bug` comments in
+// node/) and the guarantees of checker/expectations.cpp; `mirrors` is the
+// public report those comments name.
 std::vector<BugScenario> make_scenarios() {
   const RunOverrides b = base_options();
   // Read repair bugs: monotonic-reads is guaranteed with QUORUM reads,
-  // blocking read repair and a strict quorum. Writes at ONE leave two stale
+  // blocking read repair and a strict quorum. Writes at ONE leave stale
   // replicas, hints and anti-entropy off leave repair to the reads alone,
-  // partitions make the replicas diverge.
-  const RunOverrides read_repair =
-      with(b, "QUORUM", "ONE", modes("blocking", "off", "off", "strict", "off"), "partition");
+  // partitions make replicas diverge and link delays hold a repair write
+  // back while the next read reaches the stale replica through another
+  // coordinator. Two keys at the top rate make reads follow each other.
+  // Three nodes, so every node holds every key and reads of one key come
+  // from every coordinator.
+  RunOverrides read_repair =
+      with(b, "QUORUM", "ONE", modes("blocking", "off", "off", "strict", "off"), "partition,delay", 0.5);
+  read_repair.nodes = 3;
+  read_repair.keys = 2;
+  read_repair.rate = 300;
   // Merkle bugs: merkle-convergence is guaranteed with anti-entropy on;
-  // nothing else repairs (no read repair, no hints), more keys spread the
-  // differences over more ranges and leaves, kills and partitions make them.
+  // nothing else repairs (no read repair, no hints); many keys put records in
+  // many ranges (the wrap-around one too) and near leaf ends; kills and
+  // partitions make replicas differ so that exchanges stream records.
   RunOverrides merkle = with(b, "QUORUM", "ONE",
                              modes("none", "off", "off", "strict", "on", {{"--anti-entropy-interval-ms", "500"}}),
                              "partition,kill");
-  merkle.keys = 40;
+  merkle.keys = 50;
   // gc_grace bugs: no-resurrection is guaranteed with anti-entropy on when
   // gc_grace > longest fault (1 s) + anti-entropy interval (0.5 s).
-  const RunOverrides gc_grace =
-      with(b, "QUORUM", "ONE",
-           modes("none", "off", "on", "strict", "on", {{"--anti-entropy-interval-ms", "500"}, {"--gc-grace-ms", "2000"}}),
-           "partition,kill", 1.0);
+  const ModeList gc_modes = {{"--anti-entropy-interval-ms", "500"}, {"--gc-grace-ms", "2000"}};
+  const RunOverrides hint_gc =
+      with(b, "QUORUM", "ONE", modes("none", "off", "on", "strict", "on", gc_modes), "partition,kill", 1.0);
+  // Without hints, only anti-entropy brings the delete to a replica that
+  // missed it, which the bug's early purge races.
+  const RunOverrides tombstone =
+      with(b, "QUORUM", "ONE", modes("none", "off", "off", "strict", "on", gc_modes), "partition,kill", 1.0);
+  // Equal versions need two writes of one key coordinated by one node within
+  // a millisecond: two keys at the top rate.
+  RunOverrides equal_versions = merkle;
+  equal_versions.keys = 2;
+  equal_versions.rate = 300;
+  RunOverrides sloppy_fallback =
+      with(b, "QUORUM", "QUORUM", modes("none", "off", "on", "strict", "off"), "partition");
+  sloppy_fallback.nodes = 5;
+  sloppy_fallback.rate = 300;
   return {
-      {Bug::kBlockingRepairEarlyReply, "monotonic-reads", "", read_repair},
-      {Bug::kDigestIgnoresVersion, "no-stale-reads", "",
+      {Bug::kBlockingRepairEarlyReply, "monotonic-reads", "CASSANDRA-13115", read_repair},
+      // no-stale-reads is guaranteed at QUORUM/QUORUM: a digest that ignores
+      // versions and tombstones hides the replica that missed a delete.
+      {Bug::kDigestIgnoresVersion, "no-stale-reads", "scylladb/scylladb#182",
        with(b, "QUORUM", "QUORUM", modes("blocking", "on", "off", "strict", "off"), "partition")},
-      {Bug::kAsyncRepairWhenBlocking, "monotonic-reads", "", read_repair},
-      // hint-replay is guaranteed with hinted handoff on; a paused target
-      // takes the replay into its socket buffer without acknowledging it.
-      {Bug::kHintDeletedBeforeAck, "hint-replay", "",
-       with(b, "QUORUM", "ONE", modes("none", "off", "on", "strict", "off"), "partition,pause")},
+      {Bug::kAsyncRepairWhenBlocking, "monotonic-reads",
+       "a class: CASSANDRA-13115; palantir/cassandra #422, #641; CASSANDRA-14635", read_repair},
+      // hint-replay is guaranteed with hinted handoff on. A hint deleted when
+      // sent is lost when the link drops or the target dies right after the
+      // replay: kills and partitions back to back.
+      {Bug::kHintDeletedBeforeAck, "hint-replay", "a class: scylladb/scylladb#6401, #6416",
+       with(b, "QUORUM", "ONE", modes("none", "off", "on", "strict", "off"), "kill,partition", 0.5)},
       // no-stale-reads is guaranteed at QUORUM/QUORUM with a strict quorum:
-      // a write acknowledged by one replica and a hint is not on a quorum.
-      {Bug::kHintCountsTowardQuorum, "no-stale-reads", "",
+      // a write acknowledged by one replica and hints is not on a quorum.
+      {Bug::kHintCountsTowardQuorum, "no-stale-reads", "a class: scylladb/scylladb#3563, #3565",
        with(b, "QUORUM", "QUORUM", modes("none", "off", "on", "strict", "off"), "partition")},
-      {Bug::kHintReplayedAfterGcGrace, "no-resurrection", "", gc_grace},
-      {Bug::kMerkleSkipsWraparound, "merkle-convergence", "", merkle},
-      {Bug::kMerkleLeafOffByOne, "merkle-convergence", "", merkle},
-      {Bug::kRepairSkipsTreeUpdate, "merkle-convergence", "", merkle},
-      {Bug::kTombstonePurgedWhileDown, "no-resurrection", "", gc_grace},
-      {Bug::kEqualVersionsDiverge, "merkle-convergence", "", merkle},
-      // hint-replay is guaranteed with hinted handoff on: a fallback that
-      // takes itself for a primary never hands the write off.
-      {Bug::kSloppyFallbackCountsPrimary, "hint-replay", "",
-       with(b, "QUORUM", "QUORUM", modes("none", "off", "on", "sloppy", "off"), "partition,kill")},
+      {Bug::kHintReplayedAfterGcGrace, "no-resurrection", "scylladb/scylladb#23712, #21662", hint_gc},
+      {Bug::kMerkleSkipsWraparound, "merkle-convergence", "a class: scylladb/scylladb#1839, #27220", merkle},
+      {Bug::kMerkleLeafOffByOne, "merkle-convergence", "a class: datastax/cassandra#2003", merkle},
+      {Bug::kRepairSkipsTreeUpdate, "merkle-convergence", "basho/riak_kv#473, #478", merkle},
+      {Bug::kTombstonePurgedWhileDown, "no-resurrection", "basho/riak_kv#1869", tombstone},
+      {Bug::kEqualVersionsDiverge, "merkle-convergence", "apache/cassandra-gocql-driver#800; basho/riak_kv#1512",
+       equal_versions},
+      // The bug makes a strict quorum take fallbacks' acks as primaries', so
+      // no-stale-reads (guaranteed at QUORUM/QUORUM, strict) catches it; five
+      // nodes leave two fallbacks for every key.
+      {Bug::kSloppyFallbackCountsPrimary, "no-stale-reads", "basho/riak_kv#485", sloppy_fallback},
   };
 }
 
