@@ -112,13 +112,6 @@ int main_impl(int argc, char** argv) {
   add_cluster_flags(cluster_cmd, &cluster_flags);
   cluster_cmd->add_option("--dir", cluster.dir, "directory for the nodes (default: a new /tmp/faultline-cluster-*)");
 
-  ReproOptions repro;
-  CLI::App* repro_cmd = app.add_subcommand("repro", "replay a run's plan K times and report how often it fails the same way");
-  repro_cmd->add_option("RUN_DIR", repro.run_dir, "the run directory to replay")->required();
-  repro_cmd->add_option("--times", repro.times, "how many tries (default 5)");
-  repro_cmd->add_option("--out", repro.out_dir, "where the tries' run directories go (default RUN_DIR/repro)");
-  repro_cmd->add_option("--node-bin", repro.node_bin, "faultline-node binary (default: next to faultline)");
-
   BugzooOptions zoo;
   std::string zoo_budget, zoo_per_bug_budget;
   CLI::App* zoo_cmd = app.add_subcommand("bugzoo", "run each seeded bug's scenario until the checker catches it, then the same plans on the clean node; writes docs/bugzoo.md");
@@ -129,6 +122,13 @@ int main_impl(int argc, char** argv) {
   zoo_cmd->add_option("--seed-base", zoo.seed_base, "first seed of each bug's plans (default 1)")->check(CLI::NonNegativeNumber);
   zoo_cmd->add_option("--table", zoo.table_path, "where the Markdown table goes besides OUT/bugzoo.md (default docs/bugzoo.md)");
   zoo_cmd->add_option("--node-bin", zoo.node_bin, "faultline-node binary (default: next to faultline)");
+
+  ReproOptions repro;
+  CLI::App* repro_cmd = app.add_subcommand("repro", "replay a run's plan K times and report how often it fails the same way");
+  repro_cmd->add_option("RUN_DIR", repro.run_dir, "the run directory to replay")->required();
+  repro_cmd->add_option("--times", repro.times, "how many tries (default 5)");
+  repro_cmd->add_option("--out", repro.out_dir, "where the tries' run directories go (default RUN_DIR/repro)");
+  repro_cmd->add_option("--node-bin", repro.node_bin, "faultline-node binary (default: next to faultline)");
 
   try {
     app.parse(argc, argv);
