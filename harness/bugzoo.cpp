@@ -142,11 +142,30 @@ std::vector<BugScenario> make_scenarios() {
 }
 
 // What one bug (or the clean node over one bug's seeds) came to.
+// The outcome of one run of a scenario on seed `seed`, with or without its bug.
+struct RunOutcome {
+  int exit_code = 0;
+  std::string run_dir;
+  VerdictSummary verdict;
+  std::string replay;
+  std::string error;  // the harness's own complaint, for exit 254 and 255
+  bool harness_error() const { return exit_code == kExitBadArguments || exit_code == kExitHarnessError; }
+};
+
+struct RunCounts {
+  int runs = 0;
+  int unknown = 0;         // runs that ended without a verdict or with unknown
+  int harness_errors = 0;  // runs that could not be made (exit 254/255)
+  void add(const RunOutcome& r) {
+    ++runs;
+    if (r.harness_error()) ++harness_errors;
+    else if (r.verdict.value != "valid" && r.verdict.violated_guaranteed.empty()) ++unknown;
+  }
+};
+
 struct ZooRow {
   const BugScenario* scenario = nullptr;
-  int runs = 0;
-  int unknown = 0;       // runs whose verdict was unknown
-  int harness_errors = 0;  // runs that could not be made (exit 254/255)
+  RunCounts counts;
   bool caught = false;
   std::string property;  // the guaranteed property that caught it
   double detect_s = 0;   // from the bug's first run to the end of the catching run
@@ -156,9 +175,7 @@ struct ZooRow {
 };
 
 struct CleanResult {
-  int runs = 0;
-  int unknown = 0;
-  int harness_errors = 0;
+  RunCounts counts;
   std::vector<std::string> false_alarms;  // "<property> <replay command> (<run dir>)"
   double elapsed_s = 0;
 };
@@ -172,15 +189,6 @@ std::string format_s(double s) {
   o << s;
   return o.str();
 }
-
-// The outcome of one run of a scenario on seed `seed`, with or without its bug.
-struct RunOutcome {
-  int exit_code = 0;
-  std::string run_dir;
-  VerdictSummary verdict;
-  std::string replay;
-  std::string error;  // the harness's own complaint, for exit 254 and 255
-};
 
 // The last "faultline run: ..." line of a run's output that is not its
 // opening line: why the harness gave up.
@@ -204,10 +212,11 @@ RunOutcome run_one(const BugzooOptions& options, const BugScenario& scenario, ui
   run.self = options.self;
   RunOutcome r;
   run.run_dir_out = &r.run_dir;
-  r.replay = options.self + " run " + seed_replay_args(run.overrides, seed);
+  r.replay = options.self + " run " + seed_replay_args(run.overrides, seed) +
+             (options.node_bin.empty() ? "" : " --node-bin " + options.node_bin);
   std::ostringstream log;
   r.exit_code = run_command(run, log, log);
-  if (r.exit_code == kExitBadArguments || r.exit_code == kExitHarnessError) r.error = harness_complaint(log.str());
+  if (r.harness_error()) r.error = harness_complaint(log.str());
   if (!r.run_dir.empty()) {
     std::ofstream(r.run_dir + "/bugzoo-run.log") << log.str();
     if (r.exit_code == 0 || r.exit_code == 1 || r.exit_code == 2) {
@@ -226,7 +235,7 @@ std::string catching_property(const BugScenario& scenario, const VerdictSummary&
 }
 
 std::string describe(const RunOutcome& r) {
-  if (r.exit_code == kExitBadArguments || r.exit_code == kExitHarnessError) {
+  if (r.harness_error()) {
     return "harness error (exit " + std::to_string(r.exit_code) + "): " + r.error;
   }
   std::string text = r.verdict.value;
@@ -246,10 +255,8 @@ ZooRow run_bug(const BugzooOptions& options, const BugScenario& scenario, int64_
   const Deadline deadline = Deadline::after_ms(budget_ms);
   for (uint64_t seed = options.seed_base; !deadline.expired(); ++seed) {
     RunOutcome r = run_one(options, scenario, seed, true, dir);
-    ++row.runs;
-    if (r.exit_code == kExitBadArguments || r.exit_code == kExitHarnessError) ++row.harness_errors;
-    else if (r.verdict.value != "valid" && r.verdict.violated_guaranteed.empty()) ++row.unknown;
-    out << "bugzoo: " << name << " run " << row.runs << " seed " << seed << ": " << describe(r) << " ["
+    row.counts.add(r);
+    out << "bugzoo: " << name << " run " << row.counts.runs << " seed " << seed << ": " << describe(r) << " ["
         << format_s(seconds_since(start_ns)) << " s of " << format_s(budget_ms / 1000.0) << " s]" << std::endl;
     // A scenario that cannot even run (bad plan) will not get better with
     // more seeds.
@@ -277,20 +284,18 @@ CleanResult run_clean(const BugzooOptions& options, const std::vector<ZooRow>& r
   // Round-robin over the bugs' scenarios, seed by seed, so that a budget
   // that runs out leaves every scenario checked on its first seeds.
   int runs_max = 0;
-  for (const ZooRow& row : rows) runs_max = std::max(runs_max, row.runs);
+  for (const ZooRow& row : rows) runs_max = std::max(runs_max, row.counts.runs);
   for (int i = 0; i < runs_max && !deadline.expired(); ++i) {
     for (const ZooRow& row : rows) {
-      if (i >= row.runs || deadline.expired()) continue;
+      if (i >= row.counts.runs || deadline.expired()) continue;
       const std::string name(bug_name(row.scenario->bug));
       uint64_t seed = options.seed_base + static_cast<uint64_t>(i);
       RunOutcome r = run_one(options, *row.scenario, seed, false, options.out_dir + "/clean/" + name);
-      ++clean.runs;
-      if (r.exit_code == kExitBadArguments || r.exit_code == kExitHarnessError) ++clean.harness_errors;
-      else if (r.verdict.value != "valid" && r.verdict.violated_guaranteed.empty()) ++clean.unknown;
+      clean.counts.add(r);
       for (const auto& p : r.verdict.violated_guaranteed) {
         clean.false_alarms.push_back(p + ": " + r.replay + " (" + r.run_dir + ")");
       }
-      out << "bugzoo: clean node, " << name << " scenario, run " << clean.runs << " seed " << seed << ": "
+      out << "bugzoo: clean node, " << name << " scenario, run " << clean.counts.runs << " seed " << seed << ": "
           << describe(r) << (r.verdict.violated_guaranteed.empty() ? "" : "  FALSE ALARM") << " ["
           << format_s(seconds_since(start_ns)) << " s of " << format_s(budget_ms / 1000.0) << " s]" << std::endl;
     }
@@ -344,18 +349,18 @@ void write_table(std::ostream& md, const BugzooOptions& options, const std::vect
     const BugInfo& info = bug_catalogue()[static_cast<size_t>(r.scenario->bug)];
     md << "| " << info.name << " | " << info.what << " | "
        << (r.scenario->mirrors.empty() ? "-" : r.scenario->mirrors) << " | " << (r.caught ? "yes" : "**no**")
-       << " | " << (r.caught ? r.property : "-") << " | " << r.runs << " | "
+       << " | " << (r.caught ? r.property : "-") << " | " << r.counts.runs << " | "
        << (r.caught ? format_s(r.detect_s) : "-") << " | " << (r.caught ? "`" + r.replay + "`" : "-") << " |\n";
   }
   md << "| (clean node) | same scenarios and seeds, no --bug | - | "
      << (clean.false_alarms.empty() ? "no false alarm" : "**" + std::to_string(clean.false_alarms.size()) +
                                                              " FALSE ALARM(S)**")
-     << " | - | " << clean.runs << " | - | - |\n\n";
+     << " | - | " << clean.counts.runs << " | - | - |\n\n";
   for (const auto& f : clean.false_alarms) md << "- FALSE ALARM on the clean node: " << f << "\n";
-  int unknown = clean.unknown, errors = clean.harness_errors;
-  for (const ZooRow& r : rows) unknown += r.unknown, errors += r.harness_errors;
+  int unknown = clean.counts.unknown, errors = clean.counts.harness_errors;
+  for (const ZooRow& r : rows) unknown += r.counts.unknown, errors += r.counts.harness_errors;
   md << "Runs with an unknown verdict: " << unknown << "; runs that failed in the harness: " << errors
-     << ". Clean-node check: " << clean.runs << " runs in " << format_s(clean.elapsed_s) << " s.\n\n";
+     << ". Clean-node check: " << clean.counts.runs << " runs in " << format_s(clean.elapsed_s) << " s.\n\n";
   md << "## Scenarios\n\n| bug | expected property | options over the drawn plan |\n|---|---|---|\n";
   for (const ZooRow& r : rows) {
     md << "| " << bug_name(r.scenario->bug) << " | " << r.scenario->property << " | `" << scenario_args(*r.scenario)
@@ -446,9 +451,9 @@ int bugzoo_command(const BugzooOptions& options, std::ostream& out, std::ostream
     rows.push_back(run_bug(options, *s, per_bug_ms, out));
     const ZooRow& r = rows.back();
     out << "bugzoo: " << bug_name(s->bug) << ": "
-        << (r.caught ? "CAUGHT by " + r.property + " after " + std::to_string(r.runs) + " run(s), " +
+        << (r.caught ? "CAUGHT by " + r.property + " after " + std::to_string(r.counts.runs) + " run(s), " +
                            format_s(r.detect_s) + " s; replay: " + r.replay
-                     : "not caught in " + std::to_string(r.runs) + " run(s), " + format_s(r.elapsed_s) + " s")
+                     : "not caught in " + std::to_string(r.counts.runs) + " run(s), " + format_s(r.elapsed_s) + " s")
         << std::endl;
   }
   CleanResult clean = run_clean(options, rows, zoo_budget_ms, out);
@@ -457,7 +462,7 @@ int bugzoo_command(const BugzooOptions& options, std::ostream& out, std::ostream
   std::ostringstream md;
   write_table(md, options, rows, clean, total_s, per_bug_ms);
   int caught = static_cast<int>(std::count_if(rows.begin(), rows.end(), [](const ZooRow& r) { return r.caught; }));
-  out << "bugzoo: " << caught << " of " << rows.size() << " bug(s) caught; clean node: " << clean.runs
+  out << "bugzoo: " << caught << " of " << rows.size() << " bug(s) caught; clean node: " << clean.counts.runs
       << " run(s), " << clean.false_alarms.size() << " false alarm(s); " << format_s(total_s) << " s" << std::endl;
   for (const auto& f : clean.false_alarms) err << "faultline bugzoo: FALSE ALARM on the clean node: " << f << "\n";
   bool wrote = true;
