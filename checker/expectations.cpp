@@ -34,11 +34,6 @@ class Conditions {
   std::vector<std::string> failed_;
 };
 
-bool has_fault(const Plan& plan, std::string_view kind) {
-  return std::any_of(plan.faults.begin(), plan.faults.end(),
-                     [&](const FaultEvent& f) { return f.kind == kind; });
-}
-
 std::string cl_name(ConsistencyLevel cl) { return std::string(to_string(cl)); }
 
 
@@ -156,6 +151,11 @@ const std::vector<std::string_view>& all_property_ids() {
       "monotonic-reads", "no-stale-reads",         "no-lost-writes", "no-resurrection",
       "valid-values",    "realtime-version-order", "hint-replay",    "merkle-convergence"};
   return ids;
+}
+
+bool has_fault(const Plan& plan, std::string_view kind) {
+  return std::any_of(plan.faults.begin(), plan.faults.end(),
+                     [&](const FaultEvent& f) { return f.kind == kind; });
 }
 
 int overlap_acks(ConsistencyLevel cl, int rf) {

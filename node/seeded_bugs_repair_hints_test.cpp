@@ -64,29 +64,23 @@ MonotonicReads monotonic_reads_scenario(const Bugs& bugs) {
   return out;
 }
 
-TEST(SeededBugs, BlockingRepairEarlyReply) {
-  // Clean: the repair is never acknowledged, so the read that saw "new" fails
-  // and no completed read is followed by an older one.
+// Clean: the repair is never acknowledged, so the read that saw "new" fails
+// and no completed read is followed by an older one. With `bug` the read
+// answers "new" without the repair's acknowledgement; the next QUORUM read
+// goes back in time to "old".
+void expect_monotonic_reads_broken_by(const std::string& bug) {
   MonotonicReads clean = monotonic_reads_scenario({});
   EXPECT_EQ(clean.first.status.code(), Status::Code::kTimeout) << clean.first.status.to_string();
 
-  // Bug: the read answers "new" before the repair is acknowledged; the next
-  // QUORUM read goes back in time to "old".
-  MonotonicReads bug = monotonic_reads_scenario({"blocking-repair-early-reply"});
-  ASSERT_TRUE(bug.first.status.is_ok()) << bug.first.status.to_string();
-  EXPECT_EQ(bug.first.record->value, "new");
-  EXPECT_LT(bug.second.record->version, bug.first.record->version);
+  MonotonicReads buggy = monotonic_reads_scenario({bug});
+  ASSERT_TRUE(buggy.first.status.is_ok()) << buggy.first.status.to_string();
+  EXPECT_EQ(buggy.first.record->value, "new");
+  EXPECT_LT(buggy.second.record->version, buggy.first.record->version);
 }
 
-TEST(SeededBugs, AsyncRepairWhenBlocking) {
-  MonotonicReads clean = monotonic_reads_scenario({});
-  EXPECT_EQ(clean.first.status.code(), Status::Code::kTimeout) << clean.first.status.to_string();
+TEST(SeededBugs, BlockingRepairEarlyReply) { expect_monotonic_reads_broken_by("blocking-repair-early-reply"); }
 
-  MonotonicReads bug = monotonic_reads_scenario({"async-repair-when-blocking"});
-  ASSERT_TRUE(bug.first.status.is_ok()) << bug.first.status.to_string();
-  EXPECT_EQ(bug.first.record->value, "new");
-  EXPECT_LT(bug.second.record->version, bug.first.record->version);
-}
+TEST(SeededBugs, AsyncRepairWhenBlocking) { expect_monotonic_reads_broken_by("async-repair-when-blocking"); }
 
 // No stale reads with digest reads: a key deleted twice; the second delete
 // (a newer tombstone) reached a quorum, the other two replicas, but not n1,
