@@ -92,24 +92,30 @@ std::vector<BugScenario> make_scenarios() {
                              modes("none", "off", "off", "strict", "on", {{"--anti-entropy-interval-ms", "500"}}),
                              "partition,kill");
   merkle.keys = 50;
-  // gc_grace bugs: no-resurrection is guaranteed with anti-entropy on when
-  // gc_grace > longest fault (1 s) + anti-entropy interval (0.5 s). Writes
-  // at QUORUM: the checker's no-resurrection also counts a read that misses
-  // an acknowledged delete, which R + W <= N allows (a stale read, not a
-  // resurrection; the first full zoo run had two such false alarms with
-  // writes at ONE), so only R + W > N makes it a clean signal.
-  const ModeList gc_modes = {{"--anti-entropy-interval-ms", "500"}, {"--gc-grace-ms", "2000"}};
   // hint-replay (guaranteed with hinted handoff on) flags a hint replayed
   // later than gc_grace + request timeout + 1 s after it was stored: the
-  // target must stay down (3 s faults) well past a short gc_grace.
-  RunOverrides hint_gc = with(b, "QUORUM", "QUORUM",
+  // target must stay down (3 s faults) well past a short gc_grace. Reads at
+  // ONE: with tombstones purged after 500 ms the clean node answers nothing
+  // for a deleted key, which the checker's no-stale-reads counts as older
+  // than the delete (a false alarm at QUORUM/QUORUM); at ONE it is not
+  // guaranteed, and hint-replay does not depend on the read CL.
+  RunOverrides hint_gc = with(b, "ONE", "QUORUM",
                               modes("none", "off", "on", "strict", "off", {{"--gc-grace-ms", "500"}}), "kill,partition",
                               3.0);
   hint_gc.duration_s = 6;
-  // Without hints, only anti-entropy brings the delete to a replica that
-  // missed it, which the bug's early purge races.
-  const RunOverrides tombstone =
-      with(b, "QUORUM", "QUORUM", modes("none", "off", "off", "strict", "on", gc_modes), "partition,kill", 1.0);
+  // tombstone-purged-while-down ignores gc_grace, so the clean node keeps
+  // the default (nothing is purged within a run) and no-resurrection is
+  // guaranteed (anti-entropy on, gc_grace > fault + interval). Nothing but
+  // anti-entropy brings a delete to a replica that was down: no hints, no
+  // read repair. Writes at QUORUM: the checker's no-resurrection also counts
+  // a read that misses a delete acknowledged at ONE (a stale read R + W <= N
+  // allows; two false alarms in an early zoo run). Many keys and kills only,
+  // so a resurrected value is not overwritten before the final state.
+  RunOverrides tombstone = with(b, "QUORUM", "QUORUM",
+                                modes("none", "off", "off", "strict", "on", {{"--anti-entropy-interval-ms", "500"}}),
+                                "kill", 1.0);
+  tombstone.keys = 50;
+  tombstone.rate = 300;
   // Equal versions need two writes of one key coordinated by one node within
   // a millisecond: two keys at the top rate.
   RunOverrides equal_versions = merkle;
