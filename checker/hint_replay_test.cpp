@@ -75,6 +75,9 @@ TEST(HintReplay, ReplayedAfterGcGraceIsViolation) {
   clock.duration_ms = 1000;
   clock.targets = {"n1"};
   EXPECT_EQ(run({stored("n1:1", "n3", 5), too_late}, held, true, {clock}).outcome, PropertyOutcome::kHeld);
+  FaultEvent pause = clock;  // a paused coordinator acknowledges late
+  pause.kind = "pause";
+  EXPECT_EQ(run({stored("n1:1", "n3", 5), too_late}, held, true, {pause}).outcome, PropertyOutcome::kHeld);
 }
 
 // Goal: a hint never replayed is a violation, once whether or not it is

@@ -408,32 +408,6 @@ const std::vector<BugScenario>& bug_scenarios() {
 
 const BugScenario& bug_scenario(Bug bug) { return bug_scenarios()[static_cast<size_t>(bug)]; }
 
-Status parse_duration_ms(const std::string& option, const std::string& text, int64_t* out_ms) {
-  double scale_s = 1;
-  std::string number = text;
-  if (!number.empty()) {
-    switch (number.back()) {
-      case 's': scale_s = 1; number.pop_back(); break;
-      case 'm': scale_s = 60; number.pop_back(); break;
-      case 'h': scale_s = 3600; number.pop_back(); break;
-      default: break;
-    }
-  }
-  size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(number, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (number.empty() || used != number.size() || !std::isfinite(value) || !(value > 0)) {
-    return Status::invalid(option + ": expected a duration > 0 such as 90s, 10m, 1h or 45 (seconds), got '" +
-                           text + "'");
-  }
-  *out_ms = static_cast<int64_t>(std::llround(value * scale_s * 1000));
-  return Status::ok();
-}
-
 int bugzoo_command(const BugzooOptions& options, std::ostream& out, std::ostream& err) {
   std::vector<const BugScenario*> chosen;
   for (const std::string& name : options.bugs) {

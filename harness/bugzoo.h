@@ -63,10 +63,6 @@ struct BugzooOptions {
   std::string command_line;  // as typed, for the table's header
 };
 
-// "90s", "10m", "1h", "1.5m" or plain seconds ("45") -> milliseconds.
-// Invalid, naming `option`, otherwise or when not > 0.
-Status parse_duration_ms(const std::string& option, const std::string& text, int64_t* out_ms);
-
 int bugzoo_command(const BugzooOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace faultline

@@ -22,6 +22,7 @@
 #include "harness/report.h"
 #include "harness/repro.h"
 #include "harness/run.h"
+#include "harness/shrink.h"
 
 namespace faultline {
 namespace {
@@ -137,6 +138,16 @@ int main_impl(int argc, char** argv) {
   CLI::App* report_cmd = app.add_subcommand("report", "write a run directory's report.html again, from its files alone");
   report_cmd->add_option("RUN_DIR", report_dir, "the run directory")->required();
 
+  ShrinkOptions shrink;
+  std::string shrink_budget;
+  CLI::App* shrink_cmd = app.add_subcommand("shrink", "find a smaller plan that still fails the way a run failed");
+  shrink_cmd->add_option("RUN_DIR", shrink.run_dir, "the failing run directory (plan.json, verdict.json)")->required();
+  shrink_cmd->add_option("--budget", shrink_budget, "stop starting candidates after this long: 90s, 10m, 1h or seconds (default 10m)");
+  shrink_cmd->add_option("--tries", shrink.tries, "runs per candidate; it fails if any run does (default 2)");
+  shrink_cmd->add_option("--property", shrink.properties, "preserve this property's violation (repeatable; default: every property the verdict shows violated)");
+  shrink_cmd->add_option("--out", shrink.out_dir, "where candidate runs and shrunk-plan.json go (default RUN_DIR/shrink)");
+  shrink_cmd->add_option("--node-bin", shrink.node_bin, "faultline-node binary (default: next to faultline)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -159,17 +170,29 @@ int main_impl(int argc, char** argv) {
   if (*zoo_cmd) {
     zoo.self = argv[0];
     for (int i = 0; i < argc; ++i) zoo.command_line += (i ? " " : "") + std::string(argv[i]);
-    Status s;
-    int64_t ms = 0;
-    if (!zoo_budget.empty() && (s = parse_duration_ms("--budget", zoo_budget, &ms))) zoo.budget_ms = ms;
-    if (s && !zoo_per_bug_budget.empty() && (s = parse_duration_ms("--per-bug-budget", zoo_per_bug_budget, &ms))) {
-      zoo.per_bug_budget_ms = ms;
-    }
-    if (!s) {
-      std::cerr << "faultline bugzoo: " << s.message() << "\n";
-      return kExitBadArguments;
+    // Budgets as `faultline shrink` reads them (shrink.h parse_budget_ms).
+    for (auto [option, text] : {std::pair{"--budget", &zoo_budget}, std::pair{"--per-bug-budget", &zoo_per_bug_budget}}) {
+      int64_t ms = 0;
+      if (text->empty()) continue;
+      if (!parse_budget_ms(*text, &ms)) {
+        std::cerr << "faultline bugzoo: " << option << ": '" << *text
+                  << "' is not a positive duration up to a week (90s, 10m, 1h, or plain seconds)\n";
+        return kExitBadArguments;
+      }
+      if (text == &zoo_budget) zoo.budget_ms = ms;
+      else zoo.per_bug_budget_ms = ms;
     }
     return bugzoo_command(zoo, std::cout, std::cerr);
+  }
+  if (*shrink_cmd) {
+    if (!shrink_budget.empty()) {
+      if (Status b = parse_budget_ms(shrink_budget, &shrink.budget_ms); !b) {
+        std::cerr << "faultline shrink: " << b.message() << "\n";
+        return kExitBadArguments;
+      }
+    }
+    shrink.self = argv[0];
+    return shrink_command(shrink, std::cout, std::cerr);
   }
   if (*cluster_cmd) {
     collect_cluster_flags(cluster_flags, &cluster.overrides);

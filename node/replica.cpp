@@ -140,7 +140,20 @@ void Replica::observe(const std::optional<Record>& r) {
 
 Status Replica::apply_local(const Record& r, NodeId owner) {
   if (owner != 0 && owner != config_.id) return hints_.store_handoff(owner, r);
-  Status s = env_.store->apply(r);
+  // Seeded bug equal-versions-diverge (replica half): at an equal version
+  // the record that arrives last wins, so replicas that received two writes
+  // in different orders keep different values for good. Mirrors
+  // apache/cassandra-gocql-driver#800 (writes whose timestamps collide are
+  // resolved by a tie-break the application cannot predict) and
+  // basho/riak_kv#1512 (write-once conflicts resolved by an unpredictable
+  // rule).
+  Status s;
+  if (bugs_.has(Bug::kEqualVersionsDiverge)) {
+    std::optional<Record> held;
+    s = env_.store->get(r.key, &held);
+    if (s && held && held->version == r.version && !(*held == r)) s = env_.store->purge(*held);
+  }
+  if (s) s = env_.store->apply(r);
   if (!s) env_.events->emit("store_error", {{"op", std::string("apply")}, {"key", r.key}, {"error", s.message()}});
   return s;
 }
@@ -212,7 +225,12 @@ Replica::Placement Replica::place(const std::string& key, bool for_write) const 
   const Token t = token_of(key);
   const std::vector<NodeId> primaries = ring_.preference_list(t);
   Placement p;
-  if (config_.modes.quorum == QuorumMode::kSloppy) {
+  // Seeded bug sloppy-fallback-counts-primary: with a strict quorum, down
+  // primaries are still replaced by fallbacks and their acks count as the
+  // primaries' would, so a "quorum" can be met by nodes that are not the
+  // key's replicas. Mirrors basho/riak_kv#485 ("Fix PR/PW": a write counted
+  // one primary and one fallback toward PW=2, and the next PR=2 read missed it).
+  if (config_.modes.quorum == QuorumMode::kSloppy || bugs_.has(Bug::kSloppyFallbackCountsPrimary)) {
     // The first N healthy nodes of the extended preference list: each down
     // primary is replaced by the next healthy node beyond the primaries.
     const std::vector<NodeId> extended = ring_.extended_preference_list(t);
@@ -304,6 +322,11 @@ void Replica::coordinate_write(std::string key, std::optional<std::string> value
   w.record.tombstone = !value.has_value();
   w.record.value = value.value_or("");
   w.record.version = Version{hlc_.now_us(), config_.id};
+  // Seeded bug equal-versions-diverge (coordinator half): the timestamp is
+  // cut to milliseconds, as a client-supplied millisecond timestamp is, so
+  // two writes this node coordinates within one millisecond get equal
+  // versions (apache/cassandra-gocql-driver#800: colliding client timestamps).
+  if (bugs_.has(Bug::kEqualVersionsDiverge)) w.record.version.timestamp_us -= w.record.version.timestamp_us % 1000;
   if (w.record.tombstone) w.record.local_deletion_time_ms = env_.clock->realtime_us() / 1000;
   w.cb = std::move(cb);
 

@@ -102,8 +102,11 @@ class Replica {
   bool is_up(NodeId node) const;
   // Every peer with whether the failure detector sees it up, by id.
   std::vector<std::pair<NodeId, bool>> peer_states() const;
-  size_t requests_in_flight() const { return writes_.size() + reads_.size(); }
   const Hints& hints() const { return hints_; }
+  // Client reads and writes this node coordinates that have not answered
+  // yet. A write that times out may still store a hint, so quiesce waits for
+  // 0 before it trusts hints_pending.
+  size_t requests_in_flight() const { return writes_.size() + reads_.size(); }
   // Merkle-tree anti-entropy and tombstone purging (node/anti_entropy.h).
   AntiEntropy& anti_entropy() { return *anti_entropy_; }
   const AntiEntropy& anti_entropy() const { return *anti_entropy_; }

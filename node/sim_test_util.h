@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "core/test_util.h"
 #include "node/sim_cluster.h"
 
 namespace faultline {
@@ -29,6 +30,26 @@ struct Outcome {
 
 using WriteOutcome = Outcome<WriteResult>;
 using ReadOutcome = Outcome<ReadResult>;
+
+constexpr int64_t kRoundWaitMsMax = 60000;
+
+// Runs one anti-entropy round on `node` to its end; false if it did not end
+// within kRoundWaitMsMax of virtual time.
+inline bool run_round(SimCluster& c, NodeId node) {
+  const uint64_t round = c.replica(node).anti_entropy().request_round();
+  for (int64_t waited_ms = 0; waited_ms < kRoundWaitMsMax; waited_ms += 10) {
+    if (c.replica(node).anti_entropy().rounds_completed() >= round) return true;
+    c.run_for(10);
+  }
+  return false;
+}
+
+// Every record `n` stores, in storage order.
+inline std::vector<Record> records(SimCluster& c, NodeId n) {
+  std::vector<Record> out;
+  EXPECT_TRUE(test::succeeds(c.store(n).for_each([&](const Record& r) { out.push_back(r); })));
+  return out;
+}
 
 constexpr int64_t kSettleMs = 10;  // enough for a round trip at the default 1 ms per hop
 
