@@ -11,6 +11,7 @@
 #include "core/assert.h"
 #include "core/clock.h"
 #include "harness/repro.h"
+#include "harness/shrink.h"
 
 namespace faultline {
 
@@ -71,19 +72,16 @@ RunOverrides with(RunOverrides o, const char* read_cl, const char* write_cl, Mod
 // public report those comments name.
 std::vector<BugScenario> make_scenarios() {
   const RunOverrides b = base_options();
-  // Read repair bugs: monotonic-reads is guaranteed with QUORUM reads,
-  // blocking read repair and a strict quorum. Writes at ONE leave stale
-  // replicas, hints and anti-entropy off leave repair to the reads alone,
-  // partitions make replicas diverge and link delays hold a repair write
-  // back while the next read reaches the stale replica through another
-  // coordinator. Two keys at the top rate make reads follow each other.
-  // Three nodes, so every node holds every key and reads of one key come
-  // from every coordinator.
-  RunOverrides read_repair =
-      with(b, "QUORUM", "ONE", modes("blocking", "off", "off", "strict", "off"), "partition,delay", 0.5);
-  read_repair.nodes = 3;
-  read_repair.keys = 2;
-  read_repair.rate = 300;
+  // Read repair bugs: monotonic-reads breaks only when one replica alone
+  // holds the newest version and its repair to a second replica is slower
+  // than another client's read of the two stale ones; the drawn schedules
+  // (sequential faults of one kind at a time) did not catch either bug in
+  // 8 runs. The bug engineers' hand-written plan does (kill two of three
+  // nodes, then delay the survivor's links; 64 clients, 96% reads): each run
+  // replays it with the run's seed replacing the plan's, so the workload's
+  // choices differ run to run (docs/bugzoo-scenarios-repair-hints.md).
+  RunOverrides read_repair;
+  read_repair.plan_file = "docs/bugzoo-scenarios-repair-hints/read-repair.json";
   // Merkle bugs: merkle-convergence is guaranteed with anti-entropy on;
   // nothing else repairs (no read repair, no hints); many keys put records in
   // many ranges (the wrap-around one too) and near leaf ends; kills and
@@ -187,6 +185,7 @@ struct ZooRow {
   std::string replay;    // the command that replays the catching run
   std::string run_dir;
   double elapsed_s = 0;
+  std::string shrunk;    // sizes before and after shrinking, or why there are none
 };
 
 struct CleanResult {
@@ -216,18 +215,32 @@ std::string harness_complaint(const std::string& log) {
   return last;
 }
 
+// A scenario's plan file: as given when it exists (run from the source
+// tree), else relative to the source tree this faultline was built in
+// (build/bin/faultline -> ../..). Missing files stay as given, and the run
+// rejects them naming the path.
+std::string scenario_plan_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec) || std::filesystem::path(path).is_absolute()) return path;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  auto in_tree = exe.parent_path().parent_path().parent_path() / path;
+  return !ec && std::filesystem::exists(in_tree, ec) ? in_tree.string() : path;
+}
+
 RunOutcome run_one(const BugzooOptions& options, const BugScenario& scenario, uint64_t seed, bool with_bug,
                    const std::string& out_dir) {
   RunOptions run;
   run.overrides = scenario.options;
   run.overrides.seed = seed;
+  if (run.overrides.plan_file) run.overrides.plan_file = scenario_plan_file(*run.overrides.plan_file);
   if (with_bug) run.overrides.bugs = {std::string(bug_name(scenario.bug))};
   run.out_dir = out_dir;
   run.node_bin = options.node_bin;
   run.self = options.self;
   RunOutcome r;
   run.run_dir_out = &r.run_dir;
-  r.replay = options.self + " run " + seed_replay_args(run.overrides, seed) +
+  r.replay = options.self + " run " + (run.overrides.plan_file ? "--plan " + *run.overrides.plan_file + " " : "") +
+             seed_replay_args(run.overrides, seed) +
              (options.node_bin.empty() ? "" : " --node-bin " + options.node_bin);
   std::ostringstream log;
   r.exit_code = run_command(run, log, log);
@@ -345,7 +358,51 @@ std::string machine() {
 // What the scenario lays over the drawn plan, as command-line options.
 std::string scenario_args(const BugScenario& s) {
   std::string args = seed_replay_args(s.options, 0);
-  return args.substr(args.find(' ', std::string("--seed ").size()) + 1);
+  size_t rest = args.find(' ', std::string("--seed ").size());
+  args = rest == std::string::npos ? "" : args.substr(rest + 1);
+  if (s.options.plan_file) args = "--plan " + *s.options.plan_file + (args.empty() ? "" : " " + args);
+  return args;
+}
+
+template <typename T>
+std::string before_after(const T& before, const T& after) {
+  std::ostringstream o;
+  o << before;
+  if (after != before) o << "→" << after;
+  return o.str();
+}
+
+std::string size_change(const ShrinkResult& r) {
+  return "faults " + before_after(r.before.faults, r.after.faults) + " (" +
+         before_after(r.before.fault_ms, r.after.fault_ms) + " ms), nodes " +
+         before_after(r.before.nodes, r.after.nodes) + ", keys " + before_after(r.before.keys, r.after.keys) +
+         ", workload " + before_after(r.before.duration_ms, r.after.duration_ms) + " ms, operations " +
+         before_after(r.operations_before, r.operations_after);
+}
+
+// Shrinks the catching run of `row` within the shrink budget, one try per
+// candidate, keeping the property that caught it; fills row->shrunk.
+void shrink_catch(const BugzooOptions& options, ZooRow* row, std::ostream& out) {
+  ShrinkOptions so;
+  so.run_dir = row->run_dir;
+  so.budget_ms = options.shrink_budget_ms;
+  so.tries = 1;
+  so.properties = {row->property};
+  so.out_dir = row->run_dir + "/shrink";
+  so.node_bin = options.node_bin;
+  so.self = options.self;
+  std::ostringstream log;
+  ShrinkResult result;
+  const int64_t start_ns = monotonic_now_ns();
+  Status s = shrink_plan(so, log, &result);
+  std::error_code ec;
+  std::filesystem::create_directories(so.out_dir, ec);
+  std::ofstream(so.out_dir + "/bugzoo-shrink.log") << log.str();
+  if (!s) row->shrunk = "shrink failed: " + s.message();
+  else if (!result.reproduced) row->shrunk = "not shrunk: the catching plan did not fail again in 1 try";
+  else row->shrunk = size_change(result) + "; `" + options.self + " run --plan " + result.smallest_plan_file + "`";
+  out << "bugzoo: " << bug_name(row->scenario->bug) << ": shrink (" << format_s(seconds_since(start_ns))
+      << " s, " << result.candidates << " candidates): " << row->shrunk << std::endl;
 }
 
 void write_table(std::ostream& md, const BugzooOptions& options, const std::vector<ZooRow>& rows,
@@ -356,21 +413,24 @@ void write_table(std::ostream& md, const BugzooOptions& options, const std::vect
      << options.seed_base << ").\n\n";
   md << "Each bug runs plans drawn from seeds " << options.seed_base
      << ", +1, ... with its scenario's options laid over them (below), until a guaranteed property is violated "
-        "or its budget is spent. Shrunk plan sizes are not in the table yet: the shrink library "
-        "(harness/shrink.h) was not merged when bugzoo was written.\n\n";
-  md << "| bug | what it is | mirrors | caught | property | runs | s to detect | replay |\n";
-  md << "|---|---|---|---|---|---|---|---|\n";
+        "or its budget is spent. The catching run is then shrunk (harness/shrink.h, "
+     << format_s(options.shrink_budget_ms / 1000.0)
+     << " s, one try per candidate, the catching property preserved): sizes before→after and the command "
+        "that replays the smallest plan.\n\n";
+  md << "| bug | what it is | mirrors | caught | property | runs | s to detect | replay | shrunk plan |\n";
+  md << "|---|---|---|---|---|---|---|---|---|\n";
   for (const ZooRow& r : rows) {
     const BugInfo& info = bug_catalogue()[static_cast<size_t>(r.scenario->bug)];
     md << "| " << info.name << " | " << info.what << " | "
        << (r.scenario->mirrors.empty() ? "-" : r.scenario->mirrors) << " | " << (r.caught ? "yes" : "**no**")
        << " | " << (r.caught ? r.property : "-") << " | " << r.counts.runs << " | "
-       << (r.caught ? format_s(r.detect_s) : "-") << " | " << (r.caught ? "`" + r.replay + "`" : "-") << " |\n";
+       << (r.caught ? format_s(r.detect_s) : "-") << " | " << (r.caught ? "`" + r.replay + "`" : "-") << " | "
+       << (r.shrunk.empty() ? "-" : r.shrunk) << " |\n";
   }
   md << "| (clean node) | same scenarios and seeds, no --bug | - | "
      << (clean.false_alarms.empty() ? "no false alarm" : "**" + std::to_string(clean.false_alarms.size()) +
                                                              " FALSE ALARM(S)**")
-     << " | - | " << clean.counts.runs << " | - | - |\n\n";
+     << " | - | " << clean.counts.runs << " | - | - | - |\n\n";
   for (const auto& f : clean.false_alarms) md << "- FALSE ALARM on the clean node: " << f << "\n";
   int unknown = clean.counts.unknown, errors = clean.counts.harness_errors;
   for (const ZooRow& r : rows) unknown += r.counts.unknown, errors += r.counts.harness_errors;
@@ -438,12 +498,13 @@ int bugzoo_command(const BugzooOptions& options, std::ostream& out, std::ostream
   std::vector<ZooRow> rows;
   for (const BugScenario* s : chosen) {
     rows.push_back(run_bug(options, *s, per_bug_ms, out));
-    const ZooRow& r = rows.back();
+    ZooRow& r = rows.back();
     out << "bugzoo: " << bug_name(s->bug) << ": "
         << (r.caught ? "CAUGHT by " + r.property + " after " + std::to_string(r.counts.runs) + " run(s), " +
                            format_s(r.detect_s) + " s; replay: " + r.replay
                      : "not caught in " + std::to_string(r.counts.runs) + " run(s), " + format_s(r.elapsed_s) + " s")
         << std::endl;
+    if (r.caught && options.shrink_budget_ms > 0) shrink_catch(options, &r, out);
   }
   CleanResult clean = run_clean(options, rows, zoo_budget_ms, out);
   const double total_s = seconds_since(start_ns);

@@ -12,6 +12,9 @@
 // zoo made, within the same total budget; any guaranteed-property violation
 // there is a harness or node bug and is reported as a false alarm.
 //
+// Each catching run is then shrunk (shrink_plan, a small budget, the caught
+// property preserved) and the table gives the plan's size before and after.
+//
 // Results: one progress line per run on `out`, a table (Markdown) written to
 // options.table_path and <out_dir>/bugzoo.md. Exit 0 when every bug was
 // caught and no false alarm, 1 otherwise (runs that failed in the harness
@@ -37,6 +40,9 @@ namespace faultline {
 // same again) and the shrinks fit in about 20 minutes on 2 cores.
 inline constexpr int64_t kBugzooBudgetMsDefault = 7 * 60 * 1000;
 inline constexpr uint64_t kBugzooSeedBaseDefault = 1;
+// Each caught bug's run is shrunk (harness/shrink.h) within this, one try
+// per candidate.
+inline constexpr int64_t kBugzooShrinkBudgetMsDefault = 30 * 1000;
 
 // One bug's scenario: run options laid over each drawn plan, and the
 // guaranteed property expected to catch it.
@@ -44,7 +50,9 @@ struct BugScenario {
   Bug bug;
   std::string property;  // the guaranteed property that should catch it
   std::string mirrors;   // the public report the bug re-creates (from the node code's comment)
-  RunOverrides options;  // pins, CLs, modes, faults (seed and bugs are set per run)
+  // Pins, CLs, modes, faults (seed and bugs are set per run); or a plan file
+  // (relative to the source tree) whose seed each run replaces.
+  RunOverrides options;
 };
 
 // Every bug's scenario, in catalogue order.
@@ -56,6 +64,7 @@ struct BugzooOptions {
   int64_t budget_ms = kBugzooBudgetMsDefault;  // total over the bugs
   std::optional<int64_t> per_bug_budget_ms;    // default budget_ms / number of bugs
   uint64_t seed_base = kBugzooSeedBaseDefault;
+  int64_t shrink_budget_ms = kBugzooShrinkBudgetMsDefault;  // per caught bug; 0: no shrinking
   std::string out_dir = "runs/bugzoo";
   std::string table_path = "docs/bugzoo.md";  // also written to <out_dir>/bugzoo.md
   std::string node_bin;  // empty: next to this executable

@@ -126,6 +126,8 @@ int main_impl(int argc, char** argv) {
   zoo_cmd->add_option("--seed-base", zoo.seed_base, "first seed of each bug's plans (default 1)")->check(CLI::NonNegativeNumber);
   zoo_cmd->add_option("--table", zoo.table_path, "where the Markdown table goes besides OUT/bugzoo.md (default docs/bugzoo.md)");
   zoo_cmd->add_option("--node-bin", zoo.node_bin, "faultline-node binary (default: next to faultline)");
+  std::string zoo_shrink_budget;
+  zoo_cmd->add_option("--shrink-budget", zoo_shrink_budget, "time to shrink each caught bug's run (default 30s; 0: no shrinking)");
 
   ReproOptions repro;
   CLI::App* repro_cmd = app.add_subcommand("repro", "replay a run's plan K times and report how often it fails the same way");
@@ -171,16 +173,19 @@ int main_impl(int argc, char** argv) {
     zoo.self = argv[0];
     for (int i = 0; i < argc; ++i) zoo.command_line += (i ? " " : "") + std::string(argv[i]);
     // Budgets as `faultline shrink` reads them (shrink.h parse_budget_ms).
-    for (auto [option, text] : {std::pair{"--budget", &zoo_budget}, std::pair{"--per-bug-budget", &zoo_per_bug_budget}}) {
+    if (zoo_shrink_budget == "0") zoo.shrink_budget_ms = 0;
+    for (auto [option, text] : {std::pair{"--budget", &zoo_budget}, std::pair{"--per-bug-budget", &zoo_per_bug_budget},
+                                std::pair{"--shrink-budget", &zoo_shrink_budget}}) {
       int64_t ms = 0;
-      if (text->empty()) continue;
+      if (text->empty() || (text == &zoo_shrink_budget && *text == "0")) continue;
       if (!parse_budget_ms(*text, &ms)) {
         std::cerr << "faultline bugzoo: " << option << ": '" << *text
                   << "' is not a positive duration up to a week (90s, 10m, 1h, or plain seconds)\n";
         return kExitBadArguments;
       }
       if (text == &zoo_budget) zoo.budget_ms = ms;
-      else zoo.per_bug_budget_ms = ms;
+      else if (text == &zoo_per_bug_budget) zoo.per_bug_budget_ms = ms;
+      else zoo.shrink_budget_ms = ms;
     }
     return bugzoo_command(zoo, std::cout, std::cerr);
   }

@@ -1,7 +1,7 @@
 // Goal: `faultline bugzoo --bug NAME` catches a quickly caught seeded bug
-// within a short budget, runs the same seeds on the clean node without a
-// false alarm, writes the table with the catching property and a replay
-// command, and exits 0; bad arguments exit 254. The zoo's seeds start at
+// within a short budget, shrinks the catching run, runs the same seeds on
+// the clean node without a false alarm, writes the table with the catching
+// property and a replay command, and exits 0; bad arguments exit 254. The zoo's seeds start at
 // kSeedBase and the output prints every run's seed and the replay command.
 #include <gtest/gtest.h>
 
@@ -25,7 +25,7 @@ constexpr const char* kSeedBase = "4";
 TEST(BugzooTest, CatchesASeededBugAndFindsNoFalseAlarm) {
   ScratchDir out;
   const std::string table = out.path() + "/table.md";
-  const std::string cmd = testing::faultline_bin() + " bugzoo --bug " + kBug + " --per-bug-budget 25s --seed-base " +
+  const std::string cmd = testing::faultline_bin() + " bugzoo --bug " + kBug + " --per-bug-budget 25s --shrink-budget 10s --seed-base " +
                           kSeedBase + " --out " + out.path() + "/runs --table " + table;
   std::printf("replay: %s\n", cmd.c_str());
   std::string output;
@@ -34,6 +34,7 @@ TEST(BugzooTest, CatchesASeededBugAndFindsNoFalseAlarm) {
   EXPECT_NE(output.find(std::string("bugzoo: ") + kBug + ": CAUGHT by "), std::string::npos) << output;
   EXPECT_NE(output.find("1 of 1 bug(s) caught"), std::string::npos) << output;
   EXPECT_NE(output.find("0 false alarm(s)"), std::string::npos) << output;
+  EXPECT_NE(output.find(std::string("bugzoo: ") + kBug + ": shrink ("), std::string::npos) << output;
 
   const std::string md = testing::read_file(table);
   EXPECT_NE(md.find(std::string("| ") + kBug + " | "), std::string::npos) << md;
