@@ -126,6 +126,8 @@ std::string log_tail(const std::string& path) {
   return out;
 }
 
+}  // namespace
+
 // Binds count distinct loopback ports at once (so none repeats), then frees
 // them for the nodes. Another program may grab one in between: start()
 // retries when a node then fails to bind.
@@ -153,8 +155,6 @@ Status pick_free_ports(size_t count, std::vector<int>* ports) {
   for (int fd : fds) ::close(fd);
   return status;
 }
-
-}  // namespace
 
 Cluster::Cluster(ClusterOptions options) : options_(std::move(options)) {
   const int n = options_.plan.cluster.nodes;
@@ -198,6 +198,7 @@ Status Cluster::find_node_bin(const std::string& given, std::string* out) {
 
 Status Cluster::start() {
   FL_ASSERT(!running_);
+  const int64_t started_ns = monotonic_now_ns();
   Status s = find_node_bin(options_.node_bin, &node_bin_);
   if (!s) return s;
   for (int attempt = 1; attempt <= kStartAttemptsMax; ++attempt) {
@@ -205,6 +206,7 @@ Status Cluster::start() {
     s = start_attempt(&retry);
     if (s) {
       running_ = true;
+      ready_ms_ = (monotonic_now_ns() - started_ns) / 1000000;
       return s;
     }
     stop();
@@ -339,14 +341,17 @@ Status Cluster::wait_ready(bool* retry) {
         s = client.call({"FL.STATUS"}, kPingTimeoutMs, &reply);
         if (s && peers_all_up(reply)) break;
       }
-      if (wait_exited(n.pid, 0)) {
-        std::string how = reap(n.pid);
-        n.pid = 0;
+      // Any node, not only this one: a peer that died (its port taken) keeps
+      // this one from seeing its peers up until the deadline.
+      for (auto& gone : nodes_) {
+        if (gone.pid <= 0 || !wait_exited(gone.pid, 0)) continue;
+        std::string how = reap(gone.pid);
+        gone.pid = 0;
         // An early exit is most often a port another program took after we
         // picked it: worth another attempt with fresh ports.
         *retry = true;
-        return Status::unavailable("node " + n.name + " exited (" + how + ") before it was ready; see " +
-                                   n.log_path() + log_tail(n.log_path()));
+        return Status::unavailable("node " + gone.name + " exited (" + how + ") before it was ready; see " +
+                                   gone.log_path() + log_tail(gone.log_path()));
       }
       if (deadline.expired()) {
         return Status::timeout("node " + n.name + " (client port " + std::to_string(n.client_port) + ") did not " +

@@ -42,6 +42,10 @@
 
 namespace faultline {
 
+// Binds count distinct loopback ports at once (so none repeats), then frees
+// them for the caller; another program may take one before it binds it.
+Status pick_free_ports(size_t count, std::vector<int>* ports);
+
 struct ClusterOptions {
   std::string node_bin;  // path of faultline-node; empty: find_node_bin("")
   std::string dir;       // run directory; nodes/<name>/ are created under it
@@ -93,6 +97,9 @@ class Cluster {
   NodeId node_id(const std::string& name) const;  // asserts it names a node
   int size() const { return static_cast<int>(nodes_.size()); }
   bool running() const { return running_; }
+  // Milliseconds the last successful start() took, from its call until every
+  // node answered PING (port retries included); 0 before one succeeded.
+  int64_t ready_ms() const { return ready_ms_; }
 
   // Process faults. Each returns a non-ok Status, saying why, when the node
   // is not in a state the fault applies to (killing a node that is down);
@@ -130,6 +137,7 @@ class Cluster {
   std::unique_ptr<LinkProxy> proxy_;  // one per start attempt
   std::map<std::pair<NodeId, NodeId>, int> proxy_ports_;  // (from, to) -> its listener
   bool running_ = false;
+  int64_t ready_ms_ = 0;
 };
 
 }  // namespace faultline

@@ -15,6 +15,7 @@
 #include <CLI/CLI.hpp>
 
 #include "checker/checker.h"
+#include "harness/bugzoo.h"
 #include "harness/child_registry.h"
 #include "harness/cluster_command.h"
 #include "harness/mode_options.h"
@@ -115,6 +116,19 @@ int main_impl(int argc, char** argv) {
   add_cluster_flags(cluster_cmd, &cluster_flags);
   cluster_cmd->add_option("--dir", cluster.dir, "directory for the nodes (default: a new /tmp/faultline-cluster-*)");
 
+  BugzooOptions zoo;
+  std::string zoo_budget, zoo_per_bug_budget;
+  CLI::App* zoo_cmd = app.add_subcommand("bugzoo", "run each seeded bug's scenario until the checker catches it, then the same plans on the clean node; writes docs/bugzoo.md");
+  zoo_cmd->add_option("--budget", zoo_budget, "total time for the bugs, e.g. 90s, 10m, 1h (default 7m); the clean-node check gets as much again");
+  zoo_cmd->add_option("--per-bug-budget", zoo_per_bug_budget, "time per bug (default: --budget / number of bugs)");
+  zoo_cmd->add_option("--bug", zoo.bugs, "only this seeded bug (repeatable; default all of core/bugs.h)");
+  zoo_cmd->add_option("--out", zoo.out_dir, "where run directories go (default runs/bugzoo)");
+  zoo_cmd->add_option("--seed-base", zoo.seed_base, "first seed of each bug's plans (default 1)")->check(CLI::NonNegativeNumber);
+  zoo_cmd->add_option("--table", zoo.table_path, "where the Markdown table goes besides OUT/bugzoo.md (default docs/bugzoo.md)");
+  zoo_cmd->add_option("--node-bin", zoo.node_bin, "faultline-node binary (default: next to faultline)");
+  std::string zoo_shrink_budget;
+  zoo_cmd->add_option("--shrink-budget", zoo_shrink_budget, "time to shrink each caught bug's run (default 30s; 0: no shrinking)");
+
   ReproOptions repro;
   CLI::App* repro_cmd = app.add_subcommand("repro", "replay a run's plan K times and report how often it fails the same way");
   repro_cmd->add_option("RUN_DIR", repro.run_dir, "the run directory to replay")->required();
@@ -154,6 +168,26 @@ int main_impl(int argc, char** argv) {
   if (*repro_cmd) {
     repro.self = argv[0];
     return repro_command(repro, std::cout, std::cerr);
+  }
+  if (*zoo_cmd) {
+    zoo.self = argv[0];
+    for (int i = 0; i < argc; ++i) zoo.command_line += (i ? " " : "") + std::string(argv[i]);
+    // Budgets as `faultline shrink` reads them (shrink.h parse_budget_ms).
+    if (zoo_shrink_budget == "0") zoo.shrink_budget_ms = 0;
+    for (auto [option, text] : {std::pair{"--budget", &zoo_budget}, std::pair{"--per-bug-budget", &zoo_per_bug_budget},
+                                std::pair{"--shrink-budget", &zoo_shrink_budget}}) {
+      int64_t ms = 0;
+      if (text->empty() || (text == &zoo_shrink_budget && *text == "0")) continue;
+      if (!parse_budget_ms(*text, &ms)) {
+        std::cerr << "faultline bugzoo: " << option << ": '" << *text
+                  << "' is not a positive duration up to a week (90s, 10m, 1h, or plain seconds)\n";
+        return kExitBadArguments;
+      }
+      if (text == &zoo_budget) zoo.budget_ms = ms;
+      else if (text == &zoo_per_bug_budget) zoo.per_bug_budget_ms = ms;
+      else zoo.shrink_budget_ms = ms;
+    }
+    return bugzoo_command(zoo, std::cout, std::cerr);
   }
   if (*shrink_cmd) {
     if (!shrink_budget.empty()) {

@@ -42,6 +42,9 @@ Status read_verdict_summary(const std::string& run_dir, VerdictSummary* out) {
       return Status::invalid(path + ": properties[]: every property needs a string \"id\"");
     }
     if (p.value("result", "") == "violated") out->violated.insert(p["id"].get<std::string>());
+    if (p.value("result", "") == "violated" && p.value("expected", "") == "guaranteed") {
+      out->violated_guaranteed.insert(p["id"].get<std::string>());
+    }
   }
   return Status::ok();
 }

@@ -36,6 +36,7 @@ struct ReproOptions {
 struct VerdictSummary {
   std::string value;               // valid | invalid | unknown
   std::set<std::string> violated;  // property ids with result "violated"
+  std::set<std::string> violated_guaranteed;  // those of them the modes guarantee
 };
 
 // Reads <run_dir>/verdict.json. Invalid, naming the file, when missing or malformed.

@@ -302,6 +302,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     err << "faultline run: cluster did not start: " << s.message() << "\n";
     return kExitHarnessError;
   }
+  out << "cluster ready in " << cluster.ready_ms() << " ms (" << cluster.size() << " nodes)" << std::endl;
   std::vector<int> ports;
   for (const auto& n : cluster.nodes()) ports.push_back(n.client_port);
 

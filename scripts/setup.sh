@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config
+  redis-server
   libboost-dev libboost-filesystem-dev
   librocksdb-dev nlohmann-json3-dev libxxhash-dev libcli11-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
