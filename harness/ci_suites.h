@@ -1,0 +1,43 @@
+// The fixed, versioned lists of runs `faultline ci` makes (issue 7 item 5).
+// Each entry names a configuration of the audit matrix (harness/audit.cpp
+// audit_rows) and a seed; the seed drives the workload's choices, the row
+// fixes cluster, modes, workload shape and fault schedule. Changing an entry
+// changes what CI gates on: bump kCiSuitesVersion, so junit.xml and the logs
+// say which list a result came from.
+//
+//   smoke  a few minutes at most on 2 cores (about 2): the guaranteeing
+//          configurations under partition, kill, pause and wipe, plus one
+//          row per allowed anomaly (reported, never failing)
+//   full   every configuration, three seeds each
+//   tiny   hidden: one short run, for tests/ci_test.cpp
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace faultline {
+
+inline constexpr int kCiSuitesVersion = 1;
+
+struct CiEntry {
+  std::string_view config;  // an audit row name
+  uint64_t seed;
+  int64_t duration_ms;      // 0: the row's own workload duration
+};
+
+inline constexpr CiEntry kCiSmoke[] = {
+    {"blocking-quorum-ae", 1, 0},       {"blocking-quorum-ae", 2, 0},  {"blocking-digest-quorum-ae", 1, 0},
+    {"hints-off-quorum-ae", 1, 0},      {"read-one-write-all", 1, 0},  {"wipe-ae-on", 1, 0},
+    {"rr-async-one", 1, 0},             {"sloppy-hints-quorum", 1, 0}, {"clock-skew-one", 1, 0},
+};
+
+inline constexpr CiEntry kCiTiny[] = {
+    {"blocking-quorum-ae", 1, 3000},
+};
+
+// The full suite is every audit row with these seeds (built in ci.cpp, so a
+// new row joins it without editing this list twice).
+inline constexpr uint64_t kCiFullSeeds[] = {1, 2, 3};
+
+}  // namespace faultline
