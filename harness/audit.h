@@ -137,7 +137,7 @@ AuditCell aggregate_cell(const std::string& row, const std::string& property, co
 
 struct AuditOptions {
   int64_t budget_ms = 10 * 60 * 1000;
-  int seeds = 4;                 // per row
+  int seeds = 6;                 // per row
   int jobs = 0;                  // 0: the number of cores
   std::string out_dir;           // empty: runs/audit-<UTC time>
   std::string node_bin;

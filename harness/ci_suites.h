@@ -7,7 +7,11 @@
 //
 //   smoke  a few minutes at most on 2 cores (about 2): the guaranteeing
 //          configurations under partition, kill, pause and wipe, plus one
-//          row per allowed anomaly (reported, never failing)
+//          row per allowed anomaly (reported, never failing). The sloppy
+//          row is the one without hints: sloppy-hints-quorum trips a
+//          hint-replay mismatch between node and checker in about one run
+//          in six (docs/audit.md "Findings"), which belongs in the audit and
+//          the full suite, not in a flaky merge gate.
 //   full   every configuration, three seeds each
 //   tiny   hidden: one short run, for tests/ci_test.cpp
 #pragma once
@@ -29,7 +33,7 @@ struct CiEntry {
 inline constexpr CiEntry kCiSmoke[] = {
     {"blocking-quorum-ae", 1, 0},       {"blocking-quorum-ae", 2, 0},  {"blocking-digest-quorum-ae", 1, 0},
     {"hints-off-quorum-ae", 1, 0},      {"read-one-write-all", 1, 0},  {"wipe-ae-on", 1, 0},
-    {"rr-async-one", 1, 0},             {"sloppy-hints-quorum", 1, 0}, {"clock-skew-one", 1, 0},
+    {"rr-async-one", 1, 0},             {"sloppy-no-hints-quorum", 1, 0}, {"clock-skew-one", 1, 0},
 };
 
 inline constexpr CiEntry kCiTiny[] = {

@@ -316,9 +316,13 @@ std::string junit_xml(const std::vector<JunitSuite>& suites) {
 }
 
 Status write_junit_file(const std::string& path, const std::vector<JunitSuite>& suites) {
+  return write_text_file(path, junit_xml(suites));
+}
+
+Status write_text_file(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::trunc);
   if (!out) return Status::io("cannot create " + path);
-  out << junit_xml(suites);
+  out << text;
   out.flush();
   if (!out) return Status::io("cannot write " + path);
   return Status::ok();

@@ -68,6 +68,8 @@ std::vector<JunitCase> junit_cases_for_verdict(const Verdict& v, const std::stri
 // The whole document: <testsuites> with counts, one <testsuite> per suite.
 std::string junit_xml(const std::vector<JunitSuite>& suites);
 Status write_junit_file(const std::string& path, const std::vector<JunitSuite>& suites);
+// Writes text to path (truncating); io error naming the path.
+Status write_text_file(const std::string& path, const std::string& text);
 
 // A configuration's short name from its modes and consistency levels, e.g.
 // "rr-blocking digest-off hh-on strict ae-on r-QUORUM w-QUORUM": the classname

@@ -125,7 +125,7 @@ int main_impl(int argc, char** argv) {
   std::string audit_budget = "10m";
   CLI::App* audit_cmd = app.add_subcommand("audit", "run the repair-mode matrix under faults and tabulate which guarantees hold");
   audit_cmd->add_option("--budget", audit_budget, "wall-clock budget: 90s, 10m, 1h or seconds (default 10m)");
-  audit_cmd->add_option("--seeds", audit.seeds, "seeds per configuration (default 4)");
+  audit_cmd->add_option("--seeds", audit.seeds, "seeds per configuration (default 6)");
   audit_cmd->add_option("--jobs", audit.jobs, "runs at once (default: the number of cores)");
   audit_cmd->add_option("--out", audit.out_dir, "output directory (default runs/audit-<UTC time>)");
   audit_cmd->add_option("--node-bin", audit.node_bin, "faultline-node binary (default: next to faultline)");
