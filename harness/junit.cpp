@@ -18,10 +18,14 @@ constexpr size_t kJunitWitnessesMax = 3;
 
 std::string describe_op(const WitnessOp& op) {
   std::ostringstream s;
-  s << "  #" << op.index << " ";
-  if (op.process == kNemesisProcess) s << "nemesis";
-  else s << "p" << op.process;
-  s << " " << op.type << " " << op.f;
+  s << "  ";
+  // Index -1: not a history operation but a node event or a final-state record.
+  if (op.index >= 0) {
+    s << "#" << op.index << " ";
+    if (op.process == kNemesisProcess) s << "nemesis ";
+    else s << "p" << op.process << " ";
+  }
+  s << op.type << " " << op.f;
   if (!op.key.empty()) s << " " << op.key;
   if (!op.value.empty()) s << "=" << op.value;
   if (op.has_version) s << " version " << op.version.to_string();
