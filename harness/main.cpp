@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 
 #include "checker/checker.h"
@@ -18,6 +20,7 @@
 #include "harness/ci.h"
 #include "harness/cluster_command.h"
 #include "harness/mode_options.h"
+#include "harness/report.h"
 #include "harness/repro.h"
 #include "harness/run.h"
 
@@ -144,6 +147,10 @@ int main_impl(int argc, char** argv) {
   ci_cmd->add_option("--out", ci.out_dir, "output directory (default runs/ci-<suite>-<UTC time>)");
   ci_cmd->add_option("--node-bin", ci.node_bin, "faultline-node binary (default: next to faultline)");
 
+  std::string report_dir;
+  CLI::App* report_cmd = app.add_subcommand("report", "write a run directory's report.html again, from its files alone");
+  report_cmd->add_option("RUN_DIR", report_dir, "the run directory")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -156,6 +163,7 @@ int main_impl(int argc, char** argv) {
   }
 
   if (*check_cmd) return check_command(check_dir, properties);
+  if (*report_cmd) return report_command(report_dir, ReportOptions{argv[0]}, std::cout, std::cerr);
 
   ChildRegistry::install_exit_handlers();
   if (*audit_cmd || *ci_cmd) {
@@ -184,6 +192,7 @@ int main_impl(int argc, char** argv) {
   RunOverrides& o = run.overrides;
   collect_cluster_flags(run_flags, &o);
   run.node_bin = run_flags.node_bin;
+  run.progress_fd = STDOUT_FILENO;
   if (seed_opt->count()) {
     uint64_t seed = 0;
     auto [end, ec] = std::from_chars(seed_text.data(), seed_text.data() + seed_text.size(), seed);

@@ -82,6 +82,7 @@ void Nemesis::start(size_t index) {
   active_.push_back(std::move(a));
   if (Status links = apply_links(); !links) problems.push_back(links.message());
   record(e, active_.back().spec, "start", problems);
+  update_in_force();
 }
 
 void Nemesis::heal(size_t index) {
@@ -100,6 +101,24 @@ void Nemesis::heal(size_t index) {
   }
   if (Status links = apply_links(); !links) problems.push_back(links.message());
   record(schedule_[index], a.spec, "heal", problems);
+  update_in_force();
+}
+
+std::string Nemesis::in_force() const {
+  std::lock_guard<std::mutex> lock(in_force_mu_);
+  return in_force_;
+}
+
+void Nemesis::update_in_force() {
+  std::string text;
+  for (const Active& a : active_) {
+    if (!text.empty()) text += ", ";
+    text += a.spec.kind;
+    if (a.spec.kind == "partition") text += " " + a.spec.partition;
+    for (size_t i = 0; i < a.spec.targets.size(); ++i) text += (i ? "," : " ") + a.spec.targets[i];
+  }
+  std::lock_guard<std::mutex> lock(in_force_mu_);
+  in_force_ = text.empty() ? "none" : text;
 }
 
 Status Nemesis::apply_links() {

@@ -9,12 +9,14 @@
 // Link faults (partition, delay) compose: the state of every link is
 // recomputed from the active ones (down wins, then the largest delay).
 //
-// Thread-safety: none. Run it on the thread that started the cluster
-// (restarting a node forks; see the parent-death caveat in cluster.h).
+// Thread-safety: none, except in_force(). Run it on the thread that started
+// the cluster (restarting a node forks; see the parent-death caveat in
+// cluster.h).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -48,6 +50,10 @@ class Nemesis {
   // Records {"phase":"heal","ok":...}; the error names what stayed broken.
   Status heal_all();
 
+  // The faults in force, for a progress line: "partition halves, kill n3",
+  // or "none". Thread-safe.
+  std::string in_force() const;
+
  private:
   struct Active {
     size_t index;                       // into schedule_
@@ -66,6 +72,10 @@ class Nemesis {
   HistoryWriter* history_;
   std::vector<FaultEvent> schedule_;
   std::vector<Active> active_;
+  // Recomputes in_force_ from active_ after each start and heal.
+  void update_in_force();
+  mutable std::mutex in_force_mu_;
+  std::string in_force_ = "none";  // guarded by in_force_mu_
 };
 
 struct QuiesceResult {

@@ -23,6 +23,8 @@
 #include "harness/final_reads.h"
 #include "harness/junit.h"
 #include "harness/nemesis.h"
+#include "harness/progress.h"
+#include "harness/report.h"
 #include "harness/resp_client.h"
 #include "harness/run_dir.h"
 #include "harness/workload.h"
@@ -314,8 +316,15 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     workload_done.store(true);
   });
   Nemesis nemesis(&cluster, history.get(), plan.faults);
+  std::optional<Progress> progress;
+  if (options.progress_fd >= 0) {
+    progress.emplace(out, Progress::is_terminal(options.progress_fd),
+                     ProgressOptions{.unit = "ops", .budget_ms = plan.workload.duration_ms},
+                     [&] { return ProgressSample{workload.ops_done(), 0, "fault: " + nemesis.in_force()}; });
+  }
   nemesis.run(workload_done);
   workload_thread.join();
+  if (progress) progress->stop();
   append_phase(history.get(), "workload-end");
 
   // Heal, then quiesce (DESIGN.md steps 4 and 5); both leave ok:false markers
@@ -346,6 +355,10 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
   out << "\n";
   print_verdict(out, verdict);
   print_summary(out, options, plan, dir);
+  ReportOptions report_options{options.self};
+  ReportResult report = write_report(dir.path(), report_options);
+  if (report.written) out << "report: " << report.path << "\n";
+  else err << "faultline run: warning: " << report.error << "\n";
   return verdict_exit_code(verdict);
 }
 

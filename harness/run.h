@@ -68,6 +68,11 @@ struct RunOptions {
   // callers that run many plans (repro, shrink, audit, ci, bugzoo) need not
   // read <out_dir>/latest, which a concurrent run may repoint.
   std::string* run_dir_out = nullptr;
+  // The file descriptor behind `out`, for the progress line of the workload
+  // phase (harness/progress.h): a terminal gets a live line, anything else a
+  // plain line every few seconds. -1: no progress (callers running many
+  // plans show their own).
+  int progress_fd = -1;
 };
 
 // Runs everything; returns the process exit code. Progress and summary go

@@ -127,6 +127,7 @@ void Workload::run_worker(int worker, uint64_t seed, WorkerResult* result) {
 
     HistoryOp done = execute_client_op(req, node_name(static_cast<NodeId>(node + 1)), conns[node].get(),
                                        request_timeout_ms(), history_);
+    ops_done_.fetch_add(1, std::memory_order_relaxed);
     if (done.type == OpType::kInfo) {
       process += w.clients;
       seq = 0;

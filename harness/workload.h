@@ -46,6 +46,10 @@ class Workload {
   // The smallest process id no worker has used.
   int64_t next_free_process() const { return next_free_process_; }
 
+  // Operations completed so far (ok, fail or info), for a progress line.
+  // Thread-safe, also while run() runs.
+  int64_t ops_done() const { return ops_done_.load(std::memory_order_relaxed); }
+
   int64_t request_timeout_ms() const { return plan_.modes.request_timeout_ms + kRequestMarginMs; }
 
  private:
@@ -59,6 +63,7 @@ class Workload {
   const std::vector<int> client_ports_;
   HistoryWriter* history_;
   std::atomic<bool> stop_{false};
+  std::atomic<int64_t> ops_done_{0};
   std::set<std::string> keys_written_;
   int64_t next_free_process_ = 0;
 };

@@ -9,6 +9,7 @@ packages=(
   librocksdb-dev nlohmann-json3-dev libxxhash-dev libcli11-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   libfaketime faketime redis-tools
+  chromium
 )
 
 missing=()
