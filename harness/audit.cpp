@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cstring>
@@ -14,7 +15,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <iostream>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <ostream>
 #include <sstream>
 #include <thread>
@@ -25,7 +29,9 @@
 #include "core/clock.h"
 #include "harness/child_registry.h"
 #include "harness/cluster.h"
+#include "harness/html.h"
 #include "harness/junit.h"
+#include "harness/progress.h"
 #include "harness/run.h"
 
 namespace faultline {
@@ -492,15 +498,11 @@ std::string audit_md(const AuditResult& r, const AuditOptions& o) {
   return m.str();
 }
 
-std::string html_escape(std::string_view s) { return xml_escape(s); }
-
 std::string audit_html(const AuditResult& r, const AuditOptions& o) {
   std::ostringstream h;
-  h << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>faultline audit</title><style>"
-       "body{font-family:sans-serif;margin:1em}table{border-collapse:collapse;margin:1em 0}"
-       "td,th{border:1px solid #ccc;padding:3px 6px;font-size:13px}"
-       ".held{background:#d9f2d9}.violated{background:#f5a3a3;font-weight:bold}.observed{background:#ffe08a}"
-       ".not-observed{background:#eee}.unknown{background:#ccc}</style></head><body>\n";
+  h << html_page_start("faultline audit",
+                       "td.held{background:#d9f2d9}td.violated{background:#f5a3a3;font-weight:bold}"
+                       "td.observed{background:#ffe08a}td.not-observed{background:#eee}td.unknown{background:#ccc}");
   h << "<h1>faultline audit</h1>\n<p>" << r.runs.size() << " runs, " << r.harness_errors << " harness errors, "
     << r.unknown_runs << " unknown verdicts, " << r.not_started << " not started; " << static_cast<int64_t>(r.wall_s)
     << " s; budget " << o.budget_ms / 1000 << " s, " << o.seeds << " seeds per row, " << o.jobs << " jobs.</p>\n";
@@ -519,7 +521,7 @@ std::string audit_html(const AuditResult& r, const AuditOptions& o) {
       std::replace(cls.begin(), cls.end(), ' ', '-');
       h << "<td class=\"" << cls << "\" title=\"" << html_escape(c->reason) << "\">";
       if (!c->example_run_dir.empty()) {
-        h << "<a href=\"" << html_escape(relative_to(c->example_run_dir, o.out_dir)) << "/verdict.json\">"
+        h << "<a href=\"" << html_escape(relative_to(c->example_run_dir, o.out_dir)) << "/report.html\">"
           << html_escape(cell_text(*c)) << "</a>";
       } else {
         h << html_escape(cell_text(*c));
@@ -540,7 +542,7 @@ std::string audit_html(const AuditResult& r, const AuditOptions& o) {
     h << "<tr><td>" << html_escape(n.mode) << "</td><td>" << html_escape(n.promise) << "</td><td>"
       << html_escape(n.production) << "</td></tr>\n";
   }
-  h << "</table>\n</body></html>\n";
+  h << "</table>\n" << html_page_end("");
   return h.str();
 }
 
@@ -650,6 +652,7 @@ Status make_cell_runner(const std::string& node_bin_given, int jobs, int64_t bud
   out->jobs = jobs;
   out->budget_ms = budget_ms;
   out->progress = progress;
+  out->live = progress == &std::cout && Progress::is_terminal(STDOUT_FILENO);
   return Status::ok();
 }
 
@@ -726,6 +729,18 @@ Status run_cells(const std::vector<CellSpec>& cells, const CellRunnerOptions& o,
   int measured = 0;
   *not_started = 0;
   runs->clear();
+  std::atomic<int64_t> done{0};
+  std::mutex last_mu;
+  std::string last;  // guarded by last_mu: the latest finished cell, for the live line
+  std::optional<Progress> live;
+  if (o.progress && o.live) {
+    live.emplace(*o.progress, true,
+                 ProgressOptions{.unit = "runs", .budget_ms = o.budget_ms},
+                 [&] {
+                   std::lock_guard<std::mutex> lock(last_mu);
+                   return ProgressSample{done.load(), static_cast<int64_t>(cells.size()), last};
+                 });
+  }
   while (next < cells.size() || !running.empty()) {
     // Start what fits: a free job and, by the estimate, time left.
     while (next < cells.size() && static_cast<int>(running.size()) < o.jobs) {
@@ -772,15 +787,20 @@ Status run_cells(const std::vector<CellSpec>& cells, const CellRunnerOptions& o,
         overhead_s_sum += std::max(0.0, wall_s - spec.plan.workload.duration_ms / 1000.0);
         ++measured;
       }
-      if (o.progress) {
+      if (live) {
+        std::lock_guard<std::mutex> lock(last_mu);
+        last = "last: " + spec.row + " seed " + std::to_string(spec.seed) + " " + describe_run(run);
+      } else if (o.progress) {
         *o.progress << "[" << runs->size() + 1 << "/" << cells.size() << " " << std::fixed << std::setprecision(0)
                     << seconds_since(t0) << "s] " << spec.row << " seed " << spec.seed << ": " << describe_run(run)
                     << " (" << std::setprecision(1) << wall_s << " s) " << run.run_dir << std::endl;
       }
       runs->push_back(std::move(run));
+      done.store(static_cast<int64_t>(runs->size()));
       running.erase(running.begin() + static_cast<std::ptrdiff_t>(i));
     }
   }
+  if (live) live->stop();
   return Status::ok();
 }
 

@@ -82,7 +82,10 @@ struct CellRunnerOptions {
   std::string node_bin;   // passed on as --node-bin when set
   int jobs = 1;
   int64_t budget_ms = 0;  // no cell starts unless it is expected to end within it
-  std::ostream* progress = nullptr;  // one line per finished cell
+  std::ostream* progress = nullptr;  // one line per finished cell, or the live line
+  // Redraw one progress line (harness/progress.h: runs done of total, budget,
+  // the last result) instead of a line per cell: progress is a terminal.
+  bool live = false;
 };
 
 // Bounds of one child: after its workload, start + heal + quiesce + final
@@ -102,7 +105,8 @@ Status run_cells(const std::vector<CellSpec>& cells, const CellRunnerOptions& op
 
 // Fills a runner for this binary: self_exe from /proc/self/exe, node_bin
 // (given or next to it), jobs (0: the number of cores; else 1..kJobsMax),
-// budget; progress to `progress`. Invalid for a bad --jobs; not_found
+// budget; progress to `progress` (live when it is std::cout on a
+// terminal). Invalid for a bad --jobs; not_found
 // without a node binary.
 Status make_cell_runner(const std::string& node_bin_given, int jobs, int64_t budget_ms, std::ostream* progress,
                         CellRunnerOptions* out);
