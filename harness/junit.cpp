@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/history.h"
+#include "harness/html.h"
 
 namespace faultline {
 
@@ -206,22 +207,13 @@ class VerdictParser {
 }  // namespace
 
 std::string xml_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char ch : text) {
-    auto u = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        if (u < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') out += '?';
-        else out += ch;
-    }
+  // html_escape's entities are XML's too (&#39; included); what XML adds is
+  // that most control characters may not appear at all, even escaped.
+  std::string clean(text);
+  for (char& ch : clean) {
+    if (static_cast<unsigned char>(ch) < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') ch = '?';
   }
-  return out;
+  return html_escape(clean);
 }
 
 std::string witness_text(const PropertyResult& p, const std::string& replay) {

@@ -44,7 +44,8 @@ struct JunitSuite {
   std::vector<JunitCase> cases;
 };
 
-// Escapes &, <, >, " and ' and replaces characters XML 1.0 forbids (control
+// Escapes &, <, >, " and ' (harness/html.h's html_escape) and replaces
+// characters XML 1.0 forbids (control
 // characters other than tab, newline and carriage return) with '?', so any
 // witness text makes a well-formed document.
 std::string xml_escape(std::string_view text);
