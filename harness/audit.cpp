@@ -113,13 +113,17 @@ Plan read_repair_row(ReadRepair rr, bool digest, ConsistencyLevel read_cl) {
 // its links slow to 200 ms. A read through n1 returns n1's newer value and
 // repairs the other contacted replica 200 ms later; meanwhile reads through
 // coordinators that contact only the two stale replicas go back in time.
-// Mostly reads, on three keys, so new writes do not paper over the window.
+// Two such cycles; mostly reads on eight keys, so new writes do not paper
+// over the windows.
 Plan async_quorum_row() {
   Plan p = read_repair_row(ReadRepair::kAsync, false, ConsistencyLevel::kQuorum);
   p.workload.key_distribution = KeyDistribution::kUniform;
-  set_mix(&p, 0.8, 0.2, 0);
-  p.faults = {fault(500, 2500, "partition", {"n1"}, R"({"partition":"one"})"),
-              fault(3000, 4500, "delay", {"n1"}, R"({"latency_ms":200,"jitter_ms":0})")};
+  p.workload.keys = 8;
+  set_mix(&p, 0.9, 0.1, 0);
+  p.faults = {fault(500, 2000, "partition", {"n1"}, R"({"partition":"one"})"),
+              fault(2500, 1500, "delay", {"n1"}, R"({"latency_ms":200,"jitter_ms":0})"),
+              fault(4000, 1500, "partition", {"n1"}, R"({"partition":"one"})"),
+              fault(5500, 2000, "delay", {"n1"}, R"({"latency_ms":200,"jitter_ms":0})")};
   return p;
 }
 
