@@ -7,9 +7,11 @@
 // size's. The generated run directory is valid by construction: 16 clients,
 // 1000 keys, 50% reads / 40% writes / 10% deletes, each read returning the
 // newest acknowledged state of its key; three nodes with identical final
-// dumps. Not part of ctest.
+// dumps and empty node event logs. Not part of ctest.
 //
-// Usage: checker_bench [SIZE ...]   (default: 100000 1000000 10000000)
+// Usage: checker_bench [--budget-mb=N] [SIZE ...]
+//   SIZE default: 100000 1000000 10000000; N: CheckOptions::memory_budget_bytes
+//   in MiB (default: CheckOptions' default, 256).
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -126,6 +128,9 @@ void generate(const fs::path& dir, int64_t ops) {
   for (const char* n : {"n1", "n2", "n3"}) {
     d.node = n;
     std::ofstream(dir / "final" / (std::string(n) + ".json")) << node_dump_to_json(d) << "\n";
+    // No hints were stored: an empty event log (hint-replay needs one).
+    fs::create_directories(dir / "nodes" / n);
+    std::ofstream(dir / "nodes" / n / "events.jsonl");
   }
 }
 
@@ -139,9 +144,18 @@ int parse_only(const fs::path& dir) {
   return r == HistoryReader::Result::kEnd ? 0 : 3;
 }
 
+CheckOptions g_check_options;  // set by main before any child forks
+
 int check_only(const fs::path& dir) {
-  Verdict v = check_run_dir(dir.string(), {});
-  if (v.value != VerdictValue::kValid) std::fprintf(stderr, "unexpected verdict: %s\n", v.error.c_str());
+  Verdict v = check_run_dir(dir.string(), g_check_options);
+  if (v.value != VerdictValue::kValid) {
+    std::fprintf(stderr, "unexpected verdict %s: %s\n", std::string(to_string(v.value)).c_str(), v.error.c_str());
+    for (const PropertyResult& p : v.properties) {
+      if (p.outcome == PropertyOutcome::kHeld) continue;
+      std::fprintf(stderr, "  %s: %s, %" PRId64 " violations; %s %s\n", p.id.c_str(), std::string(to_string(p.outcome)).c_str(),
+                   p.violations, p.witnesses.empty() ? "" : p.witnesses[0].summary.c_str(), p.note.c_str());
+    }
+  }
   return verdict_exit_code(v);
 }
 
@@ -172,9 +186,28 @@ Measurement in_child(int (*f)(const fs::path&), const fs::path& dir) {
 int main(int argc, char** argv) {
   using namespace faultline;
   std::vector<int64_t> sizes;
-  for (int i = 1; i < argc; ++i) sizes.push_back(std::strtoll(argv[i], nullptr, 10));
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    char* end = nullptr;
+    if (arg.rfind("--budget-mb=", 0) == 0) {
+      long long mb = std::strtoll(arg.c_str() + 12, &end, 10);
+      if (*end != '\0' || mb <= 0) {
+        std::fprintf(stderr, "checker_bench: --budget-mb wants a positive integer, got '%s'\n", arg.c_str() + 12);
+        return 2;
+      }
+      g_check_options.memory_budget_bytes = static_cast<size_t>(mb) << 20;
+      continue;
+    }
+    long long n = std::strtoll(arg.c_str(), &end, 10);
+    if (*end != '\0' || n <= 0) {
+      std::fprintf(stderr, "checker_bench: SIZE must be a positive integer, got '%s'\n", arg.c_str());
+      return 2;
+    }
+    sizes.push_back(n);
+  }
   if (sizes.empty()) sizes = {100000, 1000000, 10000000};
   fs::path root = fs::temp_directory_path() / ("faultline-checker-bench-" + std::to_string(getpid()));
+  std::printf("memory budget: %zu MiB\n", g_check_options.memory_budget_bytes >> 20);
   std::printf("%10s %9s %9s %12s %12s %7s %9s %9s %8s\n", "ops", "parse_s", "check_s", "parse_ops/s",
               "check_ops/s", "ratio", "parse_MB", "check_MB", "hist_MB");
   int rc = 0;

@@ -57,7 +57,7 @@ Verdict check_history(const std::string& path, RunChecker* rc) {
     HistoryReader::Result r = reader->next(&op);
     if (r == HistoryReader::Result::kEnd) break;
     if (r == HistoryReader::Result::kError) return rc->abort(reader->error().message());
-    s = rc->feed(op);
+    s = rc->feed(op, reader->line_number());
     if (!s) return rc->abort(path + ":" + std::to_string(reader->line_number()) + ": " + s.message());
   }
   std::string note;

@@ -67,10 +67,21 @@ struct Verdict {
   std::vector<PropertyResult> properties;
   std::string error;  // set when value is unknown because input or checker failed
   int64_t operations = 0;  // client operations completed (ok + fail + info)
+  // Temporary files the check wrote because its tables outgrew
+  // CheckOptions::memory_budget_bytes (all removed before it returned).
+  int64_t spill_files = 0;
 };
 
 struct CheckOptions {
   std::vector<std::string> properties;  // empty: all
+  // What the tables that grow with the history (one entry per written value
+  // or per read of one) may hold in memory; beyond it they spill to sorted
+  // temporary files (checker/spill.h). Per-key state, the final state and
+  // pending operations are not counted: they are bounded by the plan's keys,
+  // nodes and clients, not by the history's length.
+  size_t memory_budget_bytes = 256u << 20;
+  // Where the temporary directory goes; empty: $TMPDIR (or /tmp).
+  std::string spill_parent;
 };
 
 inline constexpr size_t kMaxWitnesses = 5;

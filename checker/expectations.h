@@ -27,6 +27,9 @@ const std::vector<std::string_view>& all_property_ids();
 // all_property_ids() is a programming error (asserts).
 Expectation expectation_for(std::string_view id, const Plan& plan);
 
+// True when the plan schedules a fault of `kind` ("clock", "wipe").
+bool has_fault(const Plan& plan, std::string_view kind);
+
 // Acknowledgements that count toward R + W > N: as required_acks, except that
 // ANY counts 0 because a hint is not a replica a read can see.
 int overlap_acks(ConsistencyLevel cl, int rf);

@@ -130,7 +130,10 @@ TEST(Expectations, RealtimeHintAndMerkleRows) {
   EXPECT_FALSE(expectation_for("hint-replay", p).guaranteed);
   EXPECT_EQ(expectation_for("merkle-convergence", p).reason, "guaranteed: no faults");
   p.modes.hinted_handoff = true;
-  EXPECT_EQ(expectation_for("hint-replay", p).reason, "guaranteed: hinted handoff on");
+  EXPECT_EQ(expectation_for("hint-replay", p).reason, "guaranteed: hinted handoff on, no wipe");
+  p.faults = {fault("wipe")};
+  EXPECT_EQ(expectation_for("hint-replay", p).reason, "not guaranteed: wipe fault in plan");
+  p.faults.clear();
   p.faults = {fault("clock")};
   EXPECT_EQ(expectation_for("realtime-version-order", p).reason, "not guaranteed: clock skew fault in plan");
   EXPECT_EQ(expectation_for("merkle-convergence", p).reason, "not guaranteed: anti-entropy off with faults");

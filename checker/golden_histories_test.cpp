@@ -25,7 +25,8 @@ std::vector<fs::path> golden_run_dirs() {
 }
 
 // Goal: every golden run directory gets exactly its recorded verdict, exit
-// code, per-property results and (for unknown) error.
+// code, per-property results and (for unknown) error; and the same verdict,
+// byte for byte, when a 1-byte memory budget makes every table spill.
 TEST(GoldenHistories, VerdictsMatchExpected) {
   std::vector<fs::path> dirs = golden_run_dirs();
   ASSERT_GE(dirs.size(), 3u) << "golden histories missing under " << histories_dir();
@@ -40,6 +41,9 @@ TEST(GoldenHistories, VerdictsMatchExpected) {
         EXPECT_EQ(to_string(property(v, id).outcome), result.get<std::string>()) << id;
       }
     }
+    CheckOptions tiny;
+    tiny.memory_budget_bytes = 1;
+    EXPECT_EQ(verdict_to_json(check_run_dir(dir.string(), tiny)), verdict_to_json(v));
     if (expected.contains("error_ends_with")) {
       std::string suffix = expected["error_ends_with"].get<std::string>();
       ASSERT_GE(v.error.size(), suffix.size()) << v.error;

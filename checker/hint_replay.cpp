@@ -10,6 +10,14 @@
 //   is a violation: quiesce waits until hints drain;
 // - after hint_replayed, the target's final dump holds the key at the hint's
 //   version or newer;
+// - a hint is replayed within its lifetime: a hint_replayed more than
+//   gc_grace_ms + request_timeout_ms + kReplayLateSlackMs after its
+//   hint_stored (event times) is a violation, since a hint older than
+//   gc_grace must expire (it may resurrect a delete whose tombstone was
+//   purged). The slack covers the node's replay tick and the target's
+//   acknowledgement, plus the longest pause fault (a paused coordinator logs
+//   an acknowledgement late). Not checked with clock faults in the plan: the
+//   node ages hints by its realtime clock, which those skew;
 // - sloppy-quorum fallbacks alike: every handoff_stored {owner, key, version}
 //   is followed by handoff_delivered, and the owner then holds that version
 //   or newer;
@@ -23,6 +31,7 @@
 // such a node stores no hints and there is nothing to check.
 //
 // Memory: the hints in flight of one node at a time.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -30,6 +39,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "checker/expectations.h"
 #include "checker/property.h"
 
 namespace faultline {
@@ -103,8 +113,26 @@ class HintReplay final : public LoggingChecker {
       }
       return;
     }
+    if (hint) check_replayed_in_time(stored, op);
     check_target_holds(stored, op);
   }
+
+  void check_replayed_in_time(const StoredHint& hint, const WitnessOp& replayed) {
+    if (has_fault(plan_, "clock")) return;
+    int64_t pause_ms = 0;
+    for (const FaultEvent& f : plan_.faults) {
+      if (f.kind == "pause") pause_ms = std::max(pause_ms, f.duration_ms);
+    }
+    const int64_t late_ms = plan_.modes.gc_grace_ms + plan_.modes.request_timeout_ms + kReplayLateSlackMs + pause_ms;
+    const int64_t age_ms = (replayed.time_ns - hint.stored.time_ns) / 1000000;
+    if (age_ms <= late_ms) return;
+    hint_violation(hint, replayed, "was replayed " + std::to_string(age_ms) + " ms after it was stored, beyond gc_grace " +
+                                       std::to_string(plan_.modes.gc_grace_ms) + " ms (it should have expired)");
+  }
+
+  // Beyond gc_grace_ms + request_timeout_ms: the node's replay tick (200 ms)
+  // and scheduling delays.
+  static constexpr int64_t kReplayLateSlackMs = 1000;
 
   void check_target_holds(const StoredHint& hint, const WitnessOp& delivered) {
     const KeyFinalState* held = final_.find(hint.stored.key);

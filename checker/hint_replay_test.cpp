@@ -13,16 +13,18 @@ std::string stored(const std::string& id, const std::string& target, int64_t ts)
   return R"({"time":1,"node":"n1","event":"hint_stored","hint_id":")" + id + R"(","target":")" + target +
          R"(","key":"k","version":[)" + std::to_string(ts) + R"(,1],"tombstone":false})";
 }
-std::string replayed(const std::string& id, const std::string& target, int64_t ts) {
-  return R"({"time":2,"node":"n1","event":"hint_replayed","hint_id":")" + id + R"(","target":")" + target +
-         R"(","key":"k","version":[)" + std::to_string(ts) + R"(,1]})";
+std::string replayed(const std::string& id, const std::string& target, int64_t ts, int64_t time_ns = 2) {
+  return R"({"time":)" + std::to_string(time_ns) + R"(,"node":"n1","event":"hint_replayed","hint_id":")" + id +
+         R"(","target":")" + target + R"(","key":"k","version":[)" + std::to_string(ts) + R"(,1]})";
 }
 
 // Writes a run directory whose n1 logged `n1_events` (n2 and n3 log nothing)
 // and runs hint-replay on it.
-PropertyResult run(const std::vector<std::string>& n1_events, std::vector<NodeDump> dumps, bool handoff_on = true) {
+PropertyResult run(const std::vector<std::string>& n1_events, std::vector<NodeDump> dumps, bool handoff_on = true,
+                   std::vector<FaultEvent> faults = {}) {
   Plan plan = strong_plan();
   plan.modes.hinted_handoff = handoff_on;
+  plan.faults = std::move(faults);
   auto dir = temp_run_dir();
   write_run_dir(dir, plan, {}, dumps);
   for (const char* n : {"n1", "n2", "n3"}) {
@@ -52,6 +54,30 @@ TEST(HintReplay, ReplayedButTargetLacksVersionIsViolation) {
   ASSERT_EQ(p.witnesses.size(), 1u);
   EXPECT_EQ(p.witnesses[0].ops.size(), 2u);
   EXPECT_NE(p.witnesses[0].summary.find("n3"), std::string::npos) << p.witnesses[0].summary;
+}
+
+// Goal: a hint replayed long after gc_grace (when it should have expired) is
+// a violation; just within the slack it holds; with clock faults the age is
+// not judged (the node ages hints by its skewed realtime clock).
+TEST(HintReplay, ReplayedAfterGcGraceIsViolation) {
+  const Plan plan = strong_plan();
+  const int64_t late_ms = plan.modes.gc_grace_ms + plan.modes.request_timeout_ms + 1000;
+  const auto held = dumps_with_n3({rec("k", "x", V(5))});
+  const std::string in_time = replayed("n1:1", "n3", 5, 1 + late_ms * 1000000);
+  const std::string too_late = replayed("n1:1", "n3", 5, 1 + (late_ms + 1) * 1000000);
+  EXPECT_EQ(run({stored("n1:1", "n3", 5), in_time}, held).outcome, PropertyOutcome::kHeld);
+  PropertyResult p = run({stored("n1:1", "n3", 5), too_late}, held);
+  EXPECT_EQ(p.violations, 1);
+  ASSERT_EQ(p.witnesses.size(), 1u);
+  EXPECT_NE(p.witnesses[0].summary.find("beyond gc_grace"), std::string::npos) << p.witnesses[0].summary;
+  FaultEvent clock;
+  clock.kind = "clock";
+  clock.duration_ms = 1000;
+  clock.targets = {"n1"};
+  EXPECT_EQ(run({stored("n1:1", "n3", 5), too_late}, held, true, {clock}).outcome, PropertyOutcome::kHeld);
+  FaultEvent pause = clock;  // a paused coordinator acknowledges late
+  pause.kind = "pause";
+  EXPECT_EQ(run({stored("n1:1", "n3", 5), too_late}, held, true, {pause}).outcome, PropertyOutcome::kHeld);
 }
 
 // Goal: a hint never replayed is a violation, once whether or not it is

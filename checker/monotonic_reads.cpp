@@ -6,6 +6,9 @@
 // nothing (no version) has version zero and a tombstone read has its
 // tombstone's version. Each read B for which some such A exists is one
 // violation; its witness is B and the newest such A.
+// Except: a read that returned nothing, bound by a deletion (an ok delete, or
+// a read of a tombstone), is as new as it, since a tombstone past gc_grace is
+// purged and then reads as nothing (ReadFloorChecker).
 //
 // Why per key and by version: this is the session guarantee clients of a
 // Dynamo store rely on when they read at QUORUM with blocking read repair;

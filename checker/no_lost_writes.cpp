@@ -20,6 +20,10 @@
 // Streaming: the final state is loaded before the history, so each
 // acknowledgement is judged when it is read, except writes to keys no node
 // holds, which wait (per key) until the history has shown every delete.
+// Memory: per key no node holds, the newest tombstone seen and the ok writes
+// not older than it (an older write is kept whatever comes later, so it is
+// dropped at once); what waits are writes that will be reported lost unless
+// a later delete supersedes them, not the key's whole history.
 #include <unordered_map>
 
 #include "checker/property.h"
@@ -41,7 +45,8 @@ class NoLostWrites final : public LoggingChecker {
     if (done.f == "read" || (done.f == "delete" && !held)) return;
     WitnessOp op = witness_op(invoke, done);
     if (!held) {
-      absent_writes_[key].push_back(std::move(op));
+      auto t = purged_tombstone_.find(key);
+      if (t == purged_tombstone_.end() || t->second <= op.version) absent_writes_[key].push_back(std::move(op));
       return;
     }
     if (!kept(op, *held->merged)) lost(op, held);
@@ -64,7 +69,12 @@ class NoLostWrites final : public LoggingChecker {
 
   void note_tombstone(const std::string& key, const Version& v) {
     auto [it, fresh] = purged_tombstone_.emplace(key, v);
-    if (!fresh && it->second < v) it->second = v;
+    if (!fresh && it->second >= v) return;
+    it->second = v;
+    // Writes older than a tombstone are kept; the order of the rest stays.
+    if (auto w = absent_writes_.find(key); w != absent_writes_.end()) {
+      std::erase_if(w->second, [&](const WitnessOp& op) { return op.version < v; });
+    }
   }
 
   void lost(const WitnessOp& op, const KeyFinalState* held) {

@@ -1,11 +1,18 @@
 // no-resurrection.
 //
 // Definition: for every key k, let D be an ok delete of k with version V.
-// - History part: every ok read R of k invoked after D's ok completion (in
+// - History part, only where reads must see an acknowledged delete (the
+//   configurations where no-stale-reads is guaranteed: R+W>N, strict quorum,
+//   no wipe): every ok read R of k invoked after D's ok completion (in
 //   history order) that returned a value (not a tombstone, not nothing) must
 //   have a version >= V; a read that returned an older value saw the delete
 //   undone. A read that returned nothing is fine: the tombstone may have been
 //   purged after gc_grace, which is exactly when nothing else may come back.
+//   Where quorums need not intersect (a delete acked at ONE, a read at
+//   QUORUM that misses that replica) an older value is a stale read, which
+//   is no-stale-reads' to judge, not a resurrection: the delete still holds
+//   where it was written (found by bugzoo's clean-node runs, which were
+//   invalid here before).
 // - Final part: when the history ends, the merged final state of k (the
 //   last-write-wins merge over every node's dump) must not be a value with a
 //   version older than the newest acknowledged delete of k: that value would
@@ -22,6 +29,7 @@
 //
 // Streaming: the floor of k is the newest acknowledged delete of k
 // (ReadFloorChecker); memory is one floor per key plus pending reads.
+#include "checker/expectations.h"
 #include "checker/read_floor.h"
 
 namespace faultline {
@@ -30,8 +38,10 @@ namespace {
 
 class NoResurrection final : public ReadFloorChecker {
  public:
-  explicit NoResurrection(const FinalState& final_state)
-      : ReadFloorChecker("acked", "a delete acknowledged before the read was invoked"), final_(final_state) {}
+  NoResurrection(const Plan& plan, const FinalState& final_state)
+      : ReadFloorChecker("acked", "a delete acknowledged before the read was invoked"),
+        final_(final_state),
+        reads_must_see_deletes_(expectation_for("no-stale-reads", plan).guaranteed) {}
 
   void finish() override {
     for (const auto& [key, del] : newest_delete_) {
@@ -55,7 +65,7 @@ class NoResurrection final : public ReadFloorChecker {
   void observe(const HistoryOp& invoke, const HistoryOp& done) override {
     if (done.f != "delete" || done.type != OpType::kOk) return;
     WitnessOp op = witness_op(invoke, done);
-    raise_floor(*invoke.key, *done.version, op);
+    if (reads_must_see_deletes_) raise_floor(*invoke.key, *done.version, op);
     auto [it, fresh] = newest_delete_.emplace(*invoke.key, op);
     if (!fresh && it->second.version < op.version) it->second = op;
   }
@@ -65,13 +75,14 @@ class NoResurrection final : public ReadFloorChecker {
 
  private:
   const FinalState& final_;
+  const bool reads_must_see_deletes_;  // whether the history part applies
   std::unordered_map<std::string, WitnessOp> newest_delete_;  // key -> its newest acknowledged delete
 };
 
 }  // namespace
 
 std::unique_ptr<PropertyChecker> make_no_resurrection(const CheckContext& ctx) {
-  return std::make_unique<NoResurrection>(*ctx.final_state);
+  return std::make_unique<NoResurrection>(*ctx.plan, *ctx.final_state);
 }
 
 }  // namespace faultline

@@ -53,5 +53,17 @@ TEST(NoResurrection, FinalStateChecked) {
             PropertyOutcome::kHeld);
 }
 
+// Goal: where quorums need not intersect (ONE+ONE), a read that misses the
+// delete and returns the older value is a stale read, not a resurrection;
+// the final state still judges resurrection there.
+TEST(NoResurrection, StaleReadWhereQuorumsNeedNotIntersectIsNotAResurrection) {
+  HistoryBuilder h;
+  h.acked_write(1, "k", "a", V(1));
+  h.acked_delete(1, "k", V(2));
+  h.read_saw(2, "k", "a", V(1));
+  EXPECT_EQ(check_property(kId, weak_plan(), h).outcome, PropertyOutcome::kHeld);
+  EXPECT_EQ(check_property(kId, weak_plan(), h, {dump("n1", {rec("k", "a", V(1))})}).violations, 1);
+}
+
 }  // namespace
 }  // namespace faultline::testing

@@ -6,6 +6,9 @@
 // stamped on W), where a read that returned nothing has version zero and a
 // tombstone read has its tombstone's version. Each read R for which some such
 // W exists is one violation; its witness is the newest such W and R.
+// Except: a read that returned nothing, bound by a deletion (an ok delete, or
+// a read of a tombstone), is as new as it, since a tombstone past gc_grace is
+// purged and then reads as nothing (ReadFloorChecker).
 //
 // Indeterminate writes (info, or never completed) are not references: the
 // client never learned they happened, so no read is bound to see them. Failed

@@ -56,5 +56,21 @@ TEST(NoStaleReads, AckedDeleteBindsLaterReads) {
   EXPECT_EQ(property(v, kId).expected_reason, "not guaranteed: R+W<=N (ONE+ONE = 1+1, rf 3)");
 }
 
+// Goal: after gc_grace a tombstone may be purged, so a read that finds
+// nothing after an acked delete is as new as the delete (found on the clean
+// node: bugsB's `faultline run --seed 3 ... --read-cl QUORUM` with a drawn
+// gc_grace of 3 s was invalid); after a newer acked write it is still stale.
+TEST(NoStaleReads, AbsentAfterAckedDeleteIsAPurgedTombstoneNotAStaleRead) {
+  HistoryBuilder h;
+  h.acked_write(1, "k", "a", V(1));
+  h.acked_delete(1, "k", V(2));
+  h.read_saw(2, "k", std::nullopt, std::nullopt);  // purged tombstone: fine
+  h.acked_write(1, "k", "b", V(3));
+  int64_t stale = h.read_saw(2, "k", std::nullopt, std::nullopt);  // misses b
+  Verdict v = check_ops(strong_plan(), {}, h.ops(), {{kId}});
+  ASSERT_EQ(property(v, kId).violations, 1);
+  EXPECT_EQ(property(v, kId).witnesses[0].ops[1].index, stale);
+}
+
 }  // namespace
 }  // namespace faultline::testing

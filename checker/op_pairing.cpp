@@ -1,6 +1,5 @@
 #include "checker/op_pairing.h"
 
-#include <algorithm>
 #include <cstdint>
 
 #include <nlohmann/json.hpp>
@@ -15,14 +14,39 @@ std::string describe(const HistoryOp& op) {
 
 }  // namespace
 
-Status OpPairer::accept(const HistoryOp& op, std::optional<HistoryOp>* invoke) {
+OpPairer::OpPairer(std::shared_ptr<SpillDir> spill, size_t budget_bytes)
+    : spill_(spill ? std::move(spill) : std::make_shared<SpillDir>("")),
+      written_(spill_, budget_bytes / 2, "written"),
+      written_values_(spill_, budget_bytes / 2, "written") {}
+
+Status OpPairer::accept(const HistoryOp& op, std::optional<HistoryOp>* invoke, int64_t line) {
   invoke->reset();
   if (op.is_nemesis()) return accept_nemesis(op);
-  if (op.type == OpType::kInvoke) return accept_invoke(op);
+  if (op.type == OpType::kInvoke) return accept_invoke(op, line);
   return accept_completion(op, invoke);
 }
 
-Status OpPairer::accept_invoke(const HistoryOp& op) {
+Status OpPairer::finish(int64_t* line) {
+  // Of all second writes of a value, the first in history order is reported,
+  // as a check at each write would have.
+  std::optional<Written> first, dup;
+  std::optional<Written> previous;
+  written_.drain([&](const Written& w) {
+    if (previous && previous->hash == w.hash && (!dup || w.index < dup->index)) {
+      first = previous;
+      dup = w;
+    }
+    if (!previous || previous->hash != w.hash) previous = w;
+  });
+  *line = 0;
+  if (!dup) return Status::ok();
+  *line = dup->line;
+  return Status::invalid("value '" + written_values_.get(dup->value) + "' written at index " +
+                         std::to_string(dup->index) + " was already written at index " +
+                         std::to_string(first->index) + " (written values are unique)");
+}
+
+Status OpPairer::accept_invoke(const HistoryOp& op, int64_t line) {
   std::string who = "process " + std::to_string(op.process);
   if (auto it = pending_.find(op.process); it != pending_.end()) {
     return Status::invalid(who + " invokes while its " + describe(it->second) + " is pending");
@@ -31,14 +55,7 @@ Status OpPairer::accept_invoke(const HistoryOp& op) {
     return Status::invalid(who + " invokes after its info completion at index " + std::to_string(it->second) +
                            " (a process that got info never issues again)");
   }
-  if (op.f == "write") {
-    auto [index, fresh] = written_.emplace(*op.value);
-    if (!fresh) {
-      return Status::invalid("value '" + *op.value + "' was already written at index " + std::to_string(*index) +
-                             " (written values are unique)");
-    }
-    *index = static_cast<uint32_t>(std::min<int64_t>(op.index, UINT32_MAX));
-  }
+  if (op.f == "write") written_.add(Written{value_hash(*op.value), op.index, line, written_values_.append(*op.value)});
   pending_.emplace(op.process, op);
   return Status::ok();
 }

@@ -2,7 +2,8 @@
 // rule: a completion must match its invocation) and pairs each completion
 // with its invocation, so properties never see a malformed history.
 //
-// Rejected as malformed:
+// Rejected as malformed (accept() says so at the op, except duplicate written
+// values, which finish() reports once the whole history is seen):
 // - a completion with no pending invocation of the same process, or whose f
 //   or key differs from that invocation's;
 // - an invocation by a process that already has one pending, or that got an
@@ -13,17 +14,24 @@
 // It also follows the harness's phase markers (nemesis op f "phase") so that
 // properties can tell final reads from workload reads.
 //
-// Memory: pending invocations (bounded by concurrency), retired process ids
-// and one 16-byte slot per written value (ValueTable: hashes, not strings).
+// Memory: pending invocations (bounded by concurrency) and retired process
+// ids: one map entry (~50 bytes) per info completion, the one part that
+// still grows with the history, with its indeterminate operations rather
+// than its length (each costs an operation timeout). The
+// uniqueness check does not keep a table of written values: each write's
+// value hash goes to an ExternalSorter and each value to a ValueLog (both
+// within the budget given, spilling beyond it), and finish() finds equal
+// hashes side by side in sorted order.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 
-#include "checker/value_table.h"
+#include "checker/spill.h"
 #include "core/history.h"
 #include "core/status.h"
 
@@ -31,10 +39,20 @@ namespace faultline {
 
 class OpPairer {
  public:
+  // `spill` holds what exceeds `budget_bytes` (null: a private SpillDir
+  // under $TMPDIR).
+  explicit OpPairer(std::shared_ptr<SpillDir> spill = nullptr, size_t budget_bytes = kDefaultBudgetBytes);
+
   // Accepts the next op in history order. For a completion, *invoke receives
   // its invocation; otherwise it is reset. An error's message says why the
-  // op is malformed (the caller adds file and line).
-  Status accept(const HistoryOp& op, std::optional<HistoryOp>* invoke);
+  // op is malformed (the caller adds file and line). `line` is the op's
+  // line in the history file (0: not from a file), for finish()'s message.
+  Status accept(const HistoryOp& op, std::optional<HistoryOp>* invoke, int64_t line = 0);
+  // The history ended: checks that every written value is unique. On a
+  // duplicate, *line is the line of its second write (0: not from a file)
+  // and the message says which value and where it was first written.
+  // Throws (naming the file) when a spill file cannot be written or read.
+  Status finish(int64_t* line);
 
   int64_t completions() const { return completions_; }
   size_t pending() const { return pending_.size(); }
@@ -47,13 +65,28 @@ class OpPairer {
   const std::string& quiesce_failure() const { return quiesce_failure_; }
 
  private:
-  Status accept_invoke(const HistoryOp& op);
+  Status accept_invoke(const HistoryOp& op, int64_t line);
   Status accept_completion(const HistoryOp& op, std::optional<HistoryOp>* invoke);
   Status accept_nemesis(const HistoryOp& op);
 
   std::unordered_map<int64_t, HistoryOp> pending_;      // process -> invocation
   std::unordered_map<int64_t, int64_t> retired_;        // process -> index of its info
-  ValueTable<uint32_t> written_;  // value -> index of its write (saturated at 2^32-1: only for messages)
+  static constexpr size_t kDefaultBudgetBytes = 16 << 20;
+  // One per write invocation, sorted by value hash then index.
+  struct Written {
+    ValueHash hash;
+    int64_t index = 0;
+    int64_t line = 0;
+    ValueLog::Ref value;
+  };
+  struct WrittenLess {
+    bool operator()(const Written& a, const Written& b) const {
+      return a.hash != b.hash ? a.hash < b.hash : a.index < b.index;
+    }
+  };
+  std::shared_ptr<SpillDir> spill_;
+  ExternalSorter<Written, WrittenLess> written_;
+  ValueLog written_values_;
   int64_t completions_ = 0;
   std::string phase_;
   bool final_reads_ = false;

@@ -7,7 +7,8 @@
 namespace faultline::testing {
 namespace {
 
-// Feeds `ops` and returns the first error (ok when all are accepted).
+// Feeds `ops` and returns the first error (ok when all are accepted and
+// finish() finds no duplicate written value).
 Status feed_all(const std::vector<HistoryOp>& ops) {
   OpPairer pairer;
   std::optional<HistoryOp> invoke;
@@ -15,7 +16,8 @@ Status feed_all(const std::vector<HistoryOp>& ops) {
     Status s = pairer.accept(op, &invoke);
     if (!s) return s;
   }
-  return Status::ok();
+  int64_t line = 0;
+  return pairer.finish(&line);
 }
 
 HistoryOp completion(int64_t process, OpType type, const std::string& f, const std::string& key) {
@@ -67,7 +69,8 @@ TEST(OpPairer, DuplicateWrittenValueIsMalformed) {
   HistoryBuilder h;
   h.acked_write(1, "k", "a", V(1));
   h.write(2, "j", "a");
-  EXPECT_FALSE(feed_all(h.ops()));
+  Status s = feed_all(h.ops());
+  EXPECT_EQ(s.message(), "value 'a' written at index 2 was already written at index 0 (written values are unique)");
 }
 
 // Goal: phase markers are followed; a well-formed history is accepted.

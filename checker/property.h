@@ -4,8 +4,9 @@
 // A property sees the history once, in file order, after OpPairer has
 // validated it: each client invocation, then each completion together with
 // its invocation. It keeps only per-key state and per-pending-invocation
-// state, so memory stays bounded by keys (and written values, for
-// valid-values) plus concurrency, never by history length.
+// state in memory, so memory stays bounded by keys plus concurrency, never by
+// history length; what is per written value (valid-values) goes through
+// ExternalSorter (checker/spill.h) within CheckContext::memory_budget_bytes.
 #pragma once
 
 #include <memory>
@@ -15,6 +16,7 @@
 
 #include "checker/checker.h"
 #include "checker/final_state.h"
+#include "checker/spill.h"
 #include "core/history.h"
 #include "core/plan.h"
 
@@ -26,6 +28,8 @@ struct CheckContext {
   const Plan* plan = nullptr;
   const FinalState* final_state = nullptr;
   std::string run_dir;  // for node events; empty when checking in memory
+  std::shared_ptr<SpillDir> spill;  // never null
+  size_t memory_budget_bytes = 0;   // this property's share
 };
 
 class PropertyChecker {

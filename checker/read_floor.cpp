@@ -12,7 +12,14 @@ void ReadFloorChecker::on_complete(const HistoryOp& invoke, const HistoryOp& don
   if (auto it = pending_.find(done.process); it != pending_.end()) {
     const Floor floor = it->second;
     pending_.erase(it);
-    if (done.type == OpType::kOk && violates(done, floor.version)) {
+    // A read that found nothing, bound by a deletion (an acknowledged delete,
+    // or a read that saw a tombstone), is as new as that deletion: once
+    // gc_grace has passed the tombstone may be purged, and a purged key reads
+    // as absent (Cassandra and Riak behave so). A newer write as the floor
+    // still makes such a read stale.
+    const bool absent_after_deletion = done.f == "read" && !done.version &&
+                                       (floor.op->tombstone || floor.op->f == "delete");
+    if (done.type == OpType::kOk && !absent_after_deletion && violates(done, floor.version)) {
       violation([&] { return explain(*floor.op, floor.version, witness_op(invoke, done)); });
     }
   }
@@ -21,7 +28,10 @@ void ReadFloorChecker::on_complete(const HistoryOp& invoke, const HistoryOp& don
 
 void ReadFloorChecker::raise_floor(const std::string& key, const Version& version, const WitnessOp& op) {
   Floor& f = floors_[key];
-  if (f.op && version <= f.version) return;
+  // At an equal version a deletion is kept over a value, so whether a read of
+  // nothing is bound by a deletion does not depend on completion order.
+  auto deletion = [](const WitnessOp& o) { return o.tombstone || o.f == "delete"; };
+  if (f.op && (version < f.version || (version == f.version && (deletion(*f.op) || !deletion(op))))) return;
   f.version = version;
   f.op = std::make_shared<const WitnessOp>(op);
 }

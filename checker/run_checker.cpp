@@ -13,7 +13,12 @@ Status RunChecker::create(const Plan& plan, const FinalState* final_state, std::
     if (!known) return Status::invalid("unknown property '" + id + "'");
   }
   std::unique_ptr<RunChecker> rc(new RunChecker());
-  CheckContext ctx{&plan, final_state, run_dir};
+  rc->spill_ = std::make_shared<SpillDir>(opts.spill_parent);
+  // Op pairing's uniqueness check gets a quarter of the budget, valid-values
+  // (the only property with per-written-value state) the rest.
+  rc->pairer_ = std::make_unique<OpPairer>(rc->spill_, opts.memory_budget_bytes / 4);
+  rc->history_path_ = run_dir.empty() ? "history" : run_dir + "/history.jsonl";
+  CheckContext ctx{&plan, final_state, run_dir, rc->spill_, opts.memory_budget_bytes - opts.memory_budget_bytes / 4};
   for (const PropertyEntry& e : registry) {
     const auto& wanted = opts.properties;
     if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), e.id) == wanted.end()) continue;
@@ -45,9 +50,9 @@ void RunChecker::each(F f) {
   }
 }
 
-Status RunChecker::feed(const HistoryOp& op) {
+Status RunChecker::feed(const HistoryOp& op, int64_t line) {
   std::optional<HistoryOp> invoke;
-  Status s = pairer_.accept(op, &invoke);
+  Status s = pairer_->accept(op, &invoke, line);
   if (!s) return s;
   if (op.is_nemesis()) return Status::ok();
   if (invoke) each([&](PropertyChecker& c) { c.on_complete(*invoke, op); });
@@ -56,14 +61,22 @@ Status RunChecker::feed(const HistoryOp& op) {
 }
 
 Verdict RunChecker::finish(const std::string& note) {
+  int64_t line = 0;
+  Status unique;
+  try {
+    unique = pairer_->finish(&line);
+  } catch (const std::exception& e) {
+    return abort(std::string("checker failed: ") + e.what());
+  }
+  if (!unique) return abort(history_path_ + (line > 0 ? ":" + std::to_string(line) : "") + ": " + unique.message());
   // Properties judged after quiesce mean nothing when quiesce failed: their
   // result is unknown, and so is the verdict unless a guaranteed property is
   // violated (a safety violation in the history stands regardless).
-  if (!pairer_.quiesce_failure().empty()) {
+  if (!pairer_->quiesce_failure().empty()) {
     for (Slot& s : slots_) {
       if (!s.entry->needs_quiesce || !s.checker) continue;
       s.checker.reset();
-      s.problem = "quiesce failed: " + pairer_.quiesce_failure();
+      s.problem = "quiesce failed: " + pairer_->quiesce_failure();
     }
   }
   each([](PropertyChecker& c) { c.finish(); });
@@ -79,10 +92,11 @@ Verdict RunChecker::abort(const std::string& error) {
 }
 
 Verdict RunChecker::assemble(const std::string& error, const std::string& note) {
-  const std::string& quiesce = pairer_.quiesce_failure();
+  const std::string& quiesce = pairer_->quiesce_failure();
   Verdict v;
   v.error = error.empty() && !quiesce.empty() ? "quiesce failed: " + quiesce : error;
-  v.operations = pairer_.completions();
+  v.operations = pairer_->completions();
+  v.spill_files = spill_->files_created();
   for (Slot& s : slots_) {
     PropertyResult r;
     r.id = std::string(s.entry->id);

@@ -29,9 +29,12 @@ class RunChecker {
                        const CheckOptions& opts, std::unique_ptr<RunChecker>* out, const std::string& run_dir = "");
 
   // The next op in history order. Invalid when the op is malformed (the
-  // message says why; the caller adds where).
-  Status feed(const HistoryOp& op);
+  // message says why; the caller adds where). `line`: its line in
+  // history.jsonl (0 when not read from a file).
+  Status feed(const HistoryOp& op, int64_t line = 0);
   // The history ended; `note` (may be empty) is added to every property run.
+  // A malformation found only at the end (a value written twice) gives
+  // unknown, the error naming history.jsonl and the line.
   Verdict finish(const std::string& note = "");
   // The history could not be read to its end: every property is unknown.
   Verdict abort(const std::string& error);
@@ -49,8 +52,10 @@ class RunChecker {
   void each(F f);
   Verdict assemble(const std::string& error, const std::string& note);
 
+  std::shared_ptr<SpillDir> spill_;  // before pairer_: it must outlive every user
   std::vector<Slot> slots_;
-  OpPairer pairer_;
+  std::unique_ptr<OpPairer> pairer_;
+  std::string history_path_;  // for finish()'s error; "history" in memory
 };
 
 // The verdict value the properties imply (DESIGN.md): invalid when a

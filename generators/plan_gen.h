@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <rapidcheck.h>
@@ -97,16 +98,17 @@ PlanSize plan_size(const Plan& plan);
 // which fails(value) is true, until none is, or steps_max candidates were
 // tried. Returns the last failing value (start's when nothing smaller fails)
 // and counts the candidates tried in *tried. `faultline shrink` walks plans
-// this way, with a real run per candidate.
-template <typename T, typename Fails>
-T shrink_walk(rc::Shrinkable<T> start, Fails&& fails, int steps_max, int* tried) {
+// this way, with a real run per candidate; it also passes stop(), checked
+// before each candidate, which ends the walk early (its time budget).
+template <typename T, typename Fails, typename Stop>
+T shrink_walk(rc::Shrinkable<T> start, Fails&& fails, int steps_max, int* tried, Stop&& stop) {
   *tried = 0;
   bool moved = true;
   while (moved && *tried < steps_max) {
     moved = false;
     auto shrinks = start.shrinks();
     while (auto next = shrinks.next()) {
-      if (*tried >= steps_max) break;
+      if (*tried >= steps_max || stop()) break;
       ++*tried;
       if (fails(next->value())) {
         start = std::move(*next);
@@ -116,6 +118,11 @@ T shrink_walk(rc::Shrinkable<T> start, Fails&& fails, int steps_max, int* tried)
     }
   }
   return start.value();
+}
+
+template <typename T, typename Fails>
+T shrink_walk(rc::Shrinkable<T> start, Fails&& fails, int steps_max, int* tried) {
+  return shrink_walk(std::move(start), std::forward<Fails>(fails), steps_max, tried, [] { return false; });
 }
 
 }  // namespace faultline

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <cmath>
@@ -660,26 +659,6 @@ Status make_cell_runner(const std::string& node_bin_given, int jobs, int64_t bud
   return Status::ok();
 }
 
-
-Status parse_budget(std::string_view text, const std::string& option, int64_t* out_ms) {
-  std::string_view number = text;
-  int64_t unit_ms = 1000;
-  if (!text.empty()) {
-    char last = text.back();
-    if (last == 's' || last == 'm' || last == 'h') {
-      unit_ms = last == 's' ? 1000 : last == 'm' ? 60000 : 3600000;
-      number = text.substr(0, text.size() - 1);
-    }
-  }
-  double v = 0;
-  auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), v);
-  if (number.empty() || ec != std::errc() || end != number.data() + number.size() || !(v > 0) || !std::isfinite(v)) {
-    return Status::invalid(option + ": expected a positive duration like 90s, 10m, 1h or plain seconds, got '" +
-                           std::string(text) + "'");
-  }
-  *out_ms = static_cast<int64_t>(std::llround(v * static_cast<double>(unit_ms)));
-  return Status::ok();
-}
 
 const std::vector<AuditRow>& audit_rows() {
   static const std::vector<AuditRow> rows = build_rows();

@@ -16,7 +16,8 @@
 // Outputs in --out: audit.md, audit.json, audit.html, junit.xml (one test
 // case per property per row), runs/<row>/seed<N>/<run dir>.
 // Exit: 0 no guaranteed property violated, 1 one was, 255 harness error
-// (a run that left no verdict), 254 bad arguments.
+// (a run that left no verdict), 254 bad arguments. --budget is parsed by
+// shrink's parse_budget_ms (harness/shrink.h).
 //
 // The cell runner (run_cells) is shared with `faultline ci`: every child is
 // forked from the calling thread, in its own process group, with a
@@ -37,10 +38,6 @@
 #include "core/status.h"
 
 namespace faultline {
-
-// "90s", "10m", "1h" or plain seconds ("600") -> milliseconds; invalid,
-// naming `option`, for anything else or a value <= 0.
-Status parse_budget(std::string_view text, const std::string& option, int64_t* out_ms);
 
 // One configuration of the matrix: a plan without a seed (the cell sets it).
 struct AuditRow {

@@ -1,6 +1,5 @@
 // The audit's pure parts: verdicts in -> cells out (held, VIOLATED, allowed
-// observed, allowed not observed, unknown), budgets, the matrix's plans, and
-// the junit.xml it writes for its cells.
+// observed, allowed not observed, unknown) and the matrix's plans.
 #include "harness/audit.h"
 
 #include <gtest/gtest.h>
@@ -89,23 +88,6 @@ TEST(AuditAggregate, NoDecidingRunIsUnknownWithTheFallbackExpectation) {
   EXPECT_EQ(c.reason, "guaranteed: fallback");
   AuditCell h = aggregate_cell("c", "hint-replay", runs, kFallback);
   EXPECT_EQ(h.state, CellState::kUnknown);
-}
-
-TEST(AuditBudget, AcceptsUnitsAndRejectsTheRest) {
-  int64_t ms = 0;
-  ASSERT_TRUE(parse_budget("90s", "--budget", &ms));
-  EXPECT_EQ(ms, 90000);
-  ASSERT_TRUE(parse_budget("10m", "--budget", &ms));
-  EXPECT_EQ(ms, 600000);
-  ASSERT_TRUE(parse_budget("1h", "--budget", &ms));
-  EXPECT_EQ(ms, 3600000);
-  ASSERT_TRUE(parse_budget("2.5", "--budget", &ms));
-  EXPECT_EQ(ms, 2500);
-  for (const char* bad : {"", "m", "-1m", "0", "10x", "ten", "nan"}) {
-    Status s = parse_budget(bad, "--budget", &ms);
-    EXPECT_FALSE(s) << bad;
-    EXPECT_NE(s.message().find("--budget"), std::string::npos);
-  }
 }
 
 // Every row is a valid plan (also shortened, as ci's tiny suite does), the

@@ -23,6 +23,7 @@
 #include "harness/report.h"
 #include "harness/repro.h"
 #include "harness/run.h"
+#include "harness/shrink.h"
 
 namespace faultline {
 namespace {
@@ -151,6 +152,16 @@ int main_impl(int argc, char** argv) {
   CLI::App* report_cmd = app.add_subcommand("report", "write a run directory's report.html again, from its files alone");
   report_cmd->add_option("RUN_DIR", report_dir, "the run directory")->required();
 
+  ShrinkOptions shrink;
+  std::string shrink_budget;
+  CLI::App* shrink_cmd = app.add_subcommand("shrink", "find a smaller plan that still fails the way a run failed");
+  shrink_cmd->add_option("RUN_DIR", shrink.run_dir, "the failing run directory (plan.json, verdict.json)")->required();
+  shrink_cmd->add_option("--budget", shrink_budget, "stop starting candidates after this long: 90s, 10m, 1h or seconds (default 10m)");
+  shrink_cmd->add_option("--tries", shrink.tries, "runs per candidate; it fails if any run does (default 2)");
+  shrink_cmd->add_option("--property", shrink.properties, "preserve this property's violation (repeatable; default: every property the verdict shows violated)");
+  shrink_cmd->add_option("--out", shrink.out_dir, "where candidate runs and shrunk-plan.json go (default RUN_DIR/shrink)");
+  shrink_cmd->add_option("--node-bin", shrink.node_bin, "faultline-node binary (default: next to faultline)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -169,7 +180,7 @@ int main_impl(int argc, char** argv) {
   if (*audit_cmd || *ci_cmd) {
     const bool is_audit = static_cast<bool>(*audit_cmd);
     int64_t* budget_ms = is_audit ? &audit.budget_ms : &ci.budget_ms;
-    Status s = parse_budget(is_audit ? audit_budget : ci_budget, "--budget", budget_ms);
+    Status s = parse_budget_ms(is_audit ? audit_budget : ci_budget, budget_ms);
     if (s && is_audit && audit_duration_s != 0) {
       if (!(audit_duration_s > 0) || audit_duration_s > 3600) s = Status::invalid("--duration: must be in (0, 3600] seconds");
       audit.duration_ms = static_cast<int64_t>(audit_duration_s * 1000);
@@ -183,6 +194,16 @@ int main_impl(int argc, char** argv) {
   if (*repro_cmd) {
     repro.self = argv[0];
     return repro_command(repro, std::cout, std::cerr);
+  }
+  if (*shrink_cmd) {
+    if (!shrink_budget.empty()) {
+      if (Status b = parse_budget_ms(shrink_budget, &shrink.budget_ms); !b) {
+        std::cerr << "faultline shrink: " << b.message() << "\n";
+        return kExitBadArguments;
+      }
+    }
+    shrink.self = argv[0];
+    return shrink_command(shrink, std::cout, std::cerr);
   }
   if (*cluster_cmd) {
     collect_cluster_flags(cluster_flags, &cluster.overrides);

@@ -214,7 +214,9 @@ int64_t int_field(const ordered_json& j, const char* name) {
   return it != j.end() && it->is_number_integer() ? it->get<int64_t>() : 0;  // missing: 0
 }
 
-// Empty when n is quiet: peers all up and no hint pending; else what it waits for.
+// Empty when n is quiet: peers all up, no request of its own in flight (a
+// write that times out after the heal stores a hint then) and no hint
+// pending; else what it waits for.
 std::string not_quiet(const NodeProcess& n) {
   ordered_json j;
   if (Status s = node_status(n, &j); !s) return s.message();
@@ -222,6 +224,9 @@ std::string not_quiet(const NodeProcess& n) {
     for (const auto& [peer, state] : j["peers"].items()) {
       if (state != "up") return n.name + " sees " + peer + " " + state.dump();
     }
+  }
+  if (int64_t requests = int_field(j, "requests_in_flight"); requests != 0) {
+    return n.name + " has " + std::to_string(requests) + " request(s) in flight";
   }
   if (int64_t hints = int_field(j, "hints_pending"); hints != 0) {
     return n.name + " has " + std::to_string(hints) + " hint(s) pending";

@@ -21,11 +21,11 @@ std::string join(const std::set<std::string>& names) {
   return out.empty() ? "none" : out;
 }
 
+}  // namespace
+
 std::string describe(const VerdictSummary& v) {
   return v.violated.empty() ? v.value : v.value + " (violated: " + join(v.violated) + ")";
 }
-
-}  // namespace
 
 Status read_verdict_summary(const std::string& run_dir, VerdictSummary* out) {
   const std::string path = run_dir + "/verdict.json";

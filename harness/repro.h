@@ -44,6 +44,9 @@ Status read_verdict_summary(const std::string& run_dir, VerdictSummary* out);
 // True when `try_run` failed the way `original` did (see above).
 bool reproduces(const VerdictSummary& original, const VerdictSummary& try_run);
 
+// "invalid (violated: a, b)", or just the value when nothing was violated.
+std::string describe(const VerdictSummary& v);
+
 // Runs the tries; returns the exit code: 0 when at least one try reproduced,
 // 1 when none did, 254 bad arguments or run directory, 255 harness error.
 // One line per try and the rate go to out, problems to err.

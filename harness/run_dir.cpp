@@ -22,9 +22,11 @@ std::string utc_stamp() {
   return buf;
 }
 
-// Replaces <out>/latest atomically (symlink to a temporary name, then
-// rename over), so a reader never finds it missing. Relative, so the runs
-// folder can be moved or copied whole.
+}  // namespace
+
+// Atomically (symlink to a temporary name, then rename over), so a reader
+// never finds it missing. Relative, so the runs folder can be moved or
+// copied whole.
 Status point_latest(const fs::path& out, const std::string& name) {
   std::error_code ec;
   fs::path tmp = out / (".latest." + std::to_string(::getpid()));
@@ -37,8 +39,6 @@ Status point_latest(const fs::path& out, const std::string& name) {
   }
   return Status::ok();
 }
-
-}  // namespace
 
 Status RunDir::create(const std::string& out_dir, uint64_t seed, RunDir* out) {
   std::error_code ec;

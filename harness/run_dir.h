@@ -6,11 +6,16 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 
 #include "core/status.h"
 
 namespace faultline {
+
+// Points <out_dir>/latest at <out_dir>/<name> (callers that delete runs,
+// like shrink, repoint it at one they keep).
+Status point_latest(const std::filesystem::path& out_dir, const std::string& name);
 
 class RunDir {
  public:

@@ -36,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "core/bugs.h"
 #include "core/node_config.h"
 #include "core/ring.h"
 #include "node/env.h"
@@ -154,6 +155,7 @@ class AntiEntropy {
 
   // Constant after construction.
   const NodeConfig config_;
+  const BugSet bugs_;  // seeded bugs (core/bugs.h); empty in every real deployment
   const Env env_;
   TreeStore* const store_;
   const Ring* const ring_;

@@ -19,29 +19,12 @@ namespace {
 using namespace sim_test;  // NOLINT: test helpers
 
 constexpr int64_t kNoPeriodicRoundMs = int64_t{1} << 40;  // rounds only on request
-constexpr int64_t kRoundWaitMsMax = 60000;
 
 ModeSpec ae_modes() {
   ModeSpec m;
   m.anti_entropy = true;
   m.anti_entropy_interval_ms = kNoPeriodicRoundMs;
   return m;
-}
-
-// Runs one round on `node` to its end; false if it did not end in time.
-bool run_round(SimCluster& c, NodeId node) {
-  const uint64_t round = c.replica(node).anti_entropy().request_round();
-  for (int64_t waited_ms = 0; waited_ms < kRoundWaitMsMax; waited_ms += 10) {
-    if (c.replica(node).anti_entropy().rounds_completed() >= round) return true;
-    c.run_for(10);
-  }
-  return false;
-}
-
-std::vector<Record> records(SimCluster& c, NodeId n) {
-  std::vector<Record> out;
-  EXPECT_TRUE(test::succeeds(c.store(n).for_each([&](const Record& r) { out.push_back(r); })));
-  return out;
 }
 
 // Every replica of every range holds the same records and the same root.

@@ -194,6 +194,7 @@ RespValue Commands::fl_status() {
   // Hints and sloppy-quorum handoff records not yet delivered (quiesce waits for 0).
   j["hints_pending"] = replica_->hints().pending();
   j["handoffs_pending"] = replica_->hints().pending_handoffs();
+  j["requests_in_flight"] = replica_->requests_in_flight();
   j["ae_enabled"] = replica_->anti_entropy().enabled();
   j["ae_rounds_completed"] = replica_->anti_entropy().rounds_completed();
   return RespValue::bulk(j.dump());

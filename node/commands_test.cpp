@@ -132,7 +132,7 @@ TEST_F(CommandsTest, StatusAndDumpAreJson) {
   RespValue s = run(1, {"FL.STATUS"});
   ASSERT_EQ(s.type, RespValue::Type::kBulk);
   EXPECT_EQ(s.str,
-            R"({"node":"n1","id":1,"client_port":0,"peer_port":0,"peers":{"n2":"up","n3":"up"},"records":2,"rf":3,"vnodes":8,"hints_pending":0,"handoffs_pending":0,"ae_enabled":false,"ae_rounds_completed":0})");
+            R"({"node":"n1","id":1,"client_port":0,"peer_port":0,"peers":{"n2":"up","n3":"up"},"records":2,"rf":3,"vnodes":8,"hints_pending":0,"handoffs_pending":0,"requests_in_flight":0,"ae_enabled":false,"ae_rounds_completed":0})");
   RespValue d = run(2, {"fl.dump"});
   ASSERT_EQ(d.type, RespValue::Type::kBulk);
   EXPECT_NE(d.str.find(R"("node":"n2")"), std::string::npos) << d.str;

@@ -14,7 +14,7 @@ std::string version_json(const Version& v) {
 }
 
 Hints::Hints(const NodeConfig& config, Env env, IsUp is_up, NextRequestId next_request_id)
-    : config_(config), env_(env), is_up_(std::move(is_up)), next_request_id_(std::move(next_request_id)) {}
+    : config_(config), bugs_(config.bug_set()), env_(env), is_up_(std::move(is_up)), next_request_id_(std::move(next_request_id)) {}
 
 Hints::~Hints() { stop(); }
 
@@ -138,6 +138,12 @@ void Hints::tick() {
 // Hints (not handoff records) older than gc_grace_ms: replaying them could
 // bring back data whose tombstones were purged meanwhile.
 void Hints::expire_old() {
+  // Seeded bug hint-replayed-after-gc-grace: old hints are kept and replayed.
+  // Mirrors the class of scylladb/scylladb#23712 ("Potential data
+  // resurrection with tombstone_gc=repair and HH": a hint replayed after the
+  // tombstone that shadows it was purged) and #21662; Cassandra bounds a
+  // hint's life by gc_grace_seconds for the same reason.
+  if (bugs_.has(Bug::kHintReplayedAfterGcGrace)) return;
   const int64_t now_real_ms = env_.clock->realtime_us() / 1000;
   for (auto it = pending_.begin(); it != pending_.end();) {
     const Hint& h = it->second;
@@ -172,6 +178,20 @@ void Hints::replay_to(NodeId target) {
     replays_[id] = Replay{seq, target, now_ms()};
     ++in_flight;
     env_.transport->send(target, WriteRequest{id, h.record, 0});
+  }
+  // Seeded bug hint-deleted-before-ack: each hint just sent is deleted (and
+  // logged hint_replayed) at once, as if the target had acknowledged; a
+  // replay lost on the way loses the hint. No single public report: the
+  // class of hint-delivery bookkeeping bugs where progress is recorded for
+  // hints sent rather than hints acknowledged, which scylladb/scylladb#6401
+  // and #6416 (replay position of the first unacknowledged hint) guard
+  // against.
+  if (bugs_.has(Bug::kHintDeletedBeforeAck)) {
+    std::vector<uint64_t> sent;
+    for (const auto& [id, r] : replays_) {
+      if (r.target == target) sent.push_back(r.seq);
+    }
+    for (uint64_t seq : sent) deliver(seq);
   }
 }
 

@@ -94,6 +94,7 @@ class Hints {
 
   // Constant after construction.
   const NodeConfig& config_;
+  const BugSet bugs_;  // seeded bugs (core/bugs.h); empty in every real deployment
   const Env env_;
   const IsUp is_up_;
   const NextRequestId next_request_id_;

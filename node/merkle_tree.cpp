@@ -10,7 +10,7 @@ namespace {
 __extension__ typedef unsigned __int128 U128;
 }  // namespace
 
-MerkleTree::MerkleTree(TokenRange range, int depth) : range_(range), depth_(depth) {
+MerkleTree::MerkleTree(TokenRange range, int depth, BugSet bugs) : range_(range), depth_(depth), bugs_(bugs) {
   FL_ASSERT(depth >= kMerkleDepthMin && depth <= kMerkleDepthMax);
   nodes_.assign(size_t{2} << depth, 0);
   clear();
@@ -44,6 +44,24 @@ void MerkleTree::subtract(Token t, uint64_t record_hash) {
   set_leaf(leaf, nodes_[(size_t{1} << depth_) + leaf] - record_hash);
 }
 
+// Seeded bug merkle-leaf-off-by-one: the leaf boundaries are computed as if
+// the range had 2^depth - 1 leaves (a fencepost error: boundaries counted
+// instead of intervals), so each leaf's end lies past where
+// merkle_leaf_index (and leaf_tokens, and the checker) put it, and records
+// near a leaf's end land in the leaf before their own: roots no longer match
+// a recomputation, and an exchange scans the wrong tokens for a differing
+// leaf. Mirrors the class of off-by-one range-boundary bugs in Cassandra's
+// token-range code, e.g. datastax/cassandra#2003 (CNDB-15393: a covering
+// range that misses its left position). A token-exact off-by-one would move
+// only records whose token is exactly on a boundary, which hashed keys
+// practically never hit, so nobody could observe it.
+size_t MerkleTree::leaf_off_by_one(Token t) const {
+  FL_ASSERT(range_.contains(t));
+  const uint64_t offset = t - range_.left - 1;  // mod 2^64
+  const U128 size = range_.left == range_.right ? (U128(1) << 64) : U128(range_.right - range_.left);
+  return static_cast<size_t>((U128(offset) * ((U128(1) << depth_) - 1)) / size);
+}
+
 std::vector<std::pair<Token, Token>> MerkleTree::leaf_tokens(uint64_t leaf) const {
   FL_ASSERT(leaf < leaf_count());
   // Leaf j holds the offsets o with j * size <= o * 2^depth < (j + 1) * size
@@ -59,14 +77,15 @@ std::vector<std::pair<Token, Token>> MerkleTree::leaf_tokens(uint64_t leaf) cons
   return {{first, std::numeric_limits<Token>::max()}, {0, last}};
 }
 
-MerkleTrees::MerkleTrees(const Ring& ring, NodeId self, int depth) : ring_(ring), depth_(depth) {
+MerkleTrees::MerkleTrees(const Ring& ring, NodeId self, int depth, BugSet bugs)
+    : ring_(ring), depth_(depth), bugs_(bugs) {
   const std::vector<TokenRange> ranges = ring_.ranges();
   trees_.resize(ranges.size());
   for (size_t i = 0; i < ranges.size(); ++i) {
     const std::vector<NodeId> replicas = ring_.replicas_of_range(i);
     if (std::find(replicas.begin(), replicas.end(), self) == replicas.end()) continue;
     range_indices_.push_back(i);
-    trees_[i] = std::make_unique<MerkleTree>(ranges[i], depth);
+    trees_[i] = std::make_unique<MerkleTree>(ranges[i], depth, bugs_);
   }
 }
 
@@ -99,7 +118,7 @@ void MerkleTrees::clear() {
 std::unique_ptr<MerkleTrees> make_merkle_trees(const NodeConfig& config) {
   if (!config.modes.anti_entropy) return nullptr;
   return std::make_unique<MerkleTrees>(Ring(config.ring_nodes(), config.vnodes, config.rf), config.id,
-                                       config.modes.merkle_depth);
+                                       config.modes.merkle_depth, config.bug_set());
 }
 
 TreeStore::TreeStore(Store* inner, std::unique_ptr<MerkleTrees> trees) : inner_(inner), trees_(std::move(trees)) {

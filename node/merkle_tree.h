@@ -23,6 +23,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/bugs.h"
 #include "core/merkle_hash.h"
 #include "core/node_config.h"
 #include "core/ring.h"
@@ -32,7 +33,8 @@ namespace faultline {
 
 class MerkleTree {
  public:
-  MerkleTree(TokenRange range, int depth);
+  // `bugs`: seeded bugs (core/bugs.h); empty in every real deployment.
+  MerkleTree(TokenRange range, int depth, BugSet bugs = {});
 
   const TokenRange& range() const { return range_; }
   int depth() const { return depth_; }
@@ -41,7 +43,9 @@ class MerkleTree {
   // Hash of node `index` (0 .. 2^level - 1) at `level` (0 = root .. depth).
   uint64_t hash(int level, uint64_t index) const;
 
-  size_t leaf_of(Token t) const { return merkle_leaf_index(range_, t, depth_); }
+  size_t leaf_of(Token t) const {
+    return bugs_.has(Bug::kMerkleLeafOffByOne) ? leaf_off_by_one(t) : merkle_leaf_index(range_, t, depth_);
+  }
   // Leaf hashes are sums: adding and subtracting record hashes commute.
   void add(Token t, uint64_t record_hash);
   void subtract(Token t, uint64_t record_hash);
@@ -54,16 +58,18 @@ class MerkleTree {
 
  private:
   void set_leaf(size_t leaf, uint64_t value);
+  size_t leaf_off_by_one(Token t) const;
 
   TokenRange range_;
   int depth_;
+  BugSet bugs_;
   std::vector<uint64_t> nodes_;  // size 2^(depth+1); nodes_[0] unused
 };
 
 class MerkleTrees {
  public:
   // A tree for every range of ring.ranges() whose replicas include `self`.
-  MerkleTrees(const Ring& ring, NodeId self, int depth);
+  MerkleTrees(const Ring& ring, NodeId self, int depth, BugSet bugs = {});
 
   int depth() const { return depth_; }
   // Indices into ring.ranges() of the replicated ranges, ascending.
@@ -82,6 +88,7 @@ class MerkleTrees {
 
   const Ring ring_;
   const int depth_;
+  const BugSet bugs_;  // seeded bugs (core/bugs.h), passed to every tree
   std::vector<size_t> range_indices_;
   std::vector<std::unique_ptr<MerkleTree>> trees_;  // by ring range index; null when not replicated
 };

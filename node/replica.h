@@ -102,8 +102,11 @@ class Replica {
   bool is_up(NodeId node) const;
   // Every peer with whether the failure detector sees it up, by id.
   std::vector<std::pair<NodeId, bool>> peer_states() const;
-  size_t requests_in_flight() const { return writes_.size() + reads_.size(); }
   const Hints& hints() const { return hints_; }
+  // Client reads and writes this node coordinates that have not answered
+  // yet. A write that times out may still store a hint, so quiesce waits for
+  // 0 before it trusts hints_pending.
+  size_t requests_in_flight() const { return writes_.size() + reads_.size(); }
   // Merkle-tree anti-entropy and tombstone purging (node/anti_entropy.h).
   AntiEntropy& anti_entropy() { return *anti_entropy_; }
   const AntiEntropy& anti_entropy() const { return *anti_entropy_; }
@@ -134,6 +137,7 @@ class Replica {
     std::vector<std::pair<NodeId, NodeId>> fallbacks;      // (fallback, owner) among replicas
     bool primary_only = false;                             // fallbacks do not count
     int hinted = 0;                                        // hints stored; count only for ANY
+    bool hints_count = false;                              // seeded bug hint-counts-toward-quorum
     TimerId timer = 0;
     bool answered = false;
 
@@ -184,6 +188,9 @@ class Replica {
   void progress_read(uint64_t id);
   void send_reads(ReadState* r);
   bool digests_match(ReadState* r);
+  // record_digest, or with the seeded bug digest-ignores-version the digest
+  // of the value alone.
+  uint64_t read_digest(const std::optional<Record>& r) const;
   void reconcile(ReadState* r);
   void finish_read(uint64_t id, ReadResult result);
   template <typename State, typename MakeOk>

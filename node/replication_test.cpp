@@ -16,43 +16,6 @@ namespace {
 
 using namespace sim_test;  // NOLINT: test helpers
 
-ModeSpec modes_with(ReadRepair rr, bool digest_reads, bool hinted_handoff, QuorumMode quorum = QuorumMode::kStrict) {
-  ModeSpec m;
-  m.read_repair = rr;
-  m.digest_reads = digest_reads;
-  m.hinted_handoff = hinted_handoff;
-  m.quorum = quorum;
-  return m;
-}
-
-const SimCluster::Event* find_event(SimCluster& c, NodeId node, const std::string& name) {
-  for (const auto& e : c.events(node)) {
-    if (e.name == name) return &e;
-  }
-  return nullptr;
-}
-
-int count_events(SimCluster& c, NodeId node, const std::string& name) {
-  int n = 0;
-  for (const auto& e : c.events(node)) n += e.name == name;
-  return n;
-}
-
-std::string field(const SimCluster::Event& e, const std::string& name) {
-  for (const auto& f : e.fields) {
-    if (f.name != name) continue;
-    if (const auto* s = std::get_if<std::string>(&f.value)) return *s;
-    if (const auto* j = std::get_if<EventJson>(&f.value)) return j->text;
-  }
-  return "<missing " + name + ">";
-}
-
-std::optional<Record> stored(SimCluster& c, NodeId node, const std::string& key) {
-  std::optional<Record> r;
-  EXPECT_TRUE(c.store(node).get(key, &r).is_ok());
-  return r;
-}
-
 // 3 nodes, rf 3: a key stored everywhere as "old", and as "new" on all but
 // `stale` (the first replica other than n1 in preference order, so a QUORUM
 // read through n1 contacts n1 and it). Written into the stores directly, so
@@ -172,13 +135,6 @@ TEST(DigestReads, MatchingDigestsNeedOneDataReadAndNoMismatch) {
   EXPECT_EQ(full_reads, 0) << "the coordinator's own replica is the data read";
   EXPECT_EQ(digest_reads, 2);
   EXPECT_EQ(count_events(c, 2, "digest_mismatch"), 0);
-}
-
-// n1 sees n3 down (isolated long enough for the failure detector).
-void take_down(SimCluster& c, NodeId node) {
-  c.isolate(node, true);
-  c.run_for(c.config(1).peer_down_after_ms + 2 * c.config(1).heartbeat_interval_ms);
-  ASSERT_FALSE(c.replica(1).is_up(node));
 }
 
 TEST(HintedHandoff, HintForADownReplicaIsReplayedWhenItReturnsAndOnlyThenDeleted) {

@@ -7,12 +7,23 @@
 // codec (encode_frame, FrameDecoder) on their way, so the wire format is
 // exercised too. Links can drop (all traffic, or what a predicate picks) and
 // delay messages; each node's realtime clock can be skewed.
+//
+// Deterministic mode (node/sim_run.h drives it from one seed): set_trace()
+// records every event as a text line (message deliveries and drops, timer
+// firings, node mechanism events, crashes and restarts, and whatever the
+// driver adds with trace()); set_link_delay_fn() draws each message's delay
+// (jitter), keeping order per link as a connection would; crash() takes a
+// node down until restart(). Nothing here reads a real clock or a global
+// random source, so the same inputs give the same trace, byte for byte.
 #pragma once
 
+#include <algorithm>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <variant>
 #include <unordered_map>
 #include <vector>
 
@@ -30,16 +41,21 @@ class SimCluster {
   };
 
   using DropIf = std::function<bool(NodeId from, NodeId to, const Body& body)>;
+  // Delay in ms of one message on from -> to (>= 0).
+  using LinkDelayFn = std::function<int64_t(NodeId from, NodeId to)>;
 
-  // Nodes n1..n<nodes>; every config field but ids, peers and modes keeps its
-  // default (modes: the plan's defaults).
-  SimCluster(int nodes, int rf, int64_t request_timeout_ms = 1000, ModeSpec modes = {}) {
+  // Nodes n1..n<nodes>; every config field but ids, peers, modes and bugs
+  // keeps its default (modes: the plan's defaults; bugs: seeded bugs of
+  // core/bugs.h, on every node).
+  SimCluster(int nodes, int rf, int64_t request_timeout_ms = 1000, ModeSpec modes = {},
+             std::vector<std::string> bugs = {}) {
     modes.request_timeout_ms = request_timeout_ms;
     for (int i = 1; i <= nodes; ++i) {
       auto n = std::make_unique<SimNode>(this, static_cast<NodeId>(i));
       n->config.id = static_cast<NodeId>(i);
       n->config.rf = rf;
       n->config.modes = modes;
+      n->config.bugs = bugs;
       for (int j = 1; j <= nodes; ++j) {
         if (j != i) n->config.peers.push_back({static_cast<NodeId>(j), "127.0.0.1", 7000 + j});
       }
@@ -63,7 +79,28 @@ class SimCluster {
     SimNode& n = node(id);
     n.replica.reset();
     n.replica = std::make_unique<Replica>(n.config, Env{&n.clock, &n.transport, &n.timers, &n.store, &n.events});
+    n.down = false;
+    trace("restart n" + std::to_string(id));
     n.replica->start();
+  }
+
+  // A process crash of `id`: its Replica goes (timers cancelled, requests in
+  // flight never answered), its store stays; messages to it are dropped
+  // until restart(id).
+  void crash(NodeId id) {
+    SimNode& n = node(id);
+    n.replica.reset();
+    n.down = true;
+    trace("crash n" + std::to_string(id));
+  }
+  bool running(NodeId id) { return !node(id).down; }
+  int size() const { return static_cast<int>(nodes_.size()); }
+
+  // Appends every event to *lines from now on ("t=<ms> <what>"); null stops.
+  void set_trace(std::vector<std::string>* lines) { trace_ = lines; }
+  // Adds one line to the trace, if any, stamped with the virtual time.
+  void trace(const std::string& what) {
+    if (trace_ != nullptr) trace_->push_back("t=" + std::to_string(now_ms_) + " " + what);
   }
 
   // Starts every failure detector and runs until every peer is seen up.
@@ -77,7 +114,10 @@ class SimCluster {
   const std::vector<Event>& events(NodeId id) { return node(id).events.log; }
   const NodeConfig& config(NodeId id) { return node(id).config; }
   // The realtime clock of `id` runs this far ahead (negative: behind).
-  void skew_clock_us(NodeId id, int64_t skew_us) { node(id).clock.skew_us = skew_us; }
+  void skew_clock_us(NodeId id, int64_t skew_us) {
+    node(id).clock.skew_us = skew_us;
+    trace("skew n" + std::to_string(id) + " " + std::to_string(skew_us) + "us");
+  }
 
   // Link faults. A link is directed: from -> to.
   void set_drop(NodeId from, NodeId to, bool drop) {
@@ -93,6 +133,9 @@ class SimCluster {
   }
   void set_drop_if(DropIf drop_if) { drop_if_ = std::move(drop_if); }
   void set_delay_ms(NodeId from, NodeId to, int64_t ms) { delays_ms_[{from, to}] = ms; }
+  // When set, every message's delay comes from fn instead of set_delay_ms,
+  // and never lets it overtake an earlier message on the same link.
+  void set_link_delay_fn(LinkDelayFn fn) { link_delay_fn_ = std::move(fn); }
 
   // Runs every event due within the next `ms` of virtual time, in order.
   void run_for(int64_t ms) {
@@ -107,6 +150,9 @@ class SimCluster {
     }
     advance_to(end);
   }
+
+  // Runs fn at now + delay_ms of virtual time, ordered with every other event.
+  void after_ms(int64_t delay_ms, std::function<void()> fn) { at(now_ms_ + delay_ms, std::move(fn)); }
 
   int64_t now_ms() const { return now_ms_; }
   uint64_t delivered() const { return delivered_; }
@@ -128,12 +174,19 @@ class SimCluster {
 
   class SimTimers final : public Timers {
    public:
-    explicit SimTimers(SimCluster* c) : c_(c) {}
-    TimerId schedule(int64_t delay_ms, std::function<void()> fn) override { return c_->at(c_->now_ms_ + delay_ms, std::move(fn)); }
+    SimTimers(SimCluster* c, NodeId self) : c_(c), self_(self) {}
+    TimerId schedule(int64_t delay_ms, std::function<void()> fn) override {
+      if (c_->trace_ == nullptr) return c_->at(c_->now_ms_ + delay_ms, std::move(fn));
+      return c_->at(c_->now_ms_ + delay_ms, [c = c_, self = self_, delay_ms, fn = std::move(fn)] {
+        c->trace("timer n" + std::to_string(self) + " after " + std::to_string(delay_ms) + "ms");
+        fn();
+      });
+    }
     void cancel(TimerId id) override { c_->cancel(id); }
 
    private:
     SimCluster* c_;
+    NodeId self_;
   };
 
   class SimTransport final : public Transport {
@@ -148,14 +201,31 @@ class SimCluster {
 
   class RecordingEvents final : public EventLog {
    public:
+    RecordingEvents(SimCluster* c, NodeId self) : c_(c), self_(self) {}
     void emit(std::string_view event, std::vector<EventField> fields) override {
+      if (c_->trace_ != nullptr) {
+        std::string line = "event n" + std::to_string(self_) + " " + std::string(event);
+        for (const auto& f : fields) line += " " + f.name + "=" + field_text(f.value);
+        c_->trace(line);
+      }
       log.push_back({std::string(event), std::move(fields)});
     }
     std::vector<Event> log;
+
+   private:
+    static std::string field_text(const std::variant<int64_t, std::string, bool, EventJson>& v) {
+      if (const auto* i = std::get_if<int64_t>(&v)) return std::to_string(*i);
+      if (const auto* t = std::get_if<std::string>(&v)) return *t;
+      if (const auto* b = std::get_if<bool>(&v)) return *b ? "true" : "false";
+      return std::get<EventJson>(v).text;
+    }
+    SimCluster* c_;
+    NodeId self_;
   };
 
   struct SimNode {
-    SimNode(SimCluster* c, NodeId node_id) : id(node_id), clock(&c->clock_), timers(c), transport(c, node_id) {}
+    SimNode(SimCluster* c, NodeId node_id)
+        : id(node_id), clock(&c->clock_), timers(c, node_id), transport(c, node_id), events(c, node_id) {}
     NodeId id;
     NodeConfig config;
     SimClock clock;
@@ -164,6 +234,7 @@ class SimCluster {
     MemStore store;
     RecordingEvents events;
     std::unique_ptr<Replica> replica;
+    bool down = false;  // crashed, not restarted yet
   };
 
   SimNode& node(NodeId id) {
@@ -191,22 +262,47 @@ class SimCluster {
   }
 
   void send(NodeId from, NodeId to, Body body) {
+    const std::string link = "n" + std::to_string(from) + "->n" + std::to_string(to);
     if (dropped_links_.count({from, to}) || (drop_if_ && drop_if_(from, to, body))) {
       ++dropped_;
+      if (trace_ != nullptr) trace("drop " + link + " " + std::string(message_type_name(body)));
       return;
     }
+    const std::string type = trace_ != nullptr ? std::string(message_type_name(body)) : std::string();
     // Through the real codec, as the runtime sends it.
     std::string frame = encode_frame(Envelope{from, std::move(body)});
-    auto it = delays_ms_.find({from, to});
-    const int64_t delay = it == delays_ms_.end() ? kDefaultDelayMs : it->second;
-    at(now_ms_ + delay, [this, to, frame = std::move(frame)] {
+    int64_t deliver_ms = now_ms_ + kDefaultDelayMs;
+    if (link_delay_fn_) {
+      const int64_t delay_ms = link_delay_fn_(from, to);
+      FL_ASSERT(delay_ms >= 0);
+      int64_t& last_ms = last_delivery_ms_[{from, to}];
+      deliver_ms = last_ms = std::max(now_ms_ + delay_ms, last_ms);  // no overtaking on one link
+    } else if (auto it = delays_ms_.find({from, to}); it != delays_ms_.end()) {
+      deliver_ms = now_ms_ + it->second;
+    }
+    at(deliver_ms, [this, to, link, type, frame = std::move(frame)] {
       FrameDecoder d;
       d.feed(frame.data(), frame.size());
       Envelope env;
       FL_ASSERT(d.next(&env) == FrameDecoder::Result::kGood);
+      if (node(to).down) {
+        ++dropped_;
+        trace("drop " + link + " " + type + " (n" + std::to_string(to) + " down)");
+        return;
+      }
       ++delivered_;
+      if (trace_ != nullptr) trace("deliver " + link + " " + type + " " + frame_digest(frame));
       FL_ASSERT(node(to).replica->on_message(env).is_ok());
     });
+  }
+
+  // FNV-1a of a frame, so a trace line shows when two runs sent different bytes.
+  static std::string frame_digest(const std::string& frame) {
+    uint64_t h = 14695981039346656037ull;
+    for (unsigned char ch : frame) h = (h ^ ch) * 1099511628211ull;
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    return std::to_string(frame.size()) + "B:" + buf;
   }
 
   static constexpr int64_t kDefaultDelayMs = 1;
@@ -220,6 +316,9 @@ class SimCluster {
   std::set<std::pair<NodeId, NodeId>> dropped_links_;
   std::map<std::pair<NodeId, NodeId>, int64_t> delays_ms_;
   DropIf drop_if_;
+  LinkDelayFn link_delay_fn_;
+  std::map<std::pair<NodeId, NodeId>, int64_t> last_delivery_ms_;  // per link, with link_delay_fn_
+  std::vector<std::string>* trace_ = nullptr;                      // not owned
   uint64_t delivered_ = 0;
   uint64_t dropped_ = 0;
 };
