@@ -1,6 +1,8 @@
 #include "harness/child_registry.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -65,6 +67,26 @@ void ChildRegistry::install_exit_handlers() {
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &sa, nullptr);
   std::set_terminate(on_terminate);
   std::atexit(kill_all);
+}
+
+void ChildRegistry::setup_child_after_fork(int log_fd, pid_t parent_pid) {
+  ::setpgid(0, 0);
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // The parent may have died before prctl took effect; then no signal
+  // would ever come, so give up now.
+  if (::getppid() != parent_pid) ::_exit(127);
+  // The parent blocks or handles these; the child must start clean.
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) ::signal(sig, SIG_DFL);
+  ::dup2(log_fd, STDOUT_FILENO);
+  ::dup2(log_fd, STDERR_FILENO);
+  int devnull = ::open("/dev/null", O_RDONLY);
+  if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
+  // Descriptors the parent opened without O_CLOEXEC (the history file)
+  // must not leak. Best effort: old kernels lack close_range.
+  ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 }
 
 }  // namespace faultline

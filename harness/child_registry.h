@@ -26,6 +26,15 @@ class ChildRegistry {
   // SIGINT/SIGTERM/SIGHUP (kill, then _exit(130)), std::terminate and atexit.
   // Call once from main, before starting any child.
   static void install_exit_handlers();
+
+  // Runs in a forked child before exec (async-signal-safe calls only): its
+  // own process group, so the parent can signal it and all it spawns at
+  // once and Ctrl-C in a terminal reaches only the parent; a parent-death
+  // signal, so a parent killed by SIGKILL takes it along (_exit(127) when
+  // the parent is already gone); signals unblocked and at their defaults;
+  // stdout and stderr to log_fd, stdin from /dev/null; no inherited
+  // descriptors beyond those.
+  static void setup_child_after_fork(int log_fd, pid_t parent_pid);
 };
 
 }  // namespace faultline

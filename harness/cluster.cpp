@@ -43,34 +43,15 @@ constexpr int64_t kPollIntervalMs = 20;
 constexpr int64_t kPingTimeoutMs = 500;
 constexpr int kLogTailLines = 8;
 
-// Runs in the forked child before exec: only async-signal-safe calls here.
-// Own process group, so the harness can signal the node and anything it
-// spawns at once, and Ctrl-C in a terminal reaches only the harness, which
-// then stops the nodes itself. Parent-death signal, so a harness killed by
-// SIGKILL still takes its nodes with it.
+// Runs in the forked child before exec (ChildRegistry::setup_child_after_fork
+// says what it does and why).
 struct NodeChildSetup : bp::extend::handler {
   int log_fd;
   pid_t parent_pid;
 
   template <class Executor>
   void on_exec_setup(Executor&) const {
-    ::setpgid(0, 0);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    // The parent may have died before prctl took effect; then no signal
-    // would ever come, so give up now.
-    if (::getppid() != parent_pid) ::_exit(127);
-    // The harness blocks or handles these; the node must start clean.
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) ::signal(sig, SIG_DFL);
-    ::dup2(log_fd, STDOUT_FILENO);
-    ::dup2(log_fd, STDERR_FILENO);
-    int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
-    // Descriptors the harness opened without O_CLOEXEC (the history file)
-    // must not leak into nodes. Best effort: old kernels lack close_range.
-    ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+    ChildRegistry::setup_child_after_fork(log_fd, parent_pid);
   }
 };
 

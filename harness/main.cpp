@@ -15,8 +15,10 @@
 #include <CLI/CLI.hpp>
 
 #include "checker/checker.h"
+#include "harness/audit.h"
 #include "harness/bugzoo.h"
 #include "harness/child_registry.h"
+#include "harness/ci.h"
 #include "harness/cluster_command.h"
 #include "harness/mode_options.h"
 #include "harness/report.h"
@@ -136,6 +138,30 @@ int main_impl(int argc, char** argv) {
   repro_cmd->add_option("--out", repro.out_dir, "where the tries' run directories go (default RUN_DIR/repro)");
   repro_cmd->add_option("--node-bin", repro.node_bin, "faultline-node binary (default: next to faultline)");
 
+  AuditOptions audit;
+  audit.self = argv[0];
+  std::string audit_budget = "10m";
+  CLI::App* audit_cmd = app.add_subcommand("audit", "run the repair-mode matrix under faults and tabulate which guarantees hold");
+  audit_cmd->add_option("--budget", audit_budget, "wall-clock budget: 90s, 10m, 1h or seconds (default 10m)");
+  audit_cmd->add_option("--seeds", audit.seeds, "seeds per configuration (default 6)");
+  audit_cmd->add_option("--jobs", audit.jobs, "runs at once (default: the number of cores)");
+  audit_cmd->add_option("--out", audit.out_dir, "output directory (default runs/audit-<UTC time>)");
+  audit_cmd->add_option("--node-bin", audit.node_bin, "faultline-node binary (default: next to faultline)");
+  // Hidden: a sub-matrix and short runs, for tests.
+  audit_cmd->add_option("--rows", audit.rows, "only these configurations")->group("")->delimiter(',');
+  double audit_duration_s = 0;
+  audit_cmd->add_option("--duration", audit_duration_s, "workload seconds of every configuration")->group("");
+
+  CiOptions ci;
+  ci.self = argv[0];
+  std::string ci_budget = "15m";
+  CLI::App* ci_cmd = app.add_subcommand("ci", "the merge gate: a fixed list of seeds and configurations; junit.xml");
+  ci_cmd->add_option("--suite", ci.suite, "smoke (about 2 minutes on 2 cores) or full (default smoke)");
+  ci_cmd->add_option("--budget", ci_budget, "wall-clock budget: 90s, 10m, 1h or seconds (default 15m)");
+  ci_cmd->add_option("--jobs", ci.jobs, "runs at once (default: the number of cores)");
+  ci_cmd->add_option("--out", ci.out_dir, "output directory (default runs/ci-<suite>-<UTC time>)");
+  ci_cmd->add_option("--node-bin", ci.node_bin, "faultline-node binary (default: next to faultline)");
+
   std::string report_dir;
   CLI::App* report_cmd = app.add_subcommand("report", "write a run directory's report.html again, from its files alone");
   report_cmd->add_option("RUN_DIR", report_dir, "the run directory")->required();
@@ -165,6 +191,20 @@ int main_impl(int argc, char** argv) {
   if (*report_cmd) return report_command(report_dir, ReportOptions{argv[0]}, std::cout, std::cerr);
 
   ChildRegistry::install_exit_handlers();
+  if (*audit_cmd || *ci_cmd) {
+    const bool is_audit = static_cast<bool>(*audit_cmd);
+    int64_t* budget_ms = is_audit ? &audit.budget_ms : &ci.budget_ms;
+    Status s = parse_budget_ms(is_audit ? audit_budget : ci_budget, budget_ms);
+    if (s && is_audit && audit_duration_s != 0) {
+      if (!(audit_duration_s > 0) || audit_duration_s > 3600) s = Status::invalid("--duration: must be in (0, 3600] seconds");
+      audit.duration_ms = static_cast<int64_t>(audit_duration_s * 1000);
+    }
+    if (!s) {
+      std::cerr << "faultline " << (is_audit ? "audit" : "ci") << ": " << s.message() << "\n";
+      return kExitBadArguments;
+    }
+    return is_audit ? audit_command(audit, std::cout, std::cerr) : ci_command(ci, std::cout, std::cerr);
+  }
   if (*repro_cmd) {
     repro.self = argv[0];
     return repro_command(repro, std::cout, std::cerr);

@@ -21,6 +21,7 @@
 #include "faults/schedule.h"
 #include "generators/plan_gen.h"
 #include "harness/final_reads.h"
+#include "harness/junit.h"
 #include "harness/nemesis.h"
 #include "harness/progress.h"
 #include "harness/report.h"
@@ -349,6 +350,8 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
 
   Verdict verdict = check_run_dir(dir.path(), CheckOptions{});
   s = write_verdict(dir.path(), verdict);
+  if (!s) err << "faultline run: warning: " << s.message() << "\n";
+  s = write_run_junit(dir.path(), plan, verdict, options.self + " run --plan " + dir.plan_path());
   if (!s) err << "faultline run: warning: " << s.message() << "\n";
   out << "\n";
   print_verdict(out, verdict);

@@ -19,6 +19,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -102,6 +103,23 @@ inline bool wait_gone(pid_t pid, int64_t timeout_ms) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return true;
+}
+
+// Pids of the live processes whose command line (arguments joined by NULs)
+// contains every one of `needles`, this test excepted.
+inline std::vector<pid_t> processes_matching(const std::vector<std::string>& needles) {
+  std::vector<pid_t> out;
+  DIR* proc = ::opendir("/proc");
+  while (dirent* e = proc ? ::readdir(proc) : nullptr) {
+    pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
+    if (pid <= 0 || pid == ::getpid() || process_gone(pid)) continue;
+    std::string cmdline = read_file("/proc/" + std::to_string(pid) + "/cmdline");
+    bool all = !cmdline.empty();
+    for (const auto& n : needles) all = all && cmdline.find(n) != std::string::npos;
+    if (all) out.push_back(pid);
+  }
+  if (proc) ::closedir(proc);
+  return out;
 }
 
 // One command to node n's client port; a transport failure fails the test
