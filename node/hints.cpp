@@ -91,6 +91,17 @@ bool Hints::store_hint(NodeId target, const Record& r, int64_t down_for_ms) {
 
 Status Hints::store_handoff(NodeId owner, const Record& r) {
   FL_ASSERT(owner != config_.id);
+  // Idempotent: a fallback sent the same record twice (the write, then a
+  // read repair of that version) already holds it for its owner. Storing it
+  // again would deliver it twice, each delivery claiming its own store.
+  // Found by the audit (sloppy quorum, hinted handoff, blocking repair).
+  if (handoffs_ > 0) {
+    for (const auto& [seq, h] : pending_) {
+      if (h.handoff && h.target == owner && h.record.key == r.key && r.version <= h.record.version) {
+        return Status::ok();
+      }
+    }
+  }
   if (Status s = put(Hint{0, owner, r, 0, true}); !s) return s;
   env_.events->emit("handoff_stored", {{"owner", node_name(owner)},
                                        {"key", r.key},

@@ -278,6 +278,25 @@ TEST(SloppyQuorum, WriteLandsOnAFallbackAndMovesHome) {
   EXPECT_TRUE(find_event(s.c, s.fallback, "handoff_delivered"));
 }
 
+// Regression (found by the audit: sloppy quorum, hinted handoff, blocking
+// read repair): a fallback sent the same record twice (the write, then a
+// read repair of that version) logged handoff_stored twice and
+// handoff_delivered twice, and the checker found a delivery with no store.
+TEST(SloppyQuorum, TheSameRecordTwiceIsOneHandoff) {
+  SloppySetup s;
+  ASSERT_TRUE(write(s.c, s.coordinator, s.key, "v", ConsistencyLevel::kAll).status.is_ok());
+  std::optional<Record> held = s.c.replica(s.fallback).hints().handoff_record(s.key);
+  ASSERT_TRUE(held);
+  ASSERT_TRUE(s.c.replica(s.fallback).on_message(Envelope{s.coordinator, WriteRequest{999999, *held, s.down}}).is_ok());
+  s.c.run_for(kSettleMs);
+  EXPECT_EQ(s.c.replica(s.fallback).hints().pending_handoffs(), 1u);
+  EXPECT_EQ(count_events(s.c, s.fallback, "handoff_stored"), 1);
+  s.c.isolate(s.down, false);
+  s.c.run_for(2000);
+  EXPECT_EQ(count_events(s.c, s.fallback, "handoff_delivered"), 1);
+  EXPECT_EQ(s.c.replica(s.fallback).hints().pending(), 0u);
+}
+
 TEST(SloppyQuorum, PrimaryOnlyRequestsRefuseToCountFallbacks) {
   SloppySetup s;
   WriteOutcome w;
