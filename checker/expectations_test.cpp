@@ -107,7 +107,17 @@ TEST(Expectations, NoResurrectionNeedsRepairWithinGcGrace) {
   f.duration_ms = 3000;
   p.faults = {f};
   EXPECT_EQ(expectation_for("no-resurrection", p).reason,
-            "guaranteed: gc_grace 5000 ms > longest fault 3000 ms + anti-entropy interval 1000 ms");
+            "guaranteed: gc_grace 5000 ms > longest fault 3000 ms + anti-entropy interval 1000 ms, no wipe");
+  // A wipe may erase a delete acknowledged by one replica.
+  FaultEvent w = fault("wipe");
+  w.duration_ms = 1000;
+  p.faults.push_back(w);
+  EXPECT_TRUE(expectation_for("no-resurrection", p).guaranteed);  // QUORUM: two copies
+  p.workload.write_cl = ConsistencyLevel::kOne;
+  EXPECT_EQ(expectation_for("no-resurrection", p).reason,
+            "not guaranteed: wipe with write CL ONE (a single acknowledged copy can be wiped)");
+  p.workload.write_cl = ConsistencyLevel::kQuorum;
+  p.faults.pop_back();
   p.faults[0].duration_ms = 4000;
   EXPECT_FALSE(expectation_for("no-resurrection", p).guaranteed);
   p.modes.anti_entropy = false;
