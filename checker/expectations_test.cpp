@@ -144,6 +144,11 @@ TEST(Expectations, RealtimeHintAndMerkleRows) {
   p.faults = {fault("wipe")};
   EXPECT_EQ(expectation_for("hint-replay", p).reason, "not guaranteed: wipe fault in plan");
   p.faults.clear();
+  p.modes.hinted_handoff = false;
+  p.modes.quorum = QuorumMode::kSloppy;  // handoffs even without hints
+  EXPECT_EQ(expectation_for("hint-replay", p).reason, "guaranteed: sloppy quorum handoffs, no wipe");
+  p.modes.quorum = QuorumMode::kStrict;
+  p.modes.hinted_handoff = true;
   p.faults = {fault("clock")};
   EXPECT_EQ(expectation_for("realtime-version-order", p).reason, "not guaranteed: clock skew fault in plan");
   EXPECT_EQ(expectation_for("merkle-convergence", p).reason, "not guaranteed: anti-entropy off with faults");

@@ -99,10 +99,10 @@ Plan read_repair_row(ReadRepair rr, bool digest, ConsistencyLevel read_cl) {
   p.workload.write_cl = ConsistencyLevel::kOne;
   p.workload.keys = 3;
   p.workload.key_distribution = KeyDistribution::kHotKey;
-  // No deletes: a read at ONE that misses a delete is a stale read, but
-  // the checker's no-resurrection counts it and its expectation (gc_grace
-  // only) still guarantees it here; see docs/audit.md "Findings".
-  set_mix(&p, 0.6, 0.4, 0);
+  // Deletes too: a read at ONE that misses a delete is a stale read, which
+  // no-resurrection leaves to no-stale-reads (it once counted it; see
+  // docs/audit.md "Findings").
+  set_mix(&p, 0.6, 0.3, 0.1);
   p.faults = {fault(500, 3500, "partition", {"n1"}, R"({"partition":"one"})"),
               fault(4500, 1500, "kill", {"n2"})};
   return p;
@@ -138,8 +138,8 @@ Plan sloppy_row(bool hinted_handoff) {
   p.modes.anti_entropy = false;
   p.workload.keys = 4;
   p.workload.key_distribution = KeyDistribution::kHotKey;
-  // No deletes, for the reason read_repair_row gives.
-  set_mix(&p, 0.5, 0.5, 0);
+  // Deletes too, as in read_repair_row.
+  set_mix(&p, 0.5, 0.4, 0.1);
   p.faults = {fault(500, 5500, "partition", {"n1", "n2"}, R"({"partition":"halves"})")};
   return p;
 }
@@ -152,8 +152,8 @@ Plan clock_row() {
   p.workload.write_cl = ConsistencyLevel::kOne;
   p.workload.keys = 3;
   p.workload.key_distribution = KeyDistribution::kHotKey;
-  // No deletes, for the reason read_repair_row gives (R+W = N here).
-  set_mix(&p, 0.3, 0.7, 0);
+  // Deletes too, as in read_repair_row (R+W = N here).
+  set_mix(&p, 0.3, 0.6, 0.1);
   p.faults = {fault(500, 5000, "clock", {"n1"}, R"({"offset_ms":-30000})"),
               fault(1000, 3500, "partition", {"n1"}, R"({"partition":"one"})")};
   return p;
@@ -224,10 +224,10 @@ std::vector<AuditRow> build_rows() {
   // n2 takes writes at ONE while cut off (its only copy), then is wiped
   // before the partition heals, so nothing could have copied them.
   p = wipe_row(true, ConsistencyLevel::kOne);
-  // No deletes: a delete acknowledged only by n2 is wiped with it and the
-  // older value comes back, which no-resurrection's expectation (gc_grace
-  // only) still guarantees; see docs/audit.md "Findings".
-  set_mix(&p, 0.2, 0.8, 0);
+  // Deletes too: a delete acknowledged only by n2 is wiped with it and the
+  // older value comes back, an anomaly no-resurrection allows with a wipe
+  // and writes at ONE (it once guaranteed it; see docs/audit.md "Findings").
+  set_mix(&p, 0.2, 0.75, 0.05);
   p.faults = {fault(800, 3200, "partition", {"n2"}, R"({"partition":"one"})"), fault(3800, 1000, "wipe", {"n2"})};
   add("wipe-write-one", "a wiped replica that held the only acknowledged copy (writes at ONE while cut off)", p);
   return rows;
