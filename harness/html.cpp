@@ -136,7 +136,10 @@ void SvgPlot::marker(double x, std::string_view css_class, std::string_view labe
             "</title></line>";
   // Labels near the right edge go to the left of their line.
   const bool right_half = a > width_px_ / 2.0;
-  bands_ += "<text x=\"" + num(right_half ? a - 3 : a + 3) + "\" y=\"" + num(kMarginTopPx - 4) + "\"" +
+  // Every other label goes just inside the plot: markers close together
+  // (workload-end, then final-reads) would otherwise print over each other.
+  const double label_y = markers_drawn_++ % 2 == 0 ? kMarginTopPx - 4 : kMarginTopPx + 11;
+  bands_ += "<text x=\"" + num(right_half ? a - 3 : a + 3) + "\" y=\"" + num(label_y) + "\"" +
             (right_half ? " text-anchor=\"end\"" : "") + ">" + html_escape(label) + "</text>\n";
 }
 

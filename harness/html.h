@@ -66,6 +66,7 @@ class SvgPlot {
   const int width_px_, height_px_;
   const PlotAxis x_, y_;
   std::string bands_;  // drawn first
+  int markers_drawn_ = 0;  // alternate label rows, so neighbouring markers stay readable
   std::string data_;
 };
 
