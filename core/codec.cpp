@@ -1,239 +1,359 @@
 #include "core/codec.h"
 
+#include <array>
 #include <limits>
-
-#include <nlohmann/json.hpp>
+#include <optional>
 
 #include "core/assert.h"
+#include "core/msgpack.h"
 
 namespace faultline {
 
-using nlohmann::json;
-
 namespace {
 
-json record_to_json(const Record& r) {
-  return json{{"k", r.key},
-              {"v", json::binary(std::vector<uint8_t>(r.value.begin(), r.value.end()))},
-              {"ts", r.version.timestamp_us},
-              {"c", r.version.coordinator_id},
-              {"d", r.tombstone},
-              {"dt", r.local_deletion_time_ms}};
+using msgpack::Reader;
+using msgpack::Writer;
+
+// ---- encoding: every map's keys in byte order, as nlohmann's std::map-backed
+// objects write them, so frames are byte-identical to to_msgpack's.
+
+void write_record(Writer& w, const Record& r) {
+  w.map(6);
+  w.str("c"), w.uint(r.version.coordinator_id);
+  w.str("d"), w.boolean(r.tombstone);
+  w.str("dt"), w.sint(r.local_deletion_time_ms);
+  w.str("k"), w.str(r.key);
+  w.str("ts"), w.sint(r.version.timestamp_us);
+  w.str("v"), w.bin(r.value);
 }
 
-// True when `v` holds a T exactly: nlohmann's get<T>() would silently convert
-// a float, a negative number or an out-of-range integer (a "from" of 2^32 + 1
-// would become node 1), so integers are checked against T's range here.
-template <typename T>
-bool holds(const json& v) {
-  if constexpr (std::is_same_v<T, bool>) {
-    return v.is_boolean();
-  } else if constexpr (std::is_same_v<T, std::string>) {
-    return v.is_string();
-  } else if constexpr (std::is_unsigned_v<T>) {
-    return v.is_number_unsigned() && v.get<uint64_t>() <= std::numeric_limits<T>::max();
-  } else {
-    static_assert(std::is_same_v<T, int64_t>);
-    return v.is_number_unsigned() ? v.get<uint64_t>() <= uint64_t{INT64_MAX} : v.is_number_integer();
+void write_records(Writer& w, const std::vector<Record>& records) {
+  w.array(static_cast<uint32_t>(records.size()));
+  for (const Record& r : records) write_record(w, r);
+}
+
+void write_u64s(Writer& w, const std::vector<uint64_t>& v) {
+  w.array(static_cast<uint32_t>(v.size()));
+  for (uint64_t x : v) w.uint(x);
+}
+
+struct Encoder {
+  Writer& w;
+  NodeId from;
+  std::string_view type;
+
+  void from_field() { w.str("from"), w.uint(from); }
+  void type_field() { w.str("t"), w.str(type); }
+
+  void operator()(const WriteRequest& m) {
+    w.map(m.owner != 0 ? 5 : 4);
+    from_field();
+    w.str("id"), w.uint(m.request_id);
+    if (m.owner != 0) w.str("o"), w.uint(m.owner);
+    w.str("r"), write_record(w, m.record);
+    type_field();
   }
+  void operator()(const WriteReply& m) {
+    w.map(5);
+    w.str("err"), w.str(m.error);
+    from_field();
+    w.str("id"), w.uint(m.request_id);
+    w.str("ok"), w.boolean(m.ok);
+    type_field();
+  }
+  void operator()(const ReadRequest& m) {
+    w.map(5);
+    w.str("dg"), w.boolean(m.digest_only);
+    from_field();
+    w.str("id"), w.uint(m.request_id);
+    w.str("k"), w.str(m.key);
+    type_field();
+  }
+  void operator()(const ReadReply& m) {
+    w.map(6);
+    w.str("dg"), w.boolean(m.digest_only);
+    from_field();
+    w.str("h"), w.uint(m.digest);
+    w.str("id"), w.uint(m.request_id);
+    w.str("r");
+    if (m.record) write_record(w, *m.record);
+    else w.nil();
+    type_field();
+  }
+  void operator()(const Ping& m) { seq(m.seq); }
+  void operator()(const Pong& m) { seq(m.seq); }
+  void operator()(const MerkleTreeRequest& m) {
+    w.map(9);
+    w.str("dp"), w.uint(m.tree.depth);
+    from_field();
+    w.str("id"), w.uint(m.exchange_id);
+    w.str("ix"), write_u64s(w, m.indices);
+    w.str("l"), w.uint(m.tree.left);
+    w.str("lv"), w.uint(m.level);
+    w.str("r"), w.uint(m.tree.right);
+    w.str("ri"), w.uint(m.tree.range_index);
+    type_field();
+  }
+  void operator()(const MerkleTreeReply& m) {
+    w.map(6);
+    w.str("err"), w.str(m.error);
+    from_field();
+    w.str("hs"), write_u64s(w, m.hashes);
+    w.str("id"), w.uint(m.exchange_id);
+    w.str("ok"), w.boolean(m.ok);
+    type_field();
+  }
+  void operator()(const MerkleSync& m) {
+    w.map(9);
+    w.str("dp"), w.uint(m.tree.depth);
+    from_field();
+    w.str("id"), w.uint(m.exchange_id);
+    w.str("l"), w.uint(m.tree.left);
+    w.str("lf"), write_u64s(w, m.leaves);
+    w.str("r"), w.uint(m.tree.right);
+    w.str("ri"), w.uint(m.tree.range_index);
+    w.str("rs"), write_records(w, m.records);
+    type_field();
+  }
+  void operator()(const MerkleSyncReply& m) {
+    w.map(6);
+    w.str("err"), w.str(m.error);
+    from_field();
+    w.str("id"), w.uint(m.exchange_id);
+    w.str("ok"), w.boolean(m.ok);
+    w.str("rs"), write_records(w, m.records);
+    type_field();
+  }
+
+  void seq(uint64_t s) {
+    w.map(3);
+    from_field();
+    w.str("seq"), w.uint(s);
+    type_field();
+  }
+};
+
+// ---- decoding. decode_body first checks that the body is one well-formed
+// MessagePack value; everything below reads inside that value, so a read
+// that fails means a value of another type, never truncated input.
+
+// The entries of one map: each key and where its value starts. A key that
+// appears twice means its last value (as nlohmann's decoder keeps it).
+class Fields {
+ public:
+  enum class Parse { kOk, kNotAMap, kKeyNotAString };
+
+  // Reads the map at `pos`: its keys, and where each value starts.
+  Parse parse(std::string_view bytes, size_t pos) {
+    bytes_ = bytes;
+    n_ = 0;
+    more_.clear();
+    Reader r(bytes, pos);
+    uint32_t n = 0;
+    if (!r.map_header(&n)) return Parse::kNotAMap;
+    for (uint32_t i = 0; i < n; ++i) {
+      Entry e;
+      if (!r.str(&e.key)) return Parse::kKeyNotAString;
+      e.pos = r.pos();
+      r.skip();
+      if (n_ < inline_.size()) inline_[n_++] = e;
+      else more_.push_back(e);
+    }
+    return Parse::kOk;
+  }
+
+  // A reader at the value of `key`, or nullopt when the key is absent.
+  std::optional<Reader> find(std::string_view key) const {
+    for (size_t i = more_.size(); i-- > 0;) {
+      if (more_[i].key == key) return Reader(bytes_, more_[i].pos);
+    }
+    for (size_t i = n_; i-- > 0;) {
+      if (inline_[i].key == key) return Reader(bytes_, inline_[i].pos);
+    }
+    return std::nullopt;
+  }
+
+ private:
+  struct Entry {
+    std::string_view key;
+    size_t pos = 0;
+  };
+  std::string_view bytes_;
+  std::array<Entry, 12> inline_;  // every message's own fields fit; extras spill
+  size_t n_ = 0;
+  std::vector<Entry> more_;
+};
+
+// One typed read. Integers must fit T exactly: a float, a negative number
+// or an out-of-range integer is the wrong type (a "from" of 2^32 + 1 must
+// not become node 1).
+bool read_value(Reader& r, bool* out) { return r.boolean(out); }
+bool read_value(Reader& r, int64_t* out) { return r.sint(out); }
+bool read_value(Reader& r, std::string* out) {
+  std::string_view s;
+  if (!r.str(&s)) return false;
+  out->assign(s);
+  return true;
+}
+template <typename T>
+  requires std::is_unsigned_v<T>
+bool read_value(Reader& r, T* out) {
+  uint64_t v = 0;
+  if (!r.uint(&v) || v > std::numeric_limits<T>::max()) return false;
+  *out = static_cast<T>(v);
+  return true;
 }
 
 // Field access that reports, rather than throws, on a missing or mistyped field.
 template <typename T>
-Status get_field(const json& j, const char* name, T* out) {
-  auto it = j.find(name);
-  if (it == j.end()) return Status::invalid(std::string("missing field '") + name + "'");
-  if (!holds<T>(*it)) return Status::invalid(std::string("field '") + name + "' has the wrong type");
-  *out = it->template get<T>();
+Status get_field(const Fields& f, const char* name, T* out) {
+  std::optional<Reader> r = f.find(name);
+  if (!r) return Status::invalid(std::string("missing field '") + name + "'");
+  if (!read_value(*r, out)) return Status::invalid(std::string("field '") + name + "' has the wrong type");
   return Status::ok();
 }
 
-Status record_from_json(const json& j, Record* r) {
-  if (!j.is_object()) return Status::invalid("record is not a map");
+Status read_record(std::string_view bytes, size_t pos, Record* r) {
+  Fields f;
+  switch (f.parse(bytes, pos)) {
+    case Fields::Parse::kOk: break;
+    case Fields::Parse::kNotAMap: return Status::invalid("record is not a map");
+    case Fields::Parse::kKeyNotAString: return Status::invalid("record has a key that is not a string");
+  }
   Status s;
-  if (!(s = get_field(j, "k", &r->key))) return s;
-  auto it = j.find("v");
-  if (it == j.end() || !it->is_binary()) return Status::invalid("record field 'v' is missing or not binary");
-  const auto& bin = it->get_binary();
-  r->value.assign(bin.begin(), bin.end());
-  if (!(s = get_field(j, "ts", &r->version.timestamp_us))) return s;
-  if (!(s = get_field(j, "c", &r->version.coordinator_id))) return s;
-  if (!(s = get_field(j, "d", &r->tombstone))) return s;
-  if (!(s = get_field(j, "dt", &r->local_deletion_time_ms))) return s;
+  if (!(s = get_field(f, "k", &r->key))) return s;
+  std::optional<Reader> v = f.find("v");
+  std::string_view bin;
+  if (!v || !v->bin(&bin)) return Status::invalid("record field 'v' is missing or not binary");
+  r->value.assign(bin);
+  if (!(s = get_field(f, "ts", &r->version.timestamp_us))) return s;
+  if (!(s = get_field(f, "c", &r->version.coordinator_id))) return s;
+  if (!(s = get_field(f, "d", &r->tombstone))) return s;
+  if (!(s = get_field(f, "dt", &r->local_deletion_time_ms))) return s;
   if (r->tombstone && !r->value.empty()) return Status::invalid("tombstone carries a value");
   return Status::ok();
 }
 
-struct Encoder {
-  json& j;
-  void operator()(const WriteRequest& m) {
-    j["id"] = m.request_id;
-    j["r"] = record_to_json(m.record);
-    if (m.owner != 0) j["o"] = m.owner;
-  }
-  void operator()(const WriteReply& m) {
-    j["id"] = m.request_id;
-    j["ok"] = m.ok;
-    j["err"] = m.error;
-  }
-  void operator()(const ReadRequest& m) {
-    j["id"] = m.request_id;
-    j["k"] = m.key;
-    j["dg"] = m.digest_only;
-  }
-  void operator()(const ReadReply& m) {
-    j["id"] = m.request_id;
-    j["r"] = m.record ? record_to_json(*m.record) : json(nullptr);
-    j["dg"] = m.digest_only;
-    j["h"] = m.digest;
-  }
-  void operator()(const Ping& m) { j["seq"] = m.seq; }
-  void operator()(const Pong& m) { j["seq"] = m.seq; }
-  void operator()(const MerkleTreeRequest& m) {
-    tree_to_json(m.exchange_id, m.tree);
-    j["lv"] = m.level;
-    j["ix"] = m.indices;
-  }
-  void operator()(const MerkleTreeReply& m) {
-    reply_to_json(m.exchange_id, m.ok, m.error);
-    j["hs"] = m.hashes;
-  }
-  void operator()(const MerkleSync& m) {
-    tree_to_json(m.exchange_id, m.tree);
-    j["lf"] = m.leaves;
-    j["rs"] = records_to_json(m.records);
-  }
-  void operator()(const MerkleSyncReply& m) {
-    reply_to_json(m.exchange_id, m.ok, m.error);
-    j["rs"] = records_to_json(m.records);
-  }
-
-  void tree_to_json(uint64_t exchange_id, const MerkleTreeId& t) {
-    j["id"] = exchange_id;
-    j["ri"] = t.range_index;
-    j["l"] = t.left;
-    j["r"] = t.right;
-    j["dp"] = t.depth;
-  }
-  void reply_to_json(uint64_t exchange_id, bool ok, const std::string& error) {
-    j["id"] = exchange_id;
-    j["ok"] = ok;
-    j["err"] = error;
-  }
-  static json records_to_json(const std::vector<Record>& records) {
-    json out = json::array();
-    for (const Record& r : records) out.push_back(record_to_json(r));
-    return out;
-  }
-};
-
 // The fields every Merkle request carries: which exchange, which tree.
 template <typename M>
-Status merkle_tree_from_json(const json& j, M* m) {
+Status merkle_tree_fields(const Fields& f, M* m) {
   Status s;
-  if (!(s = get_field(j, "id", &m->exchange_id))) return s;
-  if (!(s = get_field(j, "ri", &m->tree.range_index))) return s;
-  if (!(s = get_field(j, "l", &m->tree.left))) return s;
-  if (!(s = get_field(j, "r", &m->tree.right))) return s;
-  return get_field(j, "dp", &m->tree.depth);
+  if (!(s = get_field(f, "id", &m->exchange_id))) return s;
+  if (!(s = get_field(f, "ri", &m->tree.range_index))) return s;
+  if (!(s = get_field(f, "l", &m->tree.left))) return s;
+  if (!(s = get_field(f, "r", &m->tree.right))) return s;
+  return get_field(f, "dp", &m->tree.depth);
 }
 
 template <typename M>
-Status merkle_reply_from_json(const json& j, M* m) {
+Status merkle_reply_fields(const Fields& f, M* m) {
   Status s;
-  if (!(s = get_field(j, "id", &m->exchange_id))) return s;
-  if (!(s = get_field(j, "ok", &m->ok))) return s;
-  return get_field(j, "err", &m->error);
+  if (!(s = get_field(f, "id", &m->exchange_id))) return s;
+  if (!(s = get_field(f, "ok", &m->ok))) return s;
+  return get_field(f, "err", &m->error);
 }
 
-Status u64s_from_json(const json& j, const char* name, std::vector<uint64_t>* out) {
-  auto it = j.find(name);
-  if (it == j.end() || !it->is_array()) return Status::invalid(std::string("field '") + name + "' is missing or not an array");
-  out->reserve(it->size());
-  for (const json& v : *it) {
-    if (!holds<uint64_t>(v)) return Status::invalid(std::string("field '") + name + "' holds a non-u64 element");
-    out->push_back(v.get<uint64_t>());
+// An array field: its length, with `r` left at the first element.
+std::optional<Reader> array_field(const Fields& f, const char* name, uint32_t* n) {
+  std::optional<Reader> r = f.find(name);
+  if (!r || !r->array_header(n)) return std::nullopt;
+  return r;
+}
+
+Status u64s_field(const Fields& f, const char* name, std::vector<uint64_t>* out) {
+  uint32_t n = 0;
+  std::optional<Reader> r = array_field(f, name, &n);
+  if (!r) return Status::invalid(std::string("field '") + name + "' is missing or not an array");
+  out->reserve(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    uint64_t v = 0;
+    if (!r->uint(&v)) return Status::invalid(std::string("field '") + name + "' holds a non-u64 element");
+    out->push_back(v);
   }
   return Status::ok();
 }
 
-Status records_from_json(const json& j, std::vector<Record>* out) {
-  auto it = j.find("rs");
-  if (it == j.end() || !it->is_array()) return Status::invalid("field 'rs' is missing or not an array");
-  out->resize(it->size());
-  for (size_t i = 0; i < it->size(); ++i) {
-    if (Status s = record_from_json((*it)[i], &(*out)[i]); !s) return Status::invalid("rs[" + std::to_string(i) + "]: " + s.message());
+Status records_field(std::string_view bytes, const Fields& f, std::vector<Record>* out) {
+  uint32_t n = 0;
+  std::optional<Reader> r = array_field(f, "rs", &n);
+  if (!r) return Status::invalid("field 'rs' is missing or not an array");
+  out->resize(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    if (Status s = read_record(bytes, r->pos(), &(*out)[i]); !s) {
+      return Status::invalid("rs[" + std::to_string(i) + "]: " + s.message());
+    }
+    r->skip();
   }
   return Status::ok();
 }
 
-Status decode_typed(const std::string& type, const json& j, Body* out) {
+Status decode_typed(std::string_view type, std::string_view bytes, const Fields& f, Body* out) {
   Status s;
   if (type == "write") {
     WriteRequest m;
-    if (!(s = get_field(j, "id", &m.request_id))) return s;
-    auto it = j.find("r");
-    if (it == j.end()) return Status::invalid("missing field 'r'");
-    if (!(s = record_from_json(*it, &m.record))) return s;
-    if (j.contains("o") && !(s = get_field(j, "o", &m.owner))) return s;
+    if (!(s = get_field(f, "id", &m.request_id))) return s;
+    std::optional<Reader> r = f.find("r");
+    if (!r) return Status::invalid("missing field 'r'");
+    if (!(s = read_record(bytes, r->pos(), &m.record))) return s;
+    if (f.find("o") && !(s = get_field(f, "o", &m.owner))) return s;
     *out = std::move(m);
   } else if (type == "write_reply") {
     WriteReply m;
-    if (!(s = get_field(j, "id", &m.request_id))) return s;
-    if (!(s = get_field(j, "ok", &m.ok))) return s;
-    if (!(s = get_field(j, "err", &m.error))) return s;
+    if (!(s = get_field(f, "id", &m.request_id))) return s;
+    if (!(s = get_field(f, "ok", &m.ok))) return s;
+    if (!(s = get_field(f, "err", &m.error))) return s;
     *out = std::move(m);
   } else if (type == "read") {
     ReadRequest m;
-    if (!(s = get_field(j, "id", &m.request_id))) return s;
-    if (!(s = get_field(j, "k", &m.key))) return s;
-    if (!(s = get_field(j, "dg", &m.digest_only))) return s;
+    if (!(s = get_field(f, "id", &m.request_id))) return s;
+    if (!(s = get_field(f, "k", &m.key))) return s;
+    if (!(s = get_field(f, "dg", &m.digest_only))) return s;
     *out = std::move(m);
   } else if (type == "read_reply") {
     ReadReply m;
-    if (!(s = get_field(j, "id", &m.request_id))) return s;
-    if (!(s = get_field(j, "dg", &m.digest_only))) return s;
-    if (!(s = get_field(j, "h", &m.digest))) return s;
-    auto it = j.find("r");
-    if (it == j.end()) return Status::invalid("missing field 'r'");
-    if (!it->is_null()) {
-      Record r;
-      if (!(s = record_from_json(*it, &r))) return s;
-      m.record = std::move(r);
+    if (!(s = get_field(f, "id", &m.request_id))) return s;
+    if (!(s = get_field(f, "dg", &m.digest_only))) return s;
+    if (!(s = get_field(f, "h", &m.digest))) return s;
+    std::optional<Reader> r = f.find("r");
+    if (!r) return Status::invalid("missing field 'r'");
+    if (!r->nil()) {
+      Record rec;
+      if (!(s = read_record(bytes, r->pos(), &rec))) return s;
+      m.record = std::move(rec);
     }
     *out = std::move(m);
   } else if (type == "ping") {
     Ping m;
-    if (!(s = get_field(j, "seq", &m.seq))) return s;
+    if (!(s = get_field(f, "seq", &m.seq))) return s;
     *out = m;
   } else if (type == "pong") {
     Pong m;
-    if (!(s = get_field(j, "seq", &m.seq))) return s;
+    if (!(s = get_field(f, "seq", &m.seq))) return s;
     *out = m;
   } else if (type == "merkle_tree") {
     MerkleTreeRequest m;
-    if (!(s = merkle_tree_from_json(j, &m))) return s;
-    if (!(s = get_field(j, "lv", &m.level))) return s;
-    if (!(s = u64s_from_json(j, "ix", &m.indices))) return s;
+    if (!(s = merkle_tree_fields(f, &m))) return s;
+    if (!(s = get_field(f, "lv", &m.level))) return s;
+    if (!(s = u64s_field(f, "ix", &m.indices))) return s;
     *out = std::move(m);
   } else if (type == "merkle_tree_reply") {
     MerkleTreeReply m;
-    if (!(s = merkle_reply_from_json(j, &m))) return s;
-    if (!(s = u64s_from_json(j, "hs", &m.hashes))) return s;
+    if (!(s = merkle_reply_fields(f, &m))) return s;
+    if (!(s = u64s_field(f, "hs", &m.hashes))) return s;
     *out = std::move(m);
   } else if (type == "merkle_sync") {
     MerkleSync m;
-    if (!(s = merkle_tree_from_json(j, &m))) return s;
-    if (!(s = u64s_from_json(j, "lf", &m.leaves))) return s;
-    if (!(s = records_from_json(j, &m.records))) return s;
+    if (!(s = merkle_tree_fields(f, &m))) return s;
+    if (!(s = u64s_field(f, "lf", &m.leaves))) return s;
+    if (!(s = records_field(bytes, f, &m.records))) return s;
     *out = std::move(m);
   } else if (type == "merkle_sync_reply") {
     MerkleSyncReply m;
-    if (!(s = merkle_reply_from_json(j, &m))) return s;
-    if (!(s = records_from_json(j, &m.records))) return s;
+    if (!(s = merkle_reply_fields(f, &m))) return s;
+    if (!(s = records_field(bytes, f, &m.records))) return s;
     *out = std::move(m);
   } else {
-    return Status::invalid("unknown message type '" + type + "'");
+    return Status::invalid("unknown message type '" + std::string(type) + "'");
   }
   return Status::ok();
 }
@@ -249,33 +369,30 @@ std::string_view message_type_name(const Body& body) {
 }
 
 std::string encode_frame(const Envelope& env) {
-  json j = json::object();
-  j["t"] = message_type_name(env.body);
-  j["from"] = env.from;
-  std::visit(Encoder{j}, env.body);
-  std::vector<uint8_t> body = json::to_msgpack(j);
-  FL_ASSERT(body.size() <= kMaxFrameBytes);
-  std::string out;
-  out.reserve(4 + body.size());
-  uint32_t n = static_cast<uint32_t>(body.size());
-  out.push_back(static_cast<char>(n >> 24));
-  out.push_back(static_cast<char>(n >> 16));
-  out.push_back(static_cast<char>(n >> 8));
-  out.push_back(static_cast<char>(n));
-  out.append(reinterpret_cast<const char*>(body.data()), body.size());
+  std::string out(4, '\0');  // the length, filled in below
+  Writer w(&out);
+  std::visit(Encoder{w, env.from, message_type_name(env.body)}, env.body);
+  const size_t n = out.size() - 4;
+  FL_ASSERT(n <= kMaxFrameBytes);
+  for (int i = 0; i < 4; ++i) out[i] = static_cast<char>(n >> (24 - 8 * i));
   return out;
 }
 
 Status decode_body(std::string_view bytes, Envelope* out) {
-  json j = json::from_msgpack(bytes.begin(), bytes.end(), true, false);
-  if (j.is_discarded()) return Status::invalid("body is not valid MessagePack");
-  if (!j.is_object()) return Status::invalid("body is not a map");
+  Reader whole(bytes);
+  if (!whole.skip() || !whole.at_end()) return Status::invalid("body is not valid MessagePack");
+  Fields f;
+  switch (f.parse(bytes, 0)) {
+    case Fields::Parse::kOk: break;
+    case Fields::Parse::kNotAMap: return Status::invalid("body is not a map");
+    case Fields::Parse::kKeyNotAString: return Status::invalid("body is not a map of string keys");
+  }
   std::string type;
   Status s;
-  if (!(s = get_field(j, "t", &type))) return s;
-  if (!(s = get_field(j, "from", &out->from))) return s;
+  if (!(s = get_field(f, "t", &type))) return s;
+  if (!(s = get_field(f, "from", &out->from))) return s;
   if (out->from == 0) return Status::invalid("field 'from' is 0");
-  s = decode_typed(type, j, &out->body);
+  s = decode_typed(type, bytes, f, &out->body);
   if (!s) return Status::invalid("message '" + type + "': " + s.message());
   return Status::ok();
 }

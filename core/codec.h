@@ -1,7 +1,8 @@
 // Peer protocol: the messages replicas exchange and their wire format.
 //
 // Wire format (docs/protocol.md): a frame is a 4-byte big-endian body length
-// followed by that many bytes of MessagePack (nlohmann's to_msgpack). The body
+// followed by that many bytes of MessagePack (core/msgpack.h; the same bytes as
+// nlohmann's to_msgpack of the same map). The body
 // is a map: {"t": <type name>, "from": <node id>, ...fields of the type}.
 // A frame longer than kMaxFrameBytes, a body that is not valid MessagePack, or
 // a body whose fields do not match its type is malformed: the decoder reports
