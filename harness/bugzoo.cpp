@@ -186,6 +186,7 @@ struct ZooRow {
   std::string run_dir;
   double elapsed_s = 0;
   std::string shrunk;    // sizes before and after shrinking, or why there are none
+  std::string shrunk_plan_file;  // the smallest failing plan, when shrinking found one
 };
 
 struct CleanResult {
@@ -400,9 +401,30 @@ void shrink_catch(const BugzooOptions& options, ZooRow* row, std::ostream& out) 
   std::ofstream(so.out_dir + "/bugzoo-shrink.log") << log.str();
   if (!s) row->shrunk = "shrink failed: " + s.message();
   else if (!result.reproduced) row->shrunk = "not shrunk: the catching plan did not fail again in 1 try";
-  else row->shrunk = size_change(result) + "; `" + options.self + " run --plan " + result.smallest_plan_file + "`";
+  else {
+    row->shrunk = size_change(result);
+    row->shrunk_plan_file = result.smallest_plan_file;
+  }
   out << "bugzoo: " << bug_name(row->scenario->bug) << ": shrink (" << format_s(seconds_since(start_ns))
-      << " s, " << result.candidates << " candidates): " << row->shrunk << std::endl;
+      << " s, " << result.candidates << " candidates): " << row->shrunk
+      << (row->shrunk_plan_file.empty() ? "" : "; " + row->shrunk_plan_file) << std::endl;
+}
+
+// Keeps each shrunk plan beside the table (<table dir>/bugzoo-shrunk/<bug>.json),
+// so the table's replay commands outlive the run directories, which usually
+// sit under runs/ or /tmp. Rows then name the kept copy.
+Status keep_shrunk_plans(const std::string& table_path, std::vector<ZooRow>* rows) {
+  const std::filesystem::path dir = std::filesystem::path(table_path).parent_path() / "bugzoo-shrunk";
+  for (ZooRow& r : *rows) {
+    if (r.shrunk_plan_file.empty()) continue;
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    const std::filesystem::path kept = dir / (std::string(bug_name(r.scenario->bug)) + ".json");
+    std::filesystem::copy_file(r.shrunk_plan_file, kept, std::filesystem::copy_options::overwrite_existing, ec);
+    if (ec) return Status::io("cannot copy " + r.shrunk_plan_file + " to " + kept.string() + ": " + ec.message());
+    r.shrunk_plan_file = kept.string();
+  }
+  return Status::ok();
 }
 
 void write_table(std::ostream& md, const BugzooOptions& options, const std::vector<ZooRow>& rows,
@@ -425,7 +447,9 @@ void write_table(std::ostream& md, const BugzooOptions& options, const std::vect
        << (r.scenario->mirrors.empty() ? "-" : r.scenario->mirrors) << " | " << (r.caught ? "yes" : "**no**")
        << " | " << (r.caught ? r.property : "-") << " | " << r.counts.runs << " | "
        << (r.caught ? format_s(r.detect_s) : "-") << " | " << (r.caught ? "`" + r.replay + "`" : "-") << " | "
-       << (r.shrunk.empty() ? "-" : r.shrunk) << " |\n";
+       << (r.shrunk.empty() ? "-" : r.shrunk)
+       << (r.shrunk_plan_file.empty() ? "" : "; `" + options.self + " run --plan " + r.shrunk_plan_file + "`")
+       << " |\n";
   }
   md << "| (clean node) | same scenarios and seeds, no --bug | - | "
      << (clean.false_alarms.empty() ? "no false alarm" : "**" + std::to_string(clean.false_alarms.size()) +
@@ -509,13 +533,19 @@ int bugzoo_command(const BugzooOptions& options, std::ostream& out, std::ostream
   CleanResult clean = run_clean(options, rows, zoo_budget_ms, out);
   const double total_s = seconds_since(start_ns);
 
+  bool wrote = true;
+  if (!options.table_path.empty()) {
+    if (Status s = keep_shrunk_plans(options.table_path, &rows); !s) {
+      err << "faultline bugzoo: " << s.message() << "\n";
+      wrote = false;
+    }
+  }
   std::ostringstream md;
   write_table(md, options, rows, clean, total_s, per_bug_ms);
   int caught = static_cast<int>(std::count_if(rows.begin(), rows.end(), [](const ZooRow& r) { return r.caught; }));
   out << "bugzoo: " << caught << " of " << rows.size() << " bug(s) caught; clean node: " << clean.counts.runs
       << " run(s), " << clean.false_alarms.size() << " false alarm(s); " << format_s(total_s) << " s" << std::endl;
   for (const auto& f : clean.false_alarms) err << "faultline bugzoo: FALSE ALARM on the clean node: " << f << "\n";
-  bool wrote = true;
   for (const std::string& path : {options.out_dir + "/bugzoo.md", options.table_path}) {
     if (path.empty()) continue;
     Status s = write_file(path, md.str());

@@ -16,7 +16,8 @@
 // property preserved) and the table gives the plan's size before and after.
 //
 // Results: one progress line per run on `out`, a table (Markdown) written to
-// options.table_path and <out_dir>/bugzoo.md. Exit 0 when every bug was
+// options.table_path and <out_dir>/bugzoo.md. Each shrunk plan is copied to
+// <table dir>/bugzoo-shrunk/<bug>.json, which the table's replay names. Exit 0 when every bug was
 // caught and no false alarm, 1 otherwise (runs that failed in the harness
 // are counted in the table and catch nothing), 254 bad arguments, 255 when
 // the table cannot be written.

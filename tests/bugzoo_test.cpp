@@ -1,7 +1,7 @@
 // Goal: `faultline bugzoo --bug NAME` catches a quickly caught seeded bug
 // within a short budget, shrinks the catching run, runs the same seeds on
 // the clean node without a false alarm, writes the table with the catching
-// property and a replay command, and exits 0; bad arguments exit 254. The zoo's seeds start at
+// property, a replay command and the shrunk plan kept beside it, and exits 0; bad arguments exit 254. The zoo's seeds start at
 // kSeedBase and the output prints every run's seed and the replay command.
 #include <gtest/gtest.h>
 
@@ -42,6 +42,12 @@ TEST(BugzooTest, CatchesASeededBugAndFindsNoFalseAlarm) {
   EXPECT_NE(md.find(std::string("--bug ") + kBug + "`"), std::string::npos) << "replay command in the table\n" << md;
   EXPECT_NE(md.find("| (clean node) |"), std::string::npos) << md;
   EXPECT_EQ(md, testing::read_file(out.path() + "/runs/bugzoo.md"));
+
+  // The shrunk plan is kept beside the table, and the table replays that copy.
+  const std::string kept = out.path() + "/bugzoo-shrunk/" + kBug + ".json";
+  EXPECT_NE(md.find(" run --plan " + kept + "`"), std::string::npos) << md;
+  const std::string plan = testing::read_file(kept);
+  EXPECT_NE(plan.find(std::string("\"") + kBug + "\""), std::string::npos) << "the kept plan keeps its bug\n" << plan;
 }
 
 TEST(BugzooTest, RejectsBadArguments) {
