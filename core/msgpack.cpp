@@ -93,21 +93,17 @@ bool Reader::length(uint8_t fix_base, uint8_t fix_mask, uint8_t code8, uint8_t c
 bool Reader::map_header(uint32_t* n) { return length(0x80, 0x0f, 0, 0xde, 0xdf, n); }
 bool Reader::array_header(uint32_t* n) { return length(0x90, 0x0f, 0, 0xdc, 0xdd, n); }
 
-bool Reader::str(std::string_view* out) {
+bool Reader::sized(uint8_t fix_base, uint8_t fix_mask, uint8_t code8, uint8_t code16, uint8_t code32,
+                   std::string_view* out) {
   const size_t start = pos_;
   uint32_t n = 0;
-  if (length(0xa0, 0x1f, 0xd9, 0xda, 0xdb, &n) && take(n, out)) return true;
+  if (length(fix_base, fix_mask, code8, code16, code32, &n) && take(n, out)) return true;
   pos_ = start;
   return false;
 }
 
-bool Reader::bin(std::string_view* out) {
-  const size_t start = pos_;
-  uint32_t n = 0;
-  if (length(0, 0, 0xc4, 0xc5, 0xc6, &n) && take(n, out)) return true;
-  pos_ = start;
-  return false;
-}
+bool Reader::str(std::string_view* out) { return sized(0xa0, 0x1f, 0xd9, 0xda, 0xdb, out); }
+bool Reader::bin(std::string_view* out) { return sized(0, 0, 0xc4, 0xc5, 0xc6, out); }
 
 bool Reader::sint(int64_t* out) {
   if (at_end()) return false;

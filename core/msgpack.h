@@ -67,6 +67,8 @@ class Reader {
   // Length of the str/bin/array/map whose marker is at pos_, per the family's
   // codes; moves past the marker and length.
   bool length(uint8_t fix_base, uint8_t fix_mask, uint8_t code8, uint8_t code16, uint8_t code32, uint32_t* n);
+  // A str or bin: its length, then that many bytes.
+  bool sized(uint8_t fix_base, uint8_t fix_mask, uint8_t code8, uint8_t code16, uint8_t code32, std::string_view* out);
 
   std::string_view bytes_;
   size_t pos_ = 0;
