@@ -185,6 +185,7 @@ struct ZooRow {
   std::string replay;    // the command that replays the catching run
   std::string run_dir;
   double elapsed_s = 0;
+  double catch_run_s = 0;  // wall time of the catching run alone
   std::string shrunk;    // sizes before and after shrinking, or why there are none
   std::string shrunk_plan_file;  // the smallest failing plan, when shrinking found one
 };
@@ -283,7 +284,9 @@ ZooRow run_bug(const BugzooOptions& options, const BugScenario& scenario, int64_
   const int64_t start_ns = monotonic_now_ns();
   const Deadline deadline = Deadline::after_ms(budget_ms);
   for (uint64_t seed = options.seed_base; !deadline.expired(); ++seed) {
+    const int64_t run_start_ns = monotonic_now_ns();
     RunOutcome r = run_one(options, scenario, seed, true, dir);
+    const double run_s = seconds_since(run_start_ns);
     row.counts.add(r);
     out << "bugzoo: " << name << " run " << row.counts.runs << " seed " << seed << ": " << describe(r) << " ["
         << format_s(seconds_since(start_ns)) << " s of " << format_s(budget_ms / 1000.0) << " s]" << std::endl;
@@ -294,6 +297,7 @@ ZooRow run_bug(const BugzooOptions& options, const BugScenario& scenario, int64_
       row.caught = true;
       row.property = catching_property(scenario, r.verdict);
       row.detect_s = seconds_since(start_ns);
+      row.catch_run_s = run_s;
       row.replay = r.replay;
       row.run_dir = r.run_dir;
       break;
@@ -381,12 +385,16 @@ std::string size_change(const ShrinkResult& r) {
          before_after(r.operations_before, r.operations_after);
 }
 
-// Shrinks the catching run of `row` within the shrink budget, one try per
-// candidate, keeping the property that caught it; fills row->shrunk.
+// Shrinks the catching run of `row`, one try per candidate, keeping the
+// property that caught it; fills row->shrunk. The budget is the shrink
+// budget, or enough for kShrinkRunsMin replays of the catching run if that
+// is more: a long scenario would otherwise get one candidate or none.
+constexpr int kShrinkRunsMin = 5;
+
 void shrink_catch(const BugzooOptions& options, ZooRow* row, std::ostream& out) {
   ShrinkOptions so;
   so.run_dir = row->run_dir;
-  so.budget_ms = options.shrink_budget_ms;
+  so.budget_ms = std::max(options.shrink_budget_ms, static_cast<int64_t>(kShrinkRunsMin * row->catch_run_s * 1000));
   so.tries = 1;
   so.properties = {row->property};
   so.out_dir = row->run_dir + "/shrink";
@@ -401,7 +409,10 @@ void shrink_catch(const BugzooOptions& options, ZooRow* row, std::ostream& out) 
   std::ofstream(so.out_dir + "/bugzoo-shrink.log") << log.str();
   if (!s) row->shrunk = "shrink failed: " + s.message();
   else if (!result.reproduced) row->shrunk = "not shrunk: the catching plan did not fail again in 1 try";
-  else {
+  else if (result.kept == 0) {
+    row->shrunk = "not smaller: none of " + std::to_string(result.candidates) + " smaller plan(s) failed in " +
+                  format_s(result.elapsed_ms / 1000.0) + " s" + (result.budget_exhausted ? " (budget spent)" : "");
+  } else {
     row->shrunk = size_change(result);
     row->shrunk_plan_file = result.smallest_plan_file;
   }
@@ -437,7 +448,8 @@ void write_table(std::ostream& md, const BugzooOptions& options, const std::vect
      << ", +1, ... with its scenario's options laid over them (below), until a guaranteed property is violated "
         "or its budget is spent. The catching run is then shrunk (harness/shrink.h, "
      << format_s(options.shrink_budget_ms / 1000.0)
-     << " s, one try per candidate, the catching property preserved): sizes before→after and the command "
+     << " s, or 5 replays of the catching run if longer, one try per candidate, the catching property "
+        "preserved): sizes before→after and the command "
         "that replays the smallest plan.\n\n";
   md << "| bug | what it is | mirrors | caught | property | runs | s to detect | replay | shrunk plan |\n";
   md << "|---|---|---|---|---|---|---|---|---|\n";

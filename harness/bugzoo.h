@@ -12,8 +12,9 @@
 // zoo made, within the same total budget; any guaranteed-property violation
 // there is a harness or node bug and is reported as a false alarm.
 //
-// Each catching run is then shrunk (shrink_plan, a small budget, the caught
-// property preserved) and the table gives the plan's size before and after.
+// Each catching run is then shrunk (shrink_plan, a small budget or 5
+// replays of the run if longer, the caught property preserved) and the
+// table gives the plan's size before and after.
 //
 // Results: one progress line per run on `out`, a table (Markdown) written to
 // options.table_path and <out_dir>/bugzoo.md. Each shrunk plan is copied to

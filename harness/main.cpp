@@ -129,7 +129,7 @@ int main_impl(int argc, char** argv) {
   zoo_cmd->add_option("--table", zoo.table_path, "where the Markdown table goes besides OUT/bugzoo.md (default docs/bugzoo.md)");
   zoo_cmd->add_option("--node-bin", zoo.node_bin, "faultline-node binary (default: next to faultline)");
   std::string zoo_shrink_budget;
-  zoo_cmd->add_option("--shrink-budget", zoo_shrink_budget, "time to shrink each caught bug's run (default 30s; 0: no shrinking)");
+  zoo_cmd->add_option("--shrink-budget", zoo_shrink_budget, "time to shrink each caught bug's run, and at least 5 replays of it (default 30s; 0: no shrinking)");
 
   ReproOptions repro;
   CLI::App* repro_cmd = app.add_subcommand("repro", "replay a run's plan K times and report how often it fails the same way");

@@ -205,6 +205,7 @@ Status shrink_plan(const ShrinkOptions& o, std::ostream& progress, ShrinkResult*
              << (failed ? " -> kept" : " -> not kept") << "\n"
              << std::flush;
     if (failed) {
+      ++result->kept;
       remove_run_dir(result->smallest_run_dir);
       result->smallest_run_dir = dir;
     }

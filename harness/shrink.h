@@ -62,6 +62,7 @@ struct ShrinkResult {
   int64_t operations_before = 0;  // client operations in the original run's history
   int64_t operations_after = 0;   // ... in smallest_run_dir's history
   int candidates = 0;             // smaller plans run (not counting the original's replay)
+  int kept = 0;                   // ... of which failed, each becoming the smallest so far
   int runs = 0;                   // runs started, the original's replay included
   int64_t elapsed_ms = 0;
 };
