@@ -115,8 +115,23 @@ TEST(Expectations, NoResurrectionNeedsRepairWithinGcGrace) {
   EXPECT_TRUE(expectation_for("no-resurrection", p).guaranteed);  // QUORUM: two copies
   p.workload.write_cl = ConsistencyLevel::kOne;
   EXPECT_EQ(expectation_for("no-resurrection", p).reason,
-            "not guaranteed: wipe with write CL ONE (a single acknowledged copy can be wiped)");
+            "not guaranteed: 1 node(s) wiped >= 1 acknowledged copy (write CL ONE) (every acknowledged copy can be "
+            "wiped)");
   p.workload.write_cl = ConsistencyLevel::kQuorum;
+  // Two nodes wiped, at once or one after the other, can hold both QUORUM
+  // copies (rf 3).
+  FaultEvent w2 = fault("wipe");
+  w2.targets = {"n2"};
+  p.faults.push_back(w2);
+  EXPECT_EQ(expectation_for("no-resurrection", p).reason,
+            "not guaranteed: 2 node(s) wiped >= 2 acknowledged copies (write CL QUORUM) (every acknowledged copy "
+            "can be wiped)");
+  EXPECT_FALSE(expectation_for("no-lost-writes", p).guaranteed);
+  p.faults.pop_back();
+  p.faults.back().targets = {"n1", "n3"};
+  EXPECT_FALSE(expectation_for("no-lost-writes", p).guaranteed) << "one wipe of two nodes";
+  p.faults.back().targets = {"n1"};
+  EXPECT_TRUE(expectation_for("no-lost-writes", p).guaranteed) << expectation_for("no-lost-writes", p).reason;
   p.faults.pop_back();
   p.faults[0].duration_ms = 4000;
   EXPECT_FALSE(expectation_for("no-resurrection", p).guaranteed);
