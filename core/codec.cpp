@@ -133,18 +133,20 @@ struct Encoder {
   }
 };
 
-// ---- decoding. decode_body first checks that the body is one well-formed
-// MessagePack value; everything below reads inside that value, so a read
-// that fails means a value of another type, never truncated input.
+// ---- decoding. decode_body's parse of the body's map checks, as it skips
+// each value, that the body is one well-formed MessagePack value; everything
+// after reads inside values so checked, so a read that fails means a value
+// of another type, never truncated input.
 
 // The entries of one map: each key and where its value starts. A key that
 // appears twice means its last value (as nlohmann's decoder keeps it).
 class Fields {
  public:
-  enum class Parse { kOk, kNotAMap, kKeyNotAString };
+  enum class Parse { kOk, kNotAMap, kKeyNotAString, kMalformed };
 
-  // Reads the map at `pos`: its keys, and where each value starts.
-  Parse parse(std::string_view bytes, size_t pos) {
+  // Reads the map at `pos`: its keys, and where each value starts; *end (if
+  // given) is where the map ends.
+  Parse parse(std::string_view bytes, size_t pos, size_t* end = nullptr) {
     bytes_ = bytes;
     n_ = 0;
     more_.clear();
@@ -155,10 +157,11 @@ class Fields {
       Entry e;
       if (!r.str(&e.key)) return Parse::kKeyNotAString;
       e.pos = r.pos();
-      r.skip();
+      if (!r.skip()) return Parse::kMalformed;
       if (n_ < inline_.size()) inline_[n_++] = e;
       else more_.push_back(e);
     }
+    if (end) *end = r.pos();
     return Parse::kOk;
   }
 
@@ -219,6 +222,7 @@ Status read_record(std::string_view bytes, size_t pos, Record* r) {
     case Fields::Parse::kOk: break;
     case Fields::Parse::kNotAMap: return Status::invalid("record is not a map");
     case Fields::Parse::kKeyNotAString: return Status::invalid("record has a key that is not a string");
+    case Fields::Parse::kMalformed: return Status::invalid("record is not valid MessagePack");  // checked before: never
   }
   Status s;
   if (!(s = get_field(f, "k", &r->key))) return s;
@@ -379,13 +383,19 @@ std::string encode_frame(const Envelope& env) {
 }
 
 Status decode_body(std::string_view bytes, Envelope* out) {
-  Reader whole(bytes);
-  if (!whole.skip() || !whole.at_end()) return Status::invalid("body is not valid MessagePack");
+  const Status malformed = Status::invalid("body is not valid MessagePack");
   Fields f;
-  switch (f.parse(bytes, 0)) {
-    case Fields::Parse::kOk: break;
-    case Fields::Parse::kNotAMap: return Status::invalid("body is not a map");
+  size_t end = 0;
+  switch (f.parse(bytes, 0, &end)) {
+    case Fields::Parse::kOk:
+      if (end != bytes.size()) return malformed;
+      break;
+    case Fields::Parse::kNotAMap: {
+      Reader whole(bytes);
+      return whole.skip() && whole.at_end() ? Status::invalid("body is not a map") : malformed;
+    }
     case Fields::Parse::kKeyNotAString: return Status::invalid("body is not a map of string keys");
+    case Fields::Parse::kMalformed: return malformed;
   }
   std::string type;
   Status s;
