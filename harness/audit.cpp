@@ -32,6 +32,7 @@
 #include "harness/junit.h"
 #include "harness/progress.h"
 #include "harness/run.h"
+#include "harness/run_dir.h"
 
 namespace faultline {
 
@@ -633,15 +634,6 @@ std::vector<JunitSuite> audit_junit(const AuditResult& r, const std::string& sel
 }  // namespace
 
 // ------------------------------------------------------------- public
-
-std::string utc_stamp() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
-}
 
 Status make_cell_runner(const std::string& node_bin_given, int jobs, int64_t budget_ms, std::ostream* progress,
                         CellRunnerOptions* out) {

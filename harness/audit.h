@@ -108,9 +108,6 @@ Status run_cells(const std::vector<CellSpec>& cells, const CellRunnerOptions& op
 Status make_cell_runner(const std::string& node_bin_given, int jobs, int64_t budget_ms, std::ostream* progress,
                         CellRunnerOptions* out);
 
-// "20261122T054000Z", for default output directories.
-std::string utc_stamp();
-
 // The replay command of a run directory.
 std::string replay_command(const std::string& self, const std::string& run_dir);
 

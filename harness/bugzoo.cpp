@@ -11,6 +11,7 @@
 #include "core/assert.h"
 #include "core/clock.h"
 #include "harness/repro.h"
+#include "harness/run_dir.h"
 #include "harness/shrink.h"
 
 namespace faultline {
@@ -337,15 +338,6 @@ CleanResult run_clean(const BugzooOptions& options, const std::vector<ZooRow>& r
   return clean;
 }
 
-std::string utc_now() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-  return buf;
-}
-
 // "Intel(R) Xeon(R) Processor @ 2.50GHz, 2 CPUs", from /proc/cpuinfo.
 std::string machine() {
   std::ifstream in("/proc/cpuinfo");
@@ -441,7 +433,7 @@ Status keep_shrunk_plans(const std::string& table_path, std::vector<ZooRow>* row
 void write_table(std::ostream& md, const BugzooOptions& options, const std::vector<ZooRow>& rows,
                  const CleanResult& clean, double total_s, int64_t per_bug_budget_ms) {
   md << "# Seeded-bug zoo\n\n";
-  md << "`" << options.command_line << "` on " << utc_now() << ", " << machine() << "; total "
+  md << "`" << options.command_line << "` on " << utc_time("%Y-%m-%d %H:%M UTC") << ", " << machine() << "; total "
      << format_s(total_s) << " s (per-bug budget " << format_s(per_bug_budget_ms / 1000.0) << " s, seeds from "
      << options.seed_base << ").\n\n";
   md << "Each bug runs plans drawn from seeds " << options.seed_base

@@ -9,6 +9,7 @@
 #include "harness/ci_suites.h"
 #include "harness/junit.h"
 #include "harness/run.h"
+#include "harness/run_dir.h"
 
 namespace faultline {
 

@@ -11,18 +11,16 @@ namespace faultline {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string utc_stamp() {
+std::string utc_time(const char* format) {
   time_t now = ::time(nullptr);
   tm utc{};
   ::gmtime_r(&now, &utc);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &utc);
+  char buf[64];
+  std::strftime(buf, sizeof buf, format, &utc);
   return buf;
 }
 
-}  // namespace
+std::string utc_stamp() { return utc_time("%Y%m%dT%H%M%SZ"); }
 
 // Atomically (symlink to a temporary name, then rename over), so a reader
 // never finds it missing. Relative, so the runs folder can be moved or

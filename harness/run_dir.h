@@ -13,6 +13,11 @@
 
 namespace faultline {
 
+// The current UTC time through strftime's `format`.
+std::string utc_time(const char* format);
+// "20261122T054000Z": run directory names and default output directories.
+std::string utc_stamp();
+
 // Points <out_dir>/latest at <out_dir>/<name> (callers that delete runs,
 // like shrink, repoint it at one they keep).
 Status point_latest(const std::filesystem::path& out_dir, const std::string& name);
