@@ -67,7 +67,9 @@ TEST(RespClientTest, SilenceIsTimeoutWithinTheDeadline) {
   int64_t took_ms = (monotonic_now_ns() - start_ns) / 1000000;
   EXPECT_EQ(s.code(), Status::Code::kTimeout) << s.to_string();
   EXPECT_GE(took_ms, kShortTimeoutMs - 1);
-  EXPECT_LT(took_ms, kShortTimeoutMs + 1000);
+  // Not a speed claim: the call must end (a missing deadline would hang it);
+  // the slack is wide because a loaded machine may be slow to wake it.
+  EXPECT_LT(took_ms, kShortTimeoutMs + 10000);
 }
 
 TEST(RespClientTest, HangUpAfterTheRequestIsIo) {

@@ -29,7 +29,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int64_t kStartTimeoutMs = 10000;
+constexpr int64_t kStartTimeoutMs = 30000;  // bounds on waits: a loaded machine is slow
 constexpr int64_t kReplyTimeoutMs = 5000;
 constexpr int64_t kStopTimeoutMs = 10000;
 
@@ -198,8 +198,10 @@ class NodeProcessTest : public ::testing::Test {
       cs[i].client_port = free_port();
       cs[i].peer_port = free_port();
       cs[i].rf = rf;
-      cs[i].heartbeat_interval_ms = 100;
-      cs[i].peer_down_after_ms = 500;
+      // The defaults: shorter ones make a loaded machine's scheduling delays
+      // look like failures, and the tests would flake.
+      cs[i].heartbeat_interval_ms = 200;
+      cs[i].peer_down_after_ms = 1000;
       fs::path dir = root_ / node_name(cs[i].id);
       cs[i].data_dir = (dir / "data").string();
       cs[i].events_path = (dir / "events.jsonl").string();

@@ -16,11 +16,17 @@ namespace {
 using testing::run_shell;
 using testing::ScratchDir;
 
-// hint-counts-toward-quorum: caught by no-stale-reads within a few runs of
-// its scenario; seed 4 caught it at the first run in the zoo runs of
-// docs/bugzoo.md, so the test usually takes two runs (bug, clean).
-constexpr const char* kBug = "hint-counts-toward-quorum";
-constexpr const char* kSeedBase = "4";
+// merkle-leaf-off-by-one misplaces about half of all records in their
+// Merkle leaves, so every run that writes a few keys leaves roots that
+// disagree with the checker's recomputation: merkle-convergence catches it
+// in the first run, and again in every replay the shrink makes, whatever the
+// interleaving of the real processes. A bug caught only by some
+// interleavings (a stale read) would make this test flake on a loaded
+// machine; which bugs the zoo catches, and how often, is docs/bugzoo.md's
+// business, not this test's.
+constexpr const char* kBug = "merkle-leaf-off-by-one";
+constexpr const char* kProperty = "merkle-convergence";
+constexpr const char* kSeedBase = "1";
 
 TEST(BugzooTest, CatchesASeededBugAndFindsNoFalseAlarm) {
   ScratchDir out;
@@ -38,7 +44,7 @@ TEST(BugzooTest, CatchesASeededBugAndFindsNoFalseAlarm) {
 
   const std::string md = testing::read_file(table);
   EXPECT_NE(md.find(std::string("| ") + kBug + " | "), std::string::npos) << md;
-  EXPECT_NE(md.find("| yes | no-stale-reads |"), std::string::npos) << md;
+  EXPECT_NE(md.find(std::string("| yes | ") + kProperty + " |"), std::string::npos) << md;
   EXPECT_NE(md.find(std::string("--bug ") + kBug + "`"), std::string::npos) << "replay command in the table\n" << md;
   EXPECT_NE(md.find("| (clean node) |"), std::string::npos) << md;
   EXPECT_EQ(md, testing::read_file(out.path() + "/runs/bugzoo.md"));

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -24,7 +25,7 @@ namespace {
 using testing::ScratchDir;
 
 constexpr int64_t kRequestTimeoutMs = 5000;
-constexpr int64_t kConvergeTimeoutMs = 15000;  // anti-entropy refill, failure detector
+constexpr int64_t kConvergeTimeoutMs = 30000;  // anti-entropy refill, failure detector (bounds; loaded machines are slow)
 constexpr int kKeys = 20;
 
 RespValue call(const NodeProcess& n, const std::vector<std::string>& args) {
@@ -38,16 +39,7 @@ nlohmann::json status(const NodeProcess& n) {
 
 int64_t records(const NodeProcess& n) { return status(n).value("records", int64_t{-1}); }
 
-// Polls cond every 50 ms until it holds or timeout_ms passes.
-template <class Cond>
-bool eventually(int64_t timeout_ms, Cond cond) {
-  Deadline d = Deadline::after_ms(timeout_ms);
-  while (!cond()) {
-    if (d.expired()) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return true;
-}
+using testing::wait_until;
 
 // FL.SET's version timestamp, or -1 after an error reply.
 int64_t set_ts(const NodeProcess& n, const std::string& key, const std::string& cl) {
@@ -97,7 +89,7 @@ TEST_F(FaultsCluster, PartitionedNodeGetsNoWritesAndPeersStoreHintsForIt) {
   EXPECT_EQ(records(n(1)), kKeys);
   // n1 stores a hint for n3 when n3's ack does not arrive within the request
   // timeout (after the quorum already answered), so wait for it, bounded.
-  const int64_t kHintWaitMsMax = 5000;
+  const int64_t kHintWaitMsMax = 20000;
   Deadline deadline = Deadline::after_ms(kHintWaitMsMax);
   std::string events;
   while (!deadline.expired()) {
@@ -123,29 +115,40 @@ TEST_F(FaultsCluster, WipedNodeComesBackEmptyAndAntiEntropyRefillsIt) {
   start(/*hinted_handoff=*/false, /*anti_entropy=*/true);
   write_keys(n(1), "ALL");
   ASSERT_TRUE(cluster_->wipe_node(2));
+  // The wipe deleted everything n2 held; whatever it holds after the restart
+  // came back through anti-entropy (which may begin at once, so counting
+  // n2's records after the restart would race with it).
+  EXPECT_TRUE(std::filesystem::is_empty(n(2).data_dir())) << "the wipe left files in " << n(2).data_dir();
   ASSERT_TRUE(cluster_->restart_node(2));
-  EXPECT_LT(records(n(2)), kKeys);  // anti-entropy may already have begun
   RespValue repair = call(n(2), {"FL.REPAIR"});
   ASSERT_EQ(repair.type, RespValue::Type::kInteger) << "FL.REPAIR answered " << resp_encode(repair);
-  EXPECT_TRUE(eventually(kConvergeTimeoutMs, [&] { return records(n(2)) == kKeys; }))
+  EXPECT_TRUE(wait_until(kConvergeTimeoutMs, [&] { return records(n(2)) == kKeys; }))
       << "n2 holds " << records(n(2)) << " of " << kKeys << " records";
 }
 
 TEST_F(FaultsCluster, SkewedNodeStampsVersionsAheadByItsOffset) {
   start();
-  constexpr int64_t kOffsetMs = 2000, kToleranceMs = 500;
+  // A version's timestamp is read from the node's clock while the request
+  // runs, so it lies between the real time before and after the call, plus
+  // the offset; the tolerance covers libfaketime's and the HLC's rounding,
+  // not the machine's load (a slow call widens the bracket instead).
+  constexpr int64_t kOffsetMs = 2000, kToleranceMs = 100;
   int64_t before = realtime_now_us();
   int64_t ts = set_ts(n(2), "baseline", "ONE");
-  EXPECT_LT(std::llabs(ts - before), kToleranceMs * 1000) << "unskewed node";
+  int64_t after = realtime_now_us();
+  EXPECT_GE(ts, before - kToleranceMs * 1000) << "unskewed node";
+  EXPECT_LE(ts, after + kToleranceMs * 1000) << "unskewed node";
   ASSERT_TRUE(cluster_->set_clock_offset_ms(1, kOffsetMs));
   before = realtime_now_us();
   ts = set_ts(n(1), "skewed", "ONE");
-  EXPECT_NEAR(static_cast<double>(ts - before), kOffsetMs * 1000.0, kToleranceMs * 1000.0);
+  after = realtime_now_us();
+  EXPECT_GE(ts, before + (kOffsetMs - kToleranceMs) * 1000) << "skewed node";
+  EXPECT_LE(ts, after + (kOffsetMs + kToleranceMs) * 1000) << "skewed node";
   ASSERT_TRUE(cluster_->set_clock_offset_ms(1, 0));
 }
 
-// Median FL.SET latency at ALL through n1, in ms.
-double median_write_ms(const NodeProcess& via, int samples) {
+// FL.SET latencies at ALL through `via`, in ms, sorted.
+std::vector<double> write_latencies_ms(const NodeProcess& via, int samples) {
   std::vector<double> ms;
   for (int i = 0; i < samples; ++i) {
     int64_t t0 = monotonic_now_ns();
@@ -153,21 +156,24 @@ double median_write_ms(const NodeProcess& via, int samples) {
     ms.push_back(static_cast<double>(monotonic_now_ns() - t0) / 1e6);
   }
   std::sort(ms.begin(), ms.end());
-  return ms[ms.size() / 2];
+  return ms;
 }
 
-TEST_F(FaultsCluster, DelayedLinkRaisesRequestLatencyByAboutItsLatency) {
+TEST_F(FaultsCluster, DelayedLinkHoldsEveryRequestAndReplyForItsLatency) {
   start();
   constexpr int64_t kLatencyMs = 100;
-  const double base_ms = median_write_ms(n(1), 15);
+  const std::vector<double> base_ms = write_latencies_ms(n(1), 15);
   // Request n1 -> n2 and reply n2 -> n1 both cross a delayed link.
   set_links(1, 2, LinkState::delayed(kLatencyMs, 0));
   set_links(1, 3, LinkState::delayed(kLatencyMs, 0));
-  const double delayed_ms = median_write_ms(n(1), 15);
-  std::printf("median FL.SET at ALL: %.1f ms direct, %.1f ms with %lld ms links\n", base_ms, delayed_ms,
-              static_cast<long long>(kLatencyMs));
-  EXPECT_GE(delayed_ms - base_ms, 1.5 * kLatencyMs);
-  EXPECT_LE(delayed_ms - base_ms, 4.0 * kLatencyMs);
+  const std::vector<double> delayed_ms = write_latencies_ms(n(1), 15);
+  std::printf("median FL.SET at ALL: %.1f ms direct, %.1f ms with %lld ms links\n", base_ms[base_ms.size() / 2],
+              delayed_ms[delayed_ms.size() / 2], static_cast<long long>(kLatencyMs));
+  // The proxy holds the request and the reply for the latency each, so no
+  // ALL write can be faster than twice the latency, however idle the
+  // machine; how much slower it is depends on the load, and is measured in
+  // bench/proxy_bench, not asserted here.
+  EXPECT_GE(delayed_ms.front(), 2.0 * kLatencyMs);
 }
 
 TEST_F(FaultsCluster, OneWayPartitionLetsTrafficThroughInOneDirectionOnly) {
@@ -175,14 +181,16 @@ TEST_F(FaultsCluster, OneWayPartitionLetsTrafficThroughInOneDirectionOnly) {
   // n1 hears n2; n2 does not hear n1.
   ASSERT_TRUE(cluster_->proxy()->set_link(1, 2, LinkState::down()));
   const LinkStats cut0 = cluster_->proxy()->stats(1, 2), open0 = cluster_->proxy()->stats(2, 1);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // several heartbeats
-  const LinkStats cut1 = cluster_->proxy()->stats(1, 2), open1 = cluster_->proxy()->stats(2, 1);
-  EXPECT_EQ(cut1.bytes_forwarded, cut0.bytes_forwarded) << "bytes crossed the cut direction";
-  EXPECT_GT(open1.bytes_forwarded, open0.bytes_forwarded) << "the open direction carried nothing";
+  // Heartbeats keep flowing n2 -> n1; none may cross n1 -> n2 meanwhile.
+  EXPECT_TRUE(wait_until(kConvergeTimeoutMs, [&] {
+    return cluster_->proxy()->stats(2, 1).bytes_forwarded > open0.bytes_forwarded;
+  })) << "the open direction carried nothing";
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));  // several heartbeats that must not cross
+  EXPECT_EQ(cluster_->proxy()->stats(1, 2).bytes_forwarded, cut0.bytes_forwarded) << "bytes crossed the cut direction";
   // n2 no longer hears n1's heartbeats.
-  EXPECT_TRUE(eventually(kConvergeTimeoutMs, [&] { return status(n(2))["peers"]["n1"] == "down"; }));
+  EXPECT_TRUE(wait_until(kConvergeTimeoutMs, [&] { return status(n(2))["peers"]["n1"] == "down"; }));
   ASSERT_TRUE(cluster_->proxy()->set_all_up());
-  EXPECT_TRUE(eventually(kConvergeTimeoutMs, [&] { return status(n(2))["peers"]["n1"] == "up"; }))
+  EXPECT_TRUE(wait_until(kConvergeTimeoutMs, [&] { return status(n(2))["peers"]["n1"] == "up"; }))
       << "healing must let n1 reconnect";
 }
 

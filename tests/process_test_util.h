@@ -22,6 +22,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "core/test_util.h"
 #include "core/resp.h"
@@ -130,6 +131,70 @@ inline RespValue call_node(const NodeProcess& n, const std::vector<std::string>&
   Status s = client.call(args, timeout_ms, &reply);
   EXPECT_TRUE(s) << n.name << " " << args[0] << ": " << s.to_string();
   return reply;
+}
+
+// Polls `done` every 50 ms for at most `max_ms`. Tests wait for the state
+// they need (a peer seen down, an event logged) instead of sleeping a fixed
+// time: on a loaded machine a fixed sleep is sometimes too short.
+template <typename F>
+bool wait_until(int64_t max_ms, F done) {
+  constexpr int64_t kPollMs = 50;
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(max_ms);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > end) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
+  }
+  return true;
+}
+
+// Bound on waiting for a failure detector to change its mind: generous,
+// because a loaded machine delays heartbeats; a healthy run needs ~1.5 s.
+constexpr int64_t kPeerStateWaitMsMax = 20000;
+
+// The reply to a command that answers a JSON document (FL.STATUS, FL.DUMP,
+// FL.MERKLE), parsed; discarded (not an object or array) when it is not.
+inline nlohmann::json call_node_json(const NodeProcess& n, const std::string& command) {
+  RespValue v = call_node(n, {command});
+  EXPECT_EQ(v.type, RespValue::Type::kBulk) << n.name << " " << command << ": " << resp_encode(v);
+  return nlohmann::json::parse(v.str, nullptr, false);
+}
+
+// True when `observer`'s failure detector holds `peer` ("n3") in `state`
+// ("up" or "down"), by FL.STATUS.
+inline bool sees(const NodeProcess& observer, const std::string& peer, const std::string& state) {
+  nlohmann::json status = call_node_json(observer, "FL.STATUS");
+  return status.is_object() && status["peers"].is_object() && status["peers"].value(peer, std::string()) == state;
+}
+
+// Waits until every running node of `cluster` other than `peer` sees `peer`
+// in `state`, and, for "up", until `peer` sees every other node up too (a
+// node resumed from SIGSTOP first believes its peers silent).
+inline bool wait_seen(const Cluster& cluster, NodeId peer, const std::string& state) {
+  return wait_until(kPeerStateWaitMsMax, [&] {
+    for (const NodeProcess& n : cluster.nodes()) {
+      if (n.id == peer || n.paused) continue;
+      if (!sees(n, node_name(peer), state)) return false;
+      if (state == "up" && !sees(cluster.node(peer), n.name, "up")) return false;
+    }
+    return true;
+  });
+}
+
+// Lines of n's events.jsonl whose "event" is `event`.
+inline int count_events(const NodeProcess& n, const std::string& event) {
+  std::istringstream lines(read_file(n.dir + "/events.jsonl"));
+  int count = 0;
+  for (std::string line; std::getline(lines, line);) {
+    nlohmann::json e = nlohmann::json::parse(line, nullptr, false);
+    if (e.is_object() && e.value("event", std::string()) == event) ++count;
+  }
+  return count;
+}
+
+inline int count_events(const Cluster& c, const std::string& event) {
+  int n = 0;
+  for (const NodeProcess& node : c.nodes()) n += count_events(node, event);
+  return n;
 }
 
 }  // namespace faultline::testing

@@ -23,32 +23,16 @@ namespace {
 using testing::ScratchDir;
 using testing::call_node;
 
-constexpr int64_t kEventWaitMs = 8000;  // bound on waiting for an event to appear
-constexpr int64_t kDownDetectMs = 1600;  // peer_down_after_ms (1000) plus two heartbeats and slack
+using testing::count_events;
+using testing::wait_seen;
+using testing::wait_until;
 
-// Lines of n's events.jsonl naming `event`.
-int count_events(const NodeProcess& n, const std::string& event) {
-  const std::string text = testing::read_file(n.dir + "/events.jsonl");
-  const std::string needle = "\"event\":\"" + event + "\"";
-  int count = 0;
-  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++count;
-  return count;
-}
+constexpr int64_t kEventWaitMs = 20000;  // bound on waiting for an event to appear (loaded machines are slow)
+constexpr int64_t kAbsenceWaitMs = 1500;  // how long a switched-off mechanism is watched for staying silent
 
-int count_events(const Cluster& c, const std::string& event) {
-  int n = 0;
-  for (const auto& node : c.nodes()) n += count_events(node, event);
-  return n;
-}
-
-// Polls until some node logged `event`, at most kEventWaitMs.
-bool wait_event(const Cluster& c, const std::string& event) {
-  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(kEventWaitMs);
-  while (count_events(c, event) == 0) {
-    if (std::chrono::steady_clock::now() > end) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return true;
+// Polls until some node logged `event` at least `count` times.
+bool wait_event(const Cluster& c, const std::string& event, int count = 1) {
+  return wait_until(kEventWaitMs, [&] { return count_events(c, event) >= count; });
 }
 
 void sleep_ms(int64_t ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
@@ -73,8 +57,17 @@ struct RunningCluster {
     o.plan.modes = modes;
     return o;
   }
-  void pause(NodeId id) { ASSERT_EQ(::kill(cluster.node(id).pid, SIGSTOP), 0); }
-  void resume(NodeId id) { ASSERT_EQ(::kill(cluster.node(id).pid, SIGCONT), 0); }
+  // Stops `id` and waits until every other node's failure detector sees it
+  // down, so coordinators no longer send it anything.
+  void pause(NodeId id) {
+    ASSERT_TRUE(cluster.pause_node(id));
+    ASSERT_TRUE(wait_seen(cluster, id, "down")) << node_name(id) << " never seen down";
+  }
+  // Resumes `id` and waits until it and every other node see each other up.
+  void resume(NodeId id) {
+    ASSERT_TRUE(cluster.resume_node(id));
+    ASSERT_TRUE(wait_seen(cluster, id, "up")) << node_name(id) << " never seen up again";
+  }
 
   ScratchDir dir;  // declared first: outlives the cluster
   Cluster cluster;
@@ -97,13 +90,14 @@ TEST(ReplicationTest, HintedHandoffStoresAndReplaysHintsWhenOnAndIsSilentWhenOff
       EXPECT_EQ(call_node(rc.cluster.node(1), {"FL.SET", "k" + std::to_string(i), "v", "QUORUM"}).type,
                 RespValue::Type::kArray);
     }
-    sleep_ms(1200);  // past the request timeout: unacknowledged writes become hints
-    rc.resume(3);
+    // n3 is seen down, so each write's copy for it is hinted at once.
     if (on) {
-      EXPECT_TRUE(wait_event(rc.cluster, "hint_replayed"));
-      EXPECT_GE(count_events(rc.cluster.node(1), "hint_stored"), 3);
+      EXPECT_TRUE(wait_until(kEventWaitMs, [&] { return count_events(rc.cluster.node(1), "hint_stored") >= 3; }));
+      rc.resume(3);
+      EXPECT_TRUE(wait_event(rc.cluster, "hint_replayed", 3));
     } else {
-      sleep_ms(1500);
+      rc.resume(3);
+      sleep_ms(kAbsenceWaitMs);
       EXPECT_EQ(count_events(rc.cluster, "hint_stored"), 0);
       EXPECT_EQ(count_events(rc.cluster, "hint_replayed"), 0);
     }
@@ -114,11 +108,9 @@ TEST(ReplicationTest, BlockingReadRepairFixesAStaleReplicaWhenOnAndNoneWritesNot
   for (ReadRepair rr : {ReadRepair::kBlocking, ReadRepair::kNone}) {
     SCOPED_TRACE(std::string("read repair ") + std::string(to_string(rr)));
     RunningCluster rc(3, modes(false, rr));
-    rc.pause(3);
-    sleep_ms(kDownDetectMs);  // n1 sees n3 down, so the write is not even sent to it
+    rc.pause(3);  // seen down by n1, so the write is not even sent to it
     EXPECT_EQ(call_node(rc.cluster.node(1), {"FL.SET", "k", "new", "QUORUM"}).type, RespValue::Type::kArray);
-    rc.resume(3);
-    sleep_ms(kDownDetectMs);  // n3 is seen up again by everyone
+    rc.resume(3);  // and seen up again by everyone
     // An ALL read through n3 contacts every replica; n3 itself is stale.
     RespValue all = call_node(rc.cluster.node(3), {"FL.GET", "k", "ALL"});
     ASSERT_EQ(all.type, RespValue::Type::kArray) << resp_encode(all);
@@ -139,11 +131,9 @@ TEST(ReplicationTest, DigestReadsDetectAStaleReplicaWhenOnAndAreSilentWhenOff) {
     ModeSpec m = modes(false, ReadRepair::kBlocking);
     m.digest_reads = digests;
     RunningCluster rc(3, m);
-    rc.pause(3);
-    sleep_ms(kDownDetectMs);  // n1 sees n3 down, so the write is not even sent to it
+    rc.pause(3);  // seen down by n1, so the write is not even sent to it
     EXPECT_EQ(call_node(rc.cluster.node(1), {"FL.SET", "k", "new", "QUORUM"}).type, RespValue::Type::kArray);
     rc.resume(3);
-    sleep_ms(kDownDetectMs);
     RespValue all = call_node(rc.cluster.node(3), {"FL.GET", "k", "ALL"});
     ASSERT_EQ(all.type, RespValue::Type::kArray) << resp_encode(all);
     EXPECT_EQ(all.elements[0], RespValue::bulk("new"));
@@ -161,7 +151,6 @@ TEST(ReplicationTest, SloppyQuorumHandsOffToAFallbackWhenOnAndStrictRefuses) {
     Ring ring({1, 2, 3, 4}, ClusterSpec{}.vnodes, 3);
     const std::vector<NodeId> primaries = ring.preference_list(token_of("k"));
     rc.pause(primaries[2]);
-    sleep_ms(kDownDetectMs);
     RespValue w = call_node(rc.cluster.node(primaries[0]), {"FL.SET", "k", "v", "ALL"});
     if (q == QuorumMode::kSloppy) {
       EXPECT_EQ(w.type, RespValue::Type::kArray) << resp_encode(w);
@@ -171,7 +160,7 @@ TEST(ReplicationTest, SloppyQuorumHandsOffToAFallbackWhenOnAndStrictRefuses) {
     } else {
       EXPECT_EQ(w.type, RespValue::Type::kError) << resp_encode(w);
       rc.resume(primaries[2]);
-      sleep_ms(500);
+      sleep_ms(kAbsenceWaitMs);
       EXPECT_EQ(count_events(rc.cluster, "handoff_stored"), 0);
     }
   }
