@@ -96,6 +96,18 @@ inline bool process_gone(pid_t pid) {
   return close == std::string::npos || close + 2 >= line.size() || line[close + 2] == 'Z';
 }
 
+// The parent pid of `pid` (field 4 of /proc/<pid>/stat), 0 when gone.
+inline pid_t parent_of(pid_t pid) {
+  std::string line = read_file("/proc/" + std::to_string(pid) + "/stat");
+  size_t close = line.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(line.substr(close + 2));
+  std::string state;
+  long ppid = 0;
+  rest >> state >> ppid;
+  return static_cast<pid_t>(ppid);
+}
+
 // Polls until pid is gone or timeout_ms passes.
 inline bool wait_gone(pid_t pid, int64_t timeout_ms) {
   auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
