@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# The mutation score of a faultline CI suite: applies each mutant of
+# tests/mutants/ alone to a scratch copy of the committed tree, builds that
+# faultline-node, runs `faultline ci --suite SUITE` against it, and tables
+# per mutant whether the suite caught it (a guaranteed property violated),
+# by how many of its runs, and how long the suite took. The mutants are
+# bugs written the way real Cassandra and Riak bugs look; they are not the
+# seeded bugs of core/bugs.h, which the harness was tuned on.
+#
+#   scripts/mutants.sh [--suite smoke|full] [--table FILE] [NAME...]
+#   scripts/mutants.sh --check     only check that every mutant still applies
+#
+# Run from the repository root after ./dev build (it uses build/bin/faultline
+# as the harness). A mutant file (tests/mutants/NAME.mutant) is:
+#   what: one line saying what the bug does
+#   mirrors: the production bug class it imitates
+#   file: path/of/the/file.cpp
+#   --- find
+#   exact lines of the file (must occur exactly once)
+#   --- replace
+#   the lines that replace them
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+suite=smoke
+table=""
+check=0
+names=()
+while (($#)); do
+  case "$1" in
+    --suite) suite="$2"; shift 2 ;;
+    --table) table="$2"; shift 2 ;;
+    --check) check=1; shift ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -*) echo "mutants: unknown option $1" >&2; exit 254 ;;
+    *) names+=("$1"); shift ;;
+  esac
+done
+if ((${#names[@]} == 0)); then
+  for f in tests/mutants/*.mutant; do names+=("$(basename "$f" .mutant)"); done
+fi
+
+field() { sed -n "s/^$2: //p" "$1" | head -1; }
+
+# Applies mutant $1 to the tree at $2; fails unless the find block occurs once.
+apply_mutant() {
+  local mutant="$1" tree="$2" file
+  file="$(field "$mutant" file)"
+  MUTANT="$mutant" TARGET="$tree/$file" perl -0777 -e '
+    open(my $m, "<", $ENV{MUTANT}) or die "cannot read $ENV{MUTANT}\n";
+    my $text = do { local $/; <$m> };
+    my ($find, $replace) = $text =~ /^--- find\n(.*?)^--- replace\n(.*)\z/sm or die "$ENV{MUTANT}: no --- find / --- replace blocks\n";
+    open(my $t, "<", $ENV{TARGET}) or die "cannot read $ENV{TARGET}\n";
+    my $src = do { local $/; <$t> };
+    my $count = () = $src =~ /\Q$find\E/g;
+    die "$ENV{MUTANT}: the find block occurs $count times in $ENV{TARGET} (must be once)\n" if $count != 1;
+    $src =~ s/\Q$find\E/$replace/;
+    open($t, ">", $ENV{TARGET}) or die "cannot write $ENV{TARGET}\n";
+    print $t $src;'
+}
+
+# --check: each mutant applies to a copy of its file, and changes it.
+if ((check)); then
+  scratch="$(mktemp -d /tmp/faultline-mutants-check-XXXXXX)"
+  trap 'rm -rf "$scratch"' EXIT
+  for name in "${names[@]}"; do
+    mutant="tests/mutants/$name.mutant"
+    file="$(field "$mutant" file)"
+    for key in what mirrors file; do
+      [[ -n "$(field "$mutant" "$key")" ]] || { echo "mutants: $mutant has no '$key:' line" >&2; exit 1; }
+    done
+    mkdir -p "$scratch/$(dirname "$file")"
+    cp "$file" "$scratch/$file"
+    apply_mutant "$mutant" "$scratch" || exit 1
+    if cmp -s "$file" "$scratch/$file"; then echo "mutants: $name changes nothing" >&2; exit 1; fi
+    rm -rf "${scratch:?}"/*
+  done
+  echo "mutants: all ${#names[@]} mutants apply"
+  exit 0
+fi
+
+[[ -x build/bin/faultline ]] || { echo "mutants: build/bin/faultline missing; run ./dev build first" >&2; exit 254; }
+
+
+export CCACHE_BASEDIR="$PWD/.." CCACHE_NOHASHDIR=true
+work="$(mktemp -d /tmp/faultline-mutants-XXXXXX)"
+cleanup() {
+  git worktree remove --force "$work/tree" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+git worktree add --detach -q "$work/tree" HEAD
+cmake -S "$work/tree" -B "$work/tree/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  $(command -v ccache >/dev/null && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache) >/dev/null
+
+rows=()
+caught_total=0
+for name in "${names[@]}"; do
+  mutant="tests/mutants/$name.mutant"
+  [[ -f "$mutant" ]] || { echo "mutants: no $mutant" >&2; exit 254; }
+  git -C "$work/tree" checkout -q -- .
+  apply_mutant "$mutant" "$work/tree"
+  echo "== mutant $name: $(field "$mutant" what)"
+  if ! cmake --build "$work/tree/build" --target faultline-node >"$work/build-$name.log" 2>&1; then
+    echo "mutants: $name does not build; see $work/build-$name.log" >&2
+    tail -20 "$work/build-$name.log" >&2
+    exit 255
+  fi
+  start=$(date +%s)
+  set +e
+  output="$(build/bin/faultline ci --suite "$suite" --node-bin "$work/tree/build/bin/faultline-node" \
+              --out "$work/ci-$name" 2>&1)"
+  rc=$?
+  set -e
+  seconds=$(( $(date +%s) - start ))
+  summary="$(grep '^faultline ci: [0-9]* of' <<<"$output" | tail -1)"
+  violated="$(sed -n 's/.* runs, \([0-9]*\) with a guaranteed property violated.*/\1/p' <<<"$summary")"
+  errors="$(sed -n 's/.*violated, \([0-9]*\) harness error.*/\1/p' <<<"$summary")"
+  failing="$(grep '^FAILED: ' <<<"$output" | sed 's/^FAILED: \([^:]*\):.*/\1/' | tr '\n' ' ')"
+  verdict="missed"
+  if [[ "${violated:-0}" -gt 0 ]]; then verdict="caught"; caught_total=$((caught_total + 1)); fi
+  echo "$summary"
+  echo "mutant $name: $verdict by ${violated:-0} run(s), ${errors:-0} harness error(s), exit $rc, ${seconds} s; failing runs: ${failing:-none}"
+  rows+=("| $name | $(field "$mutant" what) | $(field "$mutant" mirrors) | $verdict | ${violated:-0} | ${errors:-0} | ${seconds} | ${failing:-} |")
+done
+
+report() {
+  echo "Mutation score of \`faultline ci --suite $suite\` ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, commit $(git rev-parse --short HEAD)): ${caught_total} of ${#names[@]} mutants caught."
+  echo
+  echo "| mutant | what | mirrors | result | runs catching | harness errors | s for the suite | catching runs |"
+  echo "|---|---|---|---|---|---|---|---|"
+  printf '%s\n' "${rows[@]}"
+}
+echo
+report
+if [[ -n "$table" ]]; then report >"$table"; echo "table written to $table"; fi
