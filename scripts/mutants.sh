@@ -82,8 +82,10 @@ fi
 [[ -x build/bin/faultline ]] || { echo "mutants: build/bin/faultline missing; run ./dev build first" >&2; exit 254; }
 
 
-export CCACHE_BASEDIR="$PWD/.." CCACHE_NOHASHDIR=true
 work="$(mktemp -d /tmp/faultline-mutants-XXXXXX)"
+# Paths relative to the scratch tree, as ./dev makes them relative to the
+# checkout: the unchanged sources come from the cache.
+export CCACHE_BASEDIR="$work/tree" CCACHE_NOHASHDIR=true
 cleanup() {
   git worktree remove --force "$work/tree" >/dev/null 2>&1 || true
   rm -rf "$work"
