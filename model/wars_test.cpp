@@ -74,24 +74,7 @@ TEST(WarsModel, SameSeedSameCurve) {
   EXPECT_EQ(std::vector<double>(longer.begin(), longer.begin() + 3), wars_t_visibility(c, {0, 1, 2}, 1000, 11));
 }
 
-TEST(WarsModel, DistributionsParseSampleAndRejectNonsense) {
-  LatencyDistribution d;
-  ASSERT_TRUE(LatencyDistribution::parse("exp:4", &d));
-  EXPECT_EQ(d.kind, LatencyDistribution::Kind::kExponential);
-  EXPECT_EQ(d.to_string(), "exp:4");
-  Rng rng(1);
-  double sum = 0;
-  for (int i = 0; i < kTrials; ++i) sum += d.sample(rng);
-  EXPECT_NEAR(sum / kTrials, 4.0, 0.1);
-  ASSERT_TRUE(LatencyDistribution::parse("lognormal:1,0.5", &d));
-  sum = 0;
-  for (int i = 0; i < kTrials; ++i) sum += d.sample(rng);
-  EXPECT_NEAR(sum / kTrials, d.mean(), 0.05 * d.mean());
-  ASSERT_TRUE(LatencyDistribution::parse("const:3", &d));
-  EXPECT_EQ(d.sample(rng), 3.0);
-  for (const char* bad : {"", "exp", "exp:", "exp:-1", "exp:nan", "lognormal:1", "lognormal:1,-2", "gauss:1", "const:1x"}) {
-    EXPECT_FALSE(LatencyDistribution::parse(bad, &d)) << bad;
-  }
+TEST(WarsModel, ValidateRejectsQuorumsLargerThanN) {
   WarsConfig c;
   c.r = 4;
   EXPECT_FALSE(validate(c));
