@@ -92,6 +92,9 @@ cleanup() {
 }
 trap cleanup EXIT
 git worktree add --detach -q "$work/tree" HEAD
+# The harness is copied, so that rebuilding the checkout meanwhile cannot
+# pull it from under a running suite.
+cp build/bin/faultline "$work/faultline"
 cmake -S "$work/tree" -B "$work/tree/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   $(command -v ccache >/dev/null && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache) >/dev/null
 
@@ -110,15 +113,19 @@ for name in "${names[@]}"; do
   fi
   start=$(date +%s)
   set +e
-  output="$(build/bin/faultline ci --suite "$suite" --node-bin "$work/tree/build/bin/faultline-node" \
+  output="$("$work/faultline" ci --suite "$suite" --node-bin "$work/tree/build/bin/faultline-node" \
               --out "$work/ci-$name" 2>&1)"
   rc=$?
   set -e
   seconds=$(( $(date +%s) - start ))
-  summary="$(grep '^faultline ci: [0-9]* of' <<<"$output" | tail -1)"
+  summary="$(grep '^faultline ci: [0-9]* of' <<<"$output" | tail -1 || true)"
+  if [[ -z "$summary" ]]; then
+    echo "mutants: $name: the suite printed no summary (exit $rc):" >&2
+    tail -20 <<<"$output" >&2
+  fi
   violated="$(sed -n 's/.* runs, \([0-9]*\) with a guaranteed property violated.*/\1/p' <<<"$summary")"
   errors="$(sed -n 's/.*violated, \([0-9]*\) harness error.*/\1/p' <<<"$summary")"
-  failing="$(grep '^FAILED: ' <<<"$output" | sed 's/^FAILED: \([^:]*\):.*/\1/' | tr '\n' ' ')"
+  failing="$(grep '^FAILED: ' <<<"$output" | sed 's/^FAILED: \([^:]*\):.*/\1/' | tr '\n' ' ' || true)"
   verdict="missed"
   if [[ "${violated:-0}" -gt 0 ]]; then verdict="caught"; caught_total=$((caught_total + 1)); fi
   echo "$summary"
