@@ -142,9 +142,6 @@ Status apply_fault_options(const RunOverrides& o, bool default_scenario, Plan* p
     if (!s) return Status::invalid("--faults: " + s.message());
   }
   if (o.fault_interval_s) {
-    if (!(*o.fault_interval_s > 0) || !std::isfinite(*o.fault_interval_s)) {
-      return Status::invalid("--fault-interval: must be > 0 seconds");
-    }
     so.interval_ms = static_cast<int64_t>(std::llround(*o.fault_interval_s * 1000));
   }
   so.duration_ms = plan->workload.duration_ms;
@@ -173,20 +170,37 @@ bool has_fault_kind(const Plan& plan, std::initializer_list<std::string_view> ki
   return false;
 }
 
-// The options a drawn plan must keep (docs/generators.md "Pins"). A bad
-// duration is left out here: resolve_plan rejects it naming --duration.
+// The options a drawn plan must keep (docs/generators.md "Pins"); the
+// numeric ones were checked first (check_numeric_options).
 PlanPins plan_pins(const RunOverrides& o) {
   PlanPins pins{o.nodes, o.rf, o.vnodes, o.clients, o.keys, o.rate, std::nullopt};
-  if (o.duration_s && *o.duration_s >= 0 && std::isfinite(*o.duration_s)) {
+  if (o.duration_s) {
     pins.duration_ms = static_cast<int64_t>(std::llround(*o.duration_s * 1000));
   }
   return pins;
+}
+
+// The numeric options, checked before they are drawn with or converted to
+// milliseconds (where 1e308 seconds would overflow), naming the option.
+Status check_numeric_options(const RunOverrides& o) {
+  constexpr double kSecondsMax = kWorkloadDurationMsMax / 1000.0;
+  if (o.rate && !(*o.rate >= kWorkloadRateMin && *o.rate <= kWorkloadRateMax)) {
+    return Status::invalid("--rate: must be in [0.001, 1000000] operations per second");
+  }
+  if (o.duration_s && !(*o.duration_s >= 0 && *o.duration_s <= kSecondsMax)) {
+    return Status::invalid("--duration: must be in [0, 604800] seconds (a week)");
+  }
+  if (o.fault_interval_s && !(*o.fault_interval_s > 0 && *o.fault_interval_s <= kSecondsMax)) {
+    return Status::invalid("--fault-interval: must be in (0, 604800] seconds (a week)");
+  }
+  return Status::ok();
 }
 
 }  // namespace
 
 Status resolve_plan(const RunOverrides& o, Plan* plan) {
   *plan = Plan();
+  if (Status s = check_numeric_options(o); !s) return s;
   if (o.plan_file) {
     Status s = read_plan_file(*o.plan_file, plan);
     if (!s) return s;
@@ -209,7 +223,6 @@ Status resolve_plan(const RunOverrides& o, Plan* plan) {
   if (o.rate) plan->workload.rate = *o.rate;
   if (o.keys) plan->workload.keys = *o.keys;
   if (o.duration_s) {
-    if (!(*o.duration_s >= 0) || !std::isfinite(*o.duration_s)) return Status::invalid("--duration: must be >= 0 seconds");
     plan->workload.duration_ms = static_cast<int64_t>(std::llround(*o.duration_s * 1000));
   }
   Status s;
