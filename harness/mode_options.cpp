@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "core/plan_limits.h"
 #include "core/merkle_hash.h"
 
 namespace faultline {

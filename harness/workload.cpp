@@ -6,6 +6,7 @@
 #include <memory>
 #include <thread>
 
+#include "core/plan_limits.h"
 #include "core/assert.h"
 #include "core/clock.h"
 #include "core/rng.h"
