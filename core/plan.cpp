@@ -1,14 +1,14 @@
 #include "core/plan.h"
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "core/bugs.h"
+#include "core/file_io.h"
 #include "core/json_reader.h"
 #include "core/merkle_hash.h"
+#include "core/plan_limits.h"
 
 namespace faultline {
 
@@ -285,22 +285,13 @@ Status validate_plan(const Plan& p) {
 }
 
 Status read_plan_file(const std::string& path, Plan* out) {
-  std::ifstream in(path);
-  if (!in) return Status::not_found("cannot open plan " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  Status s = plan_from_json(ss.str(), out);
+  std::string text;
+  if (!read_file(path, &text)) return Status::not_found("cannot open plan " + path);
+  Status s = plan_from_json(text, out);
   if (!s) return Status::invalid(path + ": " + s.message());
   return Status::ok();
 }
 
-Status write_plan_file(const std::string& path, const Plan& plan) {
-  std::ofstream out(path, std::ios::trunc);
-  if (!out) return Status::io("cannot create " + path);
-  out << plan_to_json(plan);
-  out.flush();
-  if (!out) return Status::io("cannot write " + path);
-  return Status::ok();
-}
+Status write_plan_file(const std::string& path, const Plan& plan) { return write_file_atomic(path, plan_to_json(plan)); }
 
 }  // namespace faultline
