@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/repro.h"
+#include "harness/replay.h"
 #include "tests/process_test_util.h"
 
 namespace faultline {

@@ -1,7 +1,7 @@
 // Goal: `faultline shrink` on a run that shows a monotonic-reads anomaly
 // under async read repair (allowed by those modes) returns a strictly smaller
 // plan whose run still shows it, writes shrunk-plan.json and prints the sizes
-// and the replay command (issue 6, done-when). The starting plan makes the
+// and the replay command. The starting plan makes the
 // anomaly likely even when short: reads and writes at ONE, async repair, a
 // bridge partition, 2 keys, 200 operations/s.
 #include <gtest/gtest.h>
@@ -12,7 +12,7 @@
 
 #include "core/plan.h"
 #include "generators/plan_gen.h"
-#include "harness/repro.h"
+#include "harness/replay.h"
 #include "harness/shrink.h"
 #include "tests/process_test_util.h"
 
