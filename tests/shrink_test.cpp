@@ -101,19 +101,7 @@ TEST(ShrinkTest, BadArgumentsExit254) {
   EXPECT_FALSE(fs::exists(out.path() + "/shrink"));
 }
 
-// Goal: --budget accepts 90s, 10m, 1h and plain seconds, nothing else.
-TEST(ShrinkTest, BudgetParsesUnits) {
-  int64_t ms = 0;
-  ASSERT_TRUE(parse_budget_ms("90s", &ms));
-  EXPECT_EQ(ms, 90000);
-  ASSERT_TRUE(parse_budget_ms("10m", &ms));
-  EXPECT_EQ(ms, 600000);
-  ASSERT_TRUE(parse_budget_ms("1h", &ms));
-  EXPECT_EQ(ms, 3600000);
-  ASSERT_TRUE(parse_budget_ms("45", &ms));
-  EXPECT_EQ(ms, 45000);
-  for (const char* bad : {"", "s", "0", "-5s", "1.5m", "10d", "99999999h"}) EXPECT_FALSE(parse_budget_ms(bad, &ms)) << bad;
-}
+// Budget parsing is tested with the other shared options (harness/options_test.cpp).
 
 }  // namespace
 }  // namespace faultline
