@@ -103,7 +103,7 @@ TEST(RunTest, BadArgumentsExit254AndCreateNoRun) {
       {" --nodes x", "--nodes"},
       {" --seed -1", "--seed"},
       {" --nodes 3 --rf 4", "cluster.rf"},
-      {" --read-cl ANY", "--read-cl"},
+      {" --read-cl ANY", "read_cl: ANY is for writes only"},
       {" --write-cl SOME", "--write-cl"},
       {" --duration -1", "--duration: must be in [0, 604800] seconds"},
       {" --duration 1e308", "--duration: must be in [0, 604800] seconds"},
