@@ -87,7 +87,7 @@ TEST(ShrinkTest, BadArgumentsExit254) {
   const std::string shrink = testing::faultline_bin() + " shrink " + out.path();
   EXPECT_EQ(run_shell(shrink, &output), 254) << output;
   EXPECT_NE(output.find("verdict.json"), std::string::npos) << output;
-  std::ofstream(out.path() + "/verdict.json") << R"({"verdict":"valid","properties":[]})";
+  std::ofstream(out.path() + "/verdict.json") << R"({"verdict":"valid","error":null,"operations":0,"properties":[]})";
   EXPECT_EQ(run_shell(shrink, &output), 254) << output;
   EXPECT_NE(output.find("nothing to preserve"), std::string::npos) << output;
   EXPECT_EQ(run_shell(shrink + " --property monotone-reads", &output), 254) << output;
