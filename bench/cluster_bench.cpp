@@ -1,4 +1,4 @@
-// Cluster throughput and latency (issue 8): redis-benchmark GET and SET with
+// Cluster throughput and latency: redis-benchmark GET and SET with
 // 8 and 50 clients against one node of a 5-node, RF 3, QUORUM faultline
 // cluster whose peer traffic crosses the link proxies (the cluster a faulted
 // `faultline run` starts), and against a redis-server on the same machine, in

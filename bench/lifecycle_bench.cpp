@@ -1,4 +1,4 @@
-// Lifecycle timings (issue 8): how long `faultline run` takes to get every
+// Lifecycle timings: how long `faultline run` takes to get every
 // node ready, and how long quiesce takes after the heal. Runs the real CLI
 // several times per configuration and reads the figures it prints:
 // - ready_ms: Cluster::start() until every node answered PING

@@ -1,4 +1,4 @@
-// Merkle sync cost (issue 3): two replicas of n keys that differ on d keys
+// Merkle sync cost: two replicas of n keys that differ on d keys
 // run one anti-entropy exchange per range (node/anti_entropy.h, the code the
 // node runs, over in-memory stores and an in-process transport that counts
 // every frame). Printed per (n, depth, d): records and bytes exchanged, round

@@ -1,4 +1,4 @@
-// Proxy overhead (issue 4): what the link proxy of faults/ adds to every
+// Proxy overhead: what the link proxy of faults/ adds to every
 // message between two nodes, measured against a direct connection in the
 // same run. Two figures:
 // - latency: 64-byte ping-pong round trips to an echo server, p50 and p99,

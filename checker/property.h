@@ -110,7 +110,7 @@ std::unique_ptr<PropertyChecker> make_merkle_convergence(const CheckContext& ctx
 
 struct PropertyEntry {
   std::string_view id;
-  std::unique_ptr<PropertyChecker> (*make)(const CheckContext&);  // null: not implemented yet
+  std::unique_ptr<PropertyChecker> (*make)(const CheckContext&);  // never null
   bool needs_final_state = false;
   // Judged on the state after quiesce: unknown when the harness reports that
   // healing or quiescing failed (phase marker "quiesce" with ok false).

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <exception>
 
+#include "core/assert.h"
+
 namespace faultline {
 
 Status RunChecker::create(const Plan& plan, const FinalState* final_state, std::string final_error,
@@ -25,8 +27,8 @@ Status RunChecker::create(const Plan& plan, const FinalState* final_state, std::
     Slot s;
     s.entry = &e;
     s.expectation = expectation_for(e.id, plan);
-    if (e.make == nullptr) s.problem = "not implemented yet";
-    else if (e.needs_final_state && final_state == nullptr) s.problem = "final state unavailable: " + final_error;
+    FL_ASSERT(e.make != nullptr);  // the registry names a checker for every property
+    if (e.needs_final_state && final_state == nullptr) s.problem = "final state unavailable: " + final_error;
     else s.checker = e.make(ctx);
     rc->slots_.push_back(std::move(s));
   }

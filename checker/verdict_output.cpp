@@ -19,13 +19,14 @@
 //       "note": null | "..."}]}
 // "process" is an integer or "nemesis"; "value", "version" and "node" are
 // null when absent; final-state entries have index -1, type "final".
-#include <fstream>
+// checker/verdict_io.h reads it back.
 #include <iomanip>
 #include <ostream>
 
 #include <nlohmann/json.hpp>
 
 #include "checker/checker.h"
+#include "core/file_io.h"
 #include "core/history.h"
 
 namespace faultline {
@@ -108,13 +109,7 @@ std::string verdict_to_json(const Verdict& v) {
 }
 
 Status write_verdict(const std::string& run_dir, const Verdict& v) {
-  std::string path = run_dir + "/verdict.json";
-  std::ofstream out(path, std::ios::trunc);
-  if (!out) return Status::io("cannot create " + path);
-  out << verdict_to_json(v);
-  out.flush();
-  if (!out) return Status::io("cannot write " + path);
-  return Status::ok();
+  return write_file_atomic(run_dir + "/verdict.json", verdict_to_json(v));
 }
 
 void print_verdict(std::ostream& out, const Verdict& v) {

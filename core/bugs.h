@@ -1,4 +1,4 @@
-// The seeded-bug catalogue (DESIGN.md "Seeded-bug catalogue", issue 8): one
+// The seeded-bug catalogue (DESIGN.md "Seeded-bug catalogue"): one
 // class of production bug per entry, re-introduced with
 // `faultline-node --bug NAME` (or `faultline run --bug NAME`) in the mechanism
 // where the real bug lived. Each implementation carries a comment naming the

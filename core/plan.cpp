@@ -1,13 +1,14 @@
 #include "core/plan.h"
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "core/bugs.h"
+#include "core/file_io.h"
 #include "core/json_reader.h"
+#include "core/merkle_hash.h"
+#include "core/plan_limits.h"
 
 namespace faultline {
 
@@ -206,66 +207,91 @@ Status modes_from_json(const ordered_json& j, const std::string& path, ModeSpec*
   return mr.finish();
 }
 
-Status validate_plan(const Plan& p) {
-  auto bad = [](const std::string& field, const std::string& why) { return Status::invalid(field + ": " + why); };
-  if (p.cluster.nodes < 1 || p.cluster.nodes > 64) return bad("cluster.nodes", "must be in 1..64");
-  if (p.cluster.rf < 1 || p.cluster.rf > p.cluster.nodes) return bad("cluster.rf", "must be in 1..cluster.nodes");
-  if (p.cluster.vnodes < 1 || p.cluster.vnodes > 256) return bad("cluster.vnodes", "must be in 1..256");
-  const ModeSpec& m = p.modes;
-  if (m.anti_entropy_interval_ms < 10) return bad("modes.anti_entropy_interval_ms", "must be >= 10");
-  if (m.merkle_depth < 1 || m.merkle_depth > 20) return bad("modes.merkle_depth", "must be in 1..20");
-  if (m.gc_grace_ms < 0) return bad("modes.gc_grace_ms", "must be >= 0");
-  if (m.hint_window_ms < 0) return bad("modes.hint_window_ms", "must be >= 0");
-  if (m.request_timeout_ms < 1) return bad("modes.request_timeout_ms", "must be >= 1");
-  const WorkloadSpec& w = p.workload;
-  if (w.clients < 1 || w.clients > 1024) return bad("workload.clients", "must be in 1..1024");
-  if (w.keys < 1) return bad("workload.keys", "must be >= 1");
-  if (!(w.rate > 0) || !std::isfinite(w.rate)) return bad("workload.rate", "must be > 0");
-  if (w.duration_ms < 0) return bad("workload.duration_ms", "must be >= 0");
-  if (w.read_cl == ConsistencyLevel::kAny) return bad("workload.read_cl", "ANY is for writes only");
+namespace {
+
+Status bad_field(const std::string& field, const std::string& why) { return Status::invalid(field + ": " + why); }
+
+std::string range_text(int64_t min, int64_t max) {
+  return "must be in " + std::to_string(min) + ".." + std::to_string(max);
+}
+
+Status validate_modes(const ModeSpec& m) {
+  if (m.anti_entropy_interval_ms < kAntiEntropyIntervalMsMin || m.anti_entropy_interval_ms > kAntiEntropyIntervalMsMax) {
+    return bad_field("modes.anti_entropy_interval_ms", range_text(kAntiEntropyIntervalMsMin, kAntiEntropyIntervalMsMax));
+  }
+  if (m.merkle_depth < kMerkleDepthMin || m.merkle_depth > kMerkleDepthMax) {
+    return bad_field("modes.merkle_depth", range_text(kMerkleDepthMin, kMerkleDepthMax));
+  }
+  if (m.gc_grace_ms < 0 || m.gc_grace_ms > kModeWindowMsMax) return bad_field("modes.gc_grace_ms", range_text(0, kModeWindowMsMax));
+  if (m.hint_window_ms < 0 || m.hint_window_ms > kModeWindowMsMax) {
+    return bad_field("modes.hint_window_ms", range_text(0, kModeWindowMsMax));
+  }
+  if (m.request_timeout_ms < 1 || m.request_timeout_ms > kRequestTimeoutMsMax) {
+    return bad_field("modes.request_timeout_ms", range_text(1, kRequestTimeoutMsMax));
+  }
+  return Status::ok();
+}
+
+Status validate_workload(const WorkloadSpec& w) {
+  if (w.clients < 1 || w.clients > 1024) return bad_field("workload.clients", "must be in 1..1024");
+  if (w.keys < 1) return bad_field("workload.keys", "must be >= 1");
+  // A rate outside the bounds would make the pacing interval overflow or
+  // round to nothing (1e-300 ops/s once ran forever).
+  if (!(w.rate >= kWorkloadRateMin && w.rate <= kWorkloadRateMax)) {
+    return bad_field("workload.rate", "must be in [0.001, 1000000] operations per second");
+  }
+  if (w.duration_ms < 0 || w.duration_ms > kWorkloadDurationMsMax) {
+    return bad_field("workload.duration_ms", range_text(0, kWorkloadDurationMsMax) + " (a week)");
+  }
+  if (w.read_cl == ConsistencyLevel::kAny) return bad_field("workload.read_cl", "ANY is for writes only");
   for (double f : {w.read_fraction, w.write_fraction, w.delete_fraction}) {
-    if (f < 0 || f > 1) return bad("workload", "operation fractions must be in [0, 1]");
+    if (f < 0 || f > 1) return bad_field("workload", "operation fractions must be in [0, 1]");
   }
   if (std::abs(w.read_fraction + w.write_fraction + w.delete_fraction - 1.0) > 1e-6) {
-    return bad("workload", "read_fraction + write_fraction + delete_fraction must be 1");
+    return bad_field("workload", "read_fraction + write_fraction + delete_fraction must be 1");
   }
-  {
-    BugSet bugs;
-    if (Status b = BugSet::parse(p.bugs, &bugs); !b) return bad("bugs", b.message());
+  return Status::ok();
+}
+
+Status validate_fault(const FaultEvent& f, const std::string& at, int nodes) {
+  if (f.kind.empty()) return bad_field(at + ".kind", "must be set");
+  if (f.start_ms < 0 || f.start_ms > kWorkloadDurationMsMax) return bad_field(at + ".start_ms", range_text(0, kWorkloadDurationMsMax));
+  if (f.duration_ms < 0 || f.duration_ms > kWorkloadDurationMsMax) {
+    return bad_field(at + ".duration_ms", range_text(0, kWorkloadDurationMsMax));
   }
+  for (const auto& t : f.targets) {
+    NodeId id;
+    Status s = parse_node_name(t, &id);
+    if (!s) return bad_field(at + ".targets", s.message());
+    if (id > static_cast<NodeId>(nodes)) return bad_field(at + ".targets", "no node " + t + " in the cluster");
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status validate_plan(const Plan& p) {
+  if (p.cluster.nodes < 1 || p.cluster.nodes > 64) return bad_field("cluster.nodes", "must be in 1..64");
+  if (p.cluster.rf < 1 || p.cluster.rf > p.cluster.nodes) return bad_field("cluster.rf", "must be in 1..cluster.nodes");
+  if (p.cluster.vnodes < 1 || p.cluster.vnodes > 256) return bad_field("cluster.vnodes", "must be in 1..256");
+  if (Status s = validate_modes(p.modes); !s) return s;
+  if (Status s = validate_workload(p.workload); !s) return s;
+  BugSet bugs;
+  if (Status b = BugSet::parse(p.bugs, &bugs); !b) return bad_field("bugs", b.message());
   for (size_t i = 0; i < p.faults.size(); ++i) {
-    const FaultEvent& f = p.faults[i];
-    std::string at = "faults[" + std::to_string(i) + "]";
-    if (f.kind.empty()) return bad(at + ".kind", "must be set");
-    if (f.start_ms < 0) return bad(at + ".start_ms", "must be >= 0");
-    if (f.duration_ms < 0) return bad(at + ".duration_ms", "must be >= 0");
-    for (const auto& t : f.targets) {
-      NodeId id;
-      Status s = parse_node_name(t, &id);
-      if (!s) return bad(at + ".targets", s.message());
-      if (id > static_cast<NodeId>(p.cluster.nodes)) return bad(at + ".targets", "no node " + t + " in the cluster");
-    }
+    if (Status s = validate_fault(p.faults[i], "faults[" + std::to_string(i) + "]", p.cluster.nodes); !s) return s;
   }
   return Status::ok();
 }
 
 Status read_plan_file(const std::string& path, Plan* out) {
-  std::ifstream in(path);
-  if (!in) return Status::not_found("cannot open plan " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  Status s = plan_from_json(ss.str(), out);
+  std::string text;
+  if (!read_file(path, &text)) return Status::not_found("cannot open plan " + path);
+  Status s = plan_from_json(text, out);
   if (!s) return Status::invalid(path + ": " + s.message());
   return Status::ok();
 }
 
-Status write_plan_file(const std::string& path, const Plan& plan) {
-  std::ofstream out(path, std::ios::trunc);
-  if (!out) return Status::io("cannot create " + path);
-  out << plan_to_json(plan);
-  out.flush();
-  if (!out) return Status::io("cannot write " + path);
-  return Status::ok();
-}
+Status write_plan_file(const std::string& path, const Plan& plan) { return write_file_atomic(path, plan_to_json(plan)); }
 
 }  // namespace faultline

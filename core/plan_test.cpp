@@ -183,15 +183,34 @@ TEST(Plan, ValidationRejectsPlansNoClusterCanRun) {
       {defaults_with(R"({"workload": {"read_fraction": 1.5, "write_fraction": -0.5, "delete_fraction": 0}})"),
        "workload: operation fractions must be in [0, 1]"},
       {defaults_with(R"({"workload": {"read_cl": "ANY"}})"), "workload.read_cl: ANY is for writes only"},
-      {defaults_with(R"({"workload": {"rate": 0}})"), "workload.rate: must be > 0"},
+      {defaults_with(R"({"workload": {"rate": 0}})"), "workload.rate: must be in [0.001, 1000000]"},
       {defaults_with(R"({"workload": {"clients": 0}})"), "workload.clients: must be in 1..1024"},
       {defaults_with(R"({"modes": {"merkle_depth": 21}})"), "modes.merkle_depth: must be in 1..20"},
-      {defaults_with(R"({"modes": {"request_timeout_ms": 0}})"), "modes.request_timeout_ms: must be >= 1"},
+      {defaults_with(R"({"modes": {"request_timeout_ms": 0}})"), "modes.request_timeout_ms: must be in 1..600000"},
       {defaults_with(R"({"faults": [{"kind": "kill", "targets": ["n9"]}]})"),
        "faults[0].targets: no node n9 in the cluster"},
       {defaults_with(R"({"faults": [{"kind": "kill", "targets": ["node1"]}]})"), "faults[0].targets: node name 'node1'"},
       {defaults_with(R"({"faults": [{"kind": "", "targets": []}]})"), "faults[0].kind: must be set"},
-      {defaults_with(R"({"faults": [{"kind": "kill", "start_ms": -1}]})"), "faults[0].start_ms: must be >= 0"},
+      {defaults_with(R"({"faults": [{"kind": "kill", "start_ms": -1}]})"), "faults[0].start_ms: must be in 0.."},
+  });
+}
+
+// Regression: a plan with duration_ms 2^63-1 ran 0 operations and was
+// judged valid (the end time overflowed into the past); 1e-300 ops/s paced
+// with an overflowed interval and never ended; 2^62 ms timeouts were taken.
+TEST(Plan, ValidationRejectsValuesThatOverflowTheRun) {
+  expect_rejected({
+      {defaults_with(R"({"workload": {"duration_ms": 9223372036854775807}})"), "workload.duration_ms: must be in 0.."},
+      {defaults_with(R"({"workload": {"rate": 1e-300}})"), "workload.rate: must be in [0.001, 1000000]"},
+      {defaults_with(R"({"workload": {"rate": 1e300}})"), "workload.rate: must be in [0.001, 1000000]"},
+      {defaults_with(R"({"modes": {"request_timeout_ms": 4611686018427387904}})"),
+       "modes.request_timeout_ms: must be in 1..600000"},
+      {defaults_with(R"({"modes": {"anti_entropy_interval_ms": 4611686018427387904}})"),
+       "modes.anti_entropy_interval_ms: must be in 10..3600000"},
+      {defaults_with(R"({"modes": {"gc_grace_ms": 4611686018427387904}})"), "modes.gc_grace_ms: must be in 0.."},
+      {defaults_with(R"({"modes": {"hint_window_ms": 4611686018427387904}})"), "modes.hint_window_ms: must be in 0.."},
+      {defaults_with(R"({"faults": [{"kind": "kill", "duration_ms": 9223372036854775807}]})"),
+       "faults[0].duration_ms: must be in 0.."},
   });
 }
 

@@ -4,8 +4,8 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
+
+#include "core/file_io.h"
 
 namespace faultline {
 
@@ -32,18 +32,9 @@ std::string faketime_offset_text(int64_t offset_ms) {
   return buf;
 }
 
+// Atomically: libfaketime may read the file at any clock call.
 Status write_clock_offset(const std::string& control_path, int64_t offset_ms) {
-  const std::string tmp = control_path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << faketime_offset_text(offset_ms) << "\n";
-    out.flush();
-    if (!out) return Status::io("cannot write clock control file " + tmp);
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, control_path, ec);
-  if (ec) return Status::io("cannot rename " + tmp + " to " + control_path + ": " + ec.message());
-  return Status::ok();
+  return write_file_atomic(control_path, faketime_offset_text(offset_ms) + "\n");
 }
 
 }  // namespace faultline

@@ -1,4 +1,4 @@
-// RapidCheck generators for a whole Plan (issue 6): cluster, modes,
+// RapidCheck generators for a whole Plan: cluster, modes,
 // workload and fault schedule, and plan_from_seed, which draws one plan from
 // a 64-bit seed. Pure: no I/O, no clocks, no global state; only core and
 // RapidCheck. docs/generators.md says what is drawn, from which ranges, and

@@ -1,4 +1,4 @@
-// The shrink tree of a given Plan (issue 6, `faultline shrink`): plan.json
+// The shrink tree of a given Plan (for `faultline shrink`): plan.json
 // does not record which options were pinned or how the plan was drawn, so
 // this shrinks structurally from the plan itself rather than through
 // gen_plan's tree. Pure: no I/O, only core and RapidCheck.

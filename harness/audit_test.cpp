@@ -1,6 +1,6 @@
 // The audit's pure parts: verdicts in -> cells out (held, VIOLATED, allowed
 // observed, allowed not observed, unknown) and the matrix's plans.
-#include "harness/audit.h"
+#include "harness/audit_report.h"
 
 #include <gtest/gtest.h>
 
@@ -91,7 +91,8 @@ TEST(AuditAggregate, NoDecidingRunIsUnknownWithTheFallbackExpectation) {
 }
 
 // Every row is a valid plan (also shortened, as ci's tiny suite does), the
-// names are unique, and the matrix covers every switch of issue 7.
+// names are unique, and the matrix covers every repair switch, consistency
+// level and fault kind.
 TEST(AuditMatrix, RowsAreValidAndCoverEverySwitch) {
   std::set<std::string> names;
   std::set<std::string> seen;
@@ -119,6 +120,40 @@ TEST(AuditMatrix, RowsAreValidAndCoverEverySwitch) {
                            "fault-wipe", "fault-clock"}) {
     EXPECT_TRUE(seen.count(want)) << want;
   }
+}
+
+// audit.json reads back what the audit wrote, and a missing or unknown
+// field is an error naming its path.
+TEST(AuditJson, ReadsBackWhatWasWrittenAndRefusesMissingFields) {
+  AuditResult r;
+  r.rows = {&audit_rows().front()};
+  const std::string row = audit_rows().front().name;
+  r.runs = {run_with(row, 1, "monotonic-reads", true, PropertyOutcome::kViolated, 2)};
+  r.cells = {aggregate_cell(row, "monotonic-reads", r.runs, kFallback)};
+  r.exit_code = 1;
+  AuditOptions o;
+  o.seeds = 1;
+  o.jobs = 2;
+  const std::string text = audit_json(r, o);
+  AuditJson back;
+  ASSERT_TRUE(test::succeeds(audit_json_from_text(text, "audit.json", &back)));
+  EXPECT_EQ(back.exit_code, 1);
+  ASSERT_EQ(back.rows.size(), 1u);
+  EXPECT_EQ(back.rows[0].name, row);
+  ASSERT_EQ(back.rows[0].cells.size(), 1u);
+  EXPECT_EQ(back.rows[0].cells[0].state, "violated");
+  EXPECT_EQ(back.rows[0].cells[0].violations, 2);
+  EXPECT_EQ(back.rows[0].cells[0].example_summary, "read #3 went back");
+  ASSERT_EQ(back.rows[0].runs.size(), 1u);
+  EXPECT_EQ(back.rows[0].runs[0].verdict, "invalid");
+
+  std::string renamed = text;
+  renamed.replace(renamed.find("\"violated_runs\""), 15, "\"violated_tries\"");
+  EXPECT_TRUE(test::fails_with(audit_json_from_text(renamed, "audit.json", &back),
+                               "audit.json: rows[0].cells[0].violated_runs: missing"));
+  std::string state = text;
+  state.replace(state.find("\"violated\""), 10, "\"maybe\"");
+  EXPECT_TRUE(test::fails_with(audit_json_from_text(state, "audit.json", &back), "unknown state 'maybe'"));
 }
 
 }  // namespace

@@ -22,11 +22,12 @@ void write_stderr(const char* msg) {
   (void)ignored;
 }
 
-void on_signal(int) {
+void on_signal(int sig) {
   ChildRegistry::kill_all();
   write_stderr("faultline: interrupted; every node process was killed\n");
-  // 128 + SIGINT, as shells report an interrupted command.
-  _exit(130);
+  // 128 + the signal, as shells report a command a signal ended: 130 for
+  // SIGINT, 143 for SIGTERM, 129 for SIGHUP.
+  _exit(128 + sig);
 }
 
 void on_terminate() {

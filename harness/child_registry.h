@@ -23,7 +23,7 @@ class ChildRegistry {
   // SIGKILLs every registered process group. Async-signal-safe.
   static void kill_all();
   // Installs handlers so that every exit path kills the registered children:
-  // SIGINT/SIGTERM/SIGHUP (kill, then _exit(130)), std::terminate and atexit.
+  // SIGINT/SIGTERM/SIGHUP (kill, then _exit(128 + signal)), std::terminate and atexit.
   // Call once from main, before starting any child.
   static void install_exit_handlers();
 

@@ -1,5 +1,5 @@
-// The fixed, versioned lists of runs `faultline ci` makes (issue 7 item 5).
-// Each entry names a configuration of the audit matrix (harness/audit.cpp
+// The fixed, versioned lists of runs `faultline ci` makes.
+// Each entry names a configuration of the audit matrix (harness/audit_matrix.h
 // audit_rows) and a seed; the seed drives the workload's choices, the row
 // fixes cluster, modes, workload shape and fault schedule. Changing an entry
 // changes what CI gates on: bump kCiSuitesVersion, so junit.xml and the logs
@@ -60,7 +60,7 @@ inline constexpr CiEntry kCiTiny[] = {
     {"blocking-quorum-ae", 1, 3000},
 };
 
-// The full suite is every audit row with these seeds (built in ci.cpp, so a
+// The full suite is every audit row with these seeds (built in cli/ci.cpp, so a
 // new row joins it without editing this list twice).
 inline constexpr uint64_t kCiFullSeeds[] = {1, 2, 3};
 

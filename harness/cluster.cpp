@@ -1,10 +1,8 @@
 #include "harness/cluster.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,24 +15,16 @@
 #include <system_error>
 #include <thread>
 
-#include <boost/process/args.hpp>
-#include <boost/process/child.hpp>
-#include <boost/process/env.hpp>
-#include <boost/process/environment.hpp>
-#include <boost/process/exe.hpp>
-#include <boost/process/extend.hpp>
-#include <nlohmann/json.hpp>
-
 #include "core/assert.h"
 #include "core/clock.h"
 #include "core/node_config.h"
 #include "faults/clock_skew.h"
-#include "harness/child_registry.h"
+#include "faults/process_faults.h"
+#include "harness/child_process.h"
 #include "harness/resp_client.h"
 
 namespace faultline {
 
-namespace bp = boost::process;
 namespace fs = std::filesystem;
 
 namespace {
@@ -42,56 +32,6 @@ namespace {
 constexpr int64_t kPollIntervalMs = 20;
 constexpr int64_t kPingTimeoutMs = 500;
 constexpr int kLogTailLines = 8;
-
-// Runs in the forked child before exec (ChildRegistry::setup_child_after_fork
-// says what it does and why).
-struct NodeChildSetup : bp::extend::handler {
-  int log_fd;
-  pid_t parent_pid;
-
-  template <class Executor>
-  void on_exec_setup(Executor&) const {
-    ChildRegistry::setup_child_after_fork(log_fd, parent_pid);
-  }
-};
-
-// Waits until pid has exited, without reaping it (a zombie keeps its pid, so
-// the registry entry cannot name a reused pid). True when it exited in time.
-bool wait_exited(pid_t pid, int64_t timeout_ms) {
-  Deadline deadline = Deadline::after_ms(timeout_ms);
-  for (;;) {
-    siginfo_t info{};
-    int r = ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT);
-    if (r != 0 && errno == ECHILD) return true;  // already reaped
-    if (r == 0 && info.si_pid == pid) return true;
-    if (deadline.expired()) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(kPollIntervalMs / 2));
-  }
-}
-
-// Removes an exited child from the registry, then reaps it.
-std::string reap(pid_t pid) {
-  ChildRegistry::remove(pid);
-  int status = 0;
-  if (::waitpid(pid, &status, 0) != pid) return "already reaped";
-  if (WIFEXITED(status)) return "exit status " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return std::string("killed by ") + ::strsignal(WTERMSIG(status));
-  return "status " + std::to_string(status);
-}
-
-// FL.STATUS is JSON with "peers": {"n2": "up", ...}. A status without the
-// field (an older node) counts as ready once it answers.
-bool peers_all_up(const RespValue& reply) {
-  if (reply.type != RespValue::Type::kBulk) return false;
-  nlohmann::json j = nlohmann::json::parse(reply.str, nullptr, false);
-  if (!j.is_object()) return false;
-  if (!j.contains("peers")) return true;
-  if (!j["peers"].is_object()) return false;
-  for (const auto& [peer, state] : j["peers"].items()) {
-    if (state != "up") return false;
-  }
-  return true;
-}
 
 bool clean_exit(const std::string& how) { return how == "exit status 0"; }
 
@@ -108,6 +48,17 @@ std::string log_tail(const std::string& path) {
 }
 
 }  // namespace
+
+Status fetch_node_status(const NodeProcess& n, int64_t timeout_ms, NodeStatus* out) {
+  RespClient client(n.client_port);
+  RespValue reply;
+  Status s = client.call({"FL.STATUS"}, timeout_ms, &reply);
+  if (!s) return Status::unavailable(n.name + ": FL.STATUS: " + s.message());
+  if (reply.type != RespValue::Type::kBulk) return Status::io(n.name + ": FL.STATUS: unexpected reply");
+  s = node_status_from_json(reply.str, out);
+  if (!s) return Status::invalid(n.name + ": " + s.message());
+  return Status::ok();
+}
 
 // Binds count distinct loopback ports at once (so none repeats), then frees
 // them for the nodes. Another program may grab one in between: start()
@@ -272,37 +223,11 @@ Status Cluster::write_config(const NodeProcess& n) const {
 }
 
 Status Cluster::spawn(NodeProcess* n) {
-  int log_fd = ::open(n->log_path().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) return Status::io("cannot open " + n->log_path() + ": " + std::strerror(errno));
-  std::error_code ec;
+  ChildSpec spec{node_bin_, {"--config", n->config_path()}, {}, n->log_path(), /*append_log=*/true};
+  if (options_.faketime) spec.env = faketime_env(n->clock_path());
   pid_t pid = 0;
-  try {
-    bp::environment env = boost::this_process::environment();
-    if (options_.faketime) {
-      for (const auto& [name, value] : faketime_env(n->clock_path())) env[name] = value;
-    }
-    bp::child child(bp::exe = node_bin_,
-                    bp::args = std::vector<std::string>{"--config", n->config_path()}, env,
-                    NodeChildSetup{{}, log_fd, ::getpid()}, ec);
-    if (!ec) {
-      pid = child.id();
-      // We reap it ourselves (stop_node), so Boost must not kill it on scope exit.
-      child.detach();
-    }
-  } catch (const std::exception& e) {
-    ::close(log_fd);
-    return Status::io("cannot start " + n->name + ": " + e.what());
-  }
-  ::close(log_fd);
-  if (ec || pid <= 0) return Status::io("cannot start " + n->name + " (" + node_bin_ + "): " + ec.message());
-  // Also from the parent, so the group exists before we ever signal it,
-  // whichever of parent and child runs first. Fails harmlessly after exec.
-  ::setpgid(pid, pid);
+  if (Status s = spawn_child(spec, &pid); !s) return Status::io(n->name + ": " + s.message());
   n->pid = pid;
-  if (!ChildRegistry::add(pid)) {
-    ::kill(-pid, SIGKILL);
-    return Status::io("too many child processes");
-  }
   return Status::ok();
 }
 
@@ -319,14 +244,16 @@ Status Cluster::wait_ready(bool* retry) {
       Status s = client.call({"PING"}, kPingTimeoutMs, &reply);
       if (s && reply.type == RespValue::Type::kSimple && reply.str == "PONG") {
         waiting_for = "see its peers up";
-        s = client.call({"FL.STATUS"}, kPingTimeoutMs, &reply);
-        if (s && peers_all_up(reply)) break;
+        NodeStatus status;
+        s = fetch_node_status(n, kPingTimeoutMs, &status);
+        if (s && status.all_peers_up()) break;
+        if (s.code() == Status::Code::kInvalid) return s;  // a malformed status will not improve
       }
       // Any node, not only this one: a peer that died (its port taken) keeps
       // this one from seeing its peers up until the deadline.
       for (auto& gone : nodes_) {
         if (gone.pid <= 0 || !wait_exited(gone.pid, 0)) continue;
-        std::string how = reap(gone.pid);
+        std::string how = reap_child(gone.pid);
         gone.pid = 0;
         // An early exit is most often a port another program took after we
         // picked it: worth another attempt with fresh ports.
@@ -378,7 +305,7 @@ Status Cluster::stop_node(NodeProcess* n) {
   }
   // Whatever the node spawned dies with its group.
   ::kill(-pid, SIGKILL);
-  std::string how = reap(pid);
+  std::string how = reap_child(pid);
   n->pid = 0;
   if (!graceful) return Status::io(n->name + " ignored SIGTERM for " + std::to_string(kStopTimeoutMs) + " ms; killed");
   if (!clean_exit(how)) return Status::io(n->name + " did not exit cleanly on SIGTERM (" + how + "); see " + n->log_path());
@@ -388,11 +315,9 @@ Status Cluster::stop_node(NodeProcess* n) {
 Status Cluster::kill_node(NodeId id) {
   NodeProcess& n = nodes_[node(id).id - 1];
   if (n.pid <= 0) return Status::unavailable(n.name + " is already down");
-  const pid_t pid = n.pid;
-  ::kill(-pid, SIGKILL);  // works on a stopped process too
-  n.paused = false;
-  if (!wait_exited(pid, kKillTimeoutMs)) return Status::io(n.name + " (pid " + std::to_string(pid) + ") survived SIGKILL");
-  reap(pid);
+  n.paused = false;  // SIGKILL ends a stopped process too
+  if (Status s = kill_group(n.pid, kKillTimeoutMs, n.name); !s) return s;
+  reap_child(n.pid);
   n.pid = 0;
   return Status::ok();
 }
@@ -401,10 +326,7 @@ Status Cluster::wipe_node(NodeId id) {
   Status killed = kill_node(id);
   const NodeProcess& n = node(id);
   if (n.pid > 0) return killed;  // never delete the data of a running node
-  std::error_code ec;
-  fs::remove_all(n.data_dir(), ec);
-  if (!ec) fs::create_directories(n.data_dir(), ec);
-  if (ec) return Status::io("wiping " + n.data_dir() + ": " + ec.message());
+  if (Status s = wipe_directory(n.data_dir()); !s) return s;
   return killed;  // "already down" is still worth recording
 }
 
@@ -424,7 +346,7 @@ Status Cluster::wait_answers_ping(NodeProcess* n) {
     Status s = client.call({"PING"}, kPingTimeoutMs, &reply);
     if (s && reply.type == RespValue::Type::kSimple && reply.str == "PONG") return Status::ok();
     if (wait_exited(n->pid, 0)) {
-      std::string how = reap(n->pid);
+      std::string how = reap_child(n->pid);
       n->pid = 0;
       return Status::unavailable(n->name + " exited (" + how + ") after a restart; see " + n->log_path() +
                                  log_tail(n->log_path()));
@@ -441,7 +363,7 @@ Status Cluster::pause_node(NodeId id) {
   NodeProcess& n = nodes_[node(id).id - 1];
   if (n.pid <= 0) return Status::unavailable(n.name + " is down");
   if (n.paused) return Status::unavailable(n.name + " is already paused");
-  if (::kill(-n.pid, SIGSTOP) != 0) return Status::io("SIGSTOP " + n.name + ": " + std::strerror(errno));
+  if (Status s = stop_group(n.pid, n.name); !s) return s;
   n.paused = true;
   return Status::ok();
 }
@@ -450,7 +372,7 @@ Status Cluster::resume_node(NodeId id) {
   NodeProcess& n = nodes_[node(id).id - 1];
   if (n.pid <= 0) return Status::unavailable(n.name + " is down");
   if (!n.paused) return Status::unavailable(n.name + " is not paused");
-  if (::kill(-n.pid, SIGCONT) != 0) return Status::io("SIGCONT " + n.name + ": " + std::strerror(errno));
+  if (Status s = continue_group(n.pid, n.name); !s) return s;
   n.paused = false;
   return Status::ok();
 }

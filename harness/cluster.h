@@ -14,7 +14,7 @@
 // *thread* that forked the child exits. Call start() / start_node() from a
 // thread that lives as long as the cluster (the main thread in `faultline`).
 //
-// Faults (issue 4): with options.link_proxy every node reaches each peer
+// Faults: with options.link_proxy every node reaches each peer
 // through the LinkProxy listener of that directed pair (faults/link_proxy.h);
 // with options.faketime every node runs under libfaketime with its own clock
 // control file (faults/clock_skew.h). kill/restart/pause/resume/wipe act on
@@ -35,9 +35,11 @@
 #include <string>
 #include <vector>
 
+#include "core/node_status.h"
 #include "core/plan.h"
 #include "core/status.h"
 #include "core/types.h"
+#include "faults/fault_kinds.h"
 #include "faults/link_proxy.h"
 
 namespace faultline {
@@ -69,7 +71,14 @@ struct NodeProcess {
   std::string log_path() const { return dir + "/node.log"; }
 };
 
-class Cluster {
+// One FL.STATUS of n (core/node_status.h). unavailable or io when the node
+// does not answer as a node; invalid, naming the node and the field, when
+// the reply does not read as the format says.
+Status fetch_node_status(const NodeProcess& n, int64_t timeout_ms, NodeStatus* out);
+
+// Implements FaultTarget: the process faults of faults/fault_kinds.h act on
+// the process groups this cluster started.
+class Cluster : public FaultTarget {
  public:
   // Bounds on process lifecycle waits.
   static constexpr int64_t kReadyTimeoutMs = 15000;
@@ -104,15 +113,15 @@ class Cluster {
   // Process faults. Each returns a non-ok Status, saying why, when the node
   // is not in a state the fault applies to (killing a node that is down);
   // the nemesis records that and carries on.
-  Status kill_node(NodeId id);     // SIGKILL its group and reap it; data kept
-  Status wipe_node(NodeId id);     // kill_node, then delete its data directory
+  Status kill_node(NodeId id) override;     // SIGKILL its group and reap it; data kept
+  Status wipe_node(NodeId id) override;     // kill_node, then delete its data directory
   // Spawns a stopped node again with its config (and whatever data is left),
   // waiting until it answers PING (peers may be partitioned away).
-  Status restart_node(NodeId id);
-  Status pause_node(NodeId id);    // SIGSTOP its group
-  Status resume_node(NodeId id);   // SIGCONT its group
+  Status restart_node(NodeId id) override;
+  Status pause_node(NodeId id) override;    // SIGSTOP its group
+  Status resume_node(NodeId id) override;   // SIGCONT its group
   // Needs options.faketime; takes effect at the node's next clock read.
-  Status set_clock_offset_ms(NodeId id, int64_t offset_ms);
+  Status set_clock_offset_ms(NodeId id, int64_t offset_ms) override;
   // The link proxy (null without options.link_proxy or before start()).
   LinkProxy* proxy() { return proxy_.get(); }
 

@@ -1,11 +1,9 @@
 #include "harness/junit.h"
 
-#include <fstream>
 #include <iomanip>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
+#include "core/file_io.h"
 #include "core/history.h"
 #include "harness/html.h"
 
@@ -78,131 +76,6 @@ int count_kind(const JunitSuite& s, JunitCase::Kind k) {
   for (const auto& c : s.cases) n += c.kind == k ? 1 : 0;
   return n;
 }
-
-// Strict reading of verdict.json: every field the checker writes, with the
-// path of the first one that is wrong.
-class VerdictParser {
- public:
-  explicit VerdictParser(std::string source) : source_(std::move(source)) {}
-
-  Status parse(const nlohmann::json& j, Verdict* out) {
-    if (!j.is_object()) return fail("", "must be an object");
-    std::string value = str(j, "verdict", "");
-    if (value == "valid") out->value = VerdictValue::kValid;
-    else if (value == "invalid") out->value = VerdictValue::kInvalid;
-    else if (value == "unknown") out->value = VerdictValue::kUnknown;
-    else if (status_) return fail("verdict", "must be valid, invalid or unknown, got '" + value + "'");
-    out->error = str(j, "error", "", true);
-    out->operations = integer(j, "operations", "");
-    if (!j.contains("properties") || !j["properties"].is_array()) return fail("properties", "must be an array");
-    for (size_t i = 0; status_ && i < j["properties"].size(); ++i) {
-      out->properties.push_back(property(j["properties"][i], "properties[" + std::to_string(i) + "]"));
-    }
-    return status_;
-  }
-
- private:
-  Status fail(const std::string& path, const std::string& what) {
-    if (status_) status_ = Status::invalid(source_ + ": " + (path.empty() ? "" : path + ": ") + what);
-    return status_;
-  }
-  std::string str(const nlohmann::json& j, const char* name, const std::string& at, bool nullable = false) {
-    std::string path = at.empty() ? name : at + "." + name;
-    if (!j.contains(name) || (nullable && j[name].is_null())) {
-      if (!nullable) fail(path, "missing");
-      return "";
-    }
-    if (!j[name].is_string()) {
-      fail(path, "must be a string");
-      return "";
-    }
-    return j[name].get<std::string>();
-  }
-  int64_t integer(const nlohmann::json& j, const char* name, const std::string& at) {
-    std::string path = at.empty() ? name : at + "." + name;
-    if (!j.contains(name) || !j[name].is_number_integer()) {
-      fail(path, "must be an integer");
-      return 0;
-    }
-    return j[name].get<int64_t>();
-  }
-  PropertyResult property(const nlohmann::json& j, const std::string& at) {
-    PropertyResult p;
-    if (!j.is_object()) {
-      fail(at, "must be an object");
-      return p;
-    }
-    p.id = str(j, "id", at);
-    std::string expected = str(j, "expected", at);
-    if (status_ && expected != "guaranteed" && expected != "not guaranteed") {
-      fail(at + ".expected", "must be 'guaranteed' or 'not guaranteed'");
-    }
-    p.guaranteed = expected == "guaranteed";
-    p.expected_reason = str(j, "reason", at);
-    std::string result = str(j, "result", at);
-    bool known = false;
-    for (auto o : {PropertyOutcome::kHeld, PropertyOutcome::kViolated, PropertyOutcome::kUnknown,
-                   PropertyOutcome::kSkipped}) {
-      if (result == to_string(o)) p.outcome = o, known = true;
-    }
-    if (status_ && !known) fail(at + ".result", "unknown result '" + result + "'");
-    p.violations = integer(j, "violations", at);
-    p.note = str(j, "note", at, true);
-    if (!j.contains("witnesses") || !j["witnesses"].is_array()) {
-      fail(at + ".witnesses", "must be an array");
-      return p;
-    }
-    for (size_t i = 0; status_ && i < j["witnesses"].size(); ++i) {
-      p.witnesses.push_back(witness(j["witnesses"][i], at + ".witnesses[" + std::to_string(i) + "]"));
-    }
-    return p;
-  }
-  Witness witness(const nlohmann::json& j, const std::string& at) {
-    Witness w;
-    if (!j.is_object()) {
-      fail(at, "must be an object");
-      return w;
-    }
-    w.explanation = str(j, "explanation", at);
-    w.summary = str(j, "summary", at);
-    if (!j.contains("ops") || !j["ops"].is_array()) {
-      fail(at + ".ops", "must be an array");
-      return w;
-    }
-    for (size_t i = 0; status_ && i < j["ops"].size(); ++i) w.ops.push_back(op(j["ops"][i], at + ".ops[" + std::to_string(i) + "]"));
-    return w;
-  }
-  WitnessOp op(const nlohmann::json& j, const std::string& at) {
-    WitnessOp o;
-    if (!j.is_object()) {
-      fail(at, "must be an object");
-      return o;
-    }
-    o.index = integer(j, "index", at);
-    o.time_ns = integer(j, "time", at);
-    if (j.contains("process") && j["process"] == "nemesis") o.process = kNemesisProcess;
-    else o.process = integer(j, "process", at);
-    o.type = str(j, "type", at);
-    o.f = str(j, "f", at);
-    o.key = str(j, "key", at);
-    o.value = str(j, "value", at, true);
-    o.node = str(j, "node", at, true);
-    o.tombstone = j.value("tombstone", false);
-    if (j.contains("version") && !j["version"].is_null()) {
-      const auto& v = j["version"];
-      if (!v.is_array() || v.size() != 2 || !v[0].is_number_integer() || !v[1].is_number_integer()) {
-        fail(at + ".version", "must be [timestamp_us, coordinator]");
-        return o;
-      }
-      o.has_version = true;
-      o.version = Version{v[0].get<int64_t>(), v[1].get<NodeId>()};
-    }
-    return o;
-  }
-
-  std::string source_;
-  Status status_ = Status::ok();
-};
 
 }  // namespace
 
@@ -312,16 +185,7 @@ std::string junit_xml(const std::vector<JunitSuite>& suites) {
 }
 
 Status write_junit_file(const std::string& path, const std::vector<JunitSuite>& suites) {
-  return write_text_file(path, junit_xml(suites));
-}
-
-Status write_text_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc);
-  if (!out) return Status::io("cannot create " + path);
-  out << text;
-  out.flush();
-  if (!out) return Status::io("cannot write " + path);
-  return Status::ok();
+  return write_file_atomic(path, junit_xml(suites));
 }
 
 std::string modes_config_name(const Plan& plan) {
@@ -336,22 +200,6 @@ Status write_run_junit(const std::string& run_dir, const Plan& plan, const Verdi
   JunitSuite suite{"faultline run seed " + std::to_string(plan.seed), 0,
                    junit_cases_for_verdict(v, modes_config_name(plan), replay)};
   return write_junit_file(run_dir + "/junit.xml", {suite});
-}
-
-Status verdict_from_json(std::string_view text, const std::string& source, Verdict* out) {
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded()) return Status::invalid(source + ": not JSON");
-  *out = Verdict();
-  return VerdictParser(source).parse(j, out);
-}
-
-Status read_verdict_file(const std::string& run_dir, Verdict* out) {
-  const std::string path = run_dir + "/verdict.json";
-  std::ifstream in(path);
-  if (!in) return Status::io(path + ": cannot open");
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return verdict_from_json(buf.str(), path, out);
 }
 
 }  // namespace faultline

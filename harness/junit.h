@@ -11,10 +11,7 @@
 //   property not checked     -> <skipped message="...">
 //   held                     -> passes
 //
-// Also reads verdict.json back into a checker Verdict (the parent of child
-// `faultline run` processes only has the file).
-//
-// Pure string building except read_verdict_file and write_junit_file.
+// Pure string building except write_junit_file.
 #pragma once
 
 #include <string>
@@ -69,8 +66,6 @@ std::vector<JunitCase> junit_cases_for_verdict(const Verdict& v, const std::stri
 // The whole document: <testsuites> with counts, one <testsuite> per suite.
 std::string junit_xml(const std::vector<JunitSuite>& suites);
 Status write_junit_file(const std::string& path, const std::vector<JunitSuite>& suites);
-// Writes text to path (truncating); io error naming the path.
-Status write_text_file(const std::string& path, const std::string& text);
 
 // A configuration's short name from its modes and consistency levels, e.g.
 // "rr-blocking digest-off hh-on strict ae-on r-QUORUM w-QUORUM": the classname
@@ -79,10 +74,5 @@ std::string modes_config_name(const Plan& plan);
 
 // <run_dir>/junit.xml for one run (what `faultline run` writes).
 Status write_run_junit(const std::string& run_dir, const Plan& plan, const Verdict& v, const std::string& replay);
-
-// verdict.json (checker/verdict_output.cpp) -> Verdict. `source` names the
-// file in errors ("runs/x/verdict.json: properties[2].result: ...").
-Status verdict_from_json(std::string_view text, const std::string& source, Verdict* out);
-Status read_verdict_file(const std::string& run_dir, Verdict* out);
 
 }  // namespace faultline

@@ -1,6 +1,5 @@
 // junit.xml: one test case per property, failures carry witnesses and the
-// replay command, the document is well-formed whatever the witness text, and
-// verdict.json reads back into the Verdict it was written from.
+// replay command, and the document is well-formed whatever the witness text.
 #include "harness/junit.h"
 
 #include <gtest/gtest.h>
@@ -114,24 +113,6 @@ TEST(Junit, DocumentCountsAndParses) {
 
 TEST(Junit, EscapeCoversEveryMarkupCharacter) {
   EXPECT_EQ(xml_escape("a<b>&\"c'\x01\n"), "a&lt;b&gt;&amp;&quot;c&#39;?\n");
-}
-
-TEST(Junit, VerdictJsonRoundTrips) {
-  Verdict v = sample_verdict();
-  Verdict back;
-  ASSERT_TRUE(verdict_from_json(verdict_to_json(v), "verdict.json", &back));
-  EXPECT_EQ(verdict_to_json(back), verdict_to_json(v));
-}
-
-TEST(Junit, MalformedVerdictJsonNamesTheField) {
-  std::string text = verdict_to_json(sample_verdict());
-  text.replace(text.find("\"held\""), 6, "\"fine\"");
-  Verdict back;
-  Status s = verdict_from_json(text, "runs/x/verdict.json", &back);
-  ASSERT_FALSE(s);
-  EXPECT_NE(s.message().find("runs/x/verdict.json: properties[2].result: unknown result 'fine'"), std::string::npos)
-      << s.message();
-  EXPECT_FALSE(verdict_from_json("{", "v.json", &back));
 }
 
 }  // namespace

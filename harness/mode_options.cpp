@@ -2,6 +2,9 @@
 
 #include <charconv>
 
+#include "core/plan_limits.h"
+#include "core/merkle_hash.h"
+
 namespace faultline {
 
 namespace {
@@ -26,10 +29,6 @@ Status parse_int(const std::string& value, int64_t min, int64_t max, int64_t* ou
   return Status::ok();
 }
 
-// Upper bound of the millisecond knobs: a week is far beyond any run.
-constexpr int64_t kModeMsMax = 7LL * 24 * 3600 * 1000;
-constexpr int64_t kMerkleDepthMax = 20;
-
 Status apply(const std::string& flag, const std::string& value, ModeSpec* m) {
   int64_t n = 0;
   Status s;
@@ -39,15 +38,16 @@ Status apply(const std::string& flag, const std::string& value, ModeSpec* m) {
   if (flag == "--quorum") return parse_quorum_mode(value, &m->quorum);
   if (flag == "--anti-entropy") return parse_on_off(value, &m->anti_entropy);
   if (flag == "--merkle-depth") {
-    if ((s = parse_int(value, 0, kMerkleDepthMax, &n))) m->merkle_depth = static_cast<int>(n);
+    if ((s = parse_int(value, kMerkleDepthMin, kMerkleDepthMax, &n))) m->merkle_depth = static_cast<int>(n);
     return s;
   }
-  int64_t* ms = flag == "--anti-entropy-interval-ms" ? &m->anti_entropy_interval_ms
-                : flag == "--gc-grace-ms"            ? &m->gc_grace_ms
-                : flag == "--hint-window-ms"         ? &m->hint_window_ms
-                                                     : nullptr;
+  if (flag == "--anti-entropy-interval-ms") {
+    if ((s = parse_int(value, kAntiEntropyIntervalMsMin, kAntiEntropyIntervalMsMax, &n))) m->anti_entropy_interval_ms = n;
+    return s;
+  }
+  int64_t* ms = flag == "--gc-grace-ms" ? &m->gc_grace_ms : flag == "--hint-window-ms" ? &m->hint_window_ms : nullptr;
   if (!ms) return Status::invalid("not a mode option");
-  if ((s = parse_int(value, 0, kModeMsMax, &n))) *ms = n;
+  if ((s = parse_int(value, 0, kModeWindowMsMax, &n))) *ms = n;
   return s;
 }
 
@@ -59,11 +59,13 @@ const std::vector<ModeOption>& mode_options() {
       {"--digest-reads", "digest reads: on or off (default off)"},
       {"--hinted-handoff", "hinted handoff: on or off (default on)"},
       {"--quorum", "quorum: strict or sloppy (default strict)"},
-      {"--anti-entropy", "Merkle-tree anti-entropy: on or off (default off)"},
-      {"--anti-entropy-interval-ms", "milliseconds between anti-entropy rounds (default 2000)"},
-      {"--merkle-depth", "Merkle tree depth, 2^depth leaves per range (default 10)"},
-      {"--gc-grace-ms", "tombstone and hint lifetime in milliseconds (default 600000)"},
-      {"--hint-window-ms", "no hints for a node down longer than this, in milliseconds (default 60000)"},
+      // The default scenario (no --plan, no --seed) turns anti-entropy on;
+      // a plan file or a drawn plan brings its own value.
+      {"--anti-entropy", "Merkle-tree anti-entropy: on or off (default on; --plan and --seed take the plan's)"},
+      {"--anti-entropy-interval-ms", "milliseconds between anti-entropy rounds, 10..3600000 (default 2000)"},
+      {"--merkle-depth", "Merkle tree depth, 1..20: 2^depth leaves per range (default 10)"},
+      {"--gc-grace-ms", "tombstone and hint lifetime in milliseconds, up to a week (default 600000)"},
+      {"--hint-window-ms", "no hints for a node down longer than this, in milliseconds, up to a week (default 60000)"},
   };
   return kOptions;
 }

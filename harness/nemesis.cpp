@@ -9,7 +9,7 @@
 
 #include "core/assert.h"
 #include "core/clock.h"
-#include "harness/resp_client.h"
+#include "faults/fault_kinds.h"
 
 namespace faultline {
 
@@ -17,20 +17,20 @@ namespace {
 
 using ordered_json = nlohmann::ordered_json;
 
-constexpr int64_t kStatusTimeoutMs = 1000;
-constexpr int64_t kQuiescePollMs = 100;
-
-
 void append_nemesis(HistoryWriter* history, const std::string& f, const ordered_json& value) {
+  append_nemesis_info(history, f, value.dump());
+}
+
+}  // namespace
+
+void append_nemesis_info(HistoryWriter* history, const std::string& f, const std::string& value_json) {
   HistoryOp op;
   op.process = kNemesisProcess;
   op.type = OpType::kInfo;
   op.f = f;
-  op.fault_json = value.dump();
+  op.fault_json = value_json;
   history->append(op);
 }
-
-}  // namespace
 
 Nemesis::Nemesis(Cluster* cluster, HistoryWriter* history, const std::vector<FaultEvent>& schedule)
     : cluster_(cluster), history_(history), schedule_(schedule) {}
@@ -67,15 +67,11 @@ void Nemesis::start(size_t index) {
   Active a{index, {}, {}};
   Status s = decode_fault(e, cluster_->size(), &a.spec);
   FL_ASSERT(s.is_ok());  // validated with the plan
+  const FaultKind& kind = fault_kind(e.kind);
   std::vector<std::string> problems;
   for (const auto& target : a.spec.targets) {
-    const NodeId id = cluster_->node_id(target);
-    Status r;
-    if (e.kind == "kill") r = cluster_->kill_node(id);
-    else if (e.kind == "wipe") r = cluster_->wipe_node(id);
-    else if (e.kind == "pause") r = cluster_->pause_node(id);
-    else if (e.kind == "clock") r = cluster_->set_clock_offset_ms(id, a.spec.offset_ms);
-    else continue;  // link faults act below
+    if (kind.on_links) break;  // apply_links below
+    Status r = kind.start(cluster_, cluster_->node_id(target), a.spec);
     if (r) a.affected.push_back(target);
     else problems.push_back(r.message());
   }
@@ -90,14 +86,10 @@ void Nemesis::heal(size_t index) {
   if (it == active_.end()) return;
   Active a = std::move(*it);
   active_.erase(it);
+  const FaultKind& kind = fault_kind(a.spec.kind);
   std::vector<std::string> problems;
   for (const auto& target : a.affected) {
-    const NodeId id = cluster_->node_id(target);
-    Status r;
-    if (a.spec.kind == "kill" || a.spec.kind == "wipe") r = cluster_->restart_node(id);
-    else if (a.spec.kind == "pause") r = cluster_->resume_node(id);
-    else if (a.spec.kind == "clock") r = cluster_->set_clock_offset_ms(id, 0);
-    if (!r) problems.push_back(r.message());
+    if (Status r = kind.heal(cluster_, cluster_->node_id(target)); !r) problems.push_back(r.message());
   }
   if (Status links = apply_links(); !links) problems.push_back(links.message());
   record(schedule_[index], a.spec, "heal", problems);
@@ -122,27 +114,18 @@ void Nemesis::update_in_force() {
 }
 
 Status Nemesis::apply_links() {
+  std::vector<const FaultSpec*> links;
+  for (const Active& a : active_) {
+    if (fault_kind(a.spec.kind).on_links) links.push_back(&a.spec);
+  }
   LinkProxy* proxy = cluster_->proxy();
   if (proxy == nullptr) {
-    bool any = std::any_of(active_.begin(), active_.end(),
-                           [](const Active& a) { return a.spec.kind == "partition" || a.spec.kind == "delay"; });
-    return any ? Status::invalid("partition and delay need a cluster started with the link proxy") : Status::ok();
+    return links.empty() ? Status::ok() : Status::invalid("partition and delay need a cluster started with the link proxy");
   }
   for (const auto& from : cluster_->nodes()) {
     for (const auto& to : cluster_->nodes()) {
       if (from.id == to.id) continue;
-      LinkState state = LinkState::up();
-      for (const Active& a : active_) {
-        if (a.spec.kind == "partition" && link_cut(a.spec.grudge, from.name, to.name)) {
-          state = LinkState::down();
-          break;
-        }
-        const auto& t = a.spec.targets;
-        bool covered = t.empty() || std::count(t.begin(), t.end(), from.name) || std::count(t.begin(), t.end(), to.name);
-        if (a.spec.kind == "delay" && covered && a.spec.latency_ms >= state.latency_ms) {
-          state = LinkState::delayed(a.spec.latency_ms, a.spec.jitter_ms);
-        }
-      }
+      const LinkState state = link_state(links, from.name, to.name);
       if (proxy->link(from.id, to.id) == state) continue;
       if (Status s = proxy->set_link(from.id, to.id, state); !s) return s;
     }
@@ -193,108 +176,6 @@ Status Nemesis::heal_all() {
   std::string joined;
   for (const auto& p : problems) joined += (joined.empty() ? "" : "; ") + p;
   return Status::io("heal failed: " + joined);
-}
-
-namespace {
-
-// One FL.STATUS as JSON; error naming the node otherwise.
-Status node_status(const NodeProcess& n, ordered_json* out) {
-  RespClient client(n.client_port);
-  RespValue reply;
-  Status s = client.call({"FL.STATUS"}, kStatusTimeoutMs, &reply);
-  if (!s) return Status::unavailable(n.name + ": FL.STATUS: " + s.message());
-  if (reply.type != RespValue::Type::kBulk) return Status::io(n.name + ": FL.STATUS: unexpected reply");
-  *out = ordered_json::parse(reply.str, nullptr, false);
-  if (!out->is_object()) return Status::io(n.name + ": FL.STATUS is not a JSON object");
-  return Status::ok();
-}
-
-int64_t int_field(const ordered_json& j, const char* name) {
-  auto it = j.find(name);
-  return it != j.end() && it->is_number_integer() ? it->get<int64_t>() : 0;  // missing: 0
-}
-
-// Empty when n is quiet: peers all up, no request of its own in flight (a
-// write that times out after the heal stores a hint then) and no hint
-// pending; else what it waits for.
-std::string not_quiet(const NodeProcess& n) {
-  ordered_json j;
-  if (Status s = node_status(n, &j); !s) return s.message();
-  if (j.contains("peers") && j["peers"].is_object()) {
-    for (const auto& [peer, state] : j["peers"].items()) {
-      if (state != "up") return n.name + " sees " + peer + " " + state.dump();
-    }
-  }
-  if (int64_t requests = int_field(j, "requests_in_flight"); requests != 0) {
-    return n.name + " has " + std::to_string(requests) + " request(s) in flight";
-  }
-  if (int64_t hints = int_field(j, "hints_pending"); hints != 0) {
-    return n.name + " has " + std::to_string(hints) + " hint(s) pending";
-  }
-  return "";
-}
-
-// Waits until every node satisfies `pending` (empty string) or the deadline.
-template <class Pending>
-std::string wait_all(const Cluster& cluster, const Deadline& deadline, Pending pending) {
-  for (;;) {
-    std::string waiting;
-    for (const auto& n : cluster.nodes()) {
-      waiting = pending(n);
-      if (!waiting.empty()) break;
-    }
-    if (waiting.empty() || deadline.expired()) return waiting;
-    std::this_thread::sleep_for(std::chrono::milliseconds(kQuiescePollMs));
-  }
-}
-
-// Sends FL.REPAIR everywhere; fills the round each node must reach, or says
-// why anti-entropy is not available.
-std::string request_repair(const Cluster& cluster, std::map<NodeId, int64_t>* rounds) {
-  for (const auto& n : cluster.nodes()) {
-    RespClient client(n.client_port);
-    RespValue reply;
-    Status s = client.call({"FL.REPAIR"}, kStatusTimeoutMs, &reply);
-    if (!s) return n.name + ": FL.REPAIR: " + s.message();
-    if (reply.type != RespValue::Type::kInteger) return n.name + ": FL.REPAIR: " + resp_encode(reply).substr(0, 200);
-    (*rounds)[n.id] = reply.integer;
-  }
-  return "";
-}
-
-}  // namespace
-
-QuiesceResult quiesce(const Cluster& cluster, const ModeSpec& modes, int64_t timeout_ms, HistoryWriter* history) {
-  const int64_t t0_ns = monotonic_now_ns();
-  const Deadline deadline = Deadline::after_ms(timeout_ms);
-  QuiesceResult r;
-  r.anti_entropy = "off";
-  std::string waiting = wait_all(cluster, deadline, not_quiet);
-  if (waiting.empty() && modes.anti_entropy) {
-    std::map<NodeId, int64_t> rounds;
-    std::string unavailable = request_repair(cluster, &rounds);
-    if (!unavailable.empty()) {
-      r.anti_entropy = "not available: " + unavailable;
-    } else {
-      waiting = wait_all(cluster, deadline, [&](const NodeProcess& n) -> std::string {
-        ordered_json j;
-        if (Status s = node_status(n, &j); !s) return s.message();
-        int64_t done = int_field(j, "ae_rounds_completed");
-        if (done >= rounds[n.id]) return "";
-        return n.name + " completed anti-entropy round " + std::to_string(done) + " of " +
-               std::to_string(rounds[n.id]);
-      });
-      if (waiting.empty()) r.anti_entropy = "complete";
-    }
-  }
-  r.quiesce_ms = (monotonic_now_ns() - t0_ns) / 1000000;
-  r.ok = waiting.empty();
-  if (!r.ok) r.reason = "not quiet after " + std::to_string(timeout_ms) + " ms: " + waiting;
-  ordered_json value = {{"phase", "quiesce"}, {"quiesce_ms", r.quiesce_ms}, {"ok", r.ok},
-                        {"anti_entropy", r.anti_entropy}};
-  if (!r.ok) value["reason"] = r.reason;
-  append_nemesis(history, "phase", value);
-  return r;
 }
 
 }  // namespace faultline

@@ -1,6 +1,6 @@
-// Nemesis: runs a fault schedule (plan.faults) against a running Cluster,
-// heals every fault, and quiesces the cluster (DESIGN.md "The harness",
-// steps 3 to 5). Each fault's start and heal is appended to the history as
+// Nemesis: runs a fault schedule (plan.faults) against a running Cluster and
+// heals every fault (DESIGN.md "The harness", steps 3 and 4; quiesce, step
+// 5, is harness/quiesce.h). Each fault's start and heal is appended to the history as
 //   {"process":"nemesis","type":"info","f":"<kind>","value":{"phase":"start"|
 //    "heal","targets":[...],...params,"grudge":{...} for partitions}}
 // with "problems":[...] when a target was not in a state the fault applies
@@ -28,9 +28,9 @@
 
 namespace faultline {
 
-// Bound on the wait after heal until hints drained and anti-entropy covered
-// every range.
-inline constexpr int64_t kQuiesceTimeoutMs = 30000;
+// Appends {"process":"nemesis","type":"info","f":f,"value":value_json}: a
+// fault's start or heal, or a phase marker ("f":"phase") of the lifecycle.
+void append_nemesis_info(HistoryWriter* history, const std::string& f, const std::string& value_json);
 
 class Nemesis {
  public:
@@ -77,21 +77,5 @@ class Nemesis {
   mutable std::mutex in_force_mu_;
   std::string in_force_ = "none";  // guarded by in_force_mu_
 };
-
-struct QuiesceResult {
-  bool ok = false;
-  int64_t quiesce_ms = 0;
-  std::string reason;        // why not ok
-  std::string anti_entropy;  // "off", "complete", or "not available: ..."
-};
-
-// Waits, bounded by timeout_ms, until every node answers FL.STATUS with all
-// peers up and "hints_pending": 0 (a missing field counts as 0), then, when
-// modes.anti_entropy is on, sends FL.REPAIR to every node and waits until
-// each node's "ae_rounds_completed" reaches the round it returned (a -ERR
-// reply means anti-entropy is not available, said in anti_entropy).
-// Records {"phase":"quiesce","quiesce_ms":N,"ok":...} (with "reason" when
-// not ok; the checker then says unknown).
-QuiesceResult quiesce(const Cluster& cluster, const ModeSpec& modes, int64_t timeout_ms, HistoryWriter* history);
 
 }  // namespace faultline

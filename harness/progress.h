@@ -1,4 +1,4 @@
-// Progress: one status line for long commands (issue 7, item 6). On a
+// Progress: one status line for long commands. On a
 // terminal the line is redrawn in place with '\r' a few times a second;
 // otherwise (a pipe, a CI log) a plain line is printed every few seconds, so
 // logs stay readable. The line reads, with the parts that apply:

@@ -7,17 +7,18 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "checker/verdict_io.h"
 #include "core/history.h"
 #include "core/node_dump.h"
 #include "core/plan.h"
 #include "harness/html.h"
-#include "harness/run.h"
 
 namespace faultline {
 
@@ -62,7 +63,7 @@ struct Slice {
   std::string anchor;
   std::string property;
   int number = 0;  // 1-based, within the property
-  json witness;
+  Witness witness;
   std::set<std::string> keys;
   std::set<int64_t> witness_indices;
   std::vector<std::pair<int64_t, int64_t>> windows;  // inclusive index ranges
@@ -110,44 +111,32 @@ std::string json_text(const json& j) { return j.is_string() ? j.get<std::string>
 
 // --- verdict.json ------------------------------------------------------------
 
-json read_json_file(const std::string& path, const std::string& name, std::vector<std::string>* missing) {
-  std::ifstream in(path);
-  if (!in) {
-    missing->push_back(name + ": missing");
-    return json();
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  json j = json::parse(ss.str(), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    missing->push_back(name + ": not a JSON object");
-    return json();
-  }
-  return j;
+// verdict.json through its one reader (checker/verdict_io.h); nullopt, with
+// the reason in missing, when absent or malformed.
+std::optional<Verdict> read_verdict(const std::string& run_dir, std::vector<std::string>* missing) {
+  Verdict v;
+  Status s = read_verdict_file(run_dir, &v);
+  if (s) return v;
+  missing->push_back(s.code() == Status::Code::kNotFound ? "verdict.json: missing" : s.message());
+  return std::nullopt;
 }
 
-std::vector<Slice> slices_of(const json& verdict) {
+std::vector<Slice> slices_of(const std::optional<Verdict>& verdict) {
   std::vector<Slice> slices;
-  if (!verdict.is_object() || !verdict.contains("properties") || !verdict["properties"].is_array()) return slices;
-  for (const json& p : verdict["properties"]) {
-    if (!p.is_object() || !p.contains("witnesses") || !p["witnesses"].is_array()) continue;
-    const std::string id = p.value("id", std::string("?"));
+  if (!verdict) return slices;
+  for (const PropertyResult& p : verdict->properties) {
     int number = 0;
-    for (const json& w : p["witnesses"]) {
+    for (const Witness& w : p.witnesses) {
       Slice s;
-      s.property = id;
+      s.property = p.id;
       s.number = ++number;
-      s.anchor = "w-" + id + "-" + std::to_string(number);
+      s.anchor = "w-" + p.id + "-" + std::to_string(number);
       s.witness = w;
-      if (w.contains("ops") && w["ops"].is_array()) {
-        for (const json& op : w["ops"]) {
-          if (!op.is_object()) continue;
-          if (op.contains("key") && op["key"].is_string()) s.keys.insert(op["key"].get<std::string>());
-          const int64_t index = op.value("index", int64_t{-1});
-          if (index < 0) continue;  // a final-state record
-          s.witness_indices.insert(index);
-          s.windows.emplace_back(index - kReportSliceRadius, index + kReportSliceRadius);
-        }
+      for (const WitnessOp& op : w.ops) {
+        if (!op.key.empty()) s.keys.insert(op.key);
+        if (op.index < 0) continue;  // a final-state record
+        s.witness_indices.insert(op.index);
+        s.windows.emplace_back(op.index - kReportSliceRadius, op.index + kReportSliceRadius);
       }
       slices.push_back(std::move(s));
     }
@@ -311,44 +300,42 @@ std::string plan_section(const std::string& run_dir, const ReportOptions& option
   return out;
 }
 
-std::string verdict_section(const json& verdict, const std::vector<Slice>& slices) {
+// The first witness's summary linked to its slice, then [2], [3], ...; the
+// note when there is no witness.
+std::string witness_links(const PropertyResult& p, const std::vector<Slice>& slices) {
+  std::string links;
+  int witnesses = 0;
+  for (const Slice& s : slices) {
+    if (s.property != p.id) continue;
+    if (witnesses++ == 0) {
+      links = "<a href=\"#" + html_escape(s.anchor) + "\">" + html_escape(s.witness.summary) + "</a>";
+    } else {
+      links += " <a href=\"#" + html_escape(s.anchor) + "\">[" + std::to_string(s.number) + "]</a>";
+    }
+  }
+  return links.empty() ? html_escape(p.note.empty() ? "-" : p.note) : links;
+}
+
+std::string verdict_section(const std::optional<Verdict>& verdict, const std::vector<Slice>& slices) {
   std::string out = "<h2 id=\"verdict\">Verdict</h2>\n";
-  if (!verdict.is_object()) {
+  if (!verdict) {
     return out + "<p class=\"note\">No verdict.json: run <code>faultline check RUN_DIR</code> to write it.</p>\n";
   }
-  const std::string value = verdict.value("verdict", std::string("?"));
+  const std::string value(to_string(verdict->value));
   out += "<p>Verdict: <span class=\"verdict v-" + html_escape(value) + "\">" + html_escape(value) + "</span>, " +
-         std::to_string(verdict.value("operations", int64_t{0})) + " client operations.";
-  if (verdict.contains("error") && verdict["error"].is_string()) {
-    out += " Error: " + html_escape(verdict["error"].get<std::string>());
-  }
+         std::to_string(verdict->operations) + " client operations.";
+  if (!verdict->error.empty()) out += " Error: " + html_escape(verdict->error);
   out += "</p>\n<table class=\"verdict-table\"><tr>" + th("property") + th("expected") + th("result") + th("violations") +
          th("first witness / note") + "</tr>\n";
-  if (!verdict.contains("properties") || !verdict["properties"].is_array()) return out + "</table>\n";
-  for (const json& p : verdict["properties"]) {
-    if (!p.is_object()) continue;
-    const std::string id = p.value("id", std::string("?"));
-    std::string result = p.value("result", std::string("?"));
-    if (p.value("allowed", false)) result = "anomaly (allowed)";
-    const bool counted = result != "unknown" && result != "skipped";
-    std::string detail;
-    int witnesses = 0;
-    for (const Slice& s : slices) {
-      if (s.property != id) continue;
-      if (witnesses++ == 0) {
-        detail = "<a href=\"#" + html_escape(s.anchor) + "\">" +
-                 html_escape(s.witness.value("summary", std::string("witness"))) + "</a>";
-      } else {
-        detail += " <a href=\"#" + html_escape(s.anchor) + "\">[" + std::to_string(s.number) + "]</a>";
-      }
-    }
-    if (detail.empty()) detail = html_escape(p.contains("note") && p["note"].is_string() ? p["note"].get<std::string>() : "-");
-    std::string css = p.value("allowed", false) ? "r-allowed" : "r-" + p.value("result", std::string("unknown"));
-    out += "<tr><td><code>" + html_escape(id) + "</code></td><td title=\"" + html_escape(p.value("reason", std::string())) +
-           "\">" + html_escape(p.value("expected", std::string("?"))) + "</td><td class=\"" + html_escape(css) + "\">" +
-           html_escape(result) + "</td>" +
-           (counted ? td_num(p.value("violations", int64_t{0})) : std::string("<td class=\"n\">-</td>")) + "<td>" +
-           detail + "</td></tr>\n";
+  for (const PropertyResult& p : verdict->properties) {
+    const bool allowed = !p.guaranteed && p.outcome == PropertyOutcome::kViolated;
+    const std::string result = allowed ? "anomaly (allowed)" : std::string(to_string(p.outcome));
+    const bool counted = p.outcome == PropertyOutcome::kHeld || p.outcome == PropertyOutcome::kViolated;
+    const std::string css = allowed ? "r-allowed" : "r-" + std::string(to_string(p.outcome));
+    out += "<tr><td><code>" + html_escape(p.id) + "</code></td><td title=\"" + html_escape(p.expected_reason) + "\">" +
+           (p.guaranteed ? "guaranteed" : "not guaranteed") + "</td><td class=\"" + html_escape(css) + "\">" +
+           html_escape(result) + "</td>" + (counted ? td_num(p.violations) : std::string("<td class=\"n\">-</td>")) +
+           "<td>" + witness_links(p, slices) + "</td></tr>\n";
   }
   return out + "</table>\n";
 }
@@ -667,15 +654,14 @@ std::string op_row(const HistoryOp& op, double t_s, bool highlight) {
          td(op.version ? op.version->to_string() : "") + td(where) + td(op.error) + "</tr>\n";
 }
 
-std::string witness_final_records(const json& witness) {
+std::string witness_final_records(const Witness& witness) {
   std::string out;
-  if (!witness.contains("ops") || !witness["ops"].is_array()) return out;
-  for (const json& op : witness["ops"]) {
-    if (!op.is_object() || op.value("index", int64_t{0}) >= 0) continue;
-    out += "<li>final state of " + html_escape(json_text(op.value("node", json("?")))) + ": " +
-           html_escape(json_text(op.value("key", json("?")))) + " = " + html_escape(op.value("value", json()).dump()) +
-           " version " + html_escape(op.value("version", json()).dump()) +
-           (op.value("tombstone", false) ? " (tombstone)" : "") + "</li>\n";
+  for (const WitnessOp& op : witness.ops) {
+    if (op.index >= 0) continue;
+    out += "<li>final state of " + html_escape(op.node.empty() ? "?" : op.node) + ": " + html_escape(op.key) + " = " +
+           html_escape(op.tombstone || op.value.empty() ? "null" : json(op.value).dump()) + " version " +
+           html_escape(op.has_version ? op.version.to_string() : "null") + (op.tombstone ? " (tombstone)" : "") +
+           "</li>\n";
   }
   return out.empty() ? out : "<ul>" + out + "</ul>\n";
 }
@@ -690,7 +676,7 @@ std::string witnesses_section(const std::vector<Slice>& slices, const HistoryDat
     for (const auto& k : s.keys) keys += (keys.empty() ? "" : ", ") + k;
     out += "<h3 id=\"" + html_escape(s.anchor) + "\">" + html_escape(s.property) + " #" + std::to_string(s.number) +
            (keys.empty() ? "" : " (" + html_escape(keys) + ")") + "</h3>\n<p>" +
-           html_escape(s.witness.value("explanation", std::string())) + "</p>\n" + witness_final_records(s.witness);
+           html_escape(s.witness.explanation) + "</p>\n" + witness_final_records(s.witness);
     if (s.rows.empty()) {
       out += "<p class=\"note\">No history lines to show" + std::string(h.read ? "" : ": the history could not be read") +
              ".</p>\n";
@@ -745,7 +731,7 @@ constexpr const char* kReportScript = "document.documentElement.setAttribute('da
 
 std::string render_report(const std::string& run_dir, const ReportOptions& options, std::vector<std::string>* missing_out) {
   std::vector<std::string> missing;
-  const json verdict = read_json_file(run_dir + "/verdict.json", "verdict.json", &missing);
+  const std::optional<Verdict> verdict = read_verdict(run_dir, &missing);
   std::vector<Slice> slices = slices_of(verdict);
   const HistoryData history = read_history(run_dir, &slices, &missing);
   const std::vector<std::string> nodes = node_names(run_dir);
@@ -796,22 +782,6 @@ ReportResult write_report(const std::string& run_dir, const ReportOptions& optio
     r.written = true;
   }
   return r;
-}
-
-int report_command(const std::string& run_dir, const ReportOptions& options, std::ostream& out, std::ostream& err) {
-  std::error_code ec;
-  if (!fs::is_directory(run_dir, ec)) {
-    err << "faultline report: " << run_dir << " is not a run directory\n";
-    return kExitBadArguments;
-  }
-  ReportResult r = write_report(run_dir, options);
-  for (const auto& m : r.missing) err << "faultline report: warning: " << m << "\n";
-  if (!r.written) {
-    err << "faultline report: " << r.error << "\n";
-    return kExitHarnessError;
-  }
-  out << "report: " << r.path << "\n";
-  return 0;
 }
 
 }  // namespace faultline

@@ -1,5 +1,4 @@
-// report.html: one run, for people (DESIGN.md lifecycle step 7; issue 7,
-// item 3). Written by `faultline run` at the end and by `faultline report
+// report.html: one run, for people (DESIGN.md lifecycle step 7). Written by `faultline run` at the end and by `faultline report
 // RUN_DIR`, from the run directory alone:
 //   plan.json           the plan summary and the replay command
 //   history.jsonl       latency over time per operation type (ok / fail / info,
@@ -56,10 +55,5 @@ std::string render_report(const std::string& run_dir, const ReportOptions& optio
 
 // Renders and writes <run_dir>/report.html.
 ReportResult write_report(const std::string& run_dir, const ReportOptions& options);
-
-// `faultline report RUN_DIR`: writes the report, prints its path, and what
-// was missing to err. Exit code 0 written, 254 not a directory, 255 cannot
-// write.
-int report_command(const std::string& run_dir, const ReportOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace faultline

@@ -133,7 +133,7 @@ TEST(ResolvePlanTest, ModeSwitchesLandInThePlanAndTheReplayCommand) {
   EXPECT_NE(seed_replay_args(o, 1).find("--quorum sloppy --anti-entropy on"), std::string::npos);
 
   for (auto [flag, value, message] : {std::tuple{"--digest-reads", "yes", "--digest-reads: expected on or off, got 'yes'"},
-                                      std::tuple{"--merkle-depth", "99", "--merkle-depth: must be between 0 and 20, got 99"},
+                                      std::tuple{"--merkle-depth", "99", "--merkle-depth: must be between 1 and 20, got 99"},
                                       std::tuple{"--gc-grace-ms", "1s", "--gc-grace-ms: expected a number, got '1s'"}}) {
     RunOverrides bad;
     bad.modes = {{flag, value}};

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "checker/checker.h"
+#include "core/plan_limits.h"
 #include "core/bugs.h"
 #include "harness/mode_options.h"
 #include "core/history.h"
@@ -23,6 +24,7 @@
 #include "harness/final_reads.h"
 #include "harness/junit.h"
 #include "harness/nemesis.h"
+#include "harness/quiesce.h"
 #include "harness/progress.h"
 #include "harness/report.h"
 #include "harness/resp_client.h"
@@ -51,12 +53,7 @@ Status parse_cl_option(const char* option, const std::string& text, ConsistencyL
 }
 
 void append_phase(HistoryWriter* history, const std::string& phase) {
-  HistoryOp op;
-  op.process = kNemesisProcess;
-  op.type = OpType::kInfo;
-  op.f = "phase";
-  op.fault_json = "{\"phase\":\"" + phase + "\"}";
-  history->append(op);
+  append_nemesis_info(history, "phase", "{\"phase\":\"" + phase + "\"}");
 }
 
 // Writes each node's FL.DUMP verbatim to final/<name>.json. A dump that does
@@ -142,9 +139,6 @@ Status apply_fault_options(const RunOverrides& o, bool default_scenario, Plan* p
     if (!s) return Status::invalid("--faults: " + s.message());
   }
   if (o.fault_interval_s) {
-    if (!(*o.fault_interval_s > 0) || !std::isfinite(*o.fault_interval_s)) {
-      return Status::invalid("--fault-interval: must be > 0 seconds");
-    }
     so.interval_ms = static_cast<int64_t>(std::llround(*o.fault_interval_s * 1000));
   }
   so.duration_ms = plan->workload.duration_ms;
@@ -173,20 +167,37 @@ bool has_fault_kind(const Plan& plan, std::initializer_list<std::string_view> ki
   return false;
 }
 
-// The options a drawn plan must keep (docs/generators.md "Pins"). A bad
-// duration is left out here: resolve_plan rejects it naming --duration.
+// The options a drawn plan must keep (docs/generators.md "Pins"); the
+// numeric ones were checked first (check_numeric_options).
 PlanPins plan_pins(const RunOverrides& o) {
   PlanPins pins{o.nodes, o.rf, o.vnodes, o.clients, o.keys, o.rate, std::nullopt};
-  if (o.duration_s && *o.duration_s >= 0 && std::isfinite(*o.duration_s)) {
+  if (o.duration_s) {
     pins.duration_ms = static_cast<int64_t>(std::llround(*o.duration_s * 1000));
   }
   return pins;
+}
+
+// The numeric options, checked before they are drawn with or converted to
+// milliseconds (where 1e308 seconds would overflow), naming the option.
+Status check_numeric_options(const RunOverrides& o) {
+  constexpr double kSecondsMax = kWorkloadDurationMsMax / 1000.0;
+  if (o.rate && !(*o.rate >= kWorkloadRateMin && *o.rate <= kWorkloadRateMax)) {
+    return Status::invalid("--rate: must be in [0.001, 1000000] operations per second");
+  }
+  if (o.duration_s && !(*o.duration_s >= 0 && *o.duration_s <= kSecondsMax)) {
+    return Status::invalid("--duration: must be in [0, 604800] seconds (a week)");
+  }
+  if (o.fault_interval_s && !(*o.fault_interval_s > 0 && *o.fault_interval_s <= kSecondsMax)) {
+    return Status::invalid("--fault-interval: must be in (0, 604800] seconds (a week)");
+  }
+  return Status::ok();
 }
 
 }  // namespace
 
 Status resolve_plan(const RunOverrides& o, Plan* plan) {
   *plan = Plan();
+  if (Status s = check_numeric_options(o); !s) return s;
   if (o.plan_file) {
     Status s = read_plan_file(*o.plan_file, plan);
     if (!s) return s;
@@ -209,7 +220,6 @@ Status resolve_plan(const RunOverrides& o, Plan* plan) {
   if (o.rate) plan->workload.rate = *o.rate;
   if (o.keys) plan->workload.keys = *o.keys;
   if (o.duration_s) {
-    if (!(*o.duration_s >= 0) || !std::isfinite(*o.duration_s)) return Status::invalid("--duration: must be >= 0 seconds");
     plan->workload.duration_ms = static_cast<int64_t>(std::llround(*o.duration_s * 1000));
   }
   Status s;
@@ -263,6 +273,87 @@ int resolve_plan_and_node_bin(const RunOverrides& o, const std::string& node_bin
   return 0;
 }
 
+namespace {
+
+// Printed first, so that even a run that dies can be found and replayed.
+void print_header(std::ostream& out, const Plan& plan, const RunDir& dir) {
+  out << "faultline run: seed " << plan.seed << ", " << plan.cluster.nodes << " nodes, rf " << plan.cluster.rf
+      << ", run directory " << dir.path() << std::endl;
+  out << "modes: read repair " << to_string(plan.modes.read_repair) << ", hinted handoff "
+      << (plan.modes.hinted_handoff ? "on" : "off") << ", quorum " << to_string(plan.modes.quorum)
+      << ", anti-entropy " << (plan.modes.anti_entropy ? "on" : "off") << "; reads " << to_string(plan.workload.read_cl)
+      << ", writes " << to_string(plan.workload.write_cl) << "; faults:";
+  if (plan.faults.empty()) out << " none";
+  for (const auto& f : plan.faults) {
+    out << " " << f.kind << "@" << f.start_ms / 1000.0 << "s";
+  }
+  out << std::endl;
+}
+
+// Step 3: the workload on its own thread and the nemesis on this one (it
+// restarts nodes, and a node's parent-death signal fires when the thread
+// that forked it ends). Then step 4, healing every fault.
+void run_workload_under_faults(const RunOptions& options, const Plan& plan, Cluster* cluster, Workload* workload,
+                               HistoryWriter* history, std::ostream& out, std::ostream& err) {
+  append_phase(history, "workload-start");
+  std::atomic<bool> workload_done{false};
+  std::thread workload_thread([&] {
+    workload->run();
+    workload_done.store(true);
+  });
+  Nemesis nemesis(cluster, history, plan.faults);
+  std::optional<Progress> progress;
+  if (options.progress_fd >= 0) {
+    progress.emplace(out, Progress::is_terminal(options.progress_fd),
+                     ProgressOptions{.unit = "ops", .budget_ms = plan.workload.duration_ms},
+                     [&] { return ProgressSample{workload->ops_done(), 0, "fault: " + nemesis.in_force()}; });
+  }
+  nemesis.run(workload_done);
+  workload_thread.join();
+  if (progress) progress->stop();
+  append_phase(history, "workload-end");
+  // A failed heal leaves an ok:false marker, which makes the verdict unknown.
+  if (Status s = nemesis.heal_all(); !s) err << "faultline run: warning: " << s.message() << "\n";
+}
+
+// Steps 5 and 6: quiesce, read every written key at ALL, dump every node.
+void settle_and_read(const Plan& plan, const Cluster& cluster, const Workload& workload, const RunDir& dir,
+                     HistoryWriter* history, std::ostream& out, std::ostream& err) {
+  QuiesceResult quiet = quiesce(cluster, plan.modes, kQuiesceTimeoutMs, history);
+  if (!quiet.ok) err << "faultline run: warning: quiesce: " << quiet.reason << "\n";
+  out << "healed and quiesced in " << quiet.quiesce_ms << " ms (anti-entropy " << quiet.anti_entropy << ")" << std::endl;
+  append_phase(history, "final-reads");
+  std::vector<int> ports;
+  for (const auto& n : cluster.nodes()) ports.push_back(n.client_port);
+  FinalReads final_reads(ports, workload.request_timeout_ms(), history);
+  FinalReadResult reads = final_reads.run(workload.keys_written(), workload.next_free_process());
+  if (!reads.unread.empty()) {
+    err << "faultline run: warning: " << reads.unread.size() << " key(s) had no successful final read at ALL\n";
+  }
+  for (const auto& problem : dump_nodes(cluster, dir)) err << "faultline run: warning: " << problem << "\n";
+  append_phase(history, "done");
+}
+
+// Step 7 after the cluster stopped: check, then verdict.json, junit.xml,
+// the summary and report.html. Returns the exit code of the verdict.
+int check_and_report(const RunOptions& options, const Plan& plan, const RunDir& dir, std::ostream& out,
+                     std::ostream& err) {
+  Verdict verdict = check_run_dir(dir.path(), CheckOptions{});
+  Status s = write_verdict(dir.path(), verdict);
+  if (!s) err << "faultline run: warning: " << s.message() << "\n";
+  s = write_run_junit(dir.path(), plan, verdict, options.self + " run --plan " + dir.plan_path());
+  if (!s) err << "faultline run: warning: " << s.message() << "\n";
+  out << "\n";
+  print_verdict(out, verdict);
+  print_summary(out, options, plan, dir);
+  ReportResult report = write_report(dir.path(), ReportOptions{options.self});
+  if (report.written) out << "report: " << report.path << "\n";
+  else err << "faultline run: warning: " << report.error << "\n";
+  return verdict_exit_code(verdict);
+}
+
+}  // namespace
+
 int run_command(const RunOptions& options, std::ostream& out, std::ostream& err) {
   // Both checked before the run directory exists, so a typo or a build
   // mistake leaves no empty run behind.
@@ -281,86 +372,24 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     err << "faultline run: " << s.message() << "\n";
     return kExitHarnessError;
   }
-  // Printed first, so that even a run that dies can be found and replayed.
-  out << "faultline run: seed " << plan.seed << ", " << plan.cluster.nodes << " nodes, rf " << plan.cluster.rf
-      << ", run directory " << dir.path() << std::endl;
-  out << "modes: read repair " << to_string(plan.modes.read_repair) << ", hinted handoff "
-      << (plan.modes.hinted_handoff ? "on" : "off") << ", quorum " << to_string(plan.modes.quorum)
-      << ", anti-entropy " << (plan.modes.anti_entropy ? "on" : "off") << "; reads " << to_string(plan.workload.read_cl)
-      << ", writes " << to_string(plan.workload.write_cl) << "; faults:";
-  if (plan.faults.empty()) out << " none";
-  for (const auto& f : plan.faults) {
-    out << " " << f.kind << "@" << f.start_ms / 1000.0 << "s";
-  }
-  out << std::endl;
-
+  print_header(out, plan, dir);
   ClusterOptions cluster_options{node_bin, dir.path(), plan};
   cluster_options.link_proxy = has_fault_kind(plan, {"partition", "delay"});
   cluster_options.faketime = has_fault_kind(plan, {"clock"});
   Cluster cluster(cluster_options);
-  s = cluster.start();
-  if (!s) {
+  if (s = cluster.start(); !s) {
     err << "faultline run: cluster did not start: " << s.message() << "\n";
     return kExitHarnessError;
   }
   out << "cluster ready in " << cluster.ready_ms() << " ms (" << cluster.size() << " nodes)" << std::endl;
   std::vector<int> ports;
   for (const auto& n : cluster.nodes()) ports.push_back(n.client_port);
-
-  append_phase(history.get(), "workload-start");
   Workload workload(plan, ports, history.get());
-  // The nemesis stays on this thread: it restarts nodes, and a node's
-  // parent-death signal fires when the thread that forked it ends.
-  std::atomic<bool> workload_done{false};
-  std::thread workload_thread([&] {
-    workload.run();
-    workload_done.store(true);
-  });
-  Nemesis nemesis(&cluster, history.get(), plan.faults);
-  std::optional<Progress> progress;
-  if (options.progress_fd >= 0) {
-    progress.emplace(out, Progress::is_terminal(options.progress_fd),
-                     ProgressOptions{.unit = "ops", .budget_ms = plan.workload.duration_ms},
-                     [&] { return ProgressSample{workload.ops_done(), 0, "fault: " + nemesis.in_force()}; });
-  }
-  nemesis.run(workload_done);
-  workload_thread.join();
-  if (progress) progress->stop();
-  append_phase(history.get(), "workload-end");
-
-  // Heal, then quiesce (DESIGN.md steps 4 and 5); both leave ok:false markers
-  // in the history when they fail, which makes the verdict unknown.
-  s = nemesis.heal_all();
-  if (!s) err << "faultline run: warning: " << s.message() << "\n";
-  QuiesceResult quiet = quiesce(cluster, plan.modes, kQuiesceTimeoutMs, history.get());
-  if (!quiet.ok) err << "faultline run: warning: quiesce: " << quiet.reason << "\n";
-  out << "healed and quiesced in " << quiet.quiesce_ms << " ms (anti-entropy " << quiet.anti_entropy << ")" << std::endl;
-  append_phase(history.get(), "final-reads");
-  FinalReads final_reads(ports, workload.request_timeout_ms(), history.get());
-  FinalReadResult reads = final_reads.run(workload.keys_written(), workload.next_free_process());
-  if (!reads.unread.empty()) {
-    err << "faultline run: warning: " << reads.unread.size() << " key(s) had no successful final read at ALL\n";
-  }
-  for (const auto& problem : dump_nodes(cluster, dir)) err << "faultline run: warning: " << problem << "\n";
-  append_phase(history.get(), "done");
+  run_workload_under_faults(options, plan, &cluster, &workload, history.get(), out, err);
+  settle_and_read(plan, cluster, workload, dir, history.get(), out, err);
   history.reset();  // closes the file before the checker reads it
-
-  s = cluster.stop();
-  if (!s) err << "faultline run: warning: stopping the cluster: " << s.message() << "\n";
-
-  Verdict verdict = check_run_dir(dir.path(), CheckOptions{});
-  s = write_verdict(dir.path(), verdict);
-  if (!s) err << "faultline run: warning: " << s.message() << "\n";
-  s = write_run_junit(dir.path(), plan, verdict, options.self + " run --plan " + dir.plan_path());
-  if (!s) err << "faultline run: warning: " << s.message() << "\n";
-  out << "\n";
-  print_verdict(out, verdict);
-  print_summary(out, options, plan, dir);
-  ReportOptions report_options{options.self};
-  ReportResult report = write_report(dir.path(), report_options);
-  if (report.written) out << "report: " << report.path << "\n";
-  else err << "faultline run: warning: " << report.error << "\n";
-  return verdict_exit_code(verdict);
+  if (s = cluster.stop(); !s) err << "faultline run: warning: stopping the cluster: " << s.message() << "\n";
+  return check_and_report(options, plan, dir, out, err);
 }
 
 }  // namespace faultline

@@ -16,11 +16,9 @@
 
 #include "core/plan.h"
 #include "core/status.h"
+#include "harness/exit_codes.h"
 
 namespace faultline {
-
-inline constexpr int kExitBadArguments = 254;
-inline constexpr int kExitHarnessError = 255;
 
 struct RunOverrides {
   std::optional<uint64_t> seed;

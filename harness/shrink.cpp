@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -16,7 +15,7 @@
 #include "core/history.h"
 #include "generators/plan_shrink.h"
 #include "harness/progress.h"
-#include "harness/repro.h"
+#include "harness/replay.h"
 #include "harness/run.h"
 #include "harness/run_dir.h"
 
@@ -36,12 +35,6 @@ int64_t client_operations(const std::string& run_dir) {
   return n;
 }
 
-std::string describe_size(const PlanSize& s) {
-  std::ostringstream o;
-  o << "faults " << s.faults << " (" << s.fault_ms << " ms), nodes " << s.nodes << ", keys " << s.keys
-    << ", duration " << s.duration_ms << " ms";
-  return o.str();
-}
 
 void remove_run_dir(const std::string& dir) {
   std::error_code ec;
@@ -116,29 +109,71 @@ Status what_to_preserve(const ShrinkOptions& o, VerdictSummary* out) {
   return Status::ok();
 }
 
+// One step of the walk: runs a candidate and keeps it when it fails the
+// preserved way. Plans that did not fail are remembered: deeper levels of
+// the tree offer some again (no faults at the shortest duration, say), and
+// the budget is better spent on new candidates. After a run broke
+// (*failure not ok) every candidate counts as passing, which ends the walk.
+class CandidateStep {
+ public:
+  CandidateStep(const ShrinkOptions& o, CandidateRunner* runner, std::ostream& progress, int64_t start_ns,
+                ShrinkResult* result, Status* failure)
+      : o_(o), runner_(runner), progress_(progress), start_ns_(start_ns), result_(result), failure_(failure) {}
+
+  bool operator()(const Plan& candidate) {
+    if (!*failure_) return false;
+    std::string text = plan_to_json(candidate);
+    if (passed_.count(text)) return false;
+    bool failed = false;
+    std::string dir, verdicts;
+    {
+      std::optional<Progress> line;  // stopped before the result line is printed
+      start_progress_line(candidate, &line);
+      *failure_ = runner_->fails(candidate, &failed, &dir, &verdicts);
+    }
+    if (!failed) passed_.insert(std::move(text));
+    ++result_->candidates;
+    progress_ << "candidate " << result_->candidates << ": " << describe_size(plan_size(candidate)) << ", clients "
+              << candidate.workload.clients << ", rate " << candidate.workload.rate << ": " << verdicts
+              << (failed ? " -> kept" : " -> not kept") << "\n"
+              << std::flush;
+    if (failed) {
+      ++result_->kept;
+      remove_run_dir(result_->smallest_run_dir);
+      result_->smallest_run_dir = dir;
+    }
+    return failed;
+  }
+
+ private:
+  void start_progress_line(const Plan& candidate, std::optional<Progress>* line) {
+    if (o_.progress_fd < 0) return;
+    const std::string detail =
+        "candidate " + std::to_string(result_->candidates + 1) + ": " + describe_size(plan_size(candidate));
+    CandidateRunner* runner = runner_;
+    line->emplace(progress_, Progress::is_terminal(o_.progress_fd),
+                  ProgressOptions{.unit = "runs", .budget_ms = o_.budget_ms, .start_ns = start_ns_},
+                  [runner, detail] { return ProgressSample{runner->runs(), 0, detail}; });
+  }
+
+  const ShrinkOptions& o_;
+  CandidateRunner* runner_;
+  std::ostream& progress_;
+  const int64_t start_ns_;
+  ShrinkResult* result_;
+  Status* failure_;
+  std::set<std::string> passed_;
+};
+
+Status keep_smallest(const std::string& out_dir, ShrinkResult* result, const Status& failure);
+
 }  // namespace
 
-Status parse_budget_ms(std::string_view text, int64_t* out_ms) {
-  int64_t unit_ms = 1000;
-  std::string_view digits = text;
-  if (!text.empty()) {
-    switch (text.back()) {
-      case 's': unit_ms = 1000; digits.remove_suffix(1); break;
-      case 'm': unit_ms = 60 * 1000; digits.remove_suffix(1); break;
-      case 'h': unit_ms = 3600 * 1000; digits.remove_suffix(1); break;
-      default: break;
-    }
-  }
-  constexpr int64_t kBudgetMsMax = int64_t{7} * 24 * 3600 * 1000;  // a week: more is a typo
-  int64_t n = 0;
-  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || n <= 0 ||
-      n > kBudgetMsMax / unit_ms) {
-    return Status::invalid("--budget: '" + std::string(text) +
-                           "' is not a positive duration up to a week (90s, 10m, 1h, or plain seconds)");
-  }
-  *out_ms = n * unit_ms;
-  return Status::ok();
+std::string describe_size(const PlanSize& s) {
+  std::ostringstream o;
+  o << "faults " << s.faults << " (" << s.fault_ms << " ms), nodes " << s.nodes << ", keys " << s.keys
+    << ", duration " << s.duration_ms << " ms";
+  return o.str();
 }
 
 Status shrink_plan(const ShrinkOptions& o, std::ostream& progress, ShrinkResult* result) {
@@ -177,52 +212,28 @@ Status shrink_plan(const ShrinkOptions& o, std::ostream& progress, ShrinkResult*
     return failure;
   }
 
-  // Plans that did not fail: deeper levels of the tree offer some again
-  // (no faults at the shortest duration, say); they are not rerun, since
-  // the budget is better spent on new candidates.
-  std::set<std::string> passed;
-  auto fails = [&](const Plan& candidate) {
-    if (!failure) return false;  // a run broke: stop trying (the walk ends without moving)
-    std::string text = plan_to_json(candidate);
-    if (passed.count(text)) return false;
-    bool failed = false;
-    std::string dir;
-    {
-      std::optional<Progress> line;  // stopped before the candidate's result line is printed
-      if (o.progress_fd >= 0) {
-        const std::string detail = "candidate " + std::to_string(result->candidates + 1) + ": " +
-                                   describe_size(plan_size(candidate));
-        line.emplace(progress, Progress::is_terminal(o.progress_fd),
-                     ProgressOptions{.unit = "runs", .budget_ms = o.budget_ms, .start_ns = start_ns},
-                     [&runner, detail] { return ProgressSample{runner.runs(), 0, detail}; });
-      }
-      failure = runner.fails(candidate, &failed, &dir, &verdicts);
-    }
-    if (!failed) passed.insert(std::move(text));
-    ++result->candidates;
-    progress << "candidate " << result->candidates << ": " << describe_size(plan_size(candidate)) << ", clients "
-             << candidate.workload.clients << ", rate " << candidate.workload.rate << ": " << verdicts
-             << (failed ? " -> kept" : " -> not kept") << "\n"
-             << std::flush;
-    if (failed) {
-      ++result->kept;
-      remove_run_dir(result->smallest_run_dir);
-      result->smallest_run_dir = dir;
-    }
-    return failed;
-  };
+  CandidateStep step(o, &runner, progress, start_ns, result, &failure);
   int tried = 0;
-  result->smallest = shrink_walk(shrinkable_plan(original), fails, kShrinkCandidatesMax, &tried,
-                                 [&] { return budget.expired() || !failure; });
+  result->smallest = shrink_walk(shrinkable_plan(original), [&step](const Plan& p) { return step(p); },
+                                 kShrinkCandidatesMax, &tried, [&] { return budget.expired() || !failure; });
   result->budget_exhausted = budget.expired();
   result->runs = runner.runs();
   result->elapsed_ms = (monotonic_now_ns() - start_ns) / 1000000;
+  return keep_smallest(out_dir, result, failure);
+}
+
+namespace {
+
+// After the walk: only the smallest failing run stays named by latest, and
+// shrunk-plan.json is written even when a run broke the walk (what was
+// found so far still fails).
+Status keep_smallest(const std::string& out_dir, ShrinkResult* result, const Status& failure) {
+  std::error_code ec;
   fs::remove(out_dir + "/candidate-plan.json", ec);
   // <out>/runs/latest may name a deleted try; it should name what was kept.
   if (!result->smallest_run_dir.empty()) {
     (void)point_latest(out_dir + "/runs", fs::path(result->smallest_run_dir).filename().string());  // a stale link is only cosmetic
   }
-  // Written even when a run broke the walk: what was found so far still fails.
   result->after = plan_size(result->smallest);
   result->operations_after = client_operations(result->smallest_run_dir);
   result->smallest_plan_file = out_dir + "/shrunk-plan.json";
@@ -230,28 +241,6 @@ Status shrink_plan(const ShrinkOptions& o, std::ostream& progress, ShrinkResult*
   return failure ? written : failure;
 }
 
-int shrink_command(const ShrinkOptions& options, std::ostream& out, std::ostream& err) {
-  ShrinkResult r;
-  Status s = shrink_plan(options, out, &r);
-  if (!s) {
-    err << "faultline shrink: " << s.message() << "\n";
-    return s.code() == Status::Code::kInvalid ? kExitBadArguments : kExitHarnessError;
-  }
-  if (!r.reproduced) {
-    out << "the original plan did not fail the preserved way in " << options.tries
-        << " tries; nothing to shrink (real processes are not deterministic: try --tries or faultline repro)\n";
-    return 1;
-  }
-  auto line = [&](const char* what, const PlanSize& p, int64_t ops) {
-    out << what << describe_size(p) << ", operations " << ops << "\n";
-  };
-  out << (r.budget_exhausted ? "budget spent" : "no smaller candidate fails") << " after " << r.candidates
-      << " candidates, " << r.runs << " runs, " << r.elapsed_ms / 1000 << " s\n";
-  line("before: ", r.before, r.operations_before);
-  line("after:  ", r.after, r.operations_after);
-  out << "smallest failing run: " << r.smallest_run_dir << "\n"
-      << "replay: " << options.self << " run --plan " << r.smallest_plan_file << "\n";
-  return 0;
-}
+}  // namespace
 
 }  // namespace faultline

@@ -1,6 +1,6 @@
-// `faultline shrink RUN_DIR`: finds a smaller plan that still fails the way
-// a run failed (issue 6, item 4). Library first: shrink_plan is what the
-// command and other commands (bugzoo shrinks each caught bug's plan) call.
+// Shrinking: finds a smaller plan that still fails the way a run failed.
+// shrink_plan is what `faultline shrink` and bugzoo (each caught bug's plan)
+// call.
 //
 // The plan is shrunk structurally (generators/plan_shrink.h: fewer and
 // shorter faults, a shorter workload, fewer nodes, keys, clients, a lower
@@ -8,7 +8,7 @@
 // walked greedily with shrink_walk: the first smaller candidate that still
 // fails becomes the new start. A candidate is replayed up to `tries` times
 // with run_command; it fails when any try violates one of the preserved
-// properties (repro.h reproduces()). Real processes are not deterministic,
+// properties (replay.h reproduces()). Real processes are not deterministic,
 // so "does not fail" means "did not fail in `tries` tries": more tries cost
 // time and shrink further. A plan that did not fail is not run again when
 // a deeper level of the tree offers it once more.
@@ -75,12 +75,8 @@ struct ShrinkResult {
 // original did not reproduce, returns ok with result->reproduced false.
 Status shrink_plan(const ShrinkOptions& options, std::ostream& progress, ShrinkResult* result);
 
-// "90s", "10m", "1h", "600" (seconds) -> milliseconds; invalid otherwise.
-Status parse_budget_ms(std::string_view text, int64_t* out_ms);
+// "faults 2 (3000 ms), nodes 5, keys 12, duration 20000 ms".
+std::string describe_size(const PlanSize& s);
 
-// The command: shrink_plan, then the sizes before and after and the replay
-// command. Exit 0 when the smallest plan still fails, 1 when even the
-// original did not reproduce, 254 bad arguments, 255 harness error.
-int shrink_command(const ShrinkOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace faultline

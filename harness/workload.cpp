@@ -6,6 +6,7 @@
 #include <memory>
 #include <thread>
 
+#include "core/plan_limits.h"
 #include "core/assert.h"
 #include "core/clock.h"
 #include "core/rng.h"
@@ -104,6 +105,9 @@ void Workload::run_worker(int worker, uint64_t seed, WorkerResult* result) {
   // Each worker carries rate / clients of the load, paced to a fixed
   // schedule. A worker that falls behind (slow replies) skips the missed
   // slots instead of bursting to catch up.
+  // validate_plan bounds the rate, so the interval fits (1024 clients at
+  // the lowest rate: about 10^15 ns).
+  FL_ASSERT(w.rate >= kWorkloadRateMin && w.rate <= kWorkloadRateMax);
   const auto interval = std::chrono::nanoseconds(static_cast<int64_t>(1e9 * w.clients / w.rate));
   const auto end = SteadyClock::now() + std::chrono::milliseconds(w.duration_ms);
   // Spread the workers' first operations over one interval.
@@ -111,7 +115,8 @@ void Workload::run_worker(int worker, uint64_t seed, WorkerResult* result) {
   int64_t process = worker;
   int64_t seq = 0;
   while (!stop_.load()) {
-    std::this_thread::sleep_until(next);
+    // Never past the end: at a low rate the next slot can lie long after it.
+    std::this_thread::sleep_until(std::min(next, end));
     if (SteadyClock::now() >= end || stop_.load()) break;
     next += interval;
     if (next < SteadyClock::now()) next = SteadyClock::now();

@@ -12,10 +12,10 @@
 //   FL.SET key value [CL] [PRIMARY] *2: [:ts, :coordinator], the version written
 //   FL.DEL key [CL] [PRIMARY]       *2: the tombstone's version
 //   (PRIMARY: sloppy-quorum fallbacks do not count toward the CL, Riak's PR/PW)
-//   FL.STATUS             bulk JSON: node, id, ports, peers up/down, records, rf, vnodes,
-//                         hints_pending, handoffs_pending
+//   FL.STATUS             bulk JSON (core/node_status.h): peers up/down, hints, AE rounds
 //   FL.DUMP               bulk JSON: node_dump_to_json of every record and pending hint
-//   FL.HINTS              bulk JSON array of pending hints
+//   FL.HINTS, FL.MERKLE   bulk JSON: pending hints; Merkle roots per range (AE on)
+//   FL.REPAIR             :N, the anti-entropy round it starts (-ERR when AE is off)
 // GET/SET/DEL use the configured default consistency levels.
 //
 // Errors: "-ERR ..." worded as redis-server words them (unknown command,

@@ -3,8 +3,8 @@
 // a node never writes on connections it accepted (DESIGN.md), so a one-way
 // partition of the link proxy really cuts one direction only.
 //
-// Connects to the configured address (later the link proxy of this directed
-// pair) with a deadline of kConnectTimeoutMs, and reconnects after a failure
+// Connects to the configured address (under faults, the link proxy of this
+// directed pair) with a deadline of kConnectTimeoutMs, and reconnects after a failure
 // with exponential backoff between kReconnectBackoffMsMin and ..Max.
 // Messages wait in a send queue bounded by kSendQueueBytesMax; a message that
 // does not fit is dropped and counted (the replica copes, by timeouts). When

@@ -1,6 +1,6 @@
 // RocksStore: the node's durable Store, on RocksDB.
 //
-// Layout (docs/storage.md will repeat this):
+// Layout:
 // - column family "default": one entry per record.
 //   DB key   = 8-byte big-endian token_of(key) ++ key bytes, so the records
 //              of a token range are one contiguous scan (Merkle trees, range

@@ -10,9 +10,8 @@
 
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 #include "core/clock.h"
+#include "harness/audit_report.h"
 #include "tests/process_test_util.h"
 
 namespace faultline {
@@ -82,21 +81,21 @@ TEST(Audit, OneRowWritesEveryFileWithACellPerProperty) {
   std::string md = testing::read_file(dir.path() + "/audit.md");
   EXPECT_NE(md.find("| rr-none-one |"), std::string::npos) << md;
   EXPECT_NE(md.find("## What each mode promises"), std::string::npos);
-  nlohmann::json j = nlohmann::json::parse(testing::read_file(dir.path() + "/audit.json"), nullptr, false);
-  ASSERT_TRUE(j.is_object()) << testing::read_file(dir.path() + "/audit.json");
-  EXPECT_EQ(j["version"], 1);
-  EXPECT_EQ(j["runs"], 1);
-  EXPECT_EQ(j["exit_code"], 0);
-  ASSERT_EQ(j["rows"].size(), 1u);
-  ASSERT_EQ(j["rows"][0]["cells"].size(), 8u);
-  for (const auto& cell : j["rows"][0]["cells"]) {
+  AuditJson j;
+  ASSERT_TRUE(test::succeeds(read_audit_json(dir.path() + "/audit.json", &j)));
+  EXPECT_EQ(j.version, 1);
+  EXPECT_EQ(j.runs, 1);
+  EXPECT_EQ(j.exit_code, 0);
+  ASSERT_EQ(j.rows.size(), 1u);
+  ASSERT_EQ(j.rows[0].cells.size(), 8u);
+  for (const AuditJsonCell& cell : j.rows[0].cells) {
     // Reads at ONE never guarantee monotonic reads; whatever the run saw,
     // the cell says allowed (observed or not), never held.
-    if (cell["property"] == "monotonic-reads") {
-      EXPECT_FALSE(cell["guaranteed"].get<bool>());
-      EXPECT_TRUE(cell["state"] == "observed" || cell["state"] == "not observed") << cell.dump();
+    if (cell.property == "monotonic-reads") {
+      EXPECT_FALSE(cell.guaranteed);
+      EXPECT_TRUE(cell.state == "observed" || cell.state == "not observed") << cell.state;
     }
-    EXPECT_NE(cell["state"], "violated") << cell.dump();
+    EXPECT_NE(cell.state, "violated") << cell.property;
   }
   std::string html = testing::read_file(dir.path() + "/audit.html");
   EXPECT_NE(html.find("<table>"), std::string::npos);

@@ -1,5 +1,6 @@
-// Goal: Ctrl-C (SIGINT) to `faultline run` in the middle of a pause leaves
-// no node process behind: stopped process groups die too.
+// Goal: Ctrl-C (SIGINT) or SIGTERM to `faultline run` (in the middle of a
+// pause) leaves no node process behind, stopped process groups included,
+// and the exit code says which signal it was.
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -45,6 +46,34 @@ char process_state(pid_t pid) {
   return close == std::string::npos || close + 2 >= stat.size() ? '?' : stat[close + 2];
 }
 
+// Starts `faultline run --plan plan_path` with its output in `log`; the
+// child dies with this test.
+pid_t start_run(const std::string& plan_path, const std::string& out, const std::string& log) {
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, STDOUT_FILENO);
+    ::dup2(fd, STDERR_FILENO);
+    std::string bin = testing::faultline_bin();
+    ::execl(bin.c_str(), bin.c_str(), "run", "--plan", plan_path.c_str(), "--out", out.c_str(), nullptr);
+    ::_exit(127);
+  }
+  return pid;
+}
+
+// Waits until the run's history contains `text`.
+::testing::AssertionResult history_shows(const std::string& runs, const std::string& text) {
+  Deadline deadline = Deadline::after_ms(kPauseSeenTimeoutMs);
+  while (testing::read_file(runs + "/latest/history.jsonl").find(text) == std::string::npos) {
+    if (deadline.expired()) return ::testing::AssertionFailure() << "no " << text << " in the history";
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return ::testing::AssertionSuccess();
+}
+
 TEST(FaultsInterrupt, CtrlCDuringAPauseLeavesNoProcess) {
   ScratchDir dir;
   Plan plan;
@@ -56,24 +85,9 @@ TEST(FaultsInterrupt, CtrlCDuringAPauseLeavesNoProcess) {
   ASSERT_TRUE(write_plan_file(plan_path, plan));
 
   const std::string log = dir.path() + "/faultline.log";
-  pid_t parent = ::getpid();
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(127);
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fd, STDOUT_FILENO);
-    ::dup2(fd, STDERR_FILENO);
-    std::string bin = testing::faultline_bin(), out = dir.path() + "/runs";
-    ::execl(bin.c_str(), bin.c_str(), "run", "--plan", plan_path.c_str(), "--out", out.c_str(), nullptr);
-    ::_exit(127);
-  }
+  pid_t pid = start_run(plan_path, dir.path() + "/runs", log);
   ASSERT_GT(pid, 0);
-  Deadline deadline = Deadline::after_ms(kPauseSeenTimeoutMs);
-  while (testing::read_file(dir.path() + "/runs/latest/history.jsonl").find("\"f\":\"pause\"") == std::string::npos) {
-    ASSERT_FALSE(deadline.expired()) << "no pause in the history; see " << log << "\n" << testing::read_file(log);
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  ASSERT_TRUE(history_shows(dir.path() + "/runs", "\"f\":\"pause\"")) << testing::read_file(log);
   std::vector<pid_t> nodes = processes_under(dir.path());
   ASSERT_EQ(nodes.size(), 3u);
   // The history records the pause as it is sent; the kernel may stop the
@@ -89,6 +103,28 @@ TEST(FaultsInterrupt, CtrlCDuringAPauseLeavesNoProcess) {
   int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 130) << testing::read_file(log);
+  for (pid_t p : nodes) EXPECT_TRUE(testing::wait_gone(p, kGoneTimeoutMs)) << "node pid " << p << " survived";
+}
+
+// Regression: SIGTERM made `run` exit 130, the code of SIGINT; shells and
+// CI runners read 128 + signal, so SIGTERM is 143.
+TEST(FaultsInterrupt, SigtermExits143AndLeavesNoProcess) {
+  ScratchDir dir;
+  Plan plan;
+  plan.seed = 12;
+  plan.cluster.nodes = 3;
+  plan.workload.duration_ms = 20000;
+  const std::string plan_path = dir.path() + "/plan.json";
+  ASSERT_TRUE(write_plan_file(plan_path, plan));
+  const std::string log = dir.path() + "/faultline.log";
+  pid_t pid = start_run(plan_path, dir.path() + "/runs", log);
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(history_shows(dir.path() + "/runs", "workload-start")) << testing::read_file(log);
+  std::vector<pid_t> nodes = processes_under(dir.path());
+  ASSERT_EQ(::kill(pid, SIGTERM), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 143) << testing::read_file(log);
   for (pid_t p : nodes) EXPECT_TRUE(testing::wait_gone(p, kGoneTimeoutMs)) << "node pid " << p << " survived";
 }
 

@@ -1,4 +1,4 @@
-// Goal: a RapidCheck property over real clusters (issue 6, item 5): under
+// Goal: a RapidCheck property over real clusters: under
 // any generated fault schedule, the guaranteed configuration (strict quorum,
 // QUORUM reads and writes, blocking read repair, hinted handoff,
 // anti-entropy) yields a valid verdict. Unknown fails too (a run that did
@@ -22,7 +22,7 @@
 
 #include "core/plan.h"
 #include "generators/plan_gen.h"
-#include "harness/repro.h"
+#include "harness/replay.h"
 #include "harness/run.h"
 #include "tests/process_test_util.h"
 

@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/repro.h"
+#include "harness/replay.h"
 #include "tests/process_test_util.h"
 
 namespace faultline {
@@ -69,7 +69,7 @@ TEST(ReproTest, BadArgumentsExit254) {
   EXPECT_NE(output.find("--times"), std::string::npos) << output;
   EXPECT_TRUE(fs::is_empty(out.path()));
   // A verdict without its plan: named, and nothing is run.
-  std::ofstream(out.path() + "/verdict.json") << R"({"verdict":"valid","properties":[]})";
+  std::ofstream(out.path() + "/verdict.json") << R"({"verdict":"valid","error":null,"operations":0,"properties":[]})";
   EXPECT_EQ(run_shell(testing::faultline_bin() + " repro " + out.path(), &output), 254) << output;
   EXPECT_NE(output.find("plan.json"), std::string::npos) << output;
   EXPECT_FALSE(fs::exists(out.path() + "/repro"));

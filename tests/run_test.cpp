@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <utility>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -95,14 +96,55 @@ TEST(RunTest, HealthyRunIsValidAndCheckAgreesAndAForgedReadIsInvalid) {
 TEST(RunTest, BadArgumentsExit254AndCreateNoRun) {
   ScratchDir out;
   const std::string base = testing::faultline_bin() + " run --out " + out.path();
-  for (const char* args : {" --no-such-option", " --nodes x", " --seed -1", " --nodes 3 --rf 4",
-                           " --read-cl ANY", " --write-cl SOME", " --duration -1",
-                           " --plan /nonexistent/plan.json"}) {
+  // Each with what the message must say: the option and its range, never
+  // an overflow further down (--duration 1e308 once said duration_ms < 0).
+  const std::pair<const char*, const char*> cases[] = {
+      {" --no-such-option", "--no-such-option"},
+      {" --nodes x", "--nodes"},
+      {" --seed -1", "--seed"},
+      {" --nodes 3 --rf 4", "cluster.rf"},
+      {" --read-cl ANY", "read_cl: ANY is for writes only"},
+      {" --write-cl SOME", "--write-cl"},
+      {" --duration -1", "--duration: must be in [0, 604800] seconds"},
+      {" --duration 1e308", "--duration: must be in [0, 604800] seconds"},
+      {" --rate 1e-300", "--rate: must be in [0.001, 1000000]"},
+      {" --rate 0", "--rate: must be in [0.001, 1000000]"},
+      {" --seed 3 --rate 1e-300", "--rate: must be in [0.001, 1000000]"},
+      {" --fault-interval 1e308 --faults kill", "--fault-interval: must be in (0, 604800]"},
+      {" --merkle-depth 0", "--merkle-depth: must be between 1 and 20"},
+      {" --anti-entropy-interval-ms 4611686018427387904", "--anti-entropy-interval-ms: must be between 10 and"},
+      {" --plan /nonexistent/plan.json", "/nonexistent/plan.json"},
+  };
+  for (const auto& [args, says] : cases) {
     std::string output;
     EXPECT_EQ(run_shell(base + args, &output), 254) << args << ": " << output;
-    EXPECT_FALSE(output.empty()) << args << ": no message";
+    EXPECT_NE(output.find(says), std::string::npos) << args << ": expected '" << says << "' in: " << output;
   }
   EXPECT_TRUE(fs::is_empty(out.path())) << "a rejected run left files in " << out.path();
+}
+
+// Regression: a plan whose duration_ms was 2^63-1 ran 0 operations and was
+// judged valid; the plan must be rejected before any node starts.
+TEST(RunTest, PlanWithAnOverflowingDurationExits254) {
+  ScratchDir out;
+  const std::string plan = out.path() + "/plan.json";
+  std::ofstream(plan) << R"({"seed": 1, "workload": {"duration_ms": 9223372036854775807}})";
+  std::string output;
+  EXPECT_EQ(run_shell(testing::faultline_bin() + " run --plan " + plan + " --out " + out.path() + "/runs", &output),
+            254);
+  EXPECT_NE(output.find("workload.duration_ms"), std::string::npos) << output;
+}
+
+// Regression: at --rate 0.001 a worker slept until its next slot, 8000 s
+// away, long after the 1 s workload should have ended.
+TEST(RunTest, ALowRateStillStopsAtTheDuration) {
+  ScratchDir out;
+  constexpr int kTimeoutS = 90;  // start, quiesce and check take a few seconds; the bug took hours
+  std::string output;
+  const int rc = run_shell("timeout " + std::to_string(kTimeoutS) + " " + testing::faultline_bin() +
+                               " run --nodes 3 --faults none --duration 1 --rate 0.001 --out " + out.path(),
+                           &output);
+  EXPECT_EQ(rc, 0) << "exit 124 means it ran past " << kTimeoutS << " s: " << output;
 }
 
 TEST(RunTest, CheckOfMissingDirectoryExits254) {

@@ -1,18 +1,32 @@
-#include "harness/cluster_command.h"
-
+// `faultline cluster`: start a cluster for hands-on use (redis-cli), print
+// how to reach each node, stay up until SIGINT/SIGTERM/SIGHUP, then stop
+// every node gracefully. The node directories stay for inspection.
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <filesystem>
-#include <ostream>
+#include <iostream>
+#include <memory>
 #include <system_error>
 
+#include "harness/cli/subcommand.h"
 #include "harness/cluster.h"
+#include "harness/options.h"
+#include "harness/run.h"
 
 namespace faultline {
+namespace {
 
+struct ClusterCommandOptions {
+  RunOverrides overrides;  // nodes, rf, vnodes, read_cl, write_cl and modes are used
+  std::string dir;         // empty: a fresh /tmp/faultline-cluster-XXXXXX
+  std::string node_bin;    // empty: next to this executable
+};
+
+// Must run on the main thread before any other thread starts: it blocks the
+// stop signals so that it can wait for them synchronously.
 int cluster_command(const ClusterCommandOptions& options, std::ostream& out, std::ostream& err) {
   // Blocked (not handled): the signal then waits for sigwait below, and the
   // cluster is stopped gracefully instead of killed by the exit handlers.
@@ -71,4 +85,26 @@ int cluster_command(const ClusterCommandOptions& options, std::ostream& out, std
   return 0;
 }
 
+struct ClusterCommandFlags {
+  ClusterFlags cluster;
+  std::string dir;
+};
+
+SubcommandRun setup(CLI::App* app) {
+  auto f = std::make_shared<ClusterCommandFlags>();
+  add_cluster_flags(app, &f->cluster);
+  app->add_option("--dir", f->dir, "directory for the nodes (default: a new /tmp/faultline-cluster-*)");
+  return [f](const Invocation&) {
+    ClusterCommandOptions options;
+    collect_cluster_flags(f->cluster, &options.overrides);
+    options.node_bin = f->cluster.node_bin;
+    options.dir = f->dir;
+    return cluster_command(options, std::cout, std::cerr);
+  };
+}
+
+const bool registered = register_subcommand(
+    {"cluster", "start a cluster for redis-cli; Ctrl-C stops it", 30, Needs::kChildProcesses, setup});
+
+}  // namespace
 }  // namespace faultline

@@ -1,62 +1,34 @@
-#include "harness/repro.h"
-
-#include <fstream>
+// `faultline repro RUN_DIR [--times K]`: replays a run's plan.json K times,
+// each into a new run directory, and reports how many tries failed the same
+// way as the original (harness/replay.h says what "the same way" means).
+// Real processes are not deterministic, so the output is a reproduction
+// rate, not a yes or no.
 #include <iomanip>
-#include <ostream>
+#include <iostream>
+#include <memory>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
 #include "core/plan.h"
+#include "harness/cli/subcommand.h"
+#include "harness/replay.h"
 #include "harness/run.h"
 
 namespace faultline {
-
 namespace {
 
+// Bounds on --times: at least one try; more than this is a typo, not a plan.
+constexpr int kReproTimesMax = 1000;
 
-std::string join(const std::set<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out.empty() ? "none" : out;
-}
+struct ReproOptions {
+  std::string run_dir;
+  int times = 5;
+  std::string out_dir;   // empty: <run_dir>/repro
+  std::string node_bin;  // empty: next to this executable
+  std::string self;      // how to invoke faultline, for the replay commands
+};
 
-}  // namespace
-
-std::string describe(const VerdictSummary& v) {
-  return v.violated.empty() ? v.value : v.value + " (violated: " + join(v.violated) + ")";
-}
-
-Status read_verdict_summary(const std::string& run_dir, VerdictSummary* out) {
-  const std::string path = run_dir + "/verdict.json";
-  std::ifstream in(path);
-  if (!in) return Status::invalid(path + ": cannot open (run `faultline check` on the run first)");
-  nlohmann::json v = nlohmann::json::parse(in, nullptr, false);
-  if (v.is_discarded() || !v.is_object() || !v.contains("verdict") || !v["verdict"].is_string() ||
-      !v.contains("properties") || !v["properties"].is_array()) {
-    return Status::invalid(path + ": not a verdict (needs \"verdict\" and \"properties\")");
-  }
-  *out = VerdictSummary{v["verdict"].get<std::string>(), {}};
-  for (const auto& p : v["properties"]) {
-    if (!p.is_object() || !p.contains("id") || !p["id"].is_string()) {
-      return Status::invalid(path + ": properties[]: every property needs a string \"id\"");
-    }
-    if (p.value("result", "") == "violated") out->violated.insert(p["id"].get<std::string>());
-    if (p.value("result", "") == "violated" && p.value("expected", "") == "guaranteed") {
-      out->violated_guaranteed.insert(p["id"].get<std::string>());
-    }
-  }
-  return Status::ok();
-}
-
-bool reproduces(const VerdictSummary& original, const VerdictSummary& try_run) {
-  if (original.violated.empty()) return try_run.value == original.value;
-  for (const auto& id : original.violated) {
-    if (try_run.violated.count(id)) return true;
-  }
-  return false;
-}
-
+// Runs the tries; returns the exit code: 0 when at least one try reproduced,
+// 1 when none did, 254 bad arguments or run directory, 255 harness error.
 int repro_command(const ReproOptions& options, std::ostream& out, std::ostream& err) {
   if (options.times < 1 || options.times > kReproTimesMax) {
     err << "faultline repro: --times: must be in 1.." << kReproTimesMax << "\n";
@@ -109,4 +81,22 @@ int repro_command(const ReproOptions& options, std::ostream& out, std::ostream& 
   return reproduced > 0 ? 0 : 1;
 }
 
+SubcommandRun setup(CLI::App* app) {
+  auto o = std::make_shared<ReproOptions>();
+  app->add_option("RUN_DIR", o->run_dir, "the run directory to replay")->required();
+  app->add_option("--times", o->times, "how many tries (default 5)");
+  app->add_option("--out", o->out_dir, "where the tries' run directories go (default RUN_DIR/repro)");
+  app->add_option("--node-bin", o->node_bin, "faultline-node binary (default: next to faultline)");
+  return [o](const Invocation& inv) {
+    ReproOptions options = *o;
+    options.self = inv.self;
+    return repro_command(options, std::cout, std::cerr);
+  };
+}
+
+const bool registered = register_subcommand(
+    {"repro", "replay a run's plan K times and report how often it fails the same way", 50,
+     Needs::kChildProcesses, setup});
+
+}  // namespace
 }  // namespace faultline

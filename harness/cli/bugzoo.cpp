@@ -1,22 +1,84 @@
-#include "harness/bugzoo.h"
-
+// `faultline bugzoo`: how good the harness is at catching the seeded bugs of
+// core/bugs.h.
+//
+// For each bug, a scenario (the modes where the bug's mechanism is active and
+// the property that should catch it is guaranteed, the fault kinds that
+// exercise it, workload pins; from the bug engineers' scenario docs) is laid
+// over plans drawn from seeds seed_base, seed_base+1, ... (plan_from_seed with
+// the scenario's pins, exactly as `faultline run --seed S <scenario options>
+// --bug NAME` does), and runs go until one violates a guaranteed property
+// (caught) or the bug's budget is spent. Then the false-alarm check: the
+// same scenarios and seeds on the clean node (no --bug), as many runs as the
+// zoo made, within the same total budget; any guaranteed-property violation
+// there is a harness or node bug and is reported as a false alarm.
+//
+// Each catching run is then shrunk (shrink_plan, a small budget or 5
+// replays of the run if longer, the caught property preserved) and the
+// table gives the plan's size before and after.
+//
+// Results: one progress line per run on `out`, a table (Markdown) written to
+// options.table_path and <out_dir>/bugzoo.md. Each shrunk plan is copied to
+// <table dir>/bugzoo-shrunk/<bug>.json, which the table's replay names. Exit 0 when every bug was
+// caught and no false alarm, 1 otherwise (runs that failed in the harness
+// are counted in the table and catch nothing), 254 bad arguments, 255 when
+// the table cannot be written.
+//
+// Thread-safety: one call at a time (runs are sequential and start clusters).
 #include <algorithm>
 #include <cmath>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
-#include <ostream>
+#include <iostream>
+#include <memory>
+#include <optional>
 #include <sstream>
 
 #include "core/assert.h"
+#include "core/bugs.h"
 #include "core/clock.h"
-#include "harness/repro.h"
+#include "core/file_io.h"
+#include "harness/cli/subcommand.h"
+#include "harness/options.h"
+#include "harness/replay.h"
+#include "harness/run.h"
 #include "harness/run_dir.h"
 #include "harness/shrink.h"
 
 namespace faultline {
-
 namespace {
+
+// Default budgets: the whole zoo (12 bugs), the clean-node check (at most the
+// same again) and the shrinks fit in about 20 minutes on 2 cores.
+constexpr int64_t kBugzooBudgetMsDefault = 7 * 60 * 1000;
+constexpr uint64_t kBugzooSeedBaseDefault = 1;
+// Each caught bug's run is shrunk (harness/shrink.h) within this, one try
+// per candidate.
+constexpr int64_t kBugzooShrinkBudgetMsDefault = 30 * 1000;
+
+// One bug's scenario: run options laid over each drawn plan, and the
+// guaranteed property expected to catch it.
+struct BugScenario {
+  Bug bug;
+  std::string property;  // the guaranteed property that should catch it
+  std::string mirrors;   // the public report the bug re-creates (from the node code's comment)
+  // Pins, CLs, modes, faults (seed and bugs are set per run); or a plan file
+  // (relative to the source tree) whose seed each run replaces.
+  RunOverrides options;
+};
+
+struct BugzooOptions {
+  std::vector<std::string> bugs;         // --bug NAME...; empty: all
+  int64_t budget_ms = kBugzooBudgetMsDefault;  // total over the bugs
+  std::optional<int64_t> per_bug_budget_ms;    // default budget_ms / number of bugs
+  uint64_t seed_base = kBugzooSeedBaseDefault;
+  int64_t shrink_budget_ms = kBugzooShrinkBudgetMsDefault;  // per caught bug; 0: no shrinking
+  std::string out_dir = "runs/bugzoo";
+  std::string table_path = "docs/bugzoo.md";  // also written to <out_dir>/bugzoo.md
+  std::string node_bin;  // empty: next to this executable
+  std::string self;      // how to invoke faultline, for the replay commands
+  std::string command_line;  // as typed, for the table's header
+};
 
 // Workload pins every scenario shares: short runs (a run takes about 5-8 s
 // with start, heal, quiesce, final reads and check), few keys so that reads
@@ -68,10 +130,12 @@ RunOverrides with(RunOverrides o, const char* read_cl, const char* write_cl, Mod
   return o;
 }
 
-// The scenarios follow where each bug lives (the `Seeded bug` comments in
-// node/) and the guarantees of checker/expectations.cpp; `mirrors` is the
-// public report those comments name.
-std::vector<BugScenario> make_scenarios() {
+// The options the scenarios share, built once from base_options().
+struct ScenarioOptions {
+  RunOverrides read_repair, merkle, hint_gc, tombstone, equal_versions, sloppy_fallback;
+};
+
+ScenarioOptions scenario_options() {
   const RunOverrides b = base_options();
   // Read repair bugs: monotonic-reads breaks only when one replica alone
   // holds the newest version and its repair to a second replica is slower
@@ -81,15 +145,16 @@ std::vector<BugScenario> make_scenarios() {
   // nodes, then delay the survivor's links; 64 clients, 96% reads): each run
   // replays it with the run's seed replacing the plan's, so the workload's
   // choices differ run to run (docs/bugzoo-scenarios-repair-hints.md).
-  RunOverrides read_repair;
+  ScenarioOptions o;
+  RunOverrides& read_repair = o.read_repair;
   read_repair.plan_file = "docs/bugzoo-scenarios-repair-hints/read-repair.json";
   // Merkle bugs: merkle-convergence is guaranteed with anti-entropy on;
   // nothing else repairs (no read repair, no hints); many keys put records in
   // many ranges (the wrap-around one too) and near leaf ends; kills and
   // partitions make replicas differ so that exchanges stream records.
-  RunOverrides merkle = with(b, "QUORUM", "ONE",
-                             modes("none", "off", "off", "strict", "on", {{"--anti-entropy-interval-ms", "500"}}),
-                             "partition,kill");
+  RunOverrides& merkle = o.merkle;
+  merkle = with(b, "QUORUM", "ONE",
+                modes("none", "off", "off", "strict", "on", {{"--anti-entropy-interval-ms", "500"}}), "partition,kill");
   merkle.keys = 50;
   // hint-replay (guaranteed with hinted handoff on) flags a hint replayed
   // later than gc_grace + request timeout + 1 s after it was stored: the
@@ -98,9 +163,9 @@ std::vector<BugScenario> make_scenarios() {
   // for a deleted key, which the checker's no-stale-reads counts as older
   // than the delete (a false alarm at QUORUM/QUORUM); at ONE it is not
   // guaranteed, and hint-replay does not depend on the read CL.
-  RunOverrides hint_gc = with(b, "ONE", "QUORUM",
-                              modes("none", "off", "on", "strict", "off", {{"--gc-grace-ms", "500"}}), "kill,partition",
-                              3.0);
+  RunOverrides& hint_gc = o.hint_gc;
+  hint_gc = with(b, "ONE", "QUORUM", modes("none", "off", "on", "strict", "off", {{"--gc-grace-ms", "500"}}),
+                 "kill,partition", 3.0);
   hint_gc.duration_s = 6;
   // tombstone-purged-while-down ignores gc_grace, so the clean node keeps
   // the default (nothing is purged within a run) and no-resurrection is
@@ -110,20 +175,31 @@ std::vector<BugScenario> make_scenarios() {
   // a read that misses a delete acknowledged at ONE (a stale read R + W <= N
   // allows; two false alarms in an early zoo run). Many keys and kills only,
   // so a resurrected value is not overwritten before the final state.
-  RunOverrides tombstone = with(b, "QUORUM", "QUORUM",
-                                modes("none", "off", "off", "strict", "on", {{"--anti-entropy-interval-ms", "500"}}),
-                                "kill", 1.0);
+  RunOverrides& tombstone = o.tombstone;
+  tombstone = with(b, "QUORUM", "QUORUM",
+                   modes("none", "off", "off", "strict", "on", {{"--anti-entropy-interval-ms", "500"}}), "kill", 1.0);
   tombstone.keys = 50;
   tombstone.rate = 300;
   // Equal versions need two writes of one key coordinated by one node within
   // a millisecond: two keys at the top rate.
-  RunOverrides equal_versions = merkle;
+  RunOverrides& equal_versions = o.equal_versions;
+  equal_versions = merkle;
   equal_versions.keys = 2;
   equal_versions.rate = 300;
-  RunOverrides sloppy_fallback =
-      with(b, "QUORUM", "QUORUM", modes("none", "off", "on", "strict", "off"), "partition");
-  sloppy_fallback.nodes = 5;
-  sloppy_fallback.rate = 300;
+  o.sloppy_fallback = with(b, "QUORUM", "QUORUM", modes("none", "off", "on", "strict", "off"), "partition");
+  o.sloppy_fallback.nodes = 5;
+  o.sloppy_fallback.rate = 300;
+  return o;
+}
+
+// The scenarios follow where each bug lives (the `Seeded bug` comments in
+// node/) and the guarantees of checker/expectations.cpp; `mirrors` is the
+// public report those comments name.
+std::vector<BugScenario> make_scenarios() {
+  const RunOverrides b = base_options();
+  const ScenarioOptions o = scenario_options();
+  const RunOverrides &read_repair = o.read_repair, &merkle = o.merkle, &hint_gc = o.hint_gc, &tombstone = o.tombstone,
+                     &equal_versions = o.equal_versions, &sloppy_fallback = o.sloppy_fallback;
   return {
       {Bug::kBlockingRepairEarlyReply, "monotonic-reads", "CASSANDRA-13115", read_repair},
       // no-stale-reads is guaranteed at QUORUM/QUORUM: a digest that ignores
@@ -471,19 +547,6 @@ void write_table(std::ostream& md, const BugzooOptions& options, const std::vect
   }
 }
 
-Status write_file(const std::string& path, const std::string& text) {
-  std::error_code ec;
-  auto parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  std::ofstream f(path, std::ios::trunc);
-  f << text;
-  f.flush();
-  if (!f) return Status::io("cannot write " + path);
-  return Status::ok();
-}
-
-}  // namespace
-
 const std::vector<BugScenario>& bug_scenarios() {
   static const std::vector<BugScenario> scenarios = [] {
     std::vector<BugScenario> s = make_scenarios();
@@ -552,7 +615,7 @@ int bugzoo_command(const BugzooOptions& options, std::ostream& out, std::ostream
   for (const auto& f : clean.false_alarms) err << "faultline bugzoo: FALSE ALARM on the clean node: " << f << "\n";
   for (const std::string& path : {options.out_dir + "/bugzoo.md", options.table_path}) {
     if (path.empty()) continue;
-    Status s = write_file(path, md.str());
+    Status s = write_file_atomic(path, md.str(), /*create_parent=*/true);
     if (!s) {
       err << "faultline bugzoo: " << s.message() << "\n";
       wrote = false;
@@ -564,4 +627,35 @@ int bugzoo_command(const BugzooOptions& options, std::ostream& out, std::ostream
   return caught == static_cast<int>(rows.size()) && clean.false_alarms.empty() ? 0 : 1;
 }
 
+struct BugzooFlags : BugzooOptions {
+  int64_t per_bug_ms = 0;  // 0: not given
+};
+
+SubcommandRun setup(CLI::App* app) {
+  auto o = std::make_shared<BugzooFlags>();
+  app->add_option("--budget", o->budget_ms, "total time for the bugs, e.g. 90s, 10m, 1h (default 7m); the clean-node check gets as much again")
+      ->transform(budget_ms());
+  app->add_option("--per-bug-budget", o->per_bug_ms, "time per bug (default: --budget / number of bugs)")
+      ->transform(budget_ms());
+  app->add_option("--bug", o->bugs, "only this seeded bug (repeatable; default all of core/bugs.h)");
+  app->add_option("--out", o->out_dir, "where run directories go (default runs/bugzoo)");
+  app->add_option("--seed-base", o->seed_base, "first seed of each bug's plans (default 1)")->check(CLI::NonNegativeNumber);
+  app->add_option("--table", o->table_path, "where the Markdown table goes besides OUT/bugzoo.md (default docs/bugzoo.md)");
+  app->add_option("--node-bin", o->node_bin, "faultline-node binary (default: next to faultline)");
+  app->add_option("--shrink-budget", o->shrink_budget_ms, "time to shrink each caught bug's run, and at least 5 replays of it (default 30s; 0: no shrinking)")
+      ->transform(budget_ms(/*zero_allowed=*/true));
+  return [o](const Invocation& inv) {
+    BugzooOptions options = *o;
+    if (o->per_bug_ms > 0) options.per_bug_budget_ms = o->per_bug_ms;
+    options.self = inv.self;
+    options.command_line = inv.command_line;
+    return bugzoo_command(options, std::cout, std::cerr);
+  };
+}
+
+const bool registered = register_subcommand(
+    {"bugzoo", "run each seeded bug's scenario until the checker catches it, then the same plans on the clean node; writes docs/bugzoo.md",
+     40, Needs::kChildProcesses, setup});
+
+}  // namespace
 }  // namespace faultline

@@ -1,0 +1,101 @@
+#include "harness/options.h"
+
+#include <charconv>
+#include <cmath>
+#include <sstream>
+#include <string>
+
+#include "harness/mode_options.h"
+
+namespace faultline {
+
+Status parse_budget_ms(std::string_view text, int64_t* out_ms, bool zero_allowed) {
+  int64_t unit_ms = 1000;
+  std::string_view digits = text;
+  if (!text.empty()) {
+    switch (text.back()) {
+      case 's': unit_ms = 1000; digits.remove_suffix(1); break;
+      case 'm': unit_ms = 60 * 1000; digits.remove_suffix(1); break;
+      case 'h': unit_ms = 3600 * 1000; digits.remove_suffix(1); break;
+      default: break;
+    }
+  }
+  int64_t n = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  const bool parsed = !digits.empty() && ec == std::errc() && end == digits.data() + digits.size();
+  if (!parsed || n < (zero_allowed ? 0 : 1) || n > kBudgetMsMax / unit_ms) {
+    return Status::invalid("'" + std::string(text) + "' is not a " + (zero_allowed ? "" : "positive ") +
+                           "duration up to a week (90s, 10m, 1h, or plain seconds)");
+  }
+  *out_ms = n * unit_ms;
+  return Status::ok();
+}
+
+Status parse_seconds_ms(std::string_view text, double min_s, double max_s, bool zero_allowed, int64_t* out_ms) {
+  double s = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), s);
+  const bool parsed = !text.empty() && ec == std::errc() && end == text.data() + text.size();
+  const bool low_ok = zero_allowed || min_s > 0 ? s >= min_s : s > 0;
+  if (!parsed || !low_ok || !(s <= max_s)) {
+    std::ostringstream range;
+    range << (zero_allowed || min_s > 0 ? "[" : "(") << min_s << ", " << max_s << "]";
+    return Status::invalid("'" + std::string(text) + "' must be a number of seconds in " + range.str());
+  }
+  *out_ms = std::llround(s * 1000);
+  return Status::ok();
+}
+
+namespace {
+
+// A transform that replaces the text by the milliseconds `parse` makes of it.
+template <typename Parse>
+CLI::Validator ms_transform(std::string name, Parse parse) {
+  return CLI::Validator(
+      [parse](std::string& text) -> std::string {
+        int64_t ms = 0;
+        Status s = parse(text, &ms);
+        if (!s) return s.message();
+        text = std::to_string(ms);
+        return "";
+      },
+      "", std::move(name));
+}
+
+}  // namespace
+
+void add_cluster_flags(CLI::App* app, ClusterFlags* f) {
+  f->nodes_opt = app->add_option("--nodes", f->nodes, "number of nodes (default 5)");
+  f->rf_opt = app->add_option("--rf", f->rf, "replication factor (default 3)");
+  f->vnodes_opt = app->add_option("--vnodes", f->vnodes, "virtual nodes per node (default 8)");
+  f->read_cl_opt = app->add_option("--read-cl", f->read_cl, "read consistency level: ONE, TWO, QUORUM, ALL (default QUORUM)");
+  f->write_cl_opt = app->add_option("--write-cl", f->write_cl, "write consistency level: ANY, ONE, TWO, QUORUM, ALL (default QUORUM)");
+  app->add_option("--node-bin", f->node_bin, "faultline-node binary (default: next to faultline)");
+  for (const ModeOption& m : mode_options()) {
+    f->mode_opts.emplace_back(m.flag, app->add_option(m.flag, f->mode_values[m.flag], m.help));
+  }
+}
+
+void collect_cluster_flags(const ClusterFlags& f, RunOverrides* o) {
+  if (f.nodes_opt->count()) o->nodes = f.nodes;
+  if (f.rf_opt->count()) o->rf = f.rf;
+  if (f.vnodes_opt->count()) o->vnodes = f.vnodes;
+  if (f.read_cl_opt->count()) o->read_cl = f.read_cl;
+  if (f.write_cl_opt->count()) o->write_cl = f.write_cl;
+  for (const auto& [flag, opt] : f.mode_opts) {
+    if (opt->count()) o->modes.emplace_back(flag, f.mode_values.at(flag));
+  }
+}
+
+CLI::Validator budget_ms(bool zero_allowed) {
+  return ms_transform("BUDGET", [zero_allowed](std::string_view t, int64_t* ms) {
+    return parse_budget_ms(t, ms, zero_allowed);
+  });
+}
+
+CLI::Validator seconds_ms(double min_s, double max_s, bool zero_allowed) {
+  return ms_transform("SECONDS", [=](std::string_view t, int64_t* ms) {
+    return parse_seconds_ms(t, min_s, max_s, zero_allowed, ms);
+  });
+}
+
+}  // namespace faultline
