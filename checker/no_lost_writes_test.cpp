@@ -86,6 +86,33 @@ TEST(NoLostWrites, PurgedDeleteIsLostOnlyWhereResurrectionsAreRuledOut) {
   EXPECT_EQ(v.value, VerdictValue::kInvalid);
 }
 
+// Goal (issue 13, a silent pass): an acked delete of a key no node holds is
+// kept by a purge only if gc_grace could have passed between the key's first
+// delete and the "done" marker (after the final dumps); a tombstone gone
+// sooner is a lost delete. Without a "done" marker the purge counts as
+// possible.
+TEST(NoLostWrites, VanishedTombstoneBeforeGcGraceIsALostDelete) {
+  for (int64_t wait_ms : {int64_t{0}, int64_t{600000}}) {
+    SCOPED_TRACE("waited " + std::to_string(wait_ms) + " ms");
+    HistoryBuilder h;
+    h.acked_write(1, "k", "a", V(1));
+    int64_t del = h.acked_delete(1, "k", V(2));
+    h.quiesced();
+    h.wait_ms(wait_ms);
+    HistoryBuilder without_done = h;
+    h.phase("done");
+    PropertyResult p = run(h, {dump("n1", {}), dump("n2", {}), dump("n3", {})});
+    if (wait_ms >= strong_plan().modes.gc_grace_ms) {
+      EXPECT_EQ(p.outcome, PropertyOutcome::kHeld);
+    } else {
+      ASSERT_EQ(p.violations, 1);
+      EXPECT_EQ(p.witnesses[0].ops[0].index, del);
+      EXPECT_NE(p.witnesses[0].explanation.find("gc_grace could not have passed"), std::string::npos);
+    }
+    EXPECT_EQ(run(without_done, {dump("n1", {})}).outcome, PropertyOutcome::kHeld);
+  }
+}
+
 // Goal: a write to a key no node holds is kept only if a newer delete
 // (acked, or seen as a tombstone by a read) explains the absence.
 TEST(NoLostWrites, AbsentKeyNeedsANewerDelete) {

@@ -89,6 +89,7 @@ Status OpPairer::accept_nemesis(const HistoryOp& op) {
   if (phase_ == "final-reads") final_reads_ = true;
   const bool ok = j.contains("ok") && j["ok"] == true;
   if (phase_ == "heal") phases_.healed = ok;
+  if (phase_ == "done") phases_.done_ns = op.time_ns;
   if (phase_ != "quiesce") return Status::ok();
   phases_.quiesce_recorded = true;
   // Anything but an explicit ok true is a failure: a marker that does not say

@@ -44,6 +44,9 @@ struct RunPhases {
   bool healed = false;            // a "heal" marker said ok true
   bool quiesce_recorded = false;  // some "quiesce" marker was seen
   std::string quiesce_failure;    // its reason when a "quiesce" marker said ok false
+  // When the "done" marker was written (history time), after the final
+  // dumps: the latest the final state can have been taken. 0: no marker.
+  int64_t done_ns = 0;
 
   bool quiesced() const { return quiesce_recorded && quiesce_failure.empty(); }
   // Why the final state is not known to be quiesced; empty when it is.
