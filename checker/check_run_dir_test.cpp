@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -21,6 +22,7 @@ HistoryBuilder clean_history() {
   h.acked_write(1, "k1", "1-1", V(10));
   h.read_saw(2, "k1", "1-1", V(10));
   h.acked_write(1, "k1", "1-2", V(20));
+  h.quiesced();
   h.phase("final-reads");
   h.read_saw(3, "k1", "1-2", V(20));
   h.phase("done");
@@ -211,6 +213,98 @@ TEST(CheckRunDir, FailedQuiesceIsUnknown) {
     EXPECT_EQ(property(v, id).note, "quiesce failed: hints not drained after 30000 ms");
   }
   EXPECT_EQ(property(v, "monotonic-reads").outcome, PropertyOutcome::kHeld);
+}
+
+// Goal (issue 13, weak evidence): a history with no quiesce marker, or only
+// its header, never shows the final state was quiesced: the properties
+// judged after quiesce are unknown with the reason, and so is the verdict.
+TEST(CheckRunDir, NoQuiesceRecordIsUnknown) {
+  const std::string reason =
+      "no quiesce record: the history ends before the harness quiesced, so the final state is not the quiesced state";
+  HistoryBuilder unquiesced;
+  unquiesced.acked_write(1, "k1", "1-2", V(20));
+  for (const std::vector<HistoryOp>& ops : {unquiesced.ops(), std::vector<HistoryOp>{}}) {
+    fs::path dir = temp_run_dir();
+    write_run_dir(dir, strong_plan(), ops, clean_final());
+    Verdict v = check_run_dir(dir.string(), {});
+    EXPECT_EQ(v.value, VerdictValue::kUnknown);
+    EXPECT_EQ(v.error, reason);
+    for (const char* id : {"no-lost-writes", "hint-replay", "merkle-convergence"}) {
+      EXPECT_EQ(property(v, id).outcome, PropertyOutcome::kUnknown) << id;
+      EXPECT_EQ(property(v, id).note, reason) << id;
+    }
+    EXPECT_EQ(property(v, "valid-values").outcome, PropertyOutcome::kHeld);
+  }
+}
+
+// Goal (issue 13): final dumps must match their file names and the plan:
+// swapped files, a node the plan does not have, a missing node and a record
+// stamped by a coordinator outside the plan each make the final state
+// unavailable (unknown), naming the file.
+TEST(CheckRunDir, FinalDumpsMustMatchFileNamesAndPlan) {
+  struct Case {
+    std::string name;
+    std::function<void(const fs::path&)> edit;
+    std::string error_suffix;
+  };
+  const std::string n2 = node_dump_to_json(clean_final()[1]);
+  const std::string n3 = node_dump_to_json(clean_final()[2]);
+  std::vector<Case> cases = {
+      {"swapped",
+       [&](const fs::path& d) {
+         std::ofstream(d / "final" / "n2.json") << n3;
+         std::ofstream(d / "final" / "n3.json") << n2;
+       },
+       "final/n2.json: 'node' is 'n3' but the file is named after n2"},
+      {"not in plan",
+       [&](const fs::path& d) { std::ofstream(d / "final" / "n4.json") << node_dump_to_json(dump("n4", {})); },
+       "final/n4.json: node 'n4' is not in the plan (nodes n1 to n3)"},
+      {"missing", [&](const fs::path& d) { fs::remove(d / "final" / "n3.json"); },
+       "final/n3.json: missing (the plan has n3)"},
+      {"foreign coordinator",
+       [&](const fs::path& d) {
+         std::ofstream(d / "final" / "n3.json") << node_dump_to_json(dump("n3", {rec("k1", "1-2", V(20, 7))}));
+       },
+       "final/n3.json: records[0]: version [20,7] names coordinator 7, not a node of the plan (1 to 3)"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    fs::path dir = temp_run_dir();
+    write_run_dir(dir, strong_plan(), clean_history().ops(), clean_final());
+    c.edit(dir);
+    Verdict v = check_run_dir(dir.string(), {});
+    EXPECT_EQ(v.value, VerdictValue::kUnknown);
+    ASSERT_GE(v.error.size(), c.error_suffix.size()) << v.error;
+    EXPECT_EQ(v.error.substr(v.error.size() - c.error_suffix.size()), c.error_suffix);
+    EXPECT_EQ(property(v, "no-lost-writes").outcome, PropertyOutcome::kUnknown);
+  }
+}
+
+// Goal (issue 13): the history must belong to the plan: its header's seed,
+// every coordinator name and every version's coordinator id; otherwise
+// unknown, naming history.jsonl and the line.
+TEST(CheckRunDir, HistoryMustMatchThePlan) {
+  fs::path dir = temp_run_dir();
+  Plan other_seed = strong_plan();
+  other_seed.seed = 2;
+  write_run_dir(dir, other_seed, clean_history().ops(), clean_final());
+  write_plan_file((dir / "plan.json").string(), strong_plan());
+  Verdict v = check_run_dir(dir.string(), {});
+  EXPECT_EQ(v.value, VerdictValue::kUnknown);
+  EXPECT_EQ(v.error, (dir / "history.jsonl").string() + ":1: seed 2 differs from plan.json's seed 1");
+
+  std::vector<HistoryOp> ops = clean_history().ops();
+  ops[1].node = "n9";  // the first write's coordinator
+  write_run_dir(dir, strong_plan(), ops, clean_final());
+  v = check_run_dir(dir.string(), {});
+  EXPECT_EQ(v.error, (dir / "history.jsonl").string() + ":3: 'node': node 'n9' is not in the plan (nodes n1 to n3)");
+
+  ops = clean_history().ops();
+  ops[2].version = V(10, 4);  // its acknowledgement
+  write_run_dir(dir, strong_plan(), ops, clean_final());
+  v = check_run_dir(dir.string(), {});
+  EXPECT_EQ(v.error, (dir / "history.jsonl").string() +
+                         ":4: version [10,4] names coordinator 4, not a node of the plan (1 to 3)");
 }
 
 }  // namespace

@@ -48,10 +48,16 @@ Verdict unknown_verdict(std::string error) {
 }
 
 // Streams history.jsonl through `rc`; a malformed line names file and line.
-Verdict check_history(const std::string& path, RunChecker* rc) {
+Verdict check_history(const std::string& path, uint64_t seed, RunChecker* rc) {
   std::unique_ptr<HistoryReader> reader;
   Status s = HistoryReader::open(path, &reader);
   if (!s) return rc->abort(s.message());
+  // The header names the run it belongs to: a history from another seed's
+  // run is evidence about another plan.
+  if (reader->header().seed != seed) {
+    return rc->abort(path + ":1: seed " + std::to_string(reader->header().seed) + " differs from plan.json's seed " +
+                     std::to_string(seed));
+  }
   HistoryOp op;
   for (;;) {
     HistoryReader::Result r = reader->next(&op);
@@ -73,11 +79,11 @@ Verdict check_run_dir_or_throw(const std::string& run_dir, const CheckOptions& o
   Status s = read_plan_file(run_dir + "/plan.json", &plan);
   if (!s) return unknown_verdict(s.message());
   FinalState final_state;
-  Status final_status = FinalState::load(run_dir, &final_state);
+  Status final_status = FinalState::load(run_dir, plan, &final_state);
   std::unique_ptr<RunChecker> rc;
   s = RunChecker::create(plan, final_status ? &final_state : nullptr, final_status.message(), opts, &rc, run_dir);
   if (!s) return unknown_verdict(s.message());
-  Verdict v = check_history(run_dir + "/history.jsonl", rc.get());
+  Verdict v = check_history(run_dir + "/history.jsonl", plan.seed, rc.get());
   if (!final_status && v.error.empty()) {
     v.error = final_status.message();
     v.value = judge(v.properties, v.error);

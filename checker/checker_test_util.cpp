@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <stdexcept>
 
@@ -14,7 +15,7 @@ namespace faultline::testing {
 
 int64_t HistoryBuilder::raw(HistoryOp op) {
   op.index = static_cast<int64_t>(ops_.size());
-  op.time_ns = 1000 * (op.index + 1);
+  op.time_ns = 1000 * (op.index + 1) + offset_ns_;
   ops_.push_back(op);
   return op.index;
 }
@@ -76,6 +77,17 @@ int64_t HistoryBuilder::phase(const std::string& name) {
   op.type = OpType::kInfo;
   op.f = "phase";
   op.fault_json = "{\"phase\":\"" + name + "\"}";
+  return raw(op);
+}
+
+int64_t HistoryBuilder::quiesced() {
+  HistoryOp op;
+  op.process = kNemesisProcess;
+  op.type = OpType::kInfo;
+  op.f = "phase";
+  op.fault_json = R"({"phase":"heal","ok":true})";
+  raw(op);
+  op.fault_json = R"({"phase":"quiesce","ok":true,"quiesce_ms":1,"anti_entropy":"complete"})";
   return raw(op);
 }
 
@@ -161,7 +173,12 @@ const PropertyResult& property(const Verdict& v, const std::string& id) {
 
 PropertyResult check_property(const std::string& id, const Plan& plan, const HistoryBuilder& h,
                               const std::vector<NodeDump>& dumps) {
-  return property(check_ops(plan, dumps, h.ops(), {{id}}), id);
+  HistoryBuilder with_markers = h;
+  bool has_quiesce = std::any_of(h.ops().begin(), h.ops().end(), [](const HistoryOp& op) {
+    return op.f == "phase" && op.fault_json.find(R"("phase":"quiesce")") != std::string::npos;
+  });
+  if (!has_quiesce) with_markers.quiesced();
+  return property(check_ops(plan, dumps, with_markers.ops(), {{id}}), id);
 }
 
 std::filesystem::path temp_run_dir() {

@@ -32,11 +32,18 @@ class HistoryBuilder {
   int64_t fail(int64_t process);
   int64_t info(int64_t process);
   int64_t phase(const std::string& name);
+  // The heal and quiesce markers (both ok) the harness writes before its
+  // final reads: properties judged after quiesce need them. Returns the
+  // quiesce marker's index.
+  int64_t quiesced();
   // Invocation and completion back to back; return the completion's index.
   int64_t acked_write(int64_t process, const std::string& key, const std::string& value, Version version);
   int64_t acked_delete(int64_t process, const std::string& key, Version version);
   int64_t read_saw(int64_t process, const std::string& key, std::optional<std::string> value,
                    std::optional<Version> version, bool tombstone = false);
+  // Later operations are stamped `ms` later than they would have been (time
+  // passing, for gc_grace).
+  void wait_ms(int64_t ms) { offset_ns_ += ms * 1000000; }
   // Appends `op` as is, stamping only index and time (for malformed histories).
   int64_t raw(HistoryOp op);
 
@@ -47,6 +54,7 @@ class HistoryBuilder {
   int64_t complete(int64_t process, OpType type);
   std::vector<HistoryOp> ops_;
   std::unordered_map<int64_t, HistoryOp> pending_;
+  int64_t offset_ns_ = 0;
 };
 
 // QUORUM reads and writes, rf 3, blocking read repair, strict quorum, no
@@ -64,7 +72,8 @@ Record tomb(const std::string& key, Version v);
 Verdict check_ops(const Plan& plan, const std::vector<NodeDump>& dumps, const std::vector<HistoryOp>& ops,
                   const CheckOptions& opts = {});
 const PropertyResult& property(const Verdict& v, const std::string& id);
-// Runs only property `id` on `h` and returns its result.
+// Runs only property `id` on `h` and returns its result; `h` is followed by
+// HistoryBuilder::quiesced()'s markers unless it has a quiesce marker itself.
 PropertyResult check_property(const std::string& id, const Plan& plan, const HistoryBuilder& h,
                               const std::vector<NodeDump>& dumps = {});
 

@@ -173,7 +173,9 @@ TEST(Expectations, RealtimeHintAndMerkleRows) {
 
 // Goal: every property of DESIGN.md is implemented: none is skipped.
 TEST(Expectations, EveryPropertyRuns) {
-  Verdict v = check_ops(strong_plan(), {dump("n1", {}), dump("n2", {}), dump("n3", {})}, {});
+  HistoryBuilder quiesced;
+  quiesced.quiesced();
+  Verdict v = check_ops(strong_plan(), {dump("n1", {}), dump("n2", {}), dump("n3", {})}, quiesced.ops());
   for (const PropertyResult& p : v.properties) EXPECT_EQ(p.outcome, PropertyOutcome::kHeld) << p.id << ": " << p.note;
   EXPECT_EQ(v.properties.size(), all_property_ids().size());
   EXPECT_EQ(v.value, VerdictValue::kValid);

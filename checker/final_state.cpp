@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
+
+#include "checker/identity.h"
 
 namespace faultline {
 
@@ -21,7 +24,21 @@ FinalState FinalState::from_dumps(const std::vector<NodeDump>& dumps) {
   return s;
 }
 
-Status FinalState::load(const std::string& run_dir, FinalState* out) {
+namespace {
+
+// The dump read from `path` against the plan (checker/identity.h).
+Status check_dump_identity(const std::string& path, const NodeDump& d, const Plan& plan) {
+  if (Status s = check_plan_node(d.node, plan); !s) return Status::invalid(path + ": " + s.message());
+  for (size_t i = 0; i < d.records.size(); ++i) {
+    Status s = check_plan_coordinator(d.records[i].version, plan);
+    if (!s) return Status::invalid(path + ": records[" + std::to_string(i) + "]: " + s.message());
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status FinalState::load(const std::string& run_dir, const Plan& plan, FinalState* out) {
   fs::path dir = fs::path(run_dir) / "final";
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return Status::not_found(dir.string() + ": missing (no final state was dumped)");
@@ -33,9 +50,16 @@ Status FinalState::load(const std::string& run_dir, FinalState* out) {
   if (files.empty()) return Status::not_found(dir.string() + ": no node dumps (<node>.json)");
   std::sort(files.begin(), files.end());  // deterministic witness order
   std::vector<NodeDump> dumps(files.size());
+  std::set<std::string> dumped;
   for (size_t i = 0; i < files.size(); ++i) {
     Status s = read_node_dump_file(files[i].string(), &dumps[i]);
     if (!s) return s;
+    if (!(s = check_dump_identity(files[i].string(), dumps[i], plan))) return s;
+    dumped.insert(dumps[i].node);
+  }
+  for (int i = 1; i <= plan.cluster.nodes; ++i) {
+    const std::string node = node_name(static_cast<NodeId>(i));
+    if (!dumped.count(node)) return Status::not_found((dir / (node + ".json")).string() + ": missing (the plan has " + node + ")");
   }
   *out = from_dumps(dumps);
   return Status::ok();

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/node_dump.h"
+#include "core/plan.h"
 #include "core/status.h"
 #include "core/types.h"
 
@@ -28,9 +29,12 @@ class FinalState {
   // Merges `dumps`; a later dump never changes what an earlier one merged
   // except through lww_merge, so the order of dumps does not matter.
   static FinalState from_dumps(const std::vector<NodeDump>& dumps);
-  // Reads every final/*.json under `run_dir`. Missing or empty final/, or an
-  // unreadable dump, is an error naming the file.
-  static Status load(const std::string& run_dir, FinalState* out);
+  // Reads every final/*.json under `run_dir`. Missing or empty final/, an
+  // unreadable dump, a dump of a node the plan does not have, a record
+  // whose version names a coordinator the plan does not have, or a node of
+  // the plan without its dump is an error naming the file (a partial final
+  // state would turn a node's missing dump into lost writes).
+  static Status load(const std::string& run_dir, const Plan& plan, FinalState* out);
 
   // Null when no node holds the key.
   const KeyFinalState* find(const std::string& key) const;

@@ -26,7 +26,9 @@ PropertyResult run(const std::vector<std::string>& n1_events, std::vector<NodeDu
   plan.modes.hinted_handoff = handoff_on;
   plan.faults = std::move(faults);
   auto dir = temp_run_dir();
-  write_run_dir(dir, plan, {}, dumps);
+  HistoryBuilder quiesced;
+  quiesced.quiesced();
+  write_run_dir(dir, plan, quiesced.ops(), dumps);
   for (const char* n : {"n1", "n2", "n3"}) {
     std::filesystem::create_directories(dir / "nodes" / n);
     std::ofstream out(dir / "nodes" / n / "events.jsonl");
@@ -99,13 +101,59 @@ TEST(HintReplay, MissingEvents) {
   Plan plan = strong_plan();
   plan.modes.hinted_handoff = true;
   auto dir = temp_run_dir();
-  write_run_dir(dir, plan, {}, dumps_with_n3({}));
+  HistoryBuilder quiesced;
+  quiesced.quiesced();
+  write_run_dir(dir, plan, quiesced.ops(), dumps_with_n3({}));
   PropertyResult p = property(check_run_dir(dir.string(), {{kId}}), kId);
   EXPECT_EQ(p.outcome, PropertyOutcome::kUnknown);
   EXPECT_NE(p.note.find("events.jsonl: missing"), std::string::npos) << p.note;
   plan.modes.hinted_handoff = false;
-  write_run_dir(dir, plan, {}, dumps_with_n3({}));
+  write_run_dir(dir, plan, quiesced.ops(), dumps_with_n3({}));
   EXPECT_EQ(property(check_run_dir(dir.string(), {{kId}}), kId).outcome, PropertyOutcome::kHeld);
+}
+
+// Goal (issue 13): a hint the final dumps still list after the harness
+// healed every fault and gave up quiescing is a hint-replay violation (the
+// run is invalid, exit 1), not an unknown that `ci` reports as a harness
+// error. Without a successful heal, or with no hint pending, the property
+// stays unknown with the quiesce failure as its note.
+TEST(HintReplay, HintPendingAfterAFailedQuiesceIsViolation) {
+  Plan plan = strong_plan();
+  plan.modes.hinted_handoff = true;
+  NodeDump n1 = dump("n1", {});
+  n1.hints_json = R"([{"hint_id":"n1:1","target":"n3","key":"k","version":[5,1],"tombstone":false}])";
+  const std::vector<NodeDump> pending = {n1, dump("n2", {}), dump("n3", {})};
+  auto verdict = [&](bool healed, const std::vector<NodeDump>& dumps) {
+    HistoryBuilder h;
+    h.acked_write(1, "k", "x", V(5));
+    HistoryOp marker;
+    marker.process = kNemesisProcess;
+    marker.type = OpType::kInfo;
+    marker.f = "phase";
+    marker.fault_json = healed ? R"({"phase":"heal","ok":true})" : R"({"phase":"heal","ok":false,"reason":"n3"})";
+    h.raw(marker);
+    marker.fault_json = R"({"phase":"quiesce","ok":false,"reason":"n1 has 1 hint(s) pending"})";
+    h.raw(marker);
+    auto dir = temp_run_dir();
+    write_run_dir(dir, plan, h.ops(), dumps);
+    for (const char* n : {"n1", "n2", "n3"}) {
+      std::filesystem::create_directories(dir / "nodes" / n);
+      std::ofstream(dir / "nodes" / n / "events.jsonl") << (std::string(n) == "n1" ? stored("n1:1", "n3", 5) + "\n" : "");
+    }
+    return check_run_dir(dir.string(), {});
+  };
+  Verdict v = verdict(true, pending);
+  const PropertyResult& p = property(v, kId);
+  EXPECT_EQ(p.violations, 1);
+  EXPECT_NE(p.witnesses.at(0).summary.find("still pending after quiesce"), std::string::npos);
+  EXPECT_EQ(v.value, VerdictValue::kInvalid);
+  EXPECT_EQ(verdict_exit_code(v), 1);
+  EXPECT_EQ(property(v, "no-lost-writes").outcome, PropertyOutcome::kUnknown);
+  for (const Verdict& u : {verdict(false, pending), verdict(true, {dump("n1", {}), dump("n2", {}), dump("n3", {})})}) {
+    EXPECT_EQ(property(u, kId).outcome, PropertyOutcome::kUnknown);
+    EXPECT_EQ(property(u, kId).note, "quiesce failed: n1 has 1 hint(s) pending");
+    EXPECT_EQ(u.value, VerdictValue::kUnknown);
+  }
 }
 
 }  // namespace

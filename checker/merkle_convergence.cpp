@@ -15,8 +15,10 @@
 //    differences from every exchange.
 // 3. Agreeing roots: for every range, the roots its replicas report are
 //    equal. Each range where they differ is one violation.
-// A node that reports "merkle_roots": null (anti-entropy off) is exempt from
-// 2 and 3.
+// A node that reports "merkle_roots": null is exempt from 2 and 3 only when
+// the plan has anti-entropy off (no trees exist). With anti-entropy on, null
+// is a missing root for every range the node replicates: otherwise a node
+// could hide a broken tree by reporting none (issue 13).
 //
 // The tree code (leaf placement, sparse tree: only non-empty leaves are
 // stored, empty subtrees use precomputed hashes) is the checker's own, so a
@@ -150,7 +152,10 @@ class MerkleConvergence final : public LoggingChecker {
     std::vector<std::map<std::string, uint64_t>> reported_by_range(ranges.size());
     for (const std::string& node : final_.nodes()) {
       std::map<size_t, ReportedRoot> reported;
-      if (!parse_roots(node, ranges.size(), &reported)) continue;  // anti-entropy off on this node
+      const bool any = parse_roots(node, ranges.size(), &reported);
+      if (!any && !plan_.modes.anti_entropy) continue;  // no trees to check
+      const std::string none = any ? "reported no root for it"
+                                   : "reported no Merkle roots at all (null) although anti-entropy is on";
       NodeId id = 0;
       if (!parse_node_name(node, &id)) continue;
       for (size_t ri = 0; ri < ranges.size(); ++ri) {
@@ -159,7 +164,7 @@ class MerkleConvergence final : public LoggingChecker {
         uint64_t mine = tree.root(leaves[{node, ri}]);
         auto it = reported.find(ri);
         if (it == reported.end()) {
-          root_violation(node, ri, ranges[ri], mine, "reported no root for it");
+          root_violation(node, ri, ranges[ri], mine, none);
           continue;
         }
         reported_by_range[ri][node] = it->second.root;

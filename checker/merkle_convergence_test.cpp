@@ -75,5 +75,24 @@ TEST(MerkleConvergence, LyingRootIsViolation) {
   EXPECT_TRUE(named);
 }
 
+// Goal (issue 13, a narrowed definition): with anti-entropy on, a node
+// that reports "merkle_roots": null misses a root for every range it
+// replicates (it was exempt from every root check); with anti-entropy off a
+// null is no tree at all and is exempt.
+TEST(MerkleConvergence, NullRootsWithAntiEntropyOnAreMissingRoots) {
+  Plan plan = strong_plan();
+  plan.modes.anti_entropy = true;
+  std::vector<NodeDump> d = three(kRecords, true);
+  d[1].merkle_roots_json = "null";
+  PropertyResult p = check_property(kId, plan, HistoryBuilder(), d);
+  const size_t ranges = Ring({1, 2, 3}, plan.cluster.vnodes, plan.cluster.rf).ranges().size();
+  EXPECT_EQ(p.violations, static_cast<int64_t>(ranges));  // rf 3 of 3: n2 replicates every range
+  ASSERT_FALSE(p.witnesses.empty());
+  EXPECT_NE(p.witnesses[0].summary.find("n2 range"), std::string::npos) << p.witnesses[0].summary;
+  EXPECT_NE(p.witnesses[0].summary.find("null"), std::string::npos) << p.witnesses[0].summary;
+  plan.modes.anti_entropy = false;
+  EXPECT_EQ(check_property(kId, plan, HistoryBuilder(), d).outcome, PropertyOutcome::kHeld);
+}
+
 }  // namespace
 }  // namespace faultline::testing

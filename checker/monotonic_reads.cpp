@@ -6,9 +6,13 @@
 // nothing (no version) has version zero and a tombstone read has its
 // tombstone's version. Each read B for which some such A exists is one
 // violation; its witness is B and the newest such A.
-// Except: a read that returned nothing, bound by a deletion (an ok delete, or
-// a read of a tombstone), is as new as it, since a tombstone past gc_grace is
-// purged and then reads as nothing (ReadFloorChecker).
+// Except, for a read bound by a deletion (an ok delete, or a read of a
+// tombstone) that completed once gc_grace could have passed since the key's
+// first delete was invoked (any time with clock faults): a read that
+// returned nothing is as new as the deletion (a purged tombstone reads as
+// nothing), and where the expectations table does not rule resurrections
+// out, a read of an older value is a resurrection, no-resurrection's to
+// judge (DeletionRule in checker/expectations.h, ReadFloorChecker).
 //
 // Why per key and by version: this is the session guarantee clients of a
 // Dynamo store rely on when they read at QUORUM with blocking read repair;
@@ -27,7 +31,8 @@ namespace {
 
 class MonotonicReads final : public ReadFloorChecker {
  public:
-  MonotonicReads() : ReadFloorChecker("saw", "which completed before it was invoked") {}
+  explicit MonotonicReads(const Plan& plan)
+      : ReadFloorChecker("saw", "which completed before it was invoked", deletion_rule(plan)) {}
 
  protected:
   void observe(const HistoryOp& invoke, const HistoryOp& done) override {
@@ -39,8 +44,8 @@ class MonotonicReads final : public ReadFloorChecker {
 
 }  // namespace
 
-std::unique_ptr<PropertyChecker> make_monotonic_reads(const CheckContext&) {
-  return std::make_unique<MonotonicReads>();
+std::unique_ptr<PropertyChecker> make_monotonic_reads(const CheckContext& ctx) {
+  return std::make_unique<MonotonicReads>(*ctx.plan);
 }
 
 }  // namespace faultline

@@ -60,6 +60,59 @@ TEST(NoLostWrites, DeletesNeedATombstoneNewerValueOrAbsence) {
   EXPECT_EQ(p.witnesses.at(0).ops.at(0).key, "old");
 }
 
+// Goal (issue 13, a false alarm): where the table allows resurrections
+// (gc_grace shorter than the run, no anti-entropy), an acked delete whose key
+// ends with the older value is a resurrection, which no-resurrection reports
+// as an allowed anomaly; no-lost-writes must not count it, or a correct node
+// fails the run. Where resurrections are ruled out it is lost.
+TEST(NoLostWrites, PurgedDeleteIsLostOnlyWhereResurrectionsAreRuledOut) {
+  HistoryBuilder h;
+  h.acked_write(1, "k", "a", V(1));
+  int64_t del = h.acked_delete(1, "k", V(2));
+  h.quiesced();
+  std::vector<NodeDump> dumps = {dump("n1", {rec("k", "a", V(1))}), dump("n2", {rec("k", "a", V(1))}),
+                                 dump("n3", {rec("k", "a", V(1))})};
+  Plan plan = strong_plan();
+  plan.modes.gc_grace_ms = 1000;
+  Verdict v = check_ops(plan, dumps, h.ops());
+  EXPECT_EQ(property(v, kId).outcome, PropertyOutcome::kHeld);
+  EXPECT_EQ(property(v, "no-resurrection").outcome, PropertyOutcome::kViolated);
+  EXPECT_FALSE(property(v, "no-resurrection").guaranteed);
+  EXPECT_EQ(v.value, VerdictValue::kValid) << v.error;
+  plan.modes.gc_grace_ms = 600000;
+  v = check_ops(plan, dumps, h.ops());
+  ASSERT_EQ(property(v, kId).violations, 1);
+  EXPECT_EQ(property(v, kId).witnesses[0].ops[0].index, del);
+  EXPECT_EQ(v.value, VerdictValue::kInvalid);
+}
+
+// Goal (issue 13, a silent pass): an acked delete of a key no node holds is
+// kept by a purge only if gc_grace could have passed between the key's first
+// delete and the "done" marker (after the final dumps); a tombstone gone
+// sooner is a lost delete. Without a "done" marker the purge counts as
+// possible.
+TEST(NoLostWrites, VanishedTombstoneBeforeGcGraceIsALostDelete) {
+  for (int64_t wait_ms : {int64_t{0}, int64_t{600000}}) {
+    SCOPED_TRACE("waited " + std::to_string(wait_ms) + " ms");
+    HistoryBuilder h;
+    h.acked_write(1, "k", "a", V(1));
+    int64_t del = h.acked_delete(1, "k", V(2));
+    h.quiesced();
+    h.wait_ms(wait_ms);
+    HistoryBuilder without_done = h;
+    h.phase("done");
+    PropertyResult p = run(h, {dump("n1", {}), dump("n2", {}), dump("n3", {})});
+    if (wait_ms >= strong_plan().modes.gc_grace_ms) {
+      EXPECT_EQ(p.outcome, PropertyOutcome::kHeld);
+    } else {
+      ASSERT_EQ(p.violations, 1);
+      EXPECT_EQ(p.witnesses[0].ops[0].index, del);
+      EXPECT_NE(p.witnesses[0].explanation.find("gc_grace could not have passed"), std::string::npos);
+    }
+    EXPECT_EQ(run(without_done, {dump("n1", {})}).outcome, PropertyOutcome::kHeld);
+  }
+}
+
 // Goal: a write to a key no node holds is kept only if a newer delete
 // (acked, or seen as a tombstone by a read) explains the absence.
 TEST(NoLostWrites, AbsentKeyNeedsANewerDelete) {

@@ -1,9 +1,9 @@
 // no-resurrection.
 //
 // Definition: for every key k, let D be an ok delete of k with version V.
-// - History part, only where reads must see an acknowledged delete (the
-//   configurations where no-stale-reads is guaranteed: R+W>N, strict quorum,
-//   no wipe): every ok read R of k invoked after D's ok completion (in
+// - History part, only where reads must see an acknowledged delete (where
+//   the expectations table rules stale reads out: R+W>N, strict quorum, no
+//   wipe; DeletionRule): every ok read R of k invoked after D's ok completion (in
 //   history order) that returned a value (not a tombstone, not nothing) must
 //   have a version >= V; a read that returned an older value saw the delete
 //   undone. A read that returned nothing is fine: the tombstone may have been
@@ -39,9 +39,10 @@ namespace {
 class NoResurrection final : public ReadFloorChecker {
  public:
   NoResurrection(const Plan& plan, const FinalState& final_state)
-      : ReadFloorChecker("acked", "a delete acknowledged before the read was invoked"),
+      : ReadFloorChecker("acked", "a delete acknowledged before the read was invoked", deletion_rule(plan),
+                         /*judges_resurrections=*/true),
         final_(final_state),
-        reads_must_see_deletes_(expectation_for("no-stale-reads", plan).guaranteed) {}
+        reads_must_see_deletes_(deletion_rule(plan).stale_reads_ruled_out) {}
 
   void finish() override {
     for (const auto& [key, del] : newest_delete_) {

@@ -6,9 +6,13 @@
 // stamped on W), where a read that returned nothing has version zero and a
 // tombstone read has its tombstone's version. Each read R for which some such
 // W exists is one violation; its witness is the newest such W and R.
-// Except: a read that returned nothing, bound by a deletion (an ok delete, or
-// a read of a tombstone), is as new as it, since a tombstone past gc_grace is
-// purged and then reads as nothing (ReadFloorChecker).
+// Except, for a read bound by a deletion (an ok delete, or a read of a
+// tombstone) that completed once gc_grace could have passed since the key's
+// first delete was invoked (any time with clock faults): a read that
+// returned nothing is as new as the deletion (a purged tombstone reads as
+// nothing), and where the expectations table does not rule resurrections
+// out, a read of an older value is a resurrection, no-resurrection's to
+// judge (DeletionRule in checker/expectations.h, ReadFloorChecker).
 //
 // Indeterminate writes (info, or never completed) are not references: the
 // client never learned they happened, so no read is bound to see them. Failed
@@ -25,7 +29,8 @@ namespace {
 
 class NoStaleReads final : public ReadFloorChecker {
  public:
-  NoStaleReads() : ReadFloorChecker("acked", "which was acknowledged before the read was invoked") {}
+  explicit NoStaleReads(const Plan& plan)
+      : ReadFloorChecker("acked", "which was acknowledged before the read was invoked", deletion_rule(plan)) {}
 
  protected:
   void observe(const HistoryOp& invoke, const HistoryOp& done) override {
@@ -37,8 +42,8 @@ class NoStaleReads final : public ReadFloorChecker {
 
 }  // namespace
 
-std::unique_ptr<PropertyChecker> make_no_stale_reads(const CheckContext&) {
-  return std::make_unique<NoStaleReads>();
+std::unique_ptr<PropertyChecker> make_no_stale_reads(const CheckContext& ctx) {
+  return std::make_unique<NoStaleReads>(*ctx.plan);
 }
 
 }  // namespace faultline

@@ -56,20 +56,72 @@ TEST(NoStaleReads, AckedDeleteBindsLaterReads) {
   EXPECT_EQ(property(v, kId).expected_reason, "not guaranteed: R+W<=N (ONE+ONE = 1+1, rf 3)");
 }
 
-// Goal: after gc_grace a tombstone may be purged, so a read that finds
-// nothing after an acked delete is as new as the delete (found on the clean
-// node: bugsB's `faultline run --seed 3 ... --read-cl QUORUM` with a drawn
-// gc_grace of 3 s was invalid); after a newer acked write it is still stale.
-TEST(NoStaleReads, AbsentAfterAckedDeleteIsAPurgedTombstoneNotAStaleRead) {
+// Goal: once gc_grace could have passed since the delete was invoked, a
+// tombstone may be purged, so a read that finds nothing after an acked
+// delete is as new as the delete (found on the clean node: bugsB's
+// `faultline run --seed 3 ... --read-cl QUORUM` with a drawn gc_grace of 3 s
+// was invalid); after a newer acked write it is still stale.
+TEST(NoStaleReads, AbsentAfterGcGraceIsAPurgedTombstoneNotAStaleRead) {
+  Plan plan = strong_plan();
+  plan.modes.gc_grace_ms = 3000;
   HistoryBuilder h;
   h.acked_write(1, "k", "a", V(1));
   h.acked_delete(1, "k", V(2));
+  h.wait_ms(3000);
   h.read_saw(2, "k", std::nullopt, std::nullopt);  // purged tombstone: fine
   h.acked_write(1, "k", "b", V(3));
   int64_t stale = h.read_saw(2, "k", std::nullopt, std::nullopt);  // misses b
-  Verdict v = check_ops(strong_plan(), {}, h.ops(), {{kId}});
+  Verdict v = check_ops(plan, {}, h.ops(), {{kId}});
   ASSERT_EQ(property(v, kId).violations, 1);
   EXPECT_EQ(property(v, kId).witnesses[0].ops[1].index, stale);
+}
+
+// Goal (issue 13, a silent pass): a nil read a moment after an acked QUORUM
+// delete, with gc_grace ten minutes, cannot be a purged tombstone: it is a
+// stale read. The same read 1 ms before gc_grace is still stale; at
+// gc_grace, or at any time with a clock fault in the plan (a skewed clock
+// ages tombstones early), it is allowed.
+TEST(NoStaleReads, NilReadWithinGcGraceOfADeleteIsStale) {
+  for (int64_t wait_ms : {int64_t{0}, int64_t{599999}, int64_t{600000}}) {
+    for (bool clock_fault : {false, true}) {
+      SCOPED_TRACE("waited " + std::to_string(wait_ms) + " ms, clock fault " + std::to_string(clock_fault));
+      Plan plan = strong_plan();  // gc_grace 600000 ms
+      if (clock_fault) plan.faults = {FaultEvent{0, 100, "clock", {"n1"}, "{}"}};
+      HistoryBuilder h;
+      h.acked_write(1, "k", "a", V(1));
+      h.del(1, "k");
+      h.wait_ms(wait_ms);  // measured from the delete's invocation
+      h.ok(1, V(2));
+      int64_t read = h.read_saw(2, "k", std::nullopt, std::nullopt);
+      PropertyResult p = check_property(kId, plan, h);
+      const bool purge_possible = clock_fault || wait_ms >= 600000;
+      EXPECT_EQ(p.violations, purge_possible ? 0 : 1);
+      if (!purge_possible) {
+        EXPECT_EQ(p.witnesses.at(0).ops.at(1).index, read);
+      }
+    }
+  }
+}
+
+// Goal: after a possible purge, an older value is a resurrection: exempt
+// here where the table allows resurrections (short gc_grace, no
+// anti-entropy), stale where it rules them out; before the purge it is
+// stale either way.
+TEST(NoStaleReads, OlderValueAfterAPurgeIsAResurrectionWhereAllowed) {
+  for (int64_t grace_ms : {int64_t{1000}, int64_t{600000}}) {
+    for (int64_t wait_ms : {int64_t{0}, int64_t{600000}}) {
+      SCOPED_TRACE("gc_grace " + std::to_string(grace_ms) + " ms, waited " + std::to_string(wait_ms) + " ms");
+      Plan plan = strong_plan();
+      plan.modes.gc_grace_ms = grace_ms;
+      HistoryBuilder h;
+      h.acked_write(1, "k", "a", V(1));
+      h.acked_delete(1, "k", V(2));
+      h.wait_ms(wait_ms);
+      h.read_saw(2, "k", "a", V(1));
+      const bool exempt = grace_ms == 1000 && wait_ms >= grace_ms;
+      EXPECT_EQ(check_property(kId, plan, h).violations, exempt ? 0 : 1);
+    }
+  }
 }
 
 }  // namespace

@@ -87,11 +87,27 @@ Status OpPairer::accept_nemesis(const HistoryOp& op) {
   }
   phase_ = j["phase"].get<std::string>();
   if (phase_ == "final-reads") final_reads_ = true;
-  if (phase_ == "quiesce" && j.contains("ok") && j["ok"] == false) {
-    quiesce_failure_ = j.contains("reason") && j["reason"].is_string() ? j["reason"].get<std::string>() : "";
-    if (quiesce_failure_.empty()) quiesce_failure_ = "no reason given";
+  const bool ok = j.contains("ok") && j["ok"] == true;
+  if (phase_ == "heal") phases_.healed = ok;
+  if (phase_ == "done") phases_.done_ns = op.time_ns;
+  if (phase_ != "quiesce") return Status::ok();
+  phases_.quiesce_recorded = true;
+  // Anything but an explicit ok true is a failure: a marker that does not say
+  // it quiesced is no evidence that it did.
+  if (!ok && phases_.quiesce_failure.empty()) {
+    phases_.quiesce_failure = j.contains("reason") && j["reason"].is_string() ? j["reason"].get<std::string>() : "";
+    if (phases_.quiesce_failure.empty()) phases_.quiesce_failure = "no reason given";
   }
   return Status::ok();
+}
+
+std::string RunPhases::unquiesced_reason() const {
+  if (!quiesce_failure.empty()) return "quiesce failed: " + quiesce_failure;
+  if (!quiesce_recorded) {
+    return "no quiesce record: the history ends before the harness quiesced, so the final state is not the "
+           "quiesced state";
+  }
+  return "";
 }
 
 }  // namespace faultline

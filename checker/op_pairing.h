@@ -37,6 +37,22 @@
 
 namespace faultline {
 
+// What the harness's phase markers said about healing and quiescing
+// (docs/history-format.md "Nemesis operations"). Properties judged on the
+// state after quiesce consult it when the history ends.
+struct RunPhases {
+  bool healed = false;            // a "heal" marker said ok true
+  bool quiesce_recorded = false;  // some "quiesce" marker was seen
+  std::string quiesce_failure;    // its reason when a "quiesce" marker said ok false
+  // When the "done" marker was written (history time), after the final
+  // dumps: the latest the final state can have been taken. 0: no marker.
+  int64_t done_ns = 0;
+
+  bool quiesced() const { return quiesce_recorded && quiesce_failure.empty(); }
+  // Why the final state is not known to be quiesced; empty when it is.
+  std::string unquiesced_reason() const;
+};
+
 class OpPairer {
  public:
   // `spill` holds what exceeds `budget_bytes` (null: a private SpillDir
@@ -62,7 +78,9 @@ class OpPairer {
   bool in_final_reads() const { return final_reads_; }
   // Set when the harness reported that healing or quiescing failed
   // ({"phase":"quiesce","ok":false,"reason":...}): why, never empty then.
-  const std::string& quiesce_failure() const { return quiesce_failure_; }
+  const std::string& quiesce_failure() const { return phases_.quiesce_failure; }
+  // The heal and quiesce markers seen so far; the address is stable.
+  const RunPhases& phases() const { return phases_; }
 
  private:
   Status accept_invoke(const HistoryOp& op, int64_t line);
@@ -90,7 +108,7 @@ class OpPairer {
   int64_t completions_ = 0;
   std::string phase_;
   bool final_reads_ = false;
-  std::string quiesce_failure_;
+  RunPhases phases_;
 };
 
 }  // namespace faultline

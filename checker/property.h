@@ -16,6 +16,7 @@
 
 #include "checker/checker.h"
 #include "checker/final_state.h"
+#include "checker/op_pairing.h"
 #include "checker/spill.h"
 #include "core/history.h"
 #include "core/plan.h"
@@ -30,6 +31,9 @@ struct CheckContext {
   std::string run_dir;  // for node events; empty when checking in memory
   std::shared_ptr<SpillDir> spill;  // never null
   size_t memory_budget_bytes = 0;   // this property's share
+  // The heal and quiesce markers, complete when finish() is called; never
+  // null (owned by the RunChecker, which outlives every property).
+  const RunPhases* phases = nullptr;
 };
 
 class PropertyChecker {
@@ -47,6 +51,10 @@ class PropertyChecker {
   // Violations counted so far and the first kMaxWitnesses witnesses.
   virtual int64_t violations() const = 0;
   virtual const std::vector<Witness>& witnesses() const = 0;
+  // After finish(): why the property, having found no violation, cannot say
+  // it held (its evidence was incomplete); empty when it can. A violation
+  // found on the evidence there was still stands.
+  virtual std::string undecided() const { return ""; }
 };
 
 // Counts violations and keeps the first kMaxWitnesses in full. Properties
@@ -112,8 +120,10 @@ struct PropertyEntry {
   std::string_view id;
   std::unique_ptr<PropertyChecker> (*make)(const CheckContext&);  // never null
   bool needs_final_state = false;
-  // Judged on the state after quiesce: unknown when the harness reports that
-  // healing or quiescing failed (phase marker "quiesce" with ok false).
+  // Judged on the state after quiesce: unknown unless the history holds a
+  // quiesce marker with ok true (a failed quiesce, or none at all, leaves a
+  // final state that was never quiesced). A property that can judge part of
+  // its definition without quiesce says false here and reports undecided().
   bool needs_quiesce = false;
 };
 // Every DESIGN.md property, in all_property_ids() order.

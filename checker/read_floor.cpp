@@ -2,7 +2,14 @@
 
 namespace faultline {
 
+namespace {
+
+bool is_deletion(const WitnessOp& o) { return o.tombstone || o.f == "delete"; }
+
+}  // namespace
+
 void ReadFloorChecker::on_invoke(const HistoryOp& invoke) {
+  if (invoke.f == "delete") first_delete_ns_.try_emplace(*invoke.key, invoke.time_ns);
   if (!bound(invoke)) return;
   auto it = floors_.find(*invoke.key);
   if (it != floors_.end()) pending_[invoke.process] = it->second;
@@ -12,26 +19,41 @@ void ReadFloorChecker::on_complete(const HistoryOp& invoke, const HistoryOp& don
   if (auto it = pending_.find(done.process); it != pending_.end()) {
     const Floor floor = it->second;
     pending_.erase(it);
-    // A read that found nothing, bound by a deletion (an acknowledged delete,
-    // or a read that saw a tombstone), is as new as that deletion: once
-    // gc_grace has passed the tombstone may be purged, and a purged key reads
-    // as absent (Cassandra and Riak behave so). A newer write as the floor
-    // still makes such a read stale.
-    const bool absent_after_deletion = done.f == "read" && !done.version &&
-                                       (floor.op->tombstone || floor.op->f == "delete");
-    if (done.type == OpType::kOk && !absent_after_deletion && violates(done, floor.version)) {
+    if (done.type == OpType::kOk && !exempt_after_deletion(invoke, done, floor) && violates(done, floor.version)) {
       violation([&] { return explain(*floor.op, floor.version, witness_op(invoke, done)); });
     }
   }
   observe(invoke, done);
 }
 
+// A read bound by a deletion (an acknowledged delete, or a read that saw a
+// tombstone). Once gc_grace could have passed since the key's first delete,
+// its tombstones may be purged: a purged key reads as nothing (Cassandra and
+// Riak behave so), and a replica that missed the delete and was not repaired
+// returns the older value, a resurrection. Before that moment neither is
+// allowed: the silent pass of issue 13 was a nil read a millisecond after a
+// QUORUM delete with gc_grace ten minutes. A newer write as the floor still
+// makes such a read stale (the floor is then not a deletion).
+bool ReadFloorChecker::exempt_after_deletion(const HistoryOp& invoke, const HistoryOp& done,
+                                             const Floor& floor) const {
+  if (done.f != "read" || !is_deletion(*floor.op)) return false;
+  auto first = first_delete_ns_.find(*invoke.key);
+  if (first == first_delete_ns_.end() || !deletions_.purge_possible(first->second, done.time_ns)) return false;
+  if (!done.version) return true;  // nothing: the tombstone was purged
+  const bool older_value = done.value.has_value();
+  return older_value && !judges_resurrections_ && !deletions_.resurrection_ruled_out;
+}
+
+const ReadFloorChecker::Floor* ReadFloorChecker::floor_of(const std::string& key) const {
+  auto it = floors_.find(key);
+  return it == floors_.end() ? nullptr : &it->second;
+}
+
 void ReadFloorChecker::raise_floor(const std::string& key, const Version& version, const WitnessOp& op) {
   Floor& f = floors_[key];
   // At an equal version a deletion is kept over a value, so whether a read of
   // nothing is bound by a deletion does not depend on completion order.
-  auto deletion = [](const WitnessOp& o) { return o.tombstone || o.f == "delete"; };
-  if (f.op && (version < f.version || (version == f.version && (deletion(*f.op) || !deletion(op))))) return;
+  if (f.op && (version < f.version || (version == f.version && (is_deletion(*f.op) || !is_deletion(op))))) return;
   f.version = version;
   f.op = std::make_shared<const WitnessOp>(op);
 }
@@ -39,7 +61,7 @@ void ReadFloorChecker::raise_floor(const std::string& key, const Version& versio
 Witness ReadFloorChecker::explain(const WitnessOp& floor_op, const Version& floor, const WitnessOp& read) const {
   Witness w;
   std::string saw = describe_version(read.version, read.tombstone);
-  std::string floor_text = describe_version(floor, floor_op.tombstone || floor_op.f == "delete");
+  std::string floor_text = describe_version(floor, is_deletion(floor_op));
   w.summary = op_label(read) + (read.f == "read" ? " saw " : " got ") + saw + " after " + op_label(floor_op) + " " + floor_verb_ + " " + floor_text;
   std::string got = read.f == "read" ? " returned version " : " was stamped version ";
   std::string what = read.f == "read" ? "Read" : "The " + read.f;

@@ -7,7 +7,13 @@
 // it must not fall below that snapshot (violates() says what falling below
 // means for the property).
 //
-// Memory: one floor per key, one snapshot per pending bound operation.
+// Reads bound by a deletion follow the expectations table's DeletionRule
+// (checker/expectations.h), the same for every read property: nothing is
+// allowed only once a purge was possible, an older value then only where the
+// subclass does not judge resurrections itself and they are not ruled out.
+//
+// Memory: one floor and one first-delete time per key, one snapshot per
+// pending bound operation.
 #pragma once
 
 #include <memory>
@@ -15,6 +21,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "checker/expectations.h"
 #include "checker/property.h"
 
 namespace faultline {
@@ -23,14 +30,28 @@ class ReadFloorChecker : public LoggingChecker {
  public:
   // Witness wording: how the floor's operation produced its version ("saw",
   // "acked") and why it binds the read ("which completed before it was
-  // invoked").
-  ReadFloorChecker(std::string floor_verb, std::string binds_because)
-      : floor_verb_(std::move(floor_verb)), binds_because_(std::move(binds_because)) {}
+  // invoked"). `judges_resurrections`: an older value read after a purge is
+  // this property's own anomaly (no-resurrection), never exempt.
+  ReadFloorChecker(std::string floor_verb, std::string binds_because, DeletionRule deletions,
+                   bool judges_resurrections = false)
+      : floor_verb_(std::move(floor_verb)),
+        binds_because_(std::move(binds_because)),
+        deletions_(deletions),
+        judges_resurrections_(judges_resurrections) {}
 
   void on_invoke(const HistoryOp& invoke) override;
   void on_complete(const HistoryOp& invoke, const HistoryOp& done) override;
 
  protected:
+  struct Floor {
+    Version version;
+    std::shared_ptr<const WitnessOp> op;  // shared: many pending reads snapshot one floor
+  };
+  // The floor of `key` now; null when nothing has set it.
+  const Floor* floor_of(const std::string& key) const;
+  // The witness for `bound_op`, which got less than `floor_op` set.
+  Witness explain(const WitnessOp& floor_op, const Version& floor, const WitnessOp& bound_op) const;
+
   // Raises the floor of `key` to `version` (if newer), remembering `op` as
   // the operation that set it.
   void raise_floor(const std::string& key, const Version& version, const WitnessOp& op);
@@ -45,17 +66,17 @@ class ReadFloorChecker : public LoggingChecker {
   virtual std::string_view relation() const { return "older than"; }
 
  private:
-  // The witness for `read`, which returned less than `floor_op` set.
-  Witness explain(const WitnessOp& floor_op, const Version& floor, const WitnessOp& read) const;
+  // Whether the ok read `done`, bound by the deletion `floor`, is allowed by
+  // the DeletionRule whatever it returned relative to the floor.
+  bool exempt_after_deletion(const HistoryOp& invoke, const HistoryOp& done, const Floor& floor) const;
 
-  struct Floor {
-    Version version;
-    std::shared_ptr<const WitnessOp> op;  // shared: many pending reads snapshot one floor
-  };
   std::unordered_map<std::string, Floor> floors_;     // key -> floor
+  std::unordered_map<std::string, int64_t> first_delete_ns_;  // key -> time its first delete was invoked
   std::unordered_map<int64_t, Floor> pending_;  // process -> floor at invocation
   const std::string floor_verb_;
   const std::string binds_because_;
+  const DeletionRule deletions_;
+  const bool judges_resurrections_;
 };
 
 }  // namespace faultline

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <exception>
 
+#include "checker/identity.h"
 #include "core/assert.h"
 
 namespace faultline {
@@ -20,7 +21,9 @@ Status RunChecker::create(const Plan& plan, const FinalState* final_state, std::
   // (the only property with per-written-value state) the rest.
   rc->pairer_ = std::make_unique<OpPairer>(rc->spill_, opts.memory_budget_bytes / 4);
   rc->history_path_ = run_dir.empty() ? "history" : run_dir + "/history.jsonl";
-  CheckContext ctx{&plan, final_state, run_dir, rc->spill_, opts.memory_budget_bytes - opts.memory_budget_bytes / 4};
+  rc->plan_ = &plan;
+  CheckContext ctx{&plan, final_state, run_dir, rc->spill_, opts.memory_budget_bytes - opts.memory_budget_bytes / 4,
+                   &rc->pairer_->phases()};
   for (const PropertyEntry& e : registry) {
     const auto& wanted = opts.properties;
     if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), e.id) == wanted.end()) continue;
@@ -54,7 +57,9 @@ void RunChecker::each(F f) {
 
 Status RunChecker::feed(const HistoryOp& op, int64_t line) {
   std::optional<HistoryOp> invoke;
-  Status s = pairer_->accept(op, &invoke, line);
+  Status s = check_op_identity(op, *plan_);
+  if (!s) return s;
+  s = pairer_->accept(op, &invoke, line);
   if (!s) return s;
   if (op.is_nemesis()) return Status::ok();
   if (invoke) each([&](PropertyChecker& c) { c.on_complete(*invoke, op); });
@@ -71,14 +76,16 @@ Verdict RunChecker::finish(const std::string& note) {
     return abort(std::string("checker failed: ") + e.what());
   }
   if (!unique) return abort(history_path_ + (line > 0 ? ":" + std::to_string(line) : "") + ": " + unique.message());
-  // Properties judged after quiesce mean nothing when quiesce failed: their
-  // result is unknown, and so is the verdict unless a guaranteed property is
-  // violated (a safety violation in the history stands regardless).
-  if (!pairer_->quiesce_failure().empty()) {
+  // Properties judged after quiesce mean nothing when quiesce failed or was
+  // never recorded: their result is unknown, and so is the verdict unless a
+  // guaranteed property is violated (a safety violation in the history
+  // stands regardless).
+  const std::string unquiesced = pairer_->phases().unquiesced_reason();
+  if (!unquiesced.empty()) {
     for (Slot& s : slots_) {
       if (!s.entry->needs_quiesce || !s.checker) continue;
       s.checker.reset();
-      s.problem = "quiesce failed: " + pairer_->quiesce_failure();
+      s.problem = unquiesced;
     }
   }
   each([](PropertyChecker& c) { c.finish(); });
@@ -94,9 +101,8 @@ Verdict RunChecker::abort(const std::string& error) {
 }
 
 Verdict RunChecker::assemble(const std::string& error, const std::string& note) {
-  const std::string& quiesce = pairer_->quiesce_failure();
   Verdict v;
-  v.error = error.empty() && !quiesce.empty() ? "quiesce failed: " + quiesce : error;
+  v.error = error;
   v.operations = pairer_->completions();
   v.spill_files = spill_->files_created();
   for (Slot& s : slots_) {
@@ -109,11 +115,21 @@ Verdict RunChecker::assemble(const std::string& error, const std::string& note) 
       r.witnesses = s.checker->witnesses();
       r.outcome = r.violations > 0 ? PropertyOutcome::kViolated : PropertyOutcome::kHeld;
       r.note = note;
+      if (r.violations == 0 && !s.checker->undecided().empty()) {
+        r.outcome = PropertyOutcome::kUnknown;
+        r.note = s.checker->undecided();
+      }
     } else {
       r.outcome = s.entry->make == nullptr ? PropertyOutcome::kSkipped : PropertyOutcome::kUnknown;
       r.note = s.problem;
     }
     v.properties.push_back(std::move(r));
+  }
+  // The verdict says why when an unquiesced final state left a property
+  // unknown (DESIGN.md: a run that did not quiesce is never valid).
+  const std::string unquiesced = pairer_->phases().unquiesced_reason();
+  for (const PropertyResult& r : v.properties) {
+    if (v.error.empty() && r.outcome == PropertyOutcome::kUnknown && r.note == unquiesced) v.error = unquiesced;
   }
   v.value = judge(v.properties, v.error);
   return v;

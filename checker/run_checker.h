@@ -22,14 +22,16 @@ namespace faultline {
 class RunChecker {
  public:
   // `final_state` may be null (final/ unreadable, `final_error` says why):
-  // properties that need it are then unknown. Both must outlive the checker.
+  // properties that need it are then unknown. `plan` and `final_state` must
+  // outlive the checker.
   // An unknown id in opts.properties is an error.
   // `run_dir` locates node events (empty: checking in memory, no events).
   static Status create(const Plan& plan, const FinalState* final_state, std::string final_error,
                        const CheckOptions& opts, std::unique_ptr<RunChecker>* out, const std::string& run_dir = "");
 
-  // The next op in history order. Invalid when the op is malformed (the
-  // message says why; the caller adds where). `line`: its line in
+  // The next op in history order. Invalid when the op is malformed or names
+  // a node or coordinator not in the plan (the message says why; the caller
+  // adds where). `line`: its line in
   // history.jsonl (0 when not read from a file).
   Status feed(const HistoryOp& op, int64_t line = 0);
   // The history ended; `note` (may be empty) is added to every property run.
@@ -56,6 +58,7 @@ class RunChecker {
   std::vector<Slot> slots_;
   std::unique_ptr<OpPairer> pairer_;
   std::string history_path_;  // for finish()'s error; "history" in memory
+  const Plan* plan_ = nullptr;  // for identity checks; outlives the checker
 };
 
 // The verdict value the properties imply (DESIGN.md): invalid when a

@@ -111,7 +111,9 @@ TEST(CheckRunDir, UnwritableSpillDirectoryGivesUnknown) {
   fs::path dir = temp_run_dir();
   HistoryBuilder h;
   for (int64_t i = 0; i < 100; ++i) h.acked_write(1, "k", "v" + std::to_string(i), V(i + 1));
-  write_run_dir(dir, strong_plan(), h.ops(), {dump("n1", {rec("k", "v99", V(100))})});
+  h.quiesced();
+  const Record last = rec("k", "v99", V(100));
+  write_run_dir(dir, strong_plan(), h.ops(), {dump("n1", {last}), dump("n2", {last}), dump("n3", {last})});
   test::TempDir parent;
   std::string file = parent.path() + "/not-a-directory";
   std::ofstream(file) << "x";

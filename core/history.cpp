@@ -8,6 +8,7 @@
 
 #include "core/assert.h"
 #include "core/clock.h"
+#include "core/json_numbers.h"
 
 namespace faultline {
 
@@ -34,12 +35,15 @@ Status parse_op_type(const std::string& s, OpType* out) {
   return Status::ok();
 }
 
-Status parse_version(const json& j, Version* out) {
-  if (!j.is_array() || j.size() != 2 || !j[0].is_number_integer() || !j[1].is_number_unsigned()) {
-    return Status::invalid("'version' must be [timestamp_us, coordinator_id], got " + j.dump());
+// A non-negative integer field that fits int64 (index, time): a larger one
+// would wrap negative and reorder the history.
+Status parse_count(const json& j, const char* name, int64_t* out) {
+  if (!j.contains(name) || !j[name].is_number_integer()) return Status::invalid(std::string("missing integer '") + name + "'");
+  const json& v = j[name];
+  if (!json_integer_fits<int64_t>(v) || v.get<int64_t>() < 0) {
+    return Status::invalid(std::string("'") + name + "' " + v.dump() + " is out of range (0 to 2^63-1)");
   }
-  out->timestamp_us = j[0].get<int64_t>();
-  out->coordinator_id = j[1].get<NodeId>();
+  *out = v.get<int64_t>();
   return Status::ok();
 }
 
@@ -66,6 +70,10 @@ Status history_header_from_json_line(std::string_view line, HistoryHeader* out) 
     return Status::invalid("header lacks \"format\":\"faultline-history\"");
   }
   if (!j.contains("version") || !j["version"].is_number_integer()) return Status::invalid("header lacks an integer 'version'");
+  if (!json_integer_fits<int>(j["version"])) {
+    return Status::invalid("history format version " + j["version"].dump() + " is not supported (this build reads " +
+                           std::to_string(kHistoryFormatVersion) + ")");
+  }
   out->version = j["version"].get<int>();
   if (out->version != kHistoryFormatVersion) {
     return Status::invalid("history format version " + std::to_string(out->version) + " is not supported (this build reads " +
@@ -107,15 +115,13 @@ Status history_op_from_json_line(std::string_view line, HistoryOp* out) {
   if (!s) return s;
   HistoryOp op;
   try {
-    if (!j.contains("index") || !j["index"].is_number_integer()) return Status::invalid("missing integer 'index'");
-    op.index = j["index"].get<int64_t>();
-    if (!j.contains("time") || !j["time"].is_number_integer()) return Status::invalid("missing integer 'time'");
-    op.time_ns = j["time"].get<int64_t>();
+    if (!(s = parse_count(j, "index", &op.index))) return s;
+    if (!(s = parse_count(j, "time", &op.time_ns))) return s;
     if (!j.contains("process")) return Status::invalid("missing 'process'");
     const json& p = j["process"];
     if (p.is_string() && p.get<std::string>() == "nemesis") op.process = kNemesisProcess;
-    else if (p.is_number_integer() && p.get<int64_t>() >= 0) op.process = p.get<int64_t>();
-    else return Status::invalid("'process' must be a non-negative integer or \"nemesis\"");
+    else if (json_integer_fits<int64_t>(p) && p.get<int64_t>() >= 0) op.process = p.get<int64_t>();
+    else return Status::invalid("'process' must be an integer in 0 to 2^63-1 or \"nemesis\", got " + p.dump());
     if (!j.contains("type") || !j["type"].is_string()) return Status::invalid("missing string 'type'");
     if (!(s = parse_op_type(j["type"].get<std::string>(), &op.type))) return s;
     if (!j.contains("f") || !j["f"].is_string() || j["f"].get<std::string>().empty()) return Status::invalid("missing string 'f'");
@@ -139,7 +145,7 @@ Status history_op_from_json_line(std::string_view line, HistoryOp* out) {
     if (op.f == "write" && !op.value) return Status::invalid("write lacks a string 'value'");
     if (j.contains("version") && !j["version"].is_null()) {
       Version v;
-      if (!(s = parse_version(j["version"], &v))) return s;
+      if (!(s = version_from_json(j["version"], &v))) return s;
       op.version = v;
     }
     if (j.contains("tombstone")) {

@@ -1,7 +1,8 @@
 // Internal to core's .cpp files (pulls in nlohmann/json.hpp; never include it
 // from a header other parts include). Strict JSON object reading that names
-// the field path in every error, plus the ModeSpec JSON shared by plan.json
-// and the node config.
+// the field path in every error (integers range-checked by
+// core/json_numbers.h), plus the ModeSpec JSON shared by plan.json and the
+// node config.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_numbers.h"
 #include "core/plan.h"
 #include "core/status.h"
 
@@ -35,7 +37,7 @@ class ObjectReader {
     if constexpr (std::is_same_v<T, bool>) ok = v.is_boolean();
     else if constexpr (std::is_same_v<T, std::string>) ok = v.is_string();
     else if constexpr (std::is_floating_point_v<T>) ok = v.is_number();
-    else if constexpr (std::is_integral_v<T>) ok = fits<T>(v);
+    else if constexpr (std::is_integral_v<T>) ok = json_integer_fits<T>(v);
     if (!ok) {
       status_ = Status::invalid(where(name) + "has the wrong type: " + v.dump());
       return;
@@ -75,16 +77,6 @@ class ObjectReader {
   const std::string& path() const { return path_; }
 
  private:
-  // An integer that T holds exactly: get<T>() would silently wrap
-  // 4294967301 to 5 or a negative number to a huge unsigned one.
-  template <typename T>
-  static bool fits(const ordered_json& v) {
-    if (v.is_number_unsigned()) return v.template get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<T>::max());
-    if (!v.is_number_integer() || std::is_unsigned_v<T>) return false;
-    const int64_t i = v.template get<int64_t>();
-    return i >= static_cast<int64_t>(std::numeric_limits<T>::min()) && i <= static_cast<int64_t>(std::numeric_limits<T>::max());
-  }
-
   std::string where(const std::string& name) const {
     std::string p = path_.empty() ? name : (name.empty() ? path_ : path_ + "." + name);
     return p.empty() ? "" : p + ": ";

@@ -3,7 +3,11 @@
 #include <fstream>
 #include <sstream>
 
+#include <filesystem>
+
 #include <nlohmann/json.hpp>
+
+#include "core/json_numbers.h"
 
 namespace faultline {
 
@@ -51,11 +55,8 @@ Status node_dump_from_json(std::string_view text, NodeDump* out) {
       if (!v || !v->is_string()) return Status::invalid(at + "lacks a string 'value'");
       r.value = v->get<std::string>();
     }
-    const json* ver = e.contains("version") ? &e["version"] : nullptr;
-    if (!ver || !ver->is_array() || ver->size() != 2 || !(*ver)[0].is_number_integer() || !(*ver)[1].is_number_unsigned()) {
-      return Status::invalid(at + "'version' must be [timestamp_us, coordinator_id]");
-    }
-    r.version = {(*ver)[0].get<int64_t>(), (*ver)[1].get<NodeId>()};
+    if (!e.contains("version")) return Status::invalid(at + "'version' must be [timestamp_us, coordinator_id]");
+    if (Status s = version_from_json(e["version"], &r.version); !s) return Status::invalid(at + s.message());
     d.records.push_back(std::move(r));
   }
   if (j.contains("merkle_roots")) d.merkle_roots_json = j["merkle_roots"].dump();
@@ -69,8 +70,15 @@ Status read_node_dump_file(const std::string& path, NodeDump* out) {
   if (!in) return Status::not_found("cannot open " + path);
   std::stringstream ss;
   ss << in.rdbuf();
-  Status s = node_dump_from_json(ss.str(), out);
+  NodeDump d;
+  Status s = node_dump_from_json(ss.str(), &d);
   if (!s) return Status::invalid(path + ": " + s.message());
+  // final/<node>.json names its node twice; a dump filed under another
+  // node's name would have the checker judge one node's state as another's
+  // (issue 13: final/n2.json and final/n3.json swapped were accepted).
+  const std::string stem = std::filesystem::path(path).stem().string();
+  if (d.node != stem) return Status::invalid(path + ": 'node' is '" + d.node + "' but the file is named after " + stem);
+  *out = std::move(d);
   return Status::ok();
 }
 

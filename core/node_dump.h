@@ -26,6 +26,9 @@ struct NodeDump {
 
 std::string node_dump_to_json(const NodeDump& d);  // compact, one line
 Status node_dump_from_json(std::string_view text, NodeDump* out);
+// Reads <dir>/<node>.json: a dump whose "node" differs from the file's name
+// is refused, naming the file. Integers out of range are refused, never
+// narrowed (version timestamps 0 to 2^63-1, coordinator ids 0 to 2^32-1).
 Status read_node_dump_file(const std::string& path, NodeDump* out);
 
 }  // namespace faultline

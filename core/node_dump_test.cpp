@@ -94,6 +94,11 @@ TEST(NodeDump, RejectsBadRecordsNamingRecordAndField) {
            {0, R"({"version":[1,-1]})", "records[0]: 'version' must be"},
            {2, R"({"version":"[1,1]"})", "records[2]: 'version' must be"},
            {0, R"({"version":null})", "records[0]: 'version' must be"},
+           // Issue 13: refused, not cut to [1,1] or wrapped negative.
+           {0, R"({"version":[1,4294967297]})", "records[0]: 'version' must be [timestamp_us, coordinator_id] in "
+                                                 "range: coordinator_id 4294967297 is out of range (0 to 2^32-1)"},
+           {0, R"({"version":[9223372036854775808,1]})", "records[0]: 'version' must be [timestamp_us, coordinator_id] "
+                                                         "in range: timestamp_us 9223372036854775808 is out of range"},
            {0, R"({"value":null})", "records[0]: lacks a string 'value'"},
            {0, R"({"value":5})", "records[0]: lacks a string 'value'"},
            {2, R"({"key":null})", "records[2]: lacks a string 'key'"},
@@ -121,6 +126,17 @@ TEST(NodeDump, FileErrorsNameThePath) {
   test::write_file(path, dump_with_record(1, R"({"value":"v"})"));
   EXPECT_TRUE(fails_with(read_node_dump_file(path, &d), path + ": records[1]: a tombstone carries a value"));
   EXPECT_EQ(read_node_dump_file(dir.file("missing.json"), &d).code(), Status::Code::kNotFound);
+}
+
+// Goal: a dump filed under another node's name is refused, naming the file
+// (issue 13: final/n2.json and final/n3.json swapped were accepted).
+TEST(NodeDump, NodeMustMatchTheFileName) {
+  test::TempDir dir;
+  const std::string path = dir.file("n2.json");
+  test::write_file(path, node_dump_to_json(sample_dump()));  // node n3
+  NodeDump d;
+  EXPECT_TRUE(fails_with(read_node_dump_file(path, &d), path + ": 'node' is 'n3' but the file is named after n2"));
+  EXPECT_TRUE(d.node.empty()) << "output written on error";
 }
 
 }  // namespace
