@@ -51,6 +51,7 @@ TEST(Bugs, PlanAndNodeConfigRejectUnknownBugNames) {
   c.peer_port = 2;
   c.rf = 1;
   c.data_dir = "/tmp/unused";
+  c.cluster_secret = generate_cluster_secret();
   c.bugs = {"not-a-bug"};
   NodeConfig back;
   s = node_config_from_json(node_config_to_json(c), &back);

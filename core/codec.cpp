@@ -104,7 +104,8 @@ struct Encoder {
     type_field();
   }
   void operator()(const MerkleSync& m) {
-    w.map(9);
+    w.map(9 + (m.after ? 2 : 0) + (m.upto ? 2 : 0));
+    if (m.after) w.str("ak"), w.str(m.after->key), w.str("at"), w.uint(m.after->token);
     w.str("dp"), w.uint(m.tree.depth);
     from_field();
     w.str("id"), w.uint(m.exchange_id);
@@ -114,15 +115,20 @@ struct Encoder {
     w.str("ri"), w.uint(m.tree.range_index);
     w.str("rs"), write_records(w, m.records);
     type_field();
+    upto(m.upto);
   }
   void operator()(const MerkleSyncReply& m) {
-    w.map(6);
+    w.map(6 + (m.upto ? 2 : 0));
     w.str("err"), w.str(m.error);
     from_field();
     w.str("id"), w.uint(m.exchange_id);
     w.str("ok"), w.boolean(m.ok);
     w.str("rs"), write_records(w, m.records);
     type_field();
+    upto(m.upto);
+  }
+  void upto(const std::optional<SyncCursor>& c) {
+    if (c) w.str("uk"), w.str(c->key), w.str("ut"), w.uint(c->token);
   }
 
   void seq(uint64_t s) {
@@ -238,6 +244,17 @@ Status read_record(std::string_view bytes, size_t pos, Record* r) {
   return Status::ok();
 }
 
+// An optional sync cursor: both fields or neither.
+Status cursor_fields(const Fields& f, const char* token, const char* key, std::optional<SyncCursor>* out) {
+  if (!f.find(token) && !f.find(key)) return Status::ok();
+  SyncCursor c;
+  Status s;
+  if (!(s = get_field(f, token, &c.token))) return s;
+  if (!(s = get_field(f, key, &c.key))) return s;
+  *out = std::move(c);
+  return Status::ok();
+}
+
 // The fields every Merkle request carries: which exchange, which tree.
 template <typename M>
 Status merkle_tree_fields(const Fields& f, M* m) {
@@ -350,14 +367,17 @@ Status decode_typed(std::string_view type, std::string_view bytes, const Fields&
     if (!(s = merkle_tree_fields(f, &m))) return s;
     if (!(s = u64s_field(f, "lf", &m.leaves))) return s;
     if (!(s = records_field(bytes, f, &m.records))) return s;
+    if (!(s = cursor_fields(f, "at", "ak", &m.after))) return s;
+    if (!(s = cursor_fields(f, "ut", "uk", &m.upto))) return s;
     *out = std::move(m);
   } else if (type == "merkle_sync_reply") {
     MerkleSyncReply m;
     if (!(s = merkle_reply_fields(f, &m))) return s;
     if (!(s = records_field(bytes, f, &m.records))) return s;
+    if (!(s = cursor_fields(f, "ut", "uk", &m.upto))) return s;
     *out = std::move(m);
   } else {
-    return Status::invalid("unknown message type '" + std::string(type) + "'");
+    return Status::invalid("unknown message type '" + escape_control(type) + "'");
   }
   return Status::ok();
 }
@@ -372,13 +392,24 @@ std::string_view message_type_name(const Body& body) {
   return kNames[body.index()];
 }
 
-std::string encode_frame(const Envelope& env) {
-  std::string out(4, '\0');  // the length, filled in below
-  Writer w(&out);
+Status encode_frame(const Envelope& env, std::string* out) {
+  out->assign(4, '\0');  // the length, filled in below
+  Writer w(out);
   std::visit(Encoder{w, env.from, message_type_name(env.body)}, env.body);
-  const size_t n = out.size() - 4;
-  FL_ASSERT(n <= kMaxFrameBytes);
-  for (int i = 0; i < 4; ++i) out[i] = static_cast<char>(n >> (24 - 8 * i));
+  const size_t n = out->size() - 4;
+  if (n > kMaxFrameBytes) {
+    out->clear();
+    return Status::invalid("message '" + std::string(message_type_name(env.body)) + "' is " + std::to_string(n) +
+                           " bytes, above the frame limit of " + std::to_string(kMaxFrameBytes));
+  }
+  for (int i = 0; i < 4; ++i) (*out)[i] = static_cast<char>(n >> (24 - 8 * i));
+  return Status::ok();
+}
+
+std::string encode_frame(const Envelope& env) {
+  std::string out;
+  Status s = encode_frame(env, &out);
+  FL_ASSERT_MSG(s.is_ok(), s.message().c_str());
   return out;
 }
 
@@ -403,7 +434,7 @@ Status decode_body(std::string_view bytes, Envelope* out) {
   if (!(s = get_field(f, "from", &out->from))) return s;
   if (out->from == 0) return Status::invalid("field 'from' is 0");
   s = decode_typed(type, bytes, f, &out->body);
-  if (!s) return Status::invalid("message '" + type + "': " + s.message());
+  if (!s) return Status::invalid("message '" + escape_control(type) + "': " + s.message());
   return Status::ok();
 }
 
@@ -416,13 +447,16 @@ FrameDecoder::Result FrameDecoder::next(Envelope* out) {
     error_ = "frame length " + std::to_string(n) + " exceeds the maximum " + std::to_string(kMaxFrameBytes);
     return Result::kBad;
   }
-  if (buffer_.size() - offset_ - 4 < n) return Result::kNeedMore;
-  Status s = decode_body(std::string_view(buffer_).substr(offset_ + 4, n), out);
+  if (buffer_.size() - offset_ - 4 < size_t{n} + trailer_bytes_) return Result::kNeedMore;
+  const std::string_view frame = std::string_view(buffer_).substr(offset_, 4 + size_t{n});
+  Status s;
+  if (check_) s = check_(frame, std::string_view(buffer_).substr(offset_ + 4 + n, trailer_bytes_));
+  if (s) s = decode_body(frame.substr(4), out);
   if (!s) {
     error_ = s.message();
     return Result::kBad;
   }
-  offset_ += 4 + n;
+  offset_ += 4 + n + trailer_bytes_;
   // Compact once the consumed prefix dominates, so memory stays bounded.
   if (offset_ > 65536 && offset_ * 2 > buffer_.size()) {
     buffer_.erase(0, offset_);

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -110,11 +111,28 @@ struct MerkleTreeReply {
 // differing leaves). The replica answers with those of its own records in
 // those leaves (read before it merges the ones it was sent) that win over, or
 // are missing from, what it was sent.
+//
+// A page is bounded in bytes, so the records of its leaves may take several
+// requests: records are ordered by (position of their token in the range,
+// key), and a request covers those after `after` (absent: from the start)
+// up to and including `upto` (absent: to the end of the leaves). The reply
+// covers the same span, or stops earlier at its own `upto` when its records
+// would exceed the budget; the initiator then asks again from there. On the
+// wire a cursor is two fields, present only when set: "at"/"ak" (after),
+// "ut"/"uk" (upto): token and key.
+struct SyncCursor {
+  Token token = 0;
+  std::string key;
+  bool operator==(const SyncCursor&) const = default;
+};
+
 struct MerkleSync {
   uint64_t exchange_id = 0;
   MerkleTreeId tree;
   std::vector<uint64_t> leaves;
   std::vector<Record> records;
+  std::optional<SyncCursor> after;
+  std::optional<SyncCursor> upto;
   bool operator==(const MerkleSync&) const = default;
 };
 
@@ -123,6 +141,7 @@ struct MerkleSyncReply {
   bool ok = false;
   std::string error;
   std::vector<Record> records;
+  std::optional<SyncCursor> upto;
   bool operator==(const MerkleSyncReply&) const = default;
 };
 
@@ -137,7 +156,12 @@ struct Envelope {
 
 std::string_view message_type_name(const Body& body);
 
-// A complete frame: length prefix and body.
+// A complete frame: length prefix and body. A body longer than
+// kMaxFrameBytes is refused (invalid), never sent: the node reports such a
+// message as undeliverable instead of aborting (issue 15).
+Status encode_frame(const Envelope& env, std::string* out);
+// For callers whose messages are within the limits by construction (tests,
+// benchmarks, the simulator): asserts that encoding succeeded.
 std::string encode_frame(const Envelope& env);
 
 // Incremental frame parser: no I/O, answers good / bad / need-more (as Asio's
@@ -145,6 +169,15 @@ std::string encode_frame(const Envelope& env);
 class FrameDecoder {
  public:
   enum class Result { kGood, kNeedMore, kBad };
+
+  // Authenticated streams (node/peer_auth.h): every frame is followed by
+  // `bytes` of trailer that `check` must accept, given the frame (length
+  // prefix and body) and the trailer, before the body is decoded.
+  using TrailerCheck = std::function<Status(std::string_view frame, std::string_view trailer)>;
+  void expect_trailer(size_t bytes, TrailerCheck check) {
+    trailer_bytes_ = bytes;
+    check_ = std::move(check);
+  }
 
   void feed(const char* data, size_t n) { buffer_.append(data, n); }
   // kGood: *out holds the next message. kBad: error() says why; the decoder
@@ -157,6 +190,8 @@ class FrameDecoder {
   std::string buffer_;
   size_t offset_ = 0;
   std::string error_;
+  size_t trailer_bytes_ = 0;
+  TrailerCheck check_;
 };
 
 // Decode one body (without the length prefix). Exposed for tests and fuzzing.

@@ -88,17 +88,22 @@ rc::Gen<MerkleTreeReply> gen_message() {
   return rc::gen::build<M>(rc::gen::set(&M::exchange_id), rc::gen::set(&M::ok), rc::gen::set(&M::error),
                            rc::gen::set(&M::hashes));
 }
+rc::Gen<std::optional<SyncCursor>> gen_cursor() {
+  return gen_optional(rc::gen::build<SyncCursor>(rc::gen::set(&SyncCursor::token), rc::gen::set(&SyncCursor::key, gen_bytes())));
+}
 template <>
 rc::Gen<MerkleSync> gen_message() {
   using M = MerkleSync;
   return rc::gen::build<M>(rc::gen::set(&M::exchange_id), rc::gen::set(&M::tree, gen_tree_id()), rc::gen::set(&M::leaves),
-                           rc::gen::set(&M::records, rc::gen::container<std::vector<Record>>(gen_wire_record())));
+                           rc::gen::set(&M::records, rc::gen::container<std::vector<Record>>(gen_wire_record())),
+                           rc::gen::set(&M::after, gen_cursor()), rc::gen::set(&M::upto, gen_cursor()));
 }
 template <>
 rc::Gen<MerkleSyncReply> gen_message() {
   using M = MerkleSyncReply;
   return rc::gen::build<M>(rc::gen::set(&M::exchange_id), rc::gen::set(&M::ok), rc::gen::set(&M::error),
-                           rc::gen::set(&M::records, rc::gen::container<std::vector<Record>>(gen_wire_record())));
+                           rc::gen::set(&M::records, rc::gen::container<std::vector<Record>>(gen_wire_record())),
+                           rc::gen::set(&M::upto, gen_cursor()));
 }
 
 template <size_t... I>
@@ -272,6 +277,14 @@ TEST(Codec, BodyFieldsAreAsDocumented) {
   EXPECT_EQ(keys({1, MerkleTreeReply{}}), (V{"err", "from", "hs", "id", "ok", "t"}));
   EXPECT_EQ(keys({1, MerkleSync{}}), (V{"dp", "from", "id", "l", "lf", "r", "ri", "rs", "t"}));
   EXPECT_EQ(keys({1, MerkleSyncReply{}}), (V{"err", "from", "id", "ok", "rs", "t"}));
+  MerkleSync paged;
+  paged.after = SyncCursor{1, "a"};
+  paged.upto = SyncCursor{2, "b"};
+  EXPECT_EQ(keys({1, paged}), (V{"ak", "at", "dp", "from", "id", "l", "lf", "r", "ri", "rs", "t", "uk", "ut"}))
+      << "cursors only when set";
+  MerkleSyncReply paged_reply;
+  paged_reply.upto = SyncCursor{2, "b"};
+  EXPECT_EQ(keys({1, paged_reply}), (V{"err", "from", "id", "ok", "rs", "t", "uk", "ut"}));
   const json w = json::from_msgpack(encode_frame({1, WriteRequest{}}).substr(4));
   EXPECT_EQ(w["t"], "write");
   std::vector<std::string> record_keys;
@@ -405,6 +418,48 @@ TEST(Codec, MessageTypeNames) {
   EXPECT_EQ(message_type_name(ReadReply{}), "read_reply");
   EXPECT_EQ(message_type_name(Ping{}), "ping");
   EXPECT_EQ(message_type_name(Pong{}), "pong");
+}
+
+}  // namespace
+}  // namespace faultline
+
+namespace faultline {
+namespace {
+
+// Goal (issue 15): a message over the frame limit is refused as a value; it
+// used to abort the node (a SET of just over 16 MiB, or a hint holding one).
+TEST(Codec, MessageOverTheFrameLimitIsRefusedNotAborted) {
+  WriteRequest w;
+  w.record = Record{"k", std::string(kMaxFrameBytes, 'x'), {1, 1}, false, 0};
+  std::string frame = "stale";
+  Status s = encode_frame({1, w}, &frame);
+  EXPECT_FALSE(s.is_ok());
+  EXPECT_NE(s.message().find("above the frame limit"), std::string::npos) << s.message();
+  EXPECT_TRUE(frame.empty());
+}
+
+// Goal: with a trailer expected (authenticated peer streams), every frame's
+// trailer is checked before its body is decoded, and a bad one poisons the
+// stream.
+TEST(Codec, TrailerIsCheckedBeforeTheBodyIsDecoded) {
+  const std::string frame = encode_frame({1, Ping{1}});
+  FrameDecoder dec;
+  std::vector<std::string> seen;
+  dec.expect_trailer(2, [&](std::string_view f, std::string_view t) {
+    seen.emplace_back(f);
+    return t == "ok" ? Status::ok() : Status::invalid("bad trailer");
+  });
+  const std::string good = frame + "ok";
+  dec.feed(good.data(), good.size() - 1);
+  Envelope env;
+  EXPECT_EQ(dec.next(&env), Result::kNeedMore) << "the trailer is part of the frame";
+  dec.feed(good.data() + good.size() - 1, 1);
+  EXPECT_EQ(dec.next(&env), Result::kGood);
+  EXPECT_EQ(seen, std::vector<std::string>{frame});
+  const std::string bad = frame + "no";
+  dec.feed(bad.data(), bad.size());
+  EXPECT_EQ(dec.next(&env), Result::kBad);
+  EXPECT_EQ(dec.error(), "bad trailer");
 }
 
 }  // namespace

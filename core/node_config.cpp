@@ -1,7 +1,9 @@
 #include "core/node_config.h"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "core/bugs.h"
@@ -24,6 +26,66 @@ std::vector<NodeId> NodeConfig::ring_nodes() const {
   return ids;
 }
 
+std::string generate_cluster_secret() {
+  std::random_device rd;  // getrandom(2) on Linux
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 8; ++i) {
+    const uint32_t w = rd();
+    for (int b = 0; b < 8; ++b) out += kHex[(w >> (4 * b)) & 0xf];
+  }
+  return out;
+}
+
+namespace {
+
+ordered_json limits_to_json(const NodeLimits& l) {
+  ordered_json j;
+  j["key_bytes_max"] = l.key_bytes_max;
+  j["value_bytes_max"] = l.value_bytes_max;
+  j["client_query_buffer_bytes_max"] = l.client_query_buffer_bytes_max;
+  j["client_query_buffers_bytes_total_max"] = l.client_query_buffers_bytes_total_max;
+  j["clients_max"] = l.clients_max;
+  j["client_idle_timeout_ms"] = l.client_idle_timeout_ms;
+  j["clock_offset_max_ms"] = l.clock_offset_max_ms;
+  return j;
+}
+
+Status limits_from_json(const ordered_json& j, NodeLimits* l) {
+  ObjectReader r(j, "limits");
+  r.get("key_bytes_max", &l->key_bytes_max);
+  r.get("value_bytes_max", &l->value_bytes_max);
+  r.get("client_query_buffer_bytes_max", &l->client_query_buffer_bytes_max);
+  r.get("client_query_buffers_bytes_total_max", &l->client_query_buffers_bytes_total_max);
+  r.get("clients_max", &l->clients_max);
+  r.get("client_idle_timeout_ms", &l->client_idle_timeout_ms);
+  r.get("clock_offset_max_ms", &l->clock_offset_max_ms);
+  if (Status s = r.finish(); !s) return s;
+  if (l->key_bytes_max < 1) return Status::invalid("limits.key_bytes_max: must be >= 1");
+  if (l->value_bytes_max < 0) return Status::invalid("limits.value_bytes_max: must be >= 0");
+  if (l->key_bytes_max + l->value_bytes_max > kRecordBytesMax) {
+    return Status::invalid("limits: key_bytes_max + value_bytes_max must be <= " + std::to_string(kRecordBytesMax) +
+                           " (half a peer frame)");
+  }
+  // One maximal SET (two bulk strings and their headers) must fit the buffer.
+  if (l->client_query_buffer_bytes_max < l->key_bytes_max + l->value_bytes_max + 1024) {
+    return Status::invalid("limits.client_query_buffer_bytes_max: must be >= key_bytes_max + value_bytes_max + 1024");
+  }
+  if (l->client_query_buffers_bytes_total_max < l->client_query_buffer_bytes_max) {
+    return Status::invalid("limits.client_query_buffers_bytes_total_max: must be >= client_query_buffer_bytes_max");
+  }
+  if (l->clients_max < 1) return Status::invalid("limits.clients_max: must be >= 1");
+  if (l->client_idle_timeout_ms < 0) return Status::invalid("limits.client_idle_timeout_ms: must be >= 0 (0: never)");
+  if (l->clock_offset_max_ms < 1) return Status::invalid("limits.clock_offset_max_ms: must be >= 1");
+  return Status::ok();
+}
+
+bool is_hex(const std::string& s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
+}
+
+}  // namespace
+
 std::string node_config_to_json(const NodeConfig& c) {
   ordered_json j;
   j["id"] = c.id;
@@ -42,6 +104,8 @@ std::string node_config_to_json(const NodeConfig& c) {
   j["heartbeat_interval_ms"] = c.heartbeat_interval_ms;
   j["peer_down_after_ms"] = c.peer_down_after_ms;
   j["bugs"] = c.bugs;
+  j["limits"] = limits_to_json(c.limits);
+  j["cluster_secret"] = c.cluster_secret;
   return j.dump(2) + "\n";
 }
 
@@ -62,7 +126,11 @@ Status node_config_from_json(std::string_view text, NodeConfig* out) {
   r.get_enum("default_write_cl", &c.default_write_cl, parse_consistency_level);
   r.get("heartbeat_interval_ms", &c.heartbeat_interval_ms);
   r.get("peer_down_after_ms", &c.peer_down_after_ms);
+  r.get("cluster_secret", &c.cluster_secret);
   Status s;
+  if (const auto* l = r.child("limits")) {
+    if (!(s = limits_from_json(*l, &c.limits))) return s;
+  }
   if (const auto* m = r.child("modes")) {
     if (!(s = modes_from_json(*m, "modes", &c.modes))) return s;
   }
@@ -93,6 +161,9 @@ Status node_config_from_json(std::string_view text, NodeConfig* out) {
   if (c.client_port <= 0 || c.client_port > 65535) return Status::invalid("client_port: must be in 1..65535");
   if (c.peer_port <= 0 || c.peer_port > 65535) return Status::invalid("peer_port: must be in 1..65535");
   if (c.data_dir.empty()) return Status::invalid("data_dir: must be set");
+  if (c.cluster_secret.size() < 32 || c.cluster_secret.size() % 2 != 0 || !is_hex(c.cluster_secret)) {
+    return Status::invalid("cluster_secret: must be an even number (>= 32) of hex digits");
+  }
   for (size_t i = 0; i < c.peers.size(); ++i) {
     const PeerAddress& p = c.peers[i];
     std::string at = "peers[" + std::to_string(i) + "]";

@@ -22,6 +22,34 @@ struct PeerAddress {
   int port = 0;
 };
 
+// Bounds on what clients and peers can make a node hold (docs/protocol.md,
+// "Limits"). The defaults let every accepted write travel in one peer frame
+// with room to spare: a record (key + value) is at most kRecordBytesMax, half
+// a frame, so a sync page (its byte budget plus one record) always fits too.
+struct NodeLimits {
+  int64_t key_bytes_max = 64 * 1024;
+  int64_t value_bytes_max = 4 * 1024 * 1024;
+  // Unparsed and partly parsed bytes one client may have buffered; also the
+  // longest bulk string the node accepts (Redis: client-query-buffer-limit
+  // and proto-max-bulk-len). Must hold one maximal SET.
+  int64_t client_query_buffer_bytes_max = 64 * 1024 * 1024;
+  // The same, summed over every client connection.
+  int64_t client_query_buffers_bytes_total_max = 256 * 1024 * 1024;
+  int clients_max = 1024;  // Redis: maxclients
+  // A client that sends nothing for this long, with nothing in flight, is
+  // disconnected (Redis: timeout). 0: never.
+  int64_t client_idle_timeout_ms = 300000;
+  // A record from a peer stamped further than this ahead of this node's
+  // clock is refused (CockroachDB's max-offset), so no member can drag every
+  // hybrid logical clock into the future.
+  int64_t clock_offset_max_ms = 60000;
+};
+
+// The largest record (key plus value bytes) a config may allow: half a peer
+// frame, so that a sync page of kSyncBytesPerPageMax plus one record and the
+// encoding overhead stays below kMaxFrameBytes.
+inline constexpr int64_t kRecordBytesMax = 8 * 1024 * 1024;
+
 struct NodeConfig {
   NodeId id = 0;
   std::string host = "127.0.0.1";  // listen address for both ports
@@ -38,6 +66,11 @@ struct NodeConfig {
   int64_t heartbeat_interval_ms = 200;
   int64_t peer_down_after_ms = 1000;  // failure detector: no pong for this long
   std::vector<std::string> bugs;      // seeded bugs, names from core/bugs.h
+  NodeLimits limits;
+  // Shared by every node of the cluster, as hex (at least 32 digits); peers
+  // prove they know it before any message is accepted (docs/protocol.md).
+  // Written by the harness; never logged.
+  std::string cluster_secret;
 
   // The bugs as a set. Parse once at construction and keep it (a component
   // then tests one bit per check); requires known names.
@@ -46,6 +79,9 @@ struct NodeConfig {
   // Every node id of the ring: this one and its peers, sorted.
   std::vector<NodeId> ring_nodes() const;
 };
+
+// A fresh random cluster secret (64 hex digits) from the OS's entropy.
+std::string generate_cluster_secret();
 
 std::string node_config_to_json(const NodeConfig& c);  // pretty, ends with "\n"
 Status node_config_from_json(std::string_view text, NodeConfig* out);

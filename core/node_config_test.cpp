@@ -19,6 +19,7 @@ NodeConfig three_node_config() {
   c.data_dir = "/tmp/run/nodes/n2/data";
   c.events_path = "/tmp/run/nodes/n2/events.jsonl";
   c.peers = {{3, "127.0.0.3", 9023}, {1, "127.0.0.1", 9021}};
+  c.cluster_secret = std::string(64, 'a');
   return c;
 }
 
@@ -104,6 +105,45 @@ TEST(NodeConfig, FileErrorsNameThePath) {
   test::write_file(path, node_config_to_json(three_node_config()));
   EXPECT_TRUE(succeeds(read_node_config_file(path, &c)));
   EXPECT_EQ(read_node_config_file(dir.file("missing.json"), &c).code(), Status::Code::kNotFound);
+}
+
+// Goal (issue 15): the limits round-trip, and a config whose limits would let
+// a write through that cannot travel in one peer frame, or a buffer that
+// cannot hold one maximal SET, is refused naming the field.
+TEST(NodeConfig, LimitsRoundTripAndAreCheckedAgainstTheFrameLimit) {
+  NodeConfig c = three_node_config();
+  c.limits.value_bytes_max = 1024;
+  c.limits.clients_max = 7;
+  c.limits.client_idle_timeout_ms = 0;
+  NodeConfig back;
+  ASSERT_TRUE(succeeds(node_config_from_json(node_config_to_json(c), &back)));
+  EXPECT_EQ(back.limits.value_bytes_max, 1024);
+  EXPECT_EQ(back.limits.clients_max, 7);
+  EXPECT_EQ(node_config_to_json(back), node_config_to_json(c));
+  EXPECT_TRUE(fails_with(node_config_from_json(config_with(R"({"limits":{"value_bytes_max":16777216}})"), &back),
+                         "key_bytes_max + value_bytes_max must be <= 8388608"));
+  EXPECT_TRUE(fails_with(node_config_from_json(config_with(R"({"limits":{"client_query_buffer_bytes_max":1000}})"), &back),
+                         "limits.client_query_buffer_bytes_max: must be >="));
+  EXPECT_TRUE(fails_with(node_config_from_json(config_with(R"({"limits":{"clients_max":0}})"), &back),
+                         "limits.clients_max: must be >= 1"));
+  EXPECT_TRUE(fails_with(node_config_from_json(config_with(R"({"limits":{"colour":1}})"), &back),
+                         "limits.colour: unknown field"));
+}
+
+// Goal: a node never runs without a usable cluster secret (peers could not
+// authenticate), and generated secrets are fresh.
+TEST(NodeConfig, ClusterSecretIsRequiredAndGeneratedFresh) {
+  NodeConfig back;
+  EXPECT_TRUE(fails_with(node_config_from_json(config_with(R"({"cluster_secret":""})"), &back), "cluster_secret: must be"));
+  EXPECT_TRUE(fails_with(node_config_from_json(config_with(R"({"cluster_secret":"xyz0123456789abcdef0123456789abcdef"})"), &back),
+                         "cluster_secret: must be"));
+  const std::string a = generate_cluster_secret();
+  EXPECT_EQ(a.size(), 64u);
+  EXPECT_NE(a, generate_cluster_secret());
+  NodeConfig c = three_node_config();
+  c.cluster_secret = a;
+  EXPECT_TRUE(succeeds(node_config_from_json(node_config_to_json(c), &back)));
+  EXPECT_EQ(back.cluster_secret, a);
 }
 
 }  // namespace

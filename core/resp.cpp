@@ -1,14 +1,29 @@
 #include "core/resp.h"
 
+#include "core/types.h"
+
+#include <algorithm>
 #include <charconv>
 
 namespace faultline {
 
+namespace {
+// A simple string or error ends at its CRLF; a CR or LF inside would start a
+// reply of its own (reply-stream injection), so each becomes a space, as
+// redis-server's addReplyError does.
+std::string one_line(std::string s) {
+  for (char& c : s) {
+    if (c == '\r' || c == '\n') c = ' ';
+  }
+  return s;
+}
+}  // namespace
+
 std::string resp_encode(const RespValue& v) {
   using T = RespValue::Type;
   switch (v.type) {
-    case T::kSimple: return "+" + v.str + "\r\n";
-    case T::kError: return "-" + v.str + "\r\n";
+    case T::kSimple: return "+" + one_line(v.str) + "\r\n";
+    case T::kError: return "-" + one_line(v.str) + "\r\n";
     case T::kInteger: return ":" + std::to_string(v.integer) + "\r\n";
     case T::kBulk: return "$" + std::to_string(v.str.size()) + "\r\n" + v.str + "\r\n";
     case T::kNull: return "$-1\r\n";
@@ -33,18 +48,24 @@ RespParser::Step RespParser::fail(size_t at, std::string why) {
   return Step::kBad;
 }
 
-// The length limit applies whether or not the line's end has arrived (a CR
-// waiting for its LF does not count), so a stream parses the same however it
-// is chunked.
-RespParser::Step RespParser::read_line(size_t* pos, std::string_view* line) {
-  size_t eol = buffer_.find("\r\n", *pos);
-  size_t len = (eol == std::string::npos ? buffer_.size() : eol) - *pos;
+// The line starting at pos_, up to CRLF; pos_ moves past it. The length
+// limit applies whether or not the line's end has arrived (a CR waiting for
+// its LF does not count), so a stream parses the same however it is chunked.
+// Bytes already searched are not searched again.
+RespParser::Step RespParser::read_line(std::string_view* line) {
+  const size_t from = std::max(pos_, line_scanned_ > 0 ? line_scanned_ - 1 : 0);
+  const size_t eol = buffer_.find("\r\n", from);
+  size_t len = (eol == std::string::npos ? buffer_.size() : eol) - pos_;
   if (eol == std::string::npos && len > 0 && buffer_.back() == '\r') --len;
-  if (len > kMaxInlineBytes) return fail(*pos, "line too long");
-  if (eol == std::string::npos) return Step::kNeedMore;
-  *line = std::string_view(buffer_).substr(*pos, eol - *pos);
-  *pos = eol + 2;
-  return Step::kDone;
+  if (len > kMaxInlineBytes) return fail(pos_, "line too long");
+  if (eol == std::string::npos) {
+    line_scanned_ = buffer_.size();
+    return Step::kNeedMore;
+  }
+  *line = std::string_view(buffer_).substr(pos_, eol - pos_);
+  pos_ = eol + 2;
+  line_scanned_ = 0;
+  return Step::kValue;  // a whole line
 }
 
 namespace {
@@ -53,77 +74,79 @@ bool parse_int(std::string_view s, int64_t* out) {
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
   return ec == std::errc() && p == s.data() + s.size();
 }
+
+// What one parsed element costs while its array is still open.
+size_t held_size(const RespValue& v) { return sizeof(RespValue) + v.str.size() + v.elements.size() * sizeof(RespValue); }
 }  // namespace
 
-RespParser::Step RespParser::parse(size_t* pos, int depth, RespValue* out) {
-  if (depth > kMaxDepth) return fail(*pos, "nesting deeper than " + std::to_string(kMaxDepth));
-  if (*pos >= buffer_.size()) return Step::kNeedMore;
-  const size_t start = *pos;
-  const char tag = buffer_[*pos];
-  size_t p = *pos + 1;
+// One value at pos_: a whole scalar (kValue), or an array header pushed onto
+// open_ (kOpened; an empty or null array is a whole value).
+RespParser::Step RespParser::step(RespValue* out) {
+  if (bulk_len_ >= 0) {
+    const size_t len = static_cast<size_t>(bulk_len_);
+    if (buffer_.size() - pos_ < len + 2) return Step::kNeedMore;
+    if (buffer_.compare(pos_ + len, 2, "\r\n") != 0) return fail(pos_ + len, "bulk string not terminated by CRLF");
+    *out = RespValue::bulk(buffer_.substr(pos_, len));
+    pos_ += len + 2;
+    bulk_len_ = -1;
+    return Step::kValue;
+  }
+  if (static_cast<int>(open_.size()) > kMaxDepth) return fail(pos_, "nesting deeper than " + std::to_string(kMaxDepth));
+  if (pos_ >= buffer_.size()) return Step::kNeedMore;
+  const size_t start = pos_;
+  const char tag = buffer_[pos_];
+  ++pos_;
   std::string_view line;
-  Step st = read_line(&p, &line);
-  if (st != Step::kDone) return st;
+  Step st = read_line(&line);
+  if (st != Step::kValue) {
+    pos_ = start;  // the line is read again once complete; line_scanned_ skips what was searched
+    return st;
+  }
   int64_t n = 0;
   switch (tag) {
-    case '+':
-      *out = RespValue::simple(std::string(line));
-      break;
-    case '-':
-      *out = RespValue::error(std::string(line));
-      break;
+    case '+': *out = RespValue::simple(std::string(line)); return Step::kValue;
+    case '-': *out = RespValue::error(std::string(line)); return Step::kValue;
     case ':':
-      if (!parse_int(line, &n)) return fail(start, "invalid integer '" + std::string(line) + "'");
+      if (!parse_int(line, &n)) return fail(start, "invalid integer '" + escape_control(line) + "'");
       *out = RespValue::integer_value(n);
-      break;
-    case '$': {
-      if (!parse_int(line, &n) || n < -1) return fail(start, "invalid bulk length '" + std::string(line) + "'");
-      if (n > kMaxBulkBytes) return fail(start, "bulk length " + std::to_string(n) + " exceeds the limit");
+      return Step::kValue;
+    case '$':
+      if (!parse_int(line, &n) || n < -1) return fail(start, "invalid bulk length '" + escape_control(line) + "'");
+      if (n > bulk_bytes_max_) {
+        return fail(start, "bulk length " + std::to_string(n) + " exceeds the limit of " + std::to_string(bulk_bytes_max_));
+      }
       if (n == -1) {
         *out = RespValue::null();
-        break;
+        return Step::kValue;
       }
-      const size_t len = static_cast<size_t>(n);
-      if (buffer_.size() - p < len + 2) return Step::kNeedMore;
-      if (buffer_.compare(p + len, 2, "\r\n") != 0) return fail(p + len, "bulk string not terminated by CRLF");
-      *out = RespValue::bulk(buffer_.substr(p, len));
-      p += len + 2;
-      break;
-    }
-    case '*': {
-      if (!parse_int(line, &n) || n < -1) return fail(start, "invalid array length '" + std::string(line) + "'");
+      bulk_len_ = n;
+      return step(out);
+    case '*':
+      if (!parse_int(line, &n) || n < -1) return fail(start, "invalid array length '" + escape_control(line) + "'");
       if (n > kMaxArrayElements) return fail(start, "array length " + std::to_string(n) + " exceeds the limit");
-      if (n == -1) {
-        *out = RespValue{RespValue::Type::kNullArray, {}, 0, {}};
-        break;
+      if (n <= 0) {
+        *out = n == -1 ? RespValue{RespValue::Type::kNullArray, {}, 0, {}} : RespValue::array({});
+        return Step::kValue;
       }
-      RespValue arr = RespValue::array({});
-      for (int64_t i = 0; i < n; ++i) {
-        RespValue e;
-        st = parse(&p, depth + 1, &e);
-        if (st != Step::kDone) return st;
-        arr.elements.push_back(std::move(e));
-      }
-      *out = std::move(arr);
-      break;
-    }
+      open_.push_back(Open{RespValue::array({}), n});
+      return Step::kOpened;
     default:
-      return fail(start, std::string("unknown type byte '") + tag + "'");
+      return fail(start, "unknown type byte '" + escape_control(std::string_view(&tag, 1)) + "'");
   }
-  *pos = p;
-  return Step::kDone;
 }
 
-RespParser::Step RespParser::parse_inline(size_t* pos, RespValue* out) {
+RespParser::Step RespParser::parse_inline(RespValue* out) {
   // An inline command ends at the first LF, with or without a CR before it,
   // as redis-server reads it: "SET a b\nGET a\r\n" is two commands.
-  const size_t nl = buffer_.find('\n', *pos);
-  size_t len = (nl == std::string::npos ? buffer_.size() : nl) - *pos;
-  if (len > 0 && buffer_[*pos + len - 1] == '\r') --len;
-  if (len > kMaxInlineBytes) return fail(*pos, "line too long");
-  if (nl == std::string::npos) return Step::kNeedMore;
-  const std::string_view line = std::string_view(buffer_).substr(*pos, len);
-  const size_t p = nl + 1;
+  const size_t nl = buffer_.find('\n', std::max(pos_, line_scanned_));
+  size_t len = (nl == std::string::npos ? buffer_.size() : nl) - pos_;
+  if (len > 0 && buffer_[pos_ + len - 1] == '\r') --len;
+  if (len > kMaxInlineBytes) return fail(pos_, "line too long");
+  if (nl == std::string::npos) {
+    line_scanned_ = buffer_.size();
+    return Step::kNeedMore;
+  }
+  const std::string_view line = std::string_view(buffer_).substr(pos_, len);
   RespValue arr = RespValue::array({});
   size_t i = 0;
   while (i < line.size()) {
@@ -134,33 +157,53 @@ RespParser::Step RespParser::parse_inline(size_t* pos, RespValue* out) {
     i = j;
   }
   *out = std::move(arr);
-  *pos = p;
-  return Step::kDone;
+  pos_ = nl + 1;
+  line_scanned_ = 0;
+  return Step::kValue;
+}
+
+// Drops the consumed prefix once it dominates the buffer, so memory stays
+// bounded by what is not consumed yet.
+void RespParser::compact() {
+  if (pos_ <= 65536 || pos_ * 2 <= buffer_.size()) return;
+  buffer_.erase(0, pos_);
+  consumed_total_ += pos_;
+  line_scanned_ = line_scanned_ > pos_ ? line_scanned_ - pos_ : 0;
+  pos_ = 0;
 }
 
 RespParser::Result RespParser::next(RespValue* out) {
   if (!error_.empty()) return Result::kBad;
   for (;;) {
-    if (offset_ >= buffer_.size()) return Result::kNeedMore;
-    size_t pos = offset_;
+    RespValue v;
     Step st;
-    const char c = buffer_[pos];
-    const bool typed = c == '+' || c == '-' || c == ':' || c == '$' || c == '*';
-    if (!typed && allow_inline_) {
-      st = parse_inline(&pos, out);
-    } else {
-      st = parse(&pos, 0, out);
+    bool inline_command = false;
+    if (open_.empty() && bulk_len_ < 0 && allow_inline_ && pos_ < buffer_.size()) {
+      const char c = buffer_[pos_];
+      inline_command = !(c == '+' || c == '-' || c == ':' || c == '$' || c == '*');
     }
-    if (st == Step::kNeedMore) return Result::kNeedMore;
+    st = inline_command ? parse_inline(&v) : step(&v);
+    if (st == Step::kNeedMore) {
+      compact();
+      return Result::kNeedMore;
+    }
     if (st == Step::kBad) return Result::kBad;
-    offset_ = pos;
-    if (offset_ > 65536 && offset_ * 2 > buffer_.size()) {
-      buffer_.erase(0, offset_);
-      consumed_total_ += offset_;
-      offset_ = 0;
+    if (st == Step::kOpened) continue;
+    // A whole value: it completes the arrays it closes.
+    while (!open_.empty()) {
+      Open& top = open_.back();
+      held_bytes_ += held_size(v);
+      top.array.elements.push_back(std::move(v));
+      if (--top.remaining > 0) break;
+      v = std::move(top.array);
+      open_.pop_back();
+      for (const RespValue& e : v.elements) held_bytes_ -= held_size(e);
     }
+    if (!open_.empty()) continue;
+    compact();
     // An empty inline line is skipped, as redis-server does.
-    if (out->type == RespValue::Type::kArray && out->elements.empty() && !typed) continue;
+    if (inline_command && v.elements.empty()) continue;
+    *out = std::move(v);
     return Result::kGood;
   }
 }

@@ -37,6 +37,11 @@ std::string resp_encode(const RespValue& v);
 // A command as redis-cli sends it: an array of bulk strings.
 std::string resp_encode_command(const std::vector<std::string>& args);
 
+// Incremental and linear: the parser resumes where the last call stopped (a
+// partly received array keeps the elements already parsed, a bulk string
+// whose header was read waits only for its bytes, a line is searched for its
+// end only in bytes not searched yet), so a value that arrives a byte at a
+// time costs O(its size) in total, not O(size^2).
 class RespParser {
  public:
   enum class Result { kGood, kNeedMore, kBad };
@@ -46,7 +51,10 @@ class RespParser {
   static constexpr size_t kMaxInlineBytes = 64 * 1024;
 
   // allow_inline: accept inline commands at the top level (server side).
-  explicit RespParser(bool allow_inline = false) : allow_inline_(allow_inline) {}
+  // bulk_bytes_max: the longest bulk string accepted (the node passes its
+  // client_query_buffer_bytes_max), at most kMaxBulkBytes.
+  explicit RespParser(bool allow_inline = false, int64_t bulk_bytes_max = kMaxBulkBytes)
+      : allow_inline_(allow_inline), bulk_bytes_max_(bulk_bytes_max) {}
 
   void feed(const char* data, size_t n) { buffer_.append(data, n); }
   void feed(std::string_view s) { buffer_.append(s); }
@@ -54,17 +62,32 @@ class RespParser {
   // (byte offset in the stream); the parser keeps answering kBad.
   Result next(RespValue* out);
   const std::string& error() const { return error_; }
+  // What the parser holds for values not yet returned: bytes not parsed yet
+  // plus the parts of a value already parsed (each element counted with its
+  // in-memory overhead). A server bounds this per client.
+  size_t buffered_bytes() const { return buffer_.size() - pos_ + held_bytes_; }
 
  private:
-  enum class Step { kDone, kNeedMore, kBad };
-  Step parse(size_t* pos, int depth, RespValue* out);
-  Step parse_inline(size_t* pos, RespValue* out);
-  Step read_line(size_t* pos, std::string_view* line);
+  enum class Step { kValue, kOpened, kNeedMore, kBad };
+  // An array whose header was read and whose elements are still arriving.
+  struct Open {
+    RespValue array;
+    int64_t remaining = 0;
+  };
+  Step step(RespValue* out);
+  Step parse_inline(RespValue* out);
+  Step read_line(std::string_view* line);
   Step fail(size_t at, std::string why);
+  void compact();
 
   bool allow_inline_;
+  int64_t bulk_bytes_max_;
   std::string buffer_;
-  size_t offset_ = 0;
+  size_t pos_ = 0;               // the first byte of buffer_ not consumed
+  size_t line_scanned_ = 0;      // buffer_[pos_, line_scanned_) holds no line end
+  int64_t bulk_len_ = -1;        // >= 0: a bulk header was read, its bytes start at pos_
+  std::vector<Open> open_;       // arrays being filled, outermost first
+  size_t held_bytes_ = 0;        // bytes of the elements in open_
   uint64_t consumed_total_ = 0;  // bytes consumed before buffer_[0], for error offsets
   std::string error_;
 };

@@ -233,5 +233,63 @@ TEST(Resp, NullsAndEmptyValues) {
                                     RespValue::simple("")}));
 }
 
+// Goal (issue 15): parsing is linear. A 100000-element command fed a few
+// bytes at a time used to be re-parsed from its start on every call
+// (O(n^2): 121 s for 1M elements); resumed, it takes milliseconds. Not a
+// timed assertion: the quadratic parser simply would not finish in ctest's
+// timeout.
+TEST(Resp, ParsingResumesWhereItStoppedSoALargeArrayFedInPiecesIsLinear) {
+  constexpr int kElements = 100000;
+  std::string bytes = "*" + std::to_string(kElements) + "\r\n";
+  for (int i = 0; i < kElements; ++i) bytes += "$1\r\nx\r\n";
+  RespParser p;
+  RespValue v;
+  size_t fed = 0;
+  for (; fed + 3 <= bytes.size(); fed += 3) {
+    p.feed(bytes.data() + fed, 3);
+    ASSERT_EQ(p.next(&v), Result::kNeedMore);
+  }
+  p.feed(bytes.data() + fed, bytes.size() - fed);
+  ASSERT_EQ(p.next(&v), Result::kGood);
+  EXPECT_EQ(v.elements.size(), static_cast<size_t>(kElements));
+  EXPECT_EQ(p.buffered_bytes(), 0u);
+}
+
+// Goal: buffered_bytes counts what a client makes the parser hold: unparsed
+// bytes and the elements of an array still open, so a server can bound it.
+TEST(Resp, BufferedBytesCountsUnparsedBytesAndOpenArrays) {
+  RespParser p;
+  RespValue v;
+  p.feed("*3\r\n$5\r\nhello\r\n$10\r\nabc");
+  EXPECT_EQ(p.next(&v), Result::kNeedMore);
+  EXPECT_GE(p.buffered_bytes(), 5u + 3u);  // "hello" held in the open array, "abc" unparsed
+  p.feed("defghij\r\n:1\r\n");
+  EXPECT_EQ(p.next(&v), Result::kGood);
+  EXPECT_EQ(p.buffered_bytes(), 0u);
+}
+
+// Goal: a bulk string over the parser's configured limit is refused at its
+// header, before any of its bytes are buffered.
+TEST(Resp, BulkOverTheConfiguredLimitIsBadAtItsHeader) {
+  RespParser p(true, 10);
+  RespValue v;
+  p.feed("*2\r\n$3\r\nGET\r\n$11\r\n");
+  EXPECT_EQ(p.next(&v), Result::kBad);
+  EXPECT_NE(p.error().find("at byte 13: bulk length 11 exceeds the limit of 10"), std::string::npos) << p.error();
+}
+
+// Goal (issue 15): text echoed in an error never carries CR or LF (Redis
+// replaces them), so "X\r\n+INJECTED" cannot add a reply of its own; the
+// parser's own errors escape the bytes they quote.
+TEST(Resp, ErrorsNeverCarryCrOrLf) {
+  EXPECT_EQ(resp_encode(RespValue::error("ERR a\r\n+INJECTED\r\n:42")), "-ERR a  +INJECTED  :42\r\n");
+  EXPECT_EQ(resp_encode(RespValue::simple("a\nb")), "+a b\r\n");
+  RespParser p;
+  RespValue v;
+  p.feed(":1\x01\x1b[2J\r\n");
+  ASSERT_EQ(p.next(&v), Result::kBad);
+  EXPECT_NE(p.error().find("invalid integer '1\\x01\\x1b[2J'"), std::string::npos) << p.error();
+}
+
 }  // namespace
 }  // namespace faultline

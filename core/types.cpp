@@ -31,6 +31,25 @@ Status parse_node_name(std::string_view s, NodeId* out) {
   return Status::ok();
 }
 
+std::string escape_control(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (u < 0x20 || u == 0x7f) {
+      out += "\\x";
+      out += kHex[u >> 4];
+      out += kHex[u & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 Token token_of(std::string_view key) { return XXH64(key.data(), key.size(), 0); }
 
 std::string Version::to_string() const {
@@ -92,7 +111,7 @@ Status parse_consistency_level(std::string_view s, ConsistencyLevel* out) {
   else if (u == "TWO") *out = ConsistencyLevel::kTwo;
   else if (u == "QUORUM") *out = ConsistencyLevel::kQuorum;
   else if (u == "ALL") *out = ConsistencyLevel::kAll;
-  else return Status::invalid("unknown consistency level '" + std::string(s) + "' (ANY, ONE, TWO, QUORUM, ALL)");
+  else return Status::invalid("unknown consistency level '" + escape_control(s) + "' (ANY, ONE, TWO, QUORUM, ALL)");
   return Status::ok();
 }
 

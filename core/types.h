@@ -27,6 +27,11 @@ Status parse_node_name(std::string_view s, NodeId* out);  // "n3" -> 3
 
 Token token_of(std::string_view key);
 
+// `s` with CR, LF and every other control byte (and DEL) written as \xNN,
+// and a backslash as \\, so that bytes from a client or peer can go into an
+// error reply or a log line without starting a new reply or line.
+std::string escape_control(std::string_view s);
+
 struct Version {
   int64_t timestamp_us = 0;
   NodeId coordinator_id = 0;

@@ -226,5 +226,15 @@ RC_GTEST_PROP(RecordDigest, EqualRecordsEqualDigests, ()) {
   else RC_ASSERT(record_digest(a) != record_digest(b));  // tiny domain: a collision would be a bug
 }
 
+// Goal (issue 15): client and peer bytes quoted in errors and log lines can
+// neither end a line nor start a reply: CR, LF, every control byte and DEL
+// are written as \xNN (and a backslash doubled, so the text stays unambiguous).
+TEST(EscapeControl, ControlBytesBecomeHexEscapes) {
+  EXPECT_EQ(escape_control("GET"), "GET");
+  EXPECT_EQ(escape_control("X\r\n+INJECTED\r\n:42"), "X\\x0d\\x0a+INJECTED\\x0d\\x0a:42");
+  EXPECT_EQ(escape_control(std::string("a\0b\x7f\\", 5)), "a\\x00b\\x7f\\\\");
+  EXPECT_EQ(escape_control("caf\xc3\xa9"), "caf\xc3\xa9") << "bytes >= 0x80 (UTF-8) pass through";
+}
+
 }  // namespace
 }  // namespace faultline

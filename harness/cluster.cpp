@@ -215,6 +215,7 @@ Status Cluster::write_config(const NodeProcess& n) const {
   c.default_read_cl = plan.workload.read_cl;
   c.default_write_cl = plan.workload.write_cl;
   c.bugs = plan.bugs;
+  c.cluster_secret = cluster_secret_;
   std::ofstream out(n.config_path(), std::ios::trunc);
   out << node_config_to_json(c);
   out.flush();

@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "core/node_config.h"
 #include "core/node_status.h"
 #include "core/plan.h"
 #include "core/status.h"
@@ -141,6 +142,8 @@ class Cluster : public FaultTarget {
   Status stop_node(NodeProcess* n);
 
   const ClusterOptions options_;
+  // One per cluster, in every node's config: peers prove they know it.
+  const std::string cluster_secret_ = generate_cluster_secret();
   std::string node_bin_;  // resolved by start()
   std::vector<NodeProcess> nodes_;
   std::unique_ptr<LinkProxy> proxy_;  // one per start attempt

@@ -11,6 +11,13 @@ namespace faultline {
 
 namespace {
 
+// The encoded size of a message, for the exchange's cost (0 if it cannot be
+// encoded; the transport reports that).
+size_t frame_bytes(const Envelope& env) {
+  std::string frame;
+  return encode_frame(env, &frame) ? frame.size() : 0;
+}
+
 // A record's share of a sync page: its bytes plus the fixed fields.
 size_t page_bytes(const Record& r) { return r.key.size() + r.value.size() + 32; }
 
@@ -21,6 +28,44 @@ std::string node_array(const std::set<NodeId>& nodes) {
 }
 
 int64_t as_i64(uint64_t v) { return static_cast<int64_t>(v); }
+
+// Sync order inside a range (left, right]: by the token's position from
+// left + 1 (so a range that wraps past 2^64 - 1 keeps its order), then key.
+std::pair<uint64_t, std::string_view> sync_order(const TokenRange& range, Token t, std::string_view key) {
+  return {t - range.left - 1, key};
+}
+
+std::pair<uint64_t, std::string_view> sync_order(const TokenRange& range, const SyncCursor& c) {
+  return sync_order(range, c.token, c.key);
+}
+
+// The records in (after, upto] in sync order.
+std::vector<Record> in_span(const TokenRange& range, std::vector<Record> records, const std::optional<SyncCursor>& after,
+                            const std::optional<SyncCursor>& upto) {
+  std::vector<std::pair<std::pair<uint64_t, std::string_view>, size_t>> order;
+  for (size_t i = 0; i < records.size(); ++i) {
+    const auto o = sync_order(range, token_of(records[i].key), records[i].key);
+    if ((!after || o > sync_order(range, *after)) && (!upto || o <= sync_order(range, *upto))) order.push_back({o, i});
+  }
+  std::sort(order.begin(), order.end());
+  std::vector<Record> out;
+  out.reserve(order.size());
+  for (const auto& [o, i] : order) out.push_back(std::move(records[i]));
+  return out;
+}
+
+// Keeps the first records within kSyncBytesPerPageMax (at least one); when
+// some had to go, returns the cursor of the last one kept.
+std::optional<SyncCursor> keep_page_budget(std::vector<Record>* records) {
+  size_t bytes = 0;
+  size_t n = 0;
+  while (n < records->size() && (n == 0 || bytes + page_bytes((*records)[n]) <= AntiEntropy::kSyncBytesPerPageMax)) {
+    bytes += page_bytes((*records)[n++]);
+  }
+  if (n == records->size()) return std::nullopt;
+  records->resize(n);
+  return SyncCursor{token_of(records->back().key), records->back().key};
+}
 
 }  // namespace
 
@@ -163,7 +208,7 @@ bool AntiEntropy::current(uint64_t exchange_id, NodeId from) const {
 
 void AntiEntropy::send_request(Body body) {
   Exchange& x = *exchange_;
-  x.cost.bytes_sent += encode_frame(Envelope{config_.id, body}).size();
+  x.cost.bytes_sent += frame_bytes(Envelope{config_.id, body});
   ++x.cost.round_trips;
   env_.transport->send(x.pair.peer, std::move(body));
   const uint64_t id = x.id;
@@ -218,22 +263,36 @@ void AntiEntropy::on_tree_reply(NodeId from, const MerkleTreeReply& m, size_t fr
   send_tree_batch();
 }
 
+// Sends the next request of the sync phase: a new page of differing leaves
+// (at most kSyncLeavesPerPageMax, about kSyncBytesPerPageMax of records), or
+// the rest of the current page after x.after when its records did not fit
+// one request (a large leaf is split across requests).
 void AntiEntropy::send_sync_page() {
   Exchange& x = *exchange_;
+  std::vector<Record> records;
+  if (x.page.empty()) {
+    size_t bytes = 0;
+    while (x.next < x.differing.size() && x.page.size() < kSyncLeavesPerPageMax &&
+           (x.page.empty() || bytes < kSyncBytesPerPageMax)) {
+      const uint64_t leaf = x.differing[x.next++];
+      x.page.push_back(leaf);
+      for (Record& r : records_in(*x.tree, {leaf})) {
+        bytes += page_bytes(r);
+        records.push_back(std::move(r));
+      }
+    }
+    x.after.reset();
+  } else {
+    records = records_in(*x.tree, x.page);
+  }
   MerkleSync m;
   m.exchange_id = x.id;
   m.tree = tree_id();
-  size_t bytes = 0;
-  // At least one leaf per page; a page stops growing at either bound.
-  while (x.next < x.differing.size() && m.leaves.size() < kSyncLeavesPerPageMax &&
-         (m.leaves.empty() || bytes < kSyncBytesPerPageMax)) {
-    const uint64_t leaf = x.differing[x.next++];
-    m.leaves.push_back(leaf);
-    for (Record& r : records_in(*x.tree, {leaf})) {
-      bytes += page_bytes(r);
-      m.records.push_back(std::move(r));
-    }
-  }
+  m.leaves = x.page;
+  m.after = x.after;
+  m.records = in_span(x.tree->range(), std::move(records), x.after, std::nullopt);
+  m.upto = keep_page_budget(&m.records);
+  x.asked_upto = m.upto;
   x.cost.keys_sent += m.records.size();
   send_request(std::move(m));
 }
@@ -244,8 +303,21 @@ void AntiEntropy::on_sync_reply(NodeId from, const MerkleSyncReply& m, size_t fr
   env_.timers->cancel(x.timer);
   x.cost.bytes_received += frame_bytes;
   if (!m.ok) return end_exchange(false, node_name(from) + " refused: " + m.error);
+  const TokenRange& range = x.tree->range();
+  if (m.upto && ((x.after && sync_order(range, *m.upto) <= sync_order(range, *x.after)) ||
+                 (x.asked_upto && sync_order(range, *m.upto) > sync_order(range, *x.asked_upto)))) {
+    return end_exchange(false, node_name(from) + " answered a sync span outside the one asked");
+  }
   x.cost.keys_received += m.records.size();
   merge(*x.tree, m.records);
+  // How far this page is covered now: the reply's end, or else the request's.
+  const std::optional<SyncCursor> covered = m.upto ? m.upto : x.asked_upto;
+  if (covered) {
+    x.after = covered;
+    return send_sync_page();
+  }
+  x.page.clear();
+  x.after.reset();
   if (x.next < x.differing.size()) return send_sync_page();
   end_exchange(true, "");
 }
@@ -297,8 +369,8 @@ bool AntiEntropy::on_message(const Envelope& env) {
   const NodeId from = env.from;
   if (const auto* m = std::get_if<MerkleTreeRequest>(&env.body)) on_tree_request(from, *m);
   else if (const auto* m = std::get_if<MerkleSync>(&env.body)) on_sync(from, *m);
-  else if (const auto* m = std::get_if<MerkleTreeReply>(&env.body)) on_tree_reply(from, *m, encode_frame(env).size());
-  else if (const auto* m = std::get_if<MerkleSyncReply>(&env.body)) on_sync_reply(from, *m, encode_frame(env).size());
+  else if (const auto* m = std::get_if<MerkleTreeReply>(&env.body)) on_tree_reply(from, *m, frame_bytes(env));
+  else if (const auto* m = std::get_if<MerkleSyncReply>(&env.body)) on_sync_reply(from, *m, frame_bytes(env));
   else return false;
   return true;
 }
@@ -350,12 +422,15 @@ void AntiEntropy::on_sync(NodeId from, const MerkleSync& m) {
     reply.ok = true;
     // Read before merging theirs, and send back only what would win over
     // (or is missing from) what the initiator sent: the rest it already has.
+    // Only the span the request covers; the reply stops early (its own
+    // upto) when its records would exceed the page budget.
     std::unordered_map<std::string_view, const Record*> theirs;
     for (const Record& r : m.records) theirs.emplace(r.key, &r);
-    for (Record& mine : records_in(*t, m.leaves)) {
+    for (Record& mine : in_span(t->range(), records_in(*t, m.leaves), m.after, m.upto)) {
       auto it = theirs.find(mine.key);
       if (it == theirs.end() || lww_wins(mine, *it->second)) reply.records.push_back(std::move(mine));
     }
+    reply.upto = keep_page_budget(&reply.records);
     merge(*t, m.records);
   }
   env_.transport->send(from, std::move(reply));

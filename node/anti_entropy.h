@@ -10,7 +10,9 @@
 //   2. sync phase: page through the differing leaves, sending this node's
 //      records in them; the peer answers with those of its own records in
 //      those leaves that win over (or are missing from) ours, and merges
-//      ours; we merge theirs. Both merge by LWW through the
+//      ours; we merge theirs. Every request and reply is bounded in bytes
+//      (kSyncBytesPerPageMax plus one record): the records of a page that do
+//      not fit go in further requests (MerkleSync's after/upto cursors). Both merge by LWW through the
 //      TreeStore, so their trees follow.
 // Each exchange that reached its end writes merkle_exchange. A request that
 // gets no answer within kExchangeStepTimeoutMs skips that peer for the rest
@@ -120,6 +122,9 @@ class AntiEntropy {
     size_t next = 0;                   // first of to_request not yet asked
     std::vector<uint64_t> asked;       // the request in flight
     std::vector<uint64_t> differing;   // at `level` so far; at depth: the differing leaves
+    std::vector<uint64_t> page;        // sync: the leaves of the page in flight
+    std::optional<SyncCursor> after;   // sync: the page is covered up to here
+    std::optional<SyncCursor> asked_upto;  // sync: the end of the span in flight
     TimerId timer = 0;
     ExchangeTotals cost;  // exchanges = 1
   };

@@ -9,6 +9,7 @@
 //   RC_PARAMS="reproduce=<string>" node_test --gtest_filter=AntiEntropy*
 #include "node/anti_entropy.h"
 
+#include "core/merkle_hash.h"
 #include "core/test_util.h"
 #include "node/sim_cluster.h"
 #include "node/sim_test_util.h"
@@ -218,6 +219,50 @@ TEST(AntiEntropy, PeerWithAnotherDepthRefusesAndIsSkipped) {
   c.run_for(10);
   ASSERT_TRUE(run_round(c, 1));  // the stray reply is ignored; the round works
   EXPECT_EQ(count_events(c, 1, "merkle_exchange_failed"), 0);
+}
+
+// Goal (issue 15): large legal values that share one Merkle leaf are synced
+// in requests and replies bounded in bytes, whichever side holds them. Four
+// 6 MiB values in one leaf once made a single 24 MiB sync message and
+// aborted both healthy replicas; here six values of 3 MiB (18 MiB, more than
+// a frame) converge, first towards the initiator (the replies are split),
+// then from it (the requests are split). A frame over the limit would be
+// lost in SimCluster, and the exchange would not converge.
+TEST(AntiEntropy, RecordsOfOneLeafLargerThanAFrameSyncInBoundedPages) {
+  ModeSpec modes = ae_modes();
+  modes.merkle_depth = 1;
+  SimCluster c(2, 2, 1000, modes);
+  c.start();
+  const Ring& ring = c.replica(1).ring();
+  const std::vector<TokenRange> ranges = ring.ranges();
+  std::vector<std::string> keys;
+  std::optional<std::pair<size_t, size_t>> leaf;  // (range, leaf) of the first key
+  for (int i = 0; keys.size() < 6; ++i) {
+    const std::string k = "big" + std::to_string(i);
+    const Token t = token_of(k);
+    const size_t r = ring.range_index(t);
+    const std::pair<size_t, size_t> here{r, merkle_leaf_index(ranges[r], t, modes.merkle_depth)};
+    if (!leaf) leaf = here;
+    if (here == *leaf) keys.push_back(k);
+  }
+  const size_t value_bytes = 3 * 1024 * 1024;
+  auto write_all_missed_by_n2 = [&](char fill) {
+    c.set_drop_if([](NodeId from, NodeId, const Body& b) { return from == 1 && std::holds_alternative<WriteRequest>(b); });
+    for (const std::string& k : keys) ASSERT_TRUE(write(c, 1, k, std::string(value_bytes, fill), ConsistencyLevel::kOne).status);
+    c.run_for(1500);  // the requests expire
+    c.set_drop_if(nullptr);
+  };
+  write_all_missed_by_n2('a');
+  ASSERT_EQ(c.store(2).count(), 0);
+  ASSERT_TRUE(run_round(c, 2));
+  EXPECT_EQ(records(c, 1), records(c, 2)) << "n1's replies carried 18 MiB";
+  EXPECT_GE(c.replica(2).anti_entropy().totals().round_trips, 6u);
+
+  write_all_missed_by_n2('b');
+  ASSERT_TRUE(run_round(c, 1));
+  EXPECT_EQ(records(c, 1), records(c, 2)) << "n1's requests carried 18 MiB";
+  EXPECT_EQ(stored(c, 2, keys[0])->value, std::string(value_bytes, 'b'));
+  expect_replicas_agree(c, 2);
 }
 
 }  // namespace

@@ -30,13 +30,20 @@ RespValue version_reply(const Version& v) {
   return RespValue::array({RespValue::integer_value(v.timestamp_us), RespValue::integer_value(v.coordinator_id)});
 }
 
+// The echo is escaped (escape_control): a name holding CR LF must not
+// inject replies of its own, nor lines into a log.
 RespValue unknown_command(const std::vector<std::string>& a) {
   std::string args;
   for (size_t i = 1; i < a.size() && args.size() < kUnknownCommandEchoBytesMax; ++i) {
-    args += "'" + a[i].substr(0, kUnknownCommandEchoBytesMax - args.size()) + "' ";
+    args += "'" + escape_control(a[i].substr(0, kUnknownCommandEchoBytesMax - args.size())) + "' ";
   }
-  return RespValue::error("ERR unknown command '" + a[0].substr(0, kUnknownCommandEchoBytesMax) +
+  return RespValue::error("ERR unknown command '" + escape_control(a[0].substr(0, kUnknownCommandEchoBytesMax)) +
                           "', with args beginning with: " + args);
+}
+
+RespValue too_large(const char* what, size_t bytes, const char* limit, int64_t max) {
+  return RespValue::error(std::string("ERR ") + what + " is " + std::to_string(bytes) + " bytes, above limits." + limit +
+                          " (" + std::to_string(max) + ")");
 }
 
 RespValue wrong_arity(const std::string& name) {
@@ -99,11 +106,14 @@ bool Commands::execute(const RespValue& command, Reply done) {
     const char* name;
     size_t args_min;  // including the command name
     size_t args_max;
+    bool key = false;    // a[1] is a key: limits.key_bytes_max applies
+    bool value = false;  // a[2] is a value: limits.value_bytes_max applies
   };
   static constexpr Entry kTable[] = {
-      {"PING", 1, 2},   {"GET", 2, 2},    {"SET", 3, 3},       {"DEL", 2, 2},      {"FL.GET", 2, 4},
-      {"FL.SET", 3, 5}, {"FL.DEL", 2, 4}, {"FL.STATUS", 1, 1}, {"FL.DUMP", 1, 1}, {"FL.HINTS", 1, 1},
-      {"FL.MERKLE", 1, 1}, {"FL.REPAIR", 1, 1},
+      {"PING", 1, 2},           {"GET", 2, 2, true},        {"SET", 3, 3, true, true},
+      {"DEL", 2, 2, true},      {"FL.GET", 2, 4, true},     {"FL.SET", 3, 5, true, true},
+      {"FL.DEL", 2, 4, true},   {"FL.STATUS", 1, 1},        {"FL.DUMP", 1, 1},
+      {"FL.HINTS", 1, 1},       {"FL.MERKLE", 1, 1},        {"FL.REPAIR", 1, 1},
   };
   const std::string name = upper(a[0]);
   const Entry* e = std::find_if(std::begin(kTable), std::end(kTable), [&](const Entry& x) { return name == x.name; });
@@ -114,6 +124,15 @@ bool Commands::execute(const RespValue& command, Reply done) {
   if (a.size() < e->args_min || a.size() > e->args_max) {
     // redis-server says "syntax error" for extra SET options it does not know.
     done(name == "SET" && a.size() > 3 ? RespValue::error("ERR syntax error") : wrong_arity(name));
+    return true;
+  }
+  const NodeLimits& limits = replica_->config().limits;
+  if (e->key && static_cast<int64_t>(a[1].size()) > limits.key_bytes_max) {
+    done(too_large("key", a[1].size(), "key_bytes_max", limits.key_bytes_max));
+    return true;
+  }
+  if (e->value && static_cast<int64_t>(a[2].size()) > limits.value_bytes_max) {
+    done(too_large("value", a[2].size(), "value_bytes_max", limits.value_bytes_max));
     return true;
   }
   if (name == "PING") done(a.size() == 2 ? RespValue::bulk(a[1]) : RespValue::simple("PONG"));

@@ -19,7 +19,9 @@
 // GET/SET/DEL use the configured default consistency levels.
 //
 // Errors: "-ERR ..." worded as redis-server words them (unknown command,
-// wrong number of arguments, protocol error, bad consistency level);
+// wrong number of arguments, protocol error, bad consistency level; a key or
+// value over config.limits: "-ERR value is N bytes, above
+// limits.value_bytes_max (M)");
 // "-UNAVAILABLE <detail>": certainly not applied; "-TIMEOUT <detail>":
 // outcome unknown.
 //

@@ -220,5 +220,33 @@ TEST(RespServerParsing, CommandsFedOneByteAtATime) {
   EXPECT_EQ(got[2], cmd({"FL.GET", "k", "ALL"}));
 }
 
+// Goal (issue 15): keys and values over the configured limits get a clean
+// error naming the limit, and the largest accepted value is stored on every
+// replica (it fits a peer frame).
+TEST_F(CommandsTest, KeysAndValuesOverTheLimitsAreRefusedNamingTheLimit) {
+  const NodeLimits& l = cluster_.config(1).limits;
+  const std::string long_key(static_cast<size_t>(l.key_bytes_max) + 1, 'k');
+  const std::string big_value(static_cast<size_t>(l.value_bytes_max) + 1, 'v');
+  const std::string key_error = "-ERR key is " + std::to_string(long_key.size()) + " bytes, above limits.key_bytes_max (" +
+                                std::to_string(l.key_bytes_max) + ")\r\n";
+  const std::string value_error = "-ERR value is " + std::to_string(big_value.size()) +
+                                  " bytes, above limits.value_bytes_max (" + std::to_string(l.value_bytes_max) + ")\r\n";
+  EXPECT_EQ(encoded(1, {"SET", long_key, "v"}), key_error);
+  EXPECT_EQ(encoded(1, {"GET", long_key}), key_error);
+  EXPECT_EQ(encoded(1, {"FL.DEL", long_key}), key_error);
+  EXPECT_EQ(encoded(1, {"SET", "k", big_value}), value_error);
+  EXPECT_EQ(encoded(1, {"FL.SET", "k", big_value, "ONE"}), value_error);
+  EXPECT_EQ(encoded(1, {"SET", "k", big_value.substr(1)}), "+OK\r\n");
+  EXPECT_EQ(encoded(1, {"SET", long_key.substr(1), big_value.substr(1)}), "+OK\r\n");
+  for (NodeId n = 1; n <= 3; ++n) EXPECT_EQ(cluster_.store(n).count(), 2) << node_name(n);
+}
+
+// Goal (issue 15): an unknown command named "X\r\n+INJECTED\r\n:42" gets one
+// error reply, with its name escaped, not three replies.
+TEST_F(CommandsTest, UnknownCommandEchoCannotInjectReplies) {
+  EXPECT_EQ(encoded(1, {"X\r\n+INJECTED\r\n:42", "a\nb"}),
+            "-ERR unknown command 'X\\x0d\\x0a+INJECTED\\x0d\\x0a:42', with args beginning with: 'a\\x0ab' \r\n");
+}
+
 }  // namespace
 }  // namespace faultline

@@ -25,10 +25,15 @@ Status Hints::start() {
   // A hint that cannot be read is reported by the caller, but must not turn
   // hinted handoff off: the hints read so far, and every later one, are
   // still replayed (a failed load once left new hints stranded forever).
-  Status s = env_.store->for_each_hint([this](const Hint& h) {
+  std::vector<Hint> poisoned;
+  Status s = env_.store->for_each_hint([&](const Hint& h) {
+    if (!within_limits(h.record)) return poisoned.push_back(h);
     pending_[h.seq] = h;
     handoffs_ += h.handoff;
   });
+  // A hint stored before the limits (or with other limits) could never be
+  // delivered: it is deleted with a reason instead of being retried forever.
+  for (const Hint& h : poisoned) drop(h, "record_over_limits");
   // Ids must not repeat across restarts, even after every hint was deleted:
   // start above both the stored ones and the realtime clock in microseconds.
   next_seq_ = std::max<uint64_t>(pending_.empty() ? 1 : pending_.rbegin()->first + 1,
@@ -131,6 +136,21 @@ std::string Hints::hints_json() const {
   return a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+bool Hints::within_limits(const Record& r) const {
+  return static_cast<int64_t>(r.key.size()) <= config_.limits.key_bytes_max &&
+         static_cast<int64_t>(r.value.size()) <= config_.limits.value_bytes_max;
+}
+
+void Hints::drop(const Hint& h, const std::string& reason) {
+  if (Status s = env_.store->delete_hint(h.seq); !s) {
+    env_.events->emit("store_error", {{"op", std::string("delete_hint")}, {"key", h.record.key}, {"error", s.message()}});
+    return;
+  }
+  auto fields = hint_fields(h);
+  fields.push_back({"reason", reason});
+  env_.events->emit(h.handoff ? "handoff_dropped" : "hint_expired", std::move(fields));
+}
+
 // ---- replay -------------------------------------------------------------------
 
 void Hints::tick() {
@@ -176,18 +196,24 @@ void Hints::expire_old() {
 
 void Hints::replay_to(NodeId target) {
   size_t in_flight = 0;
+  size_t bytes = 0;
   std::vector<uint64_t> busy;
   for (const auto& [id, r] : replays_) {
     if (r.target != target) continue;
     ++in_flight;
+    bytes += r.bytes;
     busy.push_back(r.seq);
   }
+  // A page is bounded in count and in bytes (at least one replay in flight,
+  // so a large record still goes out alone).
   for (const auto& [seq, h] : pending_) {
-    if (in_flight >= kReplayPageMax) break;
+    if (in_flight >= kReplayPageMax || (in_flight > 0 && bytes >= kReplayPageBytesMax)) break;
     if (h.target != target || std::find(busy.begin(), busy.end(), seq) != busy.end()) continue;
     const uint64_t id = next_request_id_();
-    replays_[id] = Replay{seq, target, now_ms()};
+    const size_t record_bytes = h.record.key.size() + h.record.value.size();
+    replays_[id] = Replay{seq, target, now_ms(), record_bytes};
     ++in_flight;
+    bytes += record_bytes;
     env_.transport->send(target, WriteRequest{id, h.record, 0});
   }
   // Seeded bug hint-deleted-before-ack: each hint just sent is deleted (and

@@ -11,7 +11,8 @@
 //   owner (Riak's fallback vnode / Dynamo's hinted replica). It answers reads
 //   for its key meanwhile and never expires.
 // Both are delivered when the failure detector sees the target up: a replay
-// tick sends at most kReplayPageMax writes per target at a time, and a hint is
+// tick sends at most kReplayPageMax writes (kReplayPageBytesMax bytes) per
+// target at a time, and a hint is
 // deleted only when the target acknowledged it (hint_replayed /
 // handoff_delivered). An unacknowledged replay is retried after
 // request_timeout_ms.
@@ -40,8 +41,10 @@ class Hints {
   using IsUp = std::function<bool(NodeId)>;
   using NextRequestId = std::function<uint64_t()>;
 
-  // Replays in flight per target at most (one page).
+  // Replays in flight per target at most (one page), in count and in record
+  // bytes (a page holds at least one replay, however large).
   static constexpr size_t kReplayPageMax = 64;
+  static constexpr size_t kReplayPageBytesMax = 4 * 1024 * 1024;
   // How often pending hints are expired and replayed to targets that are up.
   static constexpr int64_t kReplayIntervalMs = 200;
   // Pending hints and handoff records at most; beyond it a new one is not
@@ -82,9 +85,14 @@ class Hints {
     uint64_t seq = 0;
     NodeId target = 0;
     int64_t sent_ms = 0;  // monotonic
+    size_t bytes = 0;     // the record's key and value
   };
 
   Status put(Hint h);
+  // A record within config.limits (so it fits a peer frame).
+  bool within_limits(const Record& r) const;
+  // Deletes a hint that can never be delivered, reporting `reason`.
+  void drop(const Hint& h, const std::string& reason);
   void tick();
   void expire_old();
   void replay_to(NodeId target);

@@ -3,7 +3,8 @@
 #include <csignal>
 #include <cstdio>
 
-#include "node/client_connection.h"
+#include <boost/asio/write.hpp>
+
 #include "node/peer_connection.h"
 
 namespace faultline {
@@ -13,6 +14,7 @@ using asio::ip::tcp;
 
 NodeRuntime::NodeRuntime(NodeConfig config)
     : config_(std::move(config)),
+      client_budget_{config_.limits},
       timers_(io_),
       signals_(io_, SIGTERM, SIGINT),
       client_listener_(io_, "client"),
@@ -34,23 +36,47 @@ Status NodeRuntime::open() {
   if (!(s = JsonlEventLog::open(events_path, config_.id, &clock_, &events_))) return s;
   replica_ = std::make_unique<Replica>(config_, Env{&clock_, this, &timers_, store_.get(), events_.get()});
   commands_ = std::make_unique<Commands>(replica_.get(), store_.get());
-  for (const auto& p : config_.peers) links_[p.id] = std::make_shared<PeerLink>(io_, config_.id, p);
+  auth_ = std::make_unique<PeerAuth>(config_, &clock_);
+  for (const auto& p : config_.peers) links_[p.id] = std::make_shared<PeerLink>(io_, config_.id, p, auth_.get());
 
   s = client_listener_.listen(config_.host, config_.client_port, [this](tcp::socket socket) {
-    std::make_shared<ClientConnection>(std::move(socket), commands_.get())->start();
+    accept_client(std::move(socket));
   });
   if (!s) return s;
   return peer_listener_.listen(config_.host, config_.peer_port, [this](tcp::socket socket) {
-    std::make_shared<PeerConnection>(std::move(socket), [this](const Envelope& env) {
+    std::make_shared<PeerConnection>(std::move(socket), auth_.get(), [this](const Envelope& env) {
       return replica_->on_message(env);
     })->start();
   });
 }
 
+void NodeRuntime::accept_client(tcp::socket socket) {
+  if (client_budget_.clients >= static_cast<size_t>(config_.limits.clients_max)) {
+    // A fresh socket's send buffer takes this short line without blocking.
+    static const std::string kFull = resp_encode(RespValue::error("ERR max number of clients reached"));
+    boost::system::error_code ignored;
+    asio::write(socket, asio::buffer(kFull), ignored);
+    socket.close(ignored);
+    return;
+  }
+  std::make_shared<ClientConnection>(std::move(socket), commands_.get(), &client_budget_)->start();
+}
+
 void NodeRuntime::send(NodeId to, Body body) {
   auto it = links_.find(to);
   if (it == links_.end()) return;  // the replica only sends to peers; nothing to do
-  it->second->send(encode_frame(Envelope{config_.id, std::move(body)}));
+  const std::string_view type = message_type_name(body);
+  std::optional<std::string> key;
+  if (const auto* w = std::get_if<WriteRequest>(&body)) key = w->record.key;
+  std::string frame;
+  Status s = encode_frame(Envelope{config_.id, std::move(body)}, &frame);
+  if (s && it->second->send(std::move(frame))) return;
+  // Whoever waits for this message times out; the event says why.
+  std::vector<EventField> fields = {{"peer", node_name(to)},
+                                    {"type", std::string(type)},
+                                    {"reason", s ? std::string("send queue full") : s.message()}};
+  if (key) fields.push_back({"key", *key});
+  events_->emit("message_undeliverable", std::move(fields));
 }
 
 void NodeRuntime::run() {

@@ -13,12 +13,13 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 using std::chrono::milliseconds;
 
-PeerLink::PeerLink(asio::io_context& io, NodeId self, PeerAddress peer)
+PeerLink::PeerLink(asio::io_context& io, NodeId self, PeerAddress peer, PeerAuth* auth)
     : io_(io),
       self_(self),
       peer_(std::move(peer)),
       what_("link " + node_name(self_) + "->" + node_name(peer_.id) + " (" + peer_.host + ":" +
             std::to_string(peer_.port) + ")"),
+      auth_(auth),
       socket_(io),
       timer_(io),
       write_timer_(io) {}
@@ -32,12 +33,16 @@ void PeerLink::stop() {
   socket_.close(ignored);
 }
 
-void PeerLink::send(std::string frame) {
-  if (stopped_) return;
-  if (queued_bytes_ + frame.size() > kSendQueueBytesMax) return drop(1, "send queue full");
+bool PeerLink::send(std::string frame) {
+  if (stopped_) return false;
+  if (!queue_.empty() && queued_bytes_ + frame.size() > kSendQueueBytesMax) {
+    drop(1, "send queue full");
+    return false;
+  }
   queued_bytes_ += frame.size();
   queue_.push_back(std::move(frame));
   if (connected_ && writing_.empty()) write_next();
+  return true;
 }
 
 void PeerLink::drop(size_t frames, const std::string& why) {
@@ -78,6 +83,8 @@ void PeerLink::on_connect(uint64_t generation, const boost::system::error_code& 
   socket_.set_option(tcp::no_delay(true), ignored);
   std::fprintf(stderr, "%s: connected\n", what_.c_str());
   failure_logged_ = false;
+  frames_sent_ = 0;
+  writing_ = auth_->hello(&nonce_);  // written first; write_next appends to it
   read_until_closed();
   write_next();
 }
@@ -93,11 +100,14 @@ void PeerLink::read_until_closed() {
   });
 }
 
+// Called with writing_ empty, or holding just the hello of a new connection.
 void PeerLink::write_next() {
-  if (queue_.empty() || !writing_.empty()) return;
-  while (!queue_.empty() && (writing_.empty() || writing_.size() + queue_.front().size() <= kWriteBatchBytesMax)) {
+  if (writing_.size() > PeerAuth::kHelloBytes || (queue_.empty() && writing_.empty())) return;
+  while (!queue_.empty() && (writing_.size() <= PeerAuth::kHelloBytes ||
+                             writing_.size() + queue_.front().size() <= kWriteBatchBytesMax)) {
     queued_bytes_ -= queue_.front().size();
     writing_ += queue_.front();
+    writing_ += auth_->tag(nonce_, frames_sent_++, queue_.front());
     queue_.pop_front();
   }
   const uint64_t gen = generation_;

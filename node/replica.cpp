@@ -107,10 +107,62 @@ std::vector<std::pair<NodeId, bool>> Replica::peer_states() const {
 
 // ---- messages ---------------------------------------------------------------
 
+Status Replica::check_record(const Record& r) const {
+  const NodeLimits& l = config_.limits;
+  if (static_cast<int64_t>(r.key.size()) > l.key_bytes_max) {
+    return Status::invalid("key of " + std::to_string(r.key.size()) + " bytes exceeds limits.key_bytes_max");
+  }
+  if (static_cast<int64_t>(r.value.size()) > l.value_bytes_max) {
+    return Status::invalid("value of " + std::to_string(r.value.size()) + " bytes exceeds limits.value_bytes_max");
+  }
+  if (!is_member(r.version.coordinator_id)) {
+    return Status::invalid("coordinator " + std::to_string(r.version.coordinator_id) + " is not a member");
+  }
+  if (r.local_deletion_time_ms < 0) return Status::invalid("negative deletion time");
+  // Bounded ahead (and so far from INT64_MAX): no member can drag the hybrid
+  // logical clocks of the cluster into the future.
+  const int64_t now_us = env_.clock->realtime_us();
+  const int64_t ahead_max_us = l.clock_offset_max_ms * 1000;
+  if (r.version.timestamp_us < 1 || r.version.timestamp_us > now_us + ahead_max_us) {
+    return Status::invalid("timestamp " + std::to_string(r.version.timestamp_us) + " us is not in 1.." +
+                           std::to_string(now_us + ahead_max_us) + " (limits.clock_offset_max_ms ahead of " +
+                           node_name(config_.id) + "'s clock)");
+  }
+  return Status::ok();
+}
+
+bool Replica::is_member(NodeId n) const { return n == config_.id || peers_.count(n) > 0; }
+
+void Replica::refused(NodeId from, const Record& r, const Status& why) {
+  env_.events->emit("record_refused", {{"peer", node_name(from)}, {"key", r.key},
+                                       {"version", EventJson{version_json(r.version)}}, {"reason", why.message()}});
+}
+
+// The records of a Merkle sync message that pass check_record; the others
+// are reported and dropped (the rest of the page is still good).
+template <typename M>
+bool Replica::drop_refused_records(NodeId from, M* m) {
+  const size_t before = m->records.size();
+  std::erase_if(m->records, [&](const Record& r) {
+    Status s = check_record(r);
+    if (!s) refused(from, r, s);
+    return !s;
+  });
+  return m->records.size() != before;
+}
+
 Status Replica::on_message(const Envelope& env) {
   if (!peers_.count(env.from)) {
     return Status::invalid("message '" + std::string(message_type_name(env.body)) + "' from " +
                            node_name(env.from) + ", which is not a peer of " + node_name(config_.id));
+  }
+  // Sync pages are checked record by record before anti-entropy sees them.
+  if (const auto* m = std::get_if<MerkleSync>(&env.body)) {
+    MerkleSync checked = *m;
+    if (drop_refused_records(env.from, &checked)) return on_message(Envelope{env.from, std::move(checked)});
+  } else if (const auto* m = std::get_if<MerkleSyncReply>(&env.body)) {
+    MerkleSyncReply checked = *m;
+    if (drop_refused_records(env.from, &checked)) return on_message(Envelope{env.from, std::move(checked)});
   }
   if (anti_entropy_->on_message(env)) return Status::ok();
   const NodeId from = env.from;
@@ -124,6 +176,12 @@ Status Replica::on_message(const Envelope& env) {
             on_write_response(m.request_id, from, m.ok ? Status::ok() : Status::io(m.error));
           }
         } else if constexpr (std::is_same_v<T, ReadReply>) {
+          Status s = m.record ? check_record(*m.record) : Status::ok();
+          if (!s) {
+            refused(from, *m.record, s);
+            return on_read_response(m.request_id, from, Status::io("refused record: " + s.message()), std::nullopt,
+                                    std::nullopt);
+          }
           observe(m.record);
           on_read_response(m.request_id, from, Status::ok(), m.record,
                            m.digest_only ? std::optional<uint64_t>(m.digest) : std::nullopt);
@@ -167,8 +225,15 @@ std::optional<Record> Replica::local_read(const std::string& key, Status* s) {
 }
 
 void Replica::handle_write_request(NodeId from, const WriteRequest& m) {
+  Status s = check_record(m.record);
+  if (s && m.owner != 0 && !is_member(m.owner)) s = Status::invalid("owner " + std::to_string(m.owner) + " is not a member");
+  if (!s) {
+    refused(from, m.record, s);
+    env_.transport->send(from, WriteReply{m.request_id, false, "refused: " + s.message()});
+    return;
+  }
   observe(m.record);
-  Status s = apply_local(m.record, m.owner);
+  s = apply_local(m.record, m.owner);
   env_.transport->send(from, WriteReply{m.request_id, s.is_ok(), s.is_ok() ? "" : s.message()});
 }
 

@@ -86,7 +86,10 @@ class Replica {
   void stop();
 
   // A message from a peer. Returns invalid for a sender outside the ring (the
-  // caller logs it and closes the connection).
+  // caller logs it and closes the connection). Every record a message
+  // carries is checked first (check_record): a refused one is reported
+  // (record_refused) and never stored or observed; a write carrying it is
+  // answered ok=false.
   Status on_message(const Envelope& env);
 
   // value empty: write a tombstone. With hinted handoff off, ANY is served
@@ -165,6 +168,14 @@ class Replica {
     std::optional<Record> winner;
     ReadCallback cb;
   };
+
+  // Records from peers: within the key and value limits, stamped by a
+  // member, no further than limits.clock_offset_max_ms ahead of this clock.
+  Status check_record(const Record& r) const;
+  bool is_member(NodeId n) const;
+  void refused(NodeId from, const Record& r, const Status& why);
+  template <typename M>
+  bool drop_refused_records(NodeId from, M* m);
 
   // Replica role.
   void handle_write_request(NodeId from, const WriteRequest& m);

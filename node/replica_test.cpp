@@ -236,5 +236,76 @@ TEST(Replica, RandomLossNeverHidesAnAcknowledgedQuorumWrite) {
   }
 }
 
+// Goal (issue 15): a member cannot push a record's timestamp beyond the
+// maximum clock offset (2^62 and INT64_MAX once dragged every hybrid logical
+// clock along, INT64_MAX overflowed it), stamp it with a coordinator that is
+// not a member, or hand it off to a nonexistent owner. Each is answered
+// ok=false, reported (record_refused), and changes nothing.
+TEST(Replica, ForgedRecordsFromAMemberAreRefusedAndChangeNothing) {
+  SimCluster c(3, 3);
+  c.start();
+  const WriteResult w = write(c, 1, "k", "v", ConsistencyLevel::kAll);
+  ASSERT_TRUE(w.status.is_ok());
+  const int64_t now_us = w.version.timestamp_us;
+  const int64_t offset_max_us = c.config(2).limits.clock_offset_max_ms * 1000;
+  std::vector<WriteReply> replies;
+  c.set_drop_if([&](NodeId from, NodeId, const Body& b) {
+    if (const auto* r = std::get_if<WriteReply>(&b); r && from == 2 && r->request_id >= 900) replies.push_back(*r);
+    return false;
+  });
+  uint64_t id = 900;
+  auto forge = [&](Version v, NodeId owner = 0) {
+    EXPECT_TRUE(c.replica(2).on_message(Envelope{1, WriteRequest{id++, Record{"k", "evil", v, false, 0}, owner}}).is_ok());
+  };
+  forge({int64_t{1} << 62, 1});
+  forge({std::numeric_limits<int64_t>::max(), 1});
+  forge({now_us + offset_max_us + 1000000, 1});
+  forge({now_us + 1000, 9});  // coordinator 9 is not a member
+  forge({now_us + 1000, 0});
+  forge({0, 1});
+  forge({-5, 1});
+  forge({now_us + 1000, 1}, 42);  // a handoff for a nonexistent owner
+  c.run_for(100);
+  ASSERT_EQ(replies.size(), 8u);
+  for (const WriteReply& r : replies) {
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.error.rfind("refused: ", 0), 0u) << r.error;
+  }
+  EXPECT_EQ(count_events(c, 2, "record_refused"), 8);
+  EXPECT_EQ(stored(c, 2, "k")->value, "v");
+  EXPECT_EQ(c.replica(2).hints().pending_handoffs(), 0u);
+  // The clock was not dragged: a new write through n2 is stamped near now.
+  const WriteResult w2 = write(c, 2, "k", "v2", ConsistencyLevel::kAll);
+  ASSERT_TRUE(w2.status.is_ok());
+  EXPECT_LT(w2.version.timestamp_us, now_us + offset_max_us);
+  // Within the offset is ordinary clock skew, and accepted.
+  forge({w2.version.timestamp_us + offset_max_us / 2, 1});
+  c.run_for(100);
+  EXPECT_EQ(stored(c, 2, "k")->value, "evil");
+  EXPECT_TRUE(replies.back().ok);
+}
+
+// Goal (issue 15): a stored hint that can never be delivered (its record is
+// over the limits: stored before them, or with other limits) is deleted
+// with a reason at start, instead of failing on every replay and restart.
+TEST(Replica, PoisonedHintIsDroppedWithAReasonAtStart) {
+  SimCluster c(3, 3);
+  c.start();
+  const WriteResult w = write(c, 1, "k", "v", ConsistencyLevel::kAll);
+  ASSERT_TRUE(w.status.is_ok());
+  const size_t too_big = static_cast<size_t>(c.config(1).limits.value_bytes_max) + 1;
+  ASSERT_TRUE(c.store(1).put_hint(Hint{7, 2, Record{"k", std::string(too_big, 'x'), w.version, false, 0}, 0, false}));
+  c.restart(1);
+  c.run_for(1000);
+  EXPECT_EQ(c.replica(1).hints().pending(), 0u);
+  const SimCluster::Event* e = find_event(c, 1, "hint_expired");
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(field(*e, "reason"), "record_over_limits");
+  EXPECT_EQ(stored(c, 2, "k")->value, "v");
+  c.restart(1);
+  c.run_for(100);
+  EXPECT_EQ(count_events(c, 1, "hint_expired"), 1) << "deleted, not found again";
+}
+
 }  // namespace
 }  // namespace faultline

@@ -269,8 +269,14 @@ class SimCluster {
       return;
     }
     const std::string type = trace_ != nullptr ? std::string(message_type_name(body)) : std::string();
-    // Through the real codec, as the runtime sends it.
-    std::string frame = encode_frame(Envelope{from, std::move(body)});
+    // Through the real codec, as the runtime sends it; a message over the
+    // frame limit is lost, as the runtime reports and drops it.
+    std::string frame;
+    if (!encode_frame(Envelope{from, std::move(body)}, &frame)) {
+      ++dropped_;
+      trace("drop " + link + " " + type + " (over the frame limit)");
+      return;
+    }
     int64_t deliver_ms = now_ms_ + kDefaultDelayMs;
     if (link_delay_fn_) {
       const int64_t delay_ms = link_delay_fn_(from, to);

@@ -10,6 +10,8 @@ packages=(
   librocksdb-dev nlohmann-json3-dev libxxhash-dev libcli11-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   libfaketime faketime redis-tools
+  libssl-dev
+  clang libclang-rt-dev
   chromium
 )
 
