@@ -66,7 +66,10 @@ Status history_header_from_json_line(std::string_view line, HistoryHeader* out) 
   json j;
   Status s = parse_json_line(line, &j);
   if (!s) return s;
-  if (j.value("format", "") != "faultline-history") {
+  // Not j.value("format", ""): it throws when "format" is not a string
+  // (found by fuzz/history_fuzz).
+  const auto format = j.find("format");
+  if (format == j.end() || !format->is_string() || format->get<std::string>() != "faultline-history") {
     return Status::invalid("header lacks \"format\":\"faultline-history\"");
   }
   if (!j.contains("version") || !j["version"].is_number_integer()) return Status::invalid("header lacks an integer 'version'");

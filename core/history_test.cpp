@@ -351,6 +351,8 @@ TEST(HistoryReader, RejectsBadHeadersOnLineOne) {
            {"", ":1: empty file"},
            {"nope\n", ":1: not valid JSON"},
            {std::string(kGoodOp0) + "\n", ":1: header lacks \"format\":\"faultline-history\""},
+           // A number where the format name belongs threw instead (fuzz/history_fuzz found it).
+           {R"({"format":0,"version":1,"seed":1})" "\n" + op, ":1: header lacks \"format\":\"faultline-history\""},
            {R"({"format":"faultline-history","version":2,"seed":1})" "\n" + op,
             ":1: history format version 2 is not supported"},
            // 2^32+1 was cut to version 1 and accepted (issue 13).

@@ -32,6 +32,17 @@ Outcome parse(std::string_view bytes, size_t chunk) {
   return o;
 }
 
+// Simple strings and errors, at any depth, have CR and LF rewritten by the
+// encoder, so they do not round-trip byte for byte (found by this target:
+// a simple string holding LF inside an array).
+bool has_line_text(const RespValue& v) {
+  if (v.type == RespValue::Type::kError || v.type == RespValue::Type::kSimple) return true;
+  for (const RespValue& e : v.elements) {
+    if (has_line_text(e)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -43,7 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(whole.last == chunked.last);
   FUZZ_CHECK(whole.values == chunked.values);
   for (const RespValue& v : whole.values) {
-    if (v.type == RespValue::Type::kError || v.type == RespValue::Type::kSimple) continue;  // CR/LF are rewritten
+    if (has_line_text(v)) continue;
     RespParser again;
     again.feed(faultline::resp_encode(v));
     RespValue back;
