@@ -44,6 +44,18 @@ struct LinkState {
   bool operator==(const LinkState&) const = default;
 };
 
+// The links of a cluster as link faults (partition, delay) see them: the
+// link proxy below on real processes, the simulated network in sim/.
+class LinkControl {
+ public:
+  virtual ~LinkControl() = default;
+  // Changes one link; unknown links are a caller bug (asserted).
+  virtual Status set_link(NodeId from, NodeId to, LinkState state) = 0;
+  // Every link up (heal).
+  virtual Status set_all_up() = 0;
+  virtual LinkState link(NodeId from, NodeId to) const = 0;
+};
+
 struct LinkStats {
   uint64_t bytes_forwarded = 0;    // both directions, written on
   uint64_t connections_accepted = 0;
@@ -51,7 +63,7 @@ struct LinkStats {
   uint64_t connections_reset = 0;  // by going down, or by healing a black hole
 };
 
-class LinkProxy {
+class LinkProxy final : public LinkControl {
  public:
   // A chunk waiting for its delivery time holds reading of its direction
   // once this many bytes wait: back-pressure instead of unbounded memory.
@@ -75,11 +87,9 @@ class LinkProxy {
   // Closes every listener and connection and joins the I/O thread.
   void stop();
 
-  // Changes one link; unknown links are a caller bug (asserted).
-  Status set_link(NodeId from, NodeId to, LinkState state);
-  // Every link up (heal).
-  Status set_all_up();
-  LinkState link(NodeId from, NodeId to) const;
+  Status set_link(NodeId from, NodeId to, LinkState state) override;
+  Status set_all_up() override;
+  LinkState link(NodeId from, NodeId to) const override;
   LinkStats stats(NodeId from, NodeId to) const;
 
  private:

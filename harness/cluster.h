@@ -42,6 +42,7 @@
 #include "core/types.h"
 #include "faults/fault_kinds.h"
 #include "faults/link_proxy.h"
+#include "faults/nemesis.h"
 
 namespace faultline {
 
@@ -77,9 +78,10 @@ struct NodeProcess {
 // the reply does not read as the format says.
 Status fetch_node_status(const NodeProcess& n, int64_t timeout_ms, NodeStatus* out);
 
-// Implements FaultTarget: the process faults of faults/fault_kinds.h act on
-// the process groups this cluster started.
-class Cluster : public FaultTarget {
+// Implements FaultedCluster (faults/nemesis.h): the process faults of
+// faults/fault_kinds.h act on the process groups this cluster started, the
+// link faults on its link proxy.
+class Cluster : public FaultedCluster {
  public:
   // Bounds on process lifecycle waits.
   static constexpr int64_t kReadyTimeoutMs = 15000;
@@ -105,7 +107,7 @@ class Cluster : public FaultTarget {
   const std::vector<NodeProcess>& nodes() const { return nodes_; }
   const NodeProcess& node(NodeId id) const;  // id in 1..size()
   NodeId node_id(const std::string& name) const;  // asserts it names a node
-  int size() const { return static_cast<int>(nodes_.size()); }
+  int size() const override { return static_cast<int>(nodes_.size()); }
   bool running() const { return running_; }
   // Milliseconds the last successful start() took, from its call until every
   // node answered PING (port retries included); 0 before one succeeded.
@@ -125,6 +127,9 @@ class Cluster : public FaultTarget {
   Status set_clock_offset_ms(NodeId id, int64_t offset_ms) override;
   // The link proxy (null without options.link_proxy or before start()).
   LinkProxy* proxy() { return proxy_.get(); }
+  LinkControl* links() override { return proxy_.get(); }
+  bool paused(NodeId id) const override { return node(id).paused; }
+  bool down(NodeId id) const override { return node(id).pid <= 0; }
 
   // `given`, or when empty the faultline-node next to the running
   // executable (/proc/self/exe); not_found unless it is executable.

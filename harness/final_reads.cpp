@@ -4,6 +4,7 @@
 #include <memory>
 #include <thread>
 
+#include "core/lifecycle.h"
 #include "core/types.h"
 #include "harness/client_op.h"
 #include "harness/resp_client.h"
@@ -18,8 +19,8 @@ FinalReadResult FinalReads::run(const std::set<std::string>& keys, int64_t first
   size_t coordinator = 0;
   for (const auto& key : keys) {
     bool read = false;
-    for (int attempt = 0; attempt < kAttemptsMax && !read; ++attempt) {
-      if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(kRetryBackoffMs));
+    for (int attempt = 0; attempt < kFinalReadAttemptsMax && !read; ++attempt) {
+      if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(kFinalReadRetryBackoffMs));
       ClientRequest req;
       req.process = process;
       req.f = "read";

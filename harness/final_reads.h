@@ -2,9 +2,10 @@
 // quiesce, read every written key at ALL, as ordinary client reads in the
 // history, so the checker sees what the cluster converged to.
 //
-// A read that ends in fail or info is retried (bounded), through another
-// coordinator each time; every attempt is recorded. After info the reader
-// continues as a new process id, as the workers do.
+// A read that ends in fail or info is retried (kFinalReadAttemptsMax in
+// all, core/lifecycle.h), through another coordinator each time; every
+// attempt is recorded. After info the reader continues as a new process id,
+// as the workers do.
 #pragma once
 
 #include <cstdint>
@@ -24,9 +25,6 @@ struct FinalReadResult {
 
 class FinalReads {
  public:
-  static constexpr int kAttemptsMax = 5;
-  static constexpr int64_t kRetryBackoffMs = 200;
-
   // client_ports[i] is the client port of n<i+1>. history: not owned.
   FinalReads(std::vector<int> client_ports, int64_t request_timeout_ms, HistoryWriter* history)
       : client_ports_(std::move(client_ports)), request_timeout_ms_(request_timeout_ms), history_(history) {}

@@ -4,11 +4,9 @@
 #include <map>
 #include <thread>
 
-#include <nlohmann/json.hpp>
-
 #include "core/clock.h"
 #include "core/node_status.h"
-#include "harness/nemesis.h"
+#include "core/lifecycle.h"
 #include "harness/resp_client.h"
 
 namespace faultline {
@@ -16,7 +14,6 @@ namespace faultline {
 namespace {
 
 constexpr int64_t kStatusTimeoutMs = 1000;
-constexpr int64_t kQuiescePollMs = 100;
 
 // What one node still waits for; empty when it is done. `broken`: its
 // FL.STATUS does not read as the format says.
@@ -33,14 +30,7 @@ Pending status_of(const NodeProcess& n, NodeStatus* out) {
 Pending not_quiet(const NodeProcess& n) {
   NodeStatus st;
   if (Pending p = status_of(n, &st); !p.what.empty()) return p;
-  for (const auto& [peer, up] : st.peers_up) {
-    if (!up) return {n.name + " sees " + peer + " down"};
-  }
-  if (st.requests_in_flight != 0) {
-    return {n.name + " has " + std::to_string(st.requests_in_flight) + " request(s) in flight"};
-  }
-  if (st.hints_pending != 0) return {n.name + " has " + std::to_string(st.hints_pending) + " hint(s) pending"};
-  return {};
+  return {quiesce_pending(st)};
 }
 
 // Polls until no node is pending, one is broken, or the deadline.
@@ -102,10 +92,7 @@ QuiesceResult quiesce(const Cluster& cluster, const ModeSpec& modes, int64_t tim
   r.ok = waiting.what.empty();
   if (waiting.broken) r.reason = waiting.what;
   else if (!r.ok) r.reason = "not quiet after " + std::to_string(timeout_ms) + " ms: " + waiting.what;
-  nlohmann::ordered_json value = {
-      {"phase", "quiesce"}, {"quiesce_ms", r.quiesce_ms}, {"ok", r.ok}, {"anti_entropy", r.anti_entropy}};
-  if (!r.ok) value["reason"] = r.reason;
-  append_nemesis_info(history, "phase", value.dump());
+  append_quiesce(history, r);
   return r;
 }
 

@@ -18,21 +18,11 @@
 #include <string>
 
 #include "core/history.h"
+#include "core/lifecycle.h"
 #include "core/plan.h"
 #include "harness/cluster.h"
 
 namespace faultline {
-
-// Bound on the wait after heal until hints drained and anti-entropy covered
-// every range.
-inline constexpr int64_t kQuiesceTimeoutMs = 30000;
-
-struct QuiesceResult {
-  bool ok = false;
-  int64_t quiesce_ms = 0;
-  std::string reason;        // why not ok
-  std::string anti_entropy;  // "off", "complete", or "not available: ..."
-};
 
 QuiesceResult quiesce(const Cluster& cluster, const ModeSpec& modes, int64_t timeout_ms, HistoryWriter* history);
 

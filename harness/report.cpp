@@ -177,7 +177,7 @@ void add_nemesis(const HistoryOp& op, double t_s, HistoryData* h, std::map<std::
     h->phases.push_back({value.value("phase", std::string("?")), t_s, value});
     return;
   }
-  // Faults start and heal with the same f and targets (harness/nemesis.h).
+  // Faults start and heal with the same f and targets (faults/nemesis.h).
   const std::string key = op.f + " " + (value.contains("targets") ? value["targets"].dump() : "");
   const std::string phase = value.value("phase", std::string());
   if (phase == "start") {

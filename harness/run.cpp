@@ -23,7 +23,7 @@
 #include "generators/plan_gen.h"
 #include "harness/final_reads.h"
 #include "harness/junit.h"
-#include "harness/nemesis.h"
+#include "faults/nemesis.h"
 #include "harness/quiesce.h"
 #include "harness/progress.h"
 #include "harness/report.h"
@@ -50,10 +50,6 @@ Status parse_cl_option(const char* option, const std::string& text, ConsistencyL
   Status s = parse_consistency_level(text, out);
   if (!s) return Status::invalid(std::string(option) + ": " + s.message());
   return s;
-}
-
-void append_phase(HistoryWriter* history, const std::string& phase) {
-  append_nemesis_info(history, "phase", "{\"phase\":\"" + phase + "\"}");
 }
 
 // Writes each node's FL.DUMP verbatim to final/<name>.json. A dump that does

@@ -16,10 +16,10 @@ Status JsonlEventLog::open(const std::string& path, NodeId node, Clock* clock, s
 
 JsonlEventLog::~JsonlEventLog() { std::fclose(file_); }
 
-void JsonlEventLog::emit(std::string_view event, std::vector<EventField> fields) {
+std::string event_json_line(int64_t time_ns, NodeId node, std::string_view event, std::vector<EventField> fields) {
   nlohmann::ordered_json j;
-  j["time"] = clock_->monotonic_ns();
-  j["node"] = node_name(node_);
+  j["time"] = time_ns;
+  j["node"] = node_name(node);
   j["event"] = event;
   for (auto& f : fields) {
     std::visit(
@@ -32,9 +32,11 @@ void JsonlEventLog::emit(std::string_view event, std::vector<EventField> fields)
         },
         f.value);
   }
-  // Event values may carry arbitrary key bytes: replace invalid UTF-8 rather
-  // than throw from dump().
-  std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void JsonlEventLog::emit(std::string_view event, std::vector<EventField> fields) {
+  const std::string line = event_json_line(clock_->monotonic_ns(), node_, event, std::move(fields)) + "\n";
   std::fwrite(line.data(), 1, line.size(), file_);
   std::fflush(file_);
 }

@@ -13,6 +13,12 @@
 
 namespace faultline {
 
+// One line of events.jsonl, without the newline: {"time":time_ns,"node":
+// "n<node>","event":event, then the fields in order}. Invalid UTF-8 in a
+// string (keys may hold any bytes) is replaced, never thrown. The simulator
+// (sim/) writes its nodes' events with it too.
+std::string event_json_line(int64_t time_ns, NodeId node, std::string_view event, std::vector<EventField> fields);
+
 class JsonlEventLog final : public EventLog {
  public:
   // Opens `path` for appending: a restarted node continues the same file.

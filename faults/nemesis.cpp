@@ -1,4 +1,4 @@
-#include "harness/nemesis.h"
+#include "faults/nemesis.h"
 
 #include <algorithm>
 #include <chrono>
@@ -17,31 +17,19 @@ namespace {
 
 using ordered_json = nlohmann::ordered_json;
 
-void append_nemesis(HistoryWriter* history, const std::string& f, const ordered_json& value) {
-  append_nemesis_info(history, f, value.dump());
+NodeId node_id_of(const std::string& name) {
+  NodeId id = 0;
+  FL_ASSERT(parse_node_name(name, &id));  // targets were validated with the plan
+  return id;
 }
 
 }  // namespace
 
-void append_nemesis_info(HistoryWriter* history, const std::string& f, const std::string& value_json) {
-  HistoryOp op;
-  op.process = kNemesisProcess;
-  op.type = OpType::kInfo;
-  op.f = f;
-  op.fault_json = value_json;
-  history->append(op);
-}
+Nemesis::Nemesis(FaultedCluster* cluster, HistoryWriter* history, const std::vector<FaultEvent>& schedule,
+                 std::function<int64_t()> clock_ns)
+    : cluster_(cluster), history_(history), clock_ns_(std::move(clock_ns)), schedule_(schedule) {}
 
-Nemesis::Nemesis(Cluster* cluster, HistoryWriter* history, const std::vector<FaultEvent>& schedule)
-    : cluster_(cluster), history_(history), schedule_(schedule) {}
-
-void Nemesis::run(const std::atomic<bool>& done) {
-  // Every start and heal, in time order; at equal times heals go first.
-  struct Action {
-    int64_t at_ms;
-    bool heal;
-    size_t index;
-  };
+std::vector<Nemesis::Action> Nemesis::actions() const {
   std::vector<Action> actions;
   for (size_t i = 0; i < schedule_.size(); ++i) {
     actions.push_back({schedule_[i].start_ms, false, i});
@@ -50,16 +38,28 @@ void Nemesis::run(const std::atomic<bool>& done) {
   std::stable_sort(actions.begin(), actions.end(), [](const Action& a, const Action& b) {
     return a.at_ms != b.at_ms ? a.at_ms < b.at_ms : a.heal > b.heal;
   });
+  return actions;
+}
+
+void Nemesis::apply(const Action& a) {
+  if (a.heal) heal(a.index);
+  else start(a.index);
+}
+
+void Nemesis::run(const std::atomic<bool>& done) {
   const int64_t t0_ns = monotonic_now_ns();
-  for (const Action& a : actions) {
+  for (const Action& a : actions()) {
     while (!done.load() && (monotonic_now_ns() - t0_ns) / 1000000 < a.at_ms) {
       std::this_thread::sleep_for(std::chrono::milliseconds(kWaitStepMs));
     }
     if (done.load()) return;
-    if (a.heal) heal(a.index);
-    else start(a.index);
+    apply(a);
   }
   while (!done.load()) std::this_thread::sleep_for(std::chrono::milliseconds(kWaitStepMs));
+}
+
+void Nemesis::append(const std::string& f, const std::string& value_json) {
+  append_nemesis_info(history_, f, value_json, clock_ns_ ? clock_ns_() : 0);
 }
 
 void Nemesis::start(size_t index) {
@@ -71,7 +71,7 @@ void Nemesis::start(size_t index) {
   std::vector<std::string> problems;
   for (const auto& target : a.spec.targets) {
     if (kind.on_links) break;  // apply_links below
-    Status r = kind.start(cluster_, cluster_->node_id(target), a.spec);
+    Status r = kind.start(cluster_, node_id_of(target), a.spec);
     if (r) a.affected.push_back(target);
     else problems.push_back(r.message());
   }
@@ -89,7 +89,7 @@ void Nemesis::heal(size_t index) {
   const FaultKind& kind = fault_kind(a.spec.kind);
   std::vector<std::string> problems;
   for (const auto& target : a.affected) {
-    if (Status r = kind.heal(cluster_, cluster_->node_id(target)); !r) problems.push_back(r.message());
+    if (Status r = kind.heal(cluster_, node_id_of(target)); !r) problems.push_back(r.message());
   }
   if (Status links = apply_links(); !links) problems.push_back(links.message());
   record(schedule_[index], a.spec, "heal", problems);
@@ -118,16 +118,17 @@ Status Nemesis::apply_links() {
   for (const Active& a : active_) {
     if (fault_kind(a.spec.kind).on_links) links.push_back(&a.spec);
   }
-  LinkProxy* proxy = cluster_->proxy();
-  if (proxy == nullptr) {
+  LinkControl* control = cluster_->links();
+  if (control == nullptr) {
     return links.empty() ? Status::ok() : Status::invalid("partition and delay need a cluster started with the link proxy");
   }
-  for (const auto& from : cluster_->nodes()) {
-    for (const auto& to : cluster_->nodes()) {
-      if (from.id == to.id) continue;
-      const LinkState state = link_state(links, from.name, to.name);
-      if (proxy->link(from.id, to.id) == state) continue;
-      if (Status s = proxy->set_link(from.id, to.id, state); !s) return s;
+  const NodeId n = static_cast<NodeId>(cluster_->size());
+  for (NodeId from = 1; from <= n; ++from) {
+    for (NodeId to = 1; to <= n; ++to) {
+      if (from == to) continue;
+      const LinkState state = link_state(links, node_name(from), node_name(to));
+      if (control->link(from, to) == state) continue;
+      if (Status s = control->set_link(from, to, state); !s) return s;
     }
   }
   return Status::ok();
@@ -147,31 +148,32 @@ void Nemesis::record(const FaultEvent& e, const FaultSpec& spec, const char* pha
     for (const auto& [receiver, senders] : spec.grudge) value["grudge"][receiver] = senders;
   }
   if (!problems.empty()) value["problems"] = problems;
-  append_nemesis(history_, e.kind, value);
+  append(e.kind, value.dump());
 }
 
 Status Nemesis::heal_all() {
   while (!active_.empty()) heal(active_.back().index);
   std::vector<std::string> problems;
-  if (LinkProxy* proxy = cluster_->proxy()) {
-    if (Status s = proxy->set_all_up(); !s) problems.push_back(s.message());
+  if (LinkControl* control = cluster_->links()) {
+    if (Status s = control->set_all_up(); !s) problems.push_back(s.message());
   }
-  for (const auto& n : cluster_->nodes()) {
+  const NodeId n = static_cast<NodeId>(cluster_->size());
+  for (NodeId id = 1; id <= n; ++id) {
     Status s;
-    if (n.paused) s = cluster_->resume_node(n.id);
-    if (s && n.pid <= 0) s = cluster_->restart_node(n.id);
+    if (cluster_->paused(id)) s = cluster_->resume_node(id);
+    if (s && cluster_->down(id)) s = cluster_->restart_node(id);
     if (!s) problems.push_back(s.message());
   }
   for (const auto& e : schedule_) {
     if (e.kind != "clock") continue;
-    for (const auto& n : cluster_->nodes()) {
-      if (Status s = cluster_->set_clock_offset_ms(n.id, 0); !s) problems.push_back(s.message());
+    for (NodeId id = 1; id <= n; ++id) {
+      if (Status s = cluster_->set_clock_offset_ms(id, 0); !s) problems.push_back(s.message());
     }
     break;
   }
   ordered_json value = {{"phase", "heal"}, {"ok", problems.empty()}};
   if (!problems.empty()) value["problems"] = problems;
-  append_nemesis(history_, "phase", value);
+  append("phase", value.dump());
   if (problems.empty()) return Status::ok();
   std::string joined;
   for (const auto& p : problems) joined += (joined.empty() ? "" : "; ") + p;
