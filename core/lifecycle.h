@@ -45,6 +45,11 @@ void append_quiesce(HistoryWriter* history, const QuiesceResult& r, int64_t time
 // hint pending.
 std::string quiesce_pending(const NodeStatus& st);
 
+// A client waits this much longer than the node's request_timeout_ms for a
+// reply: the node answers -TIMEOUT itself, and the client should hear it
+// rather than give up first.
+inline constexpr int64_t kClientTimeoutMarginMs = 1000;
+
 // Final reads (DESIGN.md "The harness", step 6): each written key is read
 // at ALL; a read that fails is retried through the next coordinator, this
 // many attempts in all, this far apart.

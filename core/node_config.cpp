@@ -191,4 +191,15 @@ Status read_node_config_file(const std::string& path, NodeConfig* out) {
   return Status::ok();
 }
 
+NodeConfig node_config_for_plan(const Plan& plan) {
+  NodeConfig c;
+  c.rf = plan.cluster.rf;
+  c.vnodes = plan.cluster.vnodes;
+  c.modes = plan.modes;
+  c.default_read_cl = plan.workload.read_cl;
+  c.default_write_cl = plan.workload.write_cl;
+  c.bugs = plan.bugs;
+  return c;
+}
+
 }  // namespace faultline

@@ -83,6 +83,11 @@ struct NodeConfig {
 // A fresh random cluster secret (64 hex digits) from the OS's entropy.
 std::string generate_cluster_secret();
 
+// What a plan fixes of every node's config: rf, vnodes, modes, the default
+// consistency levels and the seeded bugs. Ids, ports, paths, peers and the
+// secret are each cluster's own (harness/cluster.cpp, sim/plan_sim.cpp).
+NodeConfig node_config_for_plan(const Plan& plan);
+
 std::string node_config_to_json(const NodeConfig& c);  // pretty, ends with "\n"
 Status node_config_from_json(std::string_view text, NodeConfig* out);
 Status read_node_config_file(const std::string& path, NodeConfig* out);

@@ -197,8 +197,7 @@ Status Cluster::start_proxy() {
 }
 
 Status Cluster::write_config(const NodeProcess& n) const {
-  const Plan& plan = options_.plan;
-  NodeConfig c;
+  NodeConfig c = node_config_for_plan(options_.plan);
   c.id = n.id;
   c.client_port = n.client_port;
   c.peer_port = n.peer_port;
@@ -209,12 +208,6 @@ Status Cluster::write_config(const NodeProcess& n) const {
     const int port = options_.link_proxy ? proxy_ports_.at({n.id, other.id}) : other.peer_port;
     c.peers.push_back(PeerAddress{other.id, "127.0.0.1", port});
   }
-  c.rf = plan.cluster.rf;
-  c.vnodes = plan.cluster.vnodes;
-  c.modes = plan.modes;
-  c.default_read_cl = plan.workload.read_cl;
-  c.default_write_cl = plan.workload.write_cl;
-  c.bugs = plan.bugs;
   c.cluster_secret = cluster_secret_;
   std::ofstream out(n.config_path(), std::ios::trunc);
   out << node_config_to_json(c);

@@ -52,6 +52,27 @@ void add_cluster_flags(CLI::App* app, ClusterFlags* flags);
 // The given options into overrides (nodes, rf, ..., modes in command-line order).
 void collect_cluster_flags(const ClusterFlags& flags, RunOverrides* overrides);
 
+// The options of a whole run, shared by `run` and `sim`: the cluster's
+// (above), the seed or plan, the workload's, --out, --bug and the fault
+// schedule. Filled by CLI11; collect_run_flags turns the given ones into
+// RunOptions.
+struct RunFlags {
+  RunOptions run;
+  ClusterFlags cluster;
+  std::string seed_text;  // parsed by hand: CLI11 wraps "-1" into 2^64 - 1
+  std::string plan_file, faults;
+  int clients = 0, keys = 0;
+  double rate = 0, duration_s = 0, fault_interval_s = 0;
+  CLI::Option *seed_opt = nullptr, *plan_opt = nullptr, *clients_opt = nullptr, *rate_opt = nullptr,
+              *duration_opt = nullptr, *keys_opt = nullptr, *faults_opt = nullptr, *fault_interval_opt = nullptr;
+};
+
+// `flags` must outlive the parse.
+void add_run_flags(CLI::App* app, RunFlags* flags);
+// The options given into overrides; false, after telling err why (prefixed
+// with `command`), when --seed is not a seed.
+bool collect_run_flags(const RunFlags& flags, const std::string& command, std::ostream& err, RunOverrides* overrides);
+
 // CLI11 transforms rewriting the option's text to milliseconds, for an
 // int64_t option: app->add_option("--budget", ms)->transform(budget_ms()).
 CLI::Validator budget_ms(bool zero_allowed = false);

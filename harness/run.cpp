@@ -30,6 +30,7 @@
 #include "harness/resp_client.h"
 #include "harness/run_dir.h"
 #include "harness/workload.h"
+#include "sim/plan_sim.h"
 
 namespace faultline {
 
@@ -111,9 +112,9 @@ void print_summary(std::ostream& out, const RunOptions& options, const Plan& pla
     out << "  " << f << ": " << c.ok << " ok, " << c.fail << " fail, " << c.info << " info\n";
   }
   out << "run directory: " << dir.path() << "\n";
-  out << "replay: " << options.self << " run --plan " << dir.plan_path() << "\n";
+  out << "replay: " << options.self << " " << options.command() << " --plan " << dir.plan_path() << "\n";
   if (options.overrides.seed && !options.overrides.plan_file) {
-    out << "    or: " << options.self << " run " << seed_replay_args(options.overrides, plan.seed) << "\n";
+    out << "    or: " << options.self << " " << options.command() << " " << seed_replay_args(options.overrides, plan.seed) << "\n";
   }
 }
 
@@ -272,8 +273,8 @@ int resolve_plan_and_node_bin(const RunOverrides& o, const std::string& node_bin
 namespace {
 
 // Printed first, so that even a run that dies can be found and replayed.
-void print_header(std::ostream& out, const Plan& plan, const RunDir& dir) {
-  out << "faultline run: seed " << plan.seed << ", " << plan.cluster.nodes << " nodes, rf " << plan.cluster.rf
+void print_header(std::ostream& out, const RunOptions& options, const Plan& plan, const RunDir& dir) {
+  out << "faultline " << options.command() << ": seed " << plan.seed << ", " << plan.cluster.nodes << " nodes, rf " << plan.cluster.rf
       << ", run directory " << dir.path() << std::endl;
   out << "modes: read repair " << to_string(plan.modes.read_repair) << ", hinted handoff "
       << (plan.modes.hinted_handoff ? "on" : "off") << ", quorum " << to_string(plan.modes.quorum)
@@ -335,22 +336,49 @@ void settle_and_read(const Plan& plan, const Cluster& cluster, const Workload& w
 int check_and_report(const RunOptions& options, const Plan& plan, const RunDir& dir, std::ostream& out,
                      std::ostream& err) {
   Verdict verdict = check_run_dir(dir.path(), CheckOptions{});
+  const std::string warning = std::string("faultline ") + options.command() + ": warning: ";
   Status s = write_verdict(dir.path(), verdict);
-  if (!s) err << "faultline run: warning: " << s.message() << "\n";
-  s = write_run_junit(dir.path(), plan, verdict, options.self + " run --plan " + dir.plan_path());
-  if (!s) err << "faultline run: warning: " << s.message() << "\n";
+  if (!s) err << warning << s.message() << "\n";
+  s = write_run_junit(dir.path(), plan, verdict, options.self + " " + options.command() + " --plan " + dir.plan_path());
+  if (!s) err << warning << s.message() << "\n";
   out << "\n";
   print_verdict(out, verdict);
   print_summary(out, options, plan, dir);
   ReportResult report = write_report(dir.path(), ReportOptions{options.self});
   if (report.written) out << "report: " << report.path << "\n";
-  else err << "faultline run: warning: " << report.error << "\n";
+  else err << warning << report.error << "\n";
   return verdict_exit_code(verdict);
+}
+
+// `faultline sim`: the plan in virtual time (sim/plan_sim.h), then the same
+// checking and reports as a real run.
+int simulate_command(const RunOptions& options, std::ostream& out, std::ostream& err) {
+  Plan plan;
+  if (Status s = resolve_plan(options.overrides, &plan); !s) {
+    err << "faultline sim: " << s.message() << "\n";
+    return kExitBadArguments;
+  }
+  RunDir dir;
+  Status s = RunDir::create(options.out_dir, plan.seed, &dir);
+  if (s && options.run_dir_out != nullptr) *options.run_dir_out = dir.path();
+  if (s) s = write_plan_file(dir.plan_path(), plan);
+  print_header(out, options, plan, dir);
+  PlanSimSummary summary;
+  if (s) s = simulate_plan(plan, dir.path(), /*trace=*/true, &summary);
+  if (!s) {
+    err << "faultline sim: " << s.message() << "\n";
+    return kExitHarnessError;
+  }
+  out << "simulated " << summary.operations << " operations in " << summary.virtual_ms << " ms of virtual time ("
+      << summary.messages_delivered << " messages delivered, " << summary.messages_dropped << " dropped; "
+      << (summary.quiesced ? "quiesced" : "not quiesced") << "); trace: " << dir.path() << "/trace.txt" << std::endl;
+  return check_and_report(options, plan, dir, out, err);
 }
 
 }  // namespace
 
 int run_command(const RunOptions& options, std::ostream& out, std::ostream& err) {
+  if (options.simulate) return simulate_command(options, out, err);
   // Both checked before the run directory exists, so a typo or a build
   // mistake leaves no empty run behind.
   Plan plan;
@@ -368,7 +396,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
     err << "faultline run: " << s.message() << "\n";
     return kExitHarnessError;
   }
-  print_header(out, plan, dir);
+  print_header(out, options, plan, dir);
   ClusterOptions cluster_options{node_bin, dir.path(), plan};
   cluster_options.link_proxy = has_fault_kind(plan, {"partition", "delay"});
   cluster_options.faketime = has_fault_kind(plan, {"clock"});

@@ -71,6 +71,12 @@ struct RunOptions {
   // plain line every few seconds. -1: no progress (callers running many
   // plans show their own).
   int progress_fd = -1;
+  // Run the plan in the simulator (sim/plan_sim.h) in virtual time instead
+  // of on real processes (`faultline sim`): no node binary, the same run
+  // directory plus trace.txt, the same checker and exit codes.
+  bool simulate = false;
+  // The subcommand's name, for messages and replay commands.
+  const char* command() const { return simulate ? "sim" : "run"; }
 };
 
 // Runs everything; returns the process exit code. Progress and summary go

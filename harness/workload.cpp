@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/rng.h"
 #include "core/types.h"
+#include "core/workload_draw.h"
 #include "harness/client_op.h"
 #include "harness/resp_client.h"
 
@@ -19,54 +20,6 @@ namespace faultline {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-
-// Keys "k0".."k<keys-1>" drawn by the plan's distribution.
-class KeyPicker {
- public:
-  // Hot-key: this share of operations goes to k0, the rest uniformly.
-  static constexpr double kHotKeyShare = 0.5;
-  // Zipf exponent: 1 gives the classic 1/rank popularity.
-  static constexpr double kZipfExponent = 1.0;
-
-  KeyPicker(KeyDistribution d, int keys) : distribution_(d), keys_(keys) {
-    FL_ASSERT(keys > 0);
-    if (d != KeyDistribution::kZipfian) return;
-    double total = 0;
-    for (int i = 0; i < keys; ++i) {
-      total += 1.0 / std::pow(i + 1, kZipfExponent);
-      cdf_.push_back(total);
-    }
-    for (double& c : cdf_) c /= total;
-  }
-
-  std::string pick(Rng* rng) const { return "k" + std::to_string(index(rng)); }
-
- private:
-  int index(Rng* rng) const {
-    switch (distribution_) {
-      case KeyDistribution::kUniform: break;
-      case KeyDistribution::kHotKey:
-        if (rng->chance(kHotKeyShare)) return 0;
-        break;
-      case KeyDistribution::kZipfian: {
-        auto it = std::lower_bound(cdf_.begin(), cdf_.end(), rng->unit());
-        return std::min<int>(static_cast<int>(it - cdf_.begin()), keys_ - 1);
-      }
-    }
-    return static_cast<int>(rng->uniform(static_cast<uint64_t>(keys_)));
-  }
-
-  KeyDistribution distribution_;
-  int keys_;
-  std::vector<double> cdf_;  // zipfian only
-};
-
-std::string pick_f(const WorkloadSpec& w, Rng* rng) {
-  double u = rng->unit();
-  if (u < w.read_fraction) return "read";
-  if (u < w.read_fraction + w.write_fraction) return "write";
-  return "delete";
-}
 
 }  // namespace
 
@@ -79,9 +32,7 @@ void Workload::run() {
   const int clients = plan_.workload.clients;
   // Forked in order on this thread, so each worker's stream depends only on
   // the seed and its index, never on thread scheduling.
-  Rng root = Rng(plan_.seed).fork(kRngStream);
-  std::vector<uint64_t> seeds;
-  for (int w = 0; w < clients; ++w) seeds.push_back(root.fork(static_cast<uint64_t>(w)).next());
+  const std::vector<uint64_t> seeds = worker_seeds(plan_);
   std::vector<WorkerResult> results(static_cast<size_t>(clients));
   std::vector<std::thread> threads;
   for (int w = 0; w < clients; ++w) {
@@ -123,7 +74,7 @@ void Workload::run_worker(int worker, uint64_t seed, WorkerResult* result) {
 
     ClientRequest req;
     req.process = process;
-    req.f = pick_f(w, &rng);
+    req.f = pick_operation(w, &rng);
     req.key = keys.pick(&rng);
     req.cl = req.f == "read" ? w.read_cl : w.write_cl;
     if (req.f == "write") req.value = std::to_string(process) + "-" + std::to_string(seq++);

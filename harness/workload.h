@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/history.h"
+#include "core/lifecycle.h"
 #include "core/plan.h"
 
 namespace faultline {
@@ -31,9 +32,7 @@ class Workload {
   // Added to the node's own request timeout: the node answers -TIMEOUT
   // itself after request_timeout_ms, so the client waits a bit longer to
   // hear it rather than give up first.
-  static constexpr int64_t kRequestMarginMs = 1000;
-  // Rng stream of the workload, so other users of the seed stay independent.
-  static constexpr uint64_t kRngStream = 0x776f726b6c6f6164;  // "workload"
+  static constexpr int64_t kRequestMarginMs = kClientTimeoutMarginMs;
 
   // client_ports[i] is the client port of node n<i+1>. history: not owned.
   Workload(const Plan& plan, std::vector<int> client_ports, HistoryWriter* history);

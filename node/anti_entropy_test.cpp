@@ -11,7 +11,7 @@
 
 #include "core/merkle_hash.h"
 #include "core/test_util.h"
-#include "node/sim_cluster.h"
+#include "sim/sim_cluster.h"
 #include "node/sim_test_util.h"
 
 namespace faultline {

@@ -221,11 +221,7 @@ RespValue Commands::fl_status() {
 
 RespValue Commands::fl_dump() {
   NodeDump d;
-  d.node = node_name(replica_->id());
-  Status s = store_->for_each([&](const Record& r) { d.records.push_back(r); });
-  if (!s) return RespValue::error("ERR dump failed: " + s.message());
-  d.hints_json = replica_->hints().hints_json();
-  if (replica_->anti_entropy().enabled()) d.merkle_roots_json = replica_->anti_entropy().roots_json();
+  if (Status s = dump_replica(*replica_, *store_, &d); !s) return RespValue::error("ERR dump failed: " + s.message());
   try {
     return RespValue::bulk(node_dump_to_json(d));
   } catch (const std::exception& e) {

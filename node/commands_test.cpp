@@ -6,7 +6,7 @@
 
 #include "core/resp.h"
 #include "node/reply_queue.h"
-#include "node/sim_cluster.h"
+#include "sim/sim_cluster.h"
 
 namespace faultline {
 namespace {

@@ -675,4 +675,14 @@ void Replica::on_request_timeout(uint64_t id) {
   if (!expire(&writes_, id, "write")) expire(&reads_, id, "read");
 }
 
+Status dump_replica(Replica& replica, Store& store, NodeDump* out) {
+  out->node = node_name(replica.id());
+  out->records.clear();
+  Status s = store.for_each([&](const Record& r) { out->records.push_back(r); });
+  if (!s) return s;
+  out->hints_json = replica.hints().hints_json();
+  if (replica.anti_entropy().enabled()) out->merkle_roots_json = replica.anti_entropy().roots_json();
+  return Status::ok();
+}
+
 }  // namespace faultline

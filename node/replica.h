@@ -47,6 +47,7 @@
 
 #include "core/clock.h"
 #include "core/node_config.h"
+#include "core/node_dump.h"
 #include "core/ring.h"
 #include "node/env.h"
 #include "node/anti_entropy.h"
@@ -236,5 +237,10 @@ class Replica {
   TimerId heartbeat_timer_ = 0;
   bool running_ = false;
 };
+
+// The node's whole state as FL.DUMP returns it (core/node_dump.h): every
+// record of `store`, the pending hints, and the Merkle roots when
+// anti-entropy is on. The node's FL.DUMP and the simulator's final dumps.
+Status dump_replica(Replica& replica, Store& store, NodeDump* out);
 
 }  // namespace faultline

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "node/replica.h"
-#include "node/sim_cluster.h"
+#include "sim/sim_cluster.h"
 #include "node/sim_test_util.h"
 
 namespace faultline {

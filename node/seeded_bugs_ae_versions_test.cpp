@@ -9,7 +9,7 @@
 #include <map>
 #include <memory>
 
-#include "node/sim_cluster.h"
+#include "sim/sim_cluster.h"
 #include "node/sim_test_util.h"
 
 namespace faultline {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "node/sim_cluster.h"
+#include "sim/sim_cluster.h"
 #include "node/sim_test_util.h"
 
 namespace faultline {

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "core/test_util.h"
-#include "node/sim_cluster.h"
+#include "sim/sim_cluster.h"
 
 namespace faultline {
 namespace sim_test {

@@ -1,5 +1,7 @@
-// SimCluster: a deterministic, in-process driver of several Replicas, for
-// unit tests of the sans-I/O core only (never linked into the node).
+// SimCluster: a deterministic, in-process driver of several Replicas: the
+// network, clocks, timers and stores of the simulator (sim/plan_sim.h runs
+// whole plans on it; node/ unit tests drive it directly). Never linked into
+// the node.
 //
 // One event queue orders timer callbacks and message deliveries by (virtual
 // time, sequence number); run_for() advances a manual clock through them, so
@@ -8,12 +10,13 @@
 // exercised too. Links can drop (all traffic, or what a predicate picks) and
 // delay messages; each node's realtime clock can be skewed.
 //
-// Deterministic mode (node/sim_run.h drives it from one seed): set_trace()
+// Deterministic mode (sim/sim_run.h drives it from one seed): set_trace()
 // records every event as a text line (message deliveries and drops, timer
 // firings, node mechanism events, crashes and restarts, and whatever the
 // driver adds with trace()); set_link_delay_fn() draws each message's delay
 // (jitter), keeping order per link as a connection would; crash() takes a
-// node down until restart(). Nothing here reads a real clock or a global
+// node down until restart(), wipe() also empties its store; pause() holds
+// every message, timer and client call of a node until resume(). Nothing here reads a real clock or a global
 // random source, so the same inputs give the same trace, byte for byte.
 #pragma once
 
@@ -38,6 +41,7 @@ class SimCluster {
   struct Event {
     std::string name;
     std::vector<EventField> fields;
+    int64_t time_ns = 0;  // the node's monotonic clock (virtual) when emitted
   };
 
   using DropIf = std::function<bool(NodeId from, NodeId to, const Body& body)>;
@@ -48,14 +52,17 @@ class SimCluster {
   // keeps its default (modes: the plan's defaults; bugs: seeded bugs of
   // core/bugs.h, on every node).
   SimCluster(int nodes, int rf, int64_t request_timeout_ms = 1000, ModeSpec modes = {},
-             std::vector<std::string> bugs = {}) {
-    modes.request_timeout_ms = request_timeout_ms;
+             std::vector<std::string> bugs = {})
+      : SimCluster(nodes, base_config(rf, request_timeout_ms, modes, std::move(bugs))) {}
+
+  // Nodes n1..n<nodes>, each with `base` (rf, vnodes, modes, bugs, default
+  // consistency levels, limits) and its own id and peers.
+  SimCluster(int nodes, const NodeConfig& base) {
     for (int i = 1; i <= nodes; ++i) {
       auto n = std::make_unique<SimNode>(this, static_cast<NodeId>(i));
+      n->config = base;
       n->config.id = static_cast<NodeId>(i);
-      n->config.rf = rf;
-      n->config.modes = modes;
-      n->config.bugs = bugs;
+      n->config.peers.clear();
       for (int j = 1; j <= nodes; ++j) {
         if (j != i) n->config.peers.push_back({static_cast<NodeId>(j), "127.0.0.1", 7000 + j});
       }
@@ -91,9 +98,39 @@ class SimCluster {
     SimNode& n = node(id);
     n.replica.reset();
     n.down = true;
+    n.paused = false;
+    n.held.clear();
     trace("crash n" + std::to_string(id));
   }
+  // A crash that also loses the node's data (a disk wipe): restart(id)
+  // brings it back empty.
+  void wipe(NodeId id) {
+    crash(id);
+    node(id).store = MemStore();
+    trace("wipe n" + std::to_string(id));
+  }
+  // SIGSTOP: nothing of `id` runs (deliveries, timers, calls through
+  // run_on) until resume(id), which runs what was held in order.
+  void pause(NodeId id) {
+    node(id).paused = true;
+    trace("pause n" + std::to_string(id));
+  }
+  void resume(NodeId id) {
+    SimNode& n = node(id);
+    n.paused = false;
+    trace("resume n" + std::to_string(id));
+    std::vector<std::function<void()>> held = std::move(n.held);
+    n.held.clear();
+    for (auto& fn : held) after_ms(0, std::move(fn));
+  }
+  // Runs fn now, or when `id` resumes if it is paused (a client's call).
+  void run_on(NodeId id, std::function<void()> fn) {
+    SimNode& n = node(id);
+    if (n.paused) n.held.push_back(std::move(fn));
+    else fn();
+  }
   bool running(NodeId id) { return !node(id).down; }
+  bool paused(NodeId id) { return node(id).paused; }
   int size() const { return static_cast<int>(nodes_.size()); }
 
   // Appends every event to *lines from now on ("t=<ms> <what>"); null stops.
@@ -155,6 +192,8 @@ class SimCluster {
   void after_ms(int64_t delay_ms, std::function<void()> fn) { at(now_ms_ + delay_ms, std::move(fn)); }
 
   int64_t now_ms() const { return now_ms_; }
+  // The nodes' (unskewed) monotonic clock, what their events are stamped with.
+  int64_t monotonic_ns() { return clock_.monotonic_ns(); }
   uint64_t delivered() const { return delivered_; }
   uint64_t dropped() const { return dropped_; }
 
@@ -176,10 +215,9 @@ class SimCluster {
    public:
     SimTimers(SimCluster* c, NodeId self) : c_(c), self_(self) {}
     TimerId schedule(int64_t delay_ms, std::function<void()> fn) override {
-      if (c_->trace_ == nullptr) return c_->at(c_->now_ms_ + delay_ms, std::move(fn));
-      return c_->at(c_->now_ms_ + delay_ms, [c = c_, self = self_, delay_ms, fn = std::move(fn)] {
-        c->trace("timer n" + std::to_string(self) + " after " + std::to_string(delay_ms) + "ms");
-        fn();
+      return c_->at(c_->now_ms_ + delay_ms, [c = c_, self = self_, delay_ms, fn = std::move(fn)]() mutable {
+        if (c->trace_ != nullptr) c->trace("timer n" + std::to_string(self) + " after " + std::to_string(delay_ms) + "ms");
+        c->run_on(self, std::move(fn));
       });
     }
     void cancel(TimerId id) override { c_->cancel(id); }
@@ -208,7 +246,7 @@ class SimCluster {
         for (const auto& f : fields) line += " " + f.name + "=" + field_text(f.value);
         c_->trace(line);
       }
-      log.push_back({std::string(event), std::move(fields)});
+      log.push_back({std::string(event), std::move(fields), c_->node(self_).clock.monotonic_ns()});
     }
     std::vector<Event> log;
 
@@ -234,8 +272,19 @@ class SimCluster {
     MemStore store;
     RecordingEvents events;
     std::unique_ptr<Replica> replica;
-    bool down = false;  // crashed, not restarted yet
+    bool down = false;    // crashed, not restarted yet
+    bool paused = false;  // held until resume()
+    std::vector<std::function<void()>> held;  // what a pause held, in order
   };
+
+  static NodeConfig base_config(int rf, int64_t request_timeout_ms, ModeSpec modes, std::vector<std::string> bugs) {
+    NodeConfig c;
+    c.rf = rf;
+    c.modes = modes;
+    c.modes.request_timeout_ms = request_timeout_ms;
+    c.bugs = std::move(bugs);
+    return c;
+  }
 
   SimNode& node(NodeId id) {
     FL_ASSERT(id >= 1 && id <= nodes_.size());
@@ -286,7 +335,17 @@ class SimCluster {
     } else if (auto it = delays_ms_.find({from, to}); it != delays_ms_.end()) {
       deliver_ms = now_ms_ + it->second;
     }
-    at(deliver_ms, [this, to, link, type, frame = std::move(frame)] {
+    at(deliver_ms, [this, to, link, type, frame = std::move(frame)]() mutable {
+      if (node(to).paused) {  // held in the socket until the node runs again
+        node(to).held.push_back([this, to, link, type, frame]() { deliver(to, link, type, frame); });
+        return;
+      }
+      deliver(to, link, type, frame);
+    });
+  }
+
+  void deliver(NodeId to, const std::string& link, const std::string& type, const std::string& frame) {
+    {
       FrameDecoder d;
       d.feed(frame.data(), frame.size());
       Envelope env;
@@ -299,7 +358,7 @@ class SimCluster {
       ++delivered_;
       if (trace_ != nullptr) trace("deliver " + link + " " + type + " " + frame_digest(frame));
       FL_ASSERT(node(to).replica->on_message(env).is_ok());
-    });
+    }
   }
 
   // FNV-1a of a frame, so a trace line shows when two runs sent different bytes.

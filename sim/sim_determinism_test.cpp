@@ -1,11 +1,11 @@
-// Goal: the deterministic mode (node/sim_run.h) replays a seed exactly: the
+// Goal: the deterministic mode (sim/sim_run.h) replays a seed exactly: the
 // same seed gives byte-identical event traces and histories, different
 // seeds differ; the real checker, on the sim's DESIGN.md-format history,
 // finds valid-values and monotonic-reads holding under the guaranteed modes
 // for many seeds; and under a deliberately weak mode (reads and writes at
 // ONE, no read repair, no hints) a failing seed is found and shrinks in
 // seconds.
-#include "node/sim_run.h"
+#include "sim/sim_run.h"
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>

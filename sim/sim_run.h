@@ -23,7 +23,7 @@
 
 #include "core/history.h"
 #include "core/rng.h"
-#include "node/sim_cluster.h"
+#include "sim/sim_cluster.h"
 
 namespace faultline {
 

@@ -1,0 +1,406 @@
+#include "sim/plan_sim.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "core/assert.h"
+#include "core/file_io.h"
+#include "core/history.h"
+#include "core/lifecycle.h"
+#include "core/node_config.h"
+#include "core/node_dump.h"
+#include "core/node_status.h"
+#include "core/workload_draw.h"
+#include "faults/nemesis.h"
+#include "node/jsonl_event_log.h"
+#include "sim/sim_cluster.h"
+
+namespace faultline {
+
+namespace {
+
+// Rng stream of the simulated network's jitter, apart from the workload's.
+constexpr uint64_t kJitterRngStream = 0x6a6974746572;  // "jitter"
+// Every simulated message takes at least this long (loopback is not free).
+constexpr int64_t kHopMs = 1;
+
+// A client request in flight in the simulator.
+struct SimRequest {
+  int64_t process = 0;
+  std::string f;
+  std::string key;
+  std::optional<std::string> value;
+  ConsistencyLevel cl = ConsistencyLevel::kQuorum;
+};
+
+class PlanSim final : public FaultedCluster, public LinkControl {
+ public:
+  PlanSim(const Plan& plan, HistoryWriter* history)
+      : plan_(plan), history_(history), cluster_(plan.cluster.nodes, node_config_for_plan(plan)),
+        jitter_(Rng(plan.seed).fork(kJitterRngStream)) {
+    cluster_.set_link_delay_fn([this](NodeId from, NodeId to) {
+      auto it = links_.find({from, to});
+      if (it == links_.end() || it->second.mode != LinkState::Mode::kDelayed) return kHopMs;
+      return kHopMs + it->second.latency_ms + jitter_.range(0, it->second.jitter_ms);
+    });
+  }
+
+  void set_trace(std::vector<std::string>* lines) { cluster_.set_trace(lines); }
+  SimCluster& cluster() { return cluster_; }
+
+  // The whole lifecycle; fills *summary.
+  void run(PlanSimSummary* summary) {
+    cluster_.start();
+    append_phase(history_, "workload-start", now_ns());
+    Nemesis nemesis(this, history_, plan_.faults, [this] { return now_ns(); });
+    for (const Nemesis::Action& a : nemesis.actions()) {
+      cluster_.after_ms(a.at_ms, [&nemesis, a] { nemesis.apply(a); });
+    }
+    run_workload();
+    append_phase(history_, "workload-end", now_ns());
+    // Heal at once, as the real driver does after the workload (a schedule
+    // never outlasts the workload).
+    if (Status s = nemesis.heal_all(); !s) cluster_.trace("heal: " + s.message());
+    summary->quiesced = quiesce();
+    append_phase(history_, "final-reads", now_ns());
+    final_reads();
+    summary->operations = operations_;
+    summary->virtual_ms = cluster_.now_ms();
+    summary->messages_delivered = cluster_.delivered();
+    summary->messages_dropped = cluster_.dropped();
+  }
+
+  // Appends the "done" phase once the dumps are written.
+  void done() { append_phase(history_, "done", now_ns()); }
+
+  // FaultTarget: each refuses, saying why, what does not apply.
+  Status kill_node(NodeId id) override {
+    if (!cluster_.running(id)) return Status::invalid(node_name(id) + " is already down");
+    cluster_.crash(id);
+    return Status::ok();
+  }
+  Status wipe_node(NodeId id) override {
+    if (!cluster_.running(id)) return Status::invalid(node_name(id) + " is already down");
+    cluster_.wipe(id);
+    return Status::ok();
+  }
+  Status restart_node(NodeId id) override {
+    if (cluster_.running(id)) return Status::invalid(node_name(id) + " is running");
+    cluster_.restart(id);
+    return Status::ok();
+  }
+  Status pause_node(NodeId id) override {
+    if (!cluster_.running(id) || cluster_.paused(id)) return Status::invalid(node_name(id) + " is not running");
+    cluster_.pause(id);
+    return Status::ok();
+  }
+  Status resume_node(NodeId id) override {
+    if (!cluster_.paused(id)) return Status::invalid(node_name(id) + " is not paused");
+    cluster_.resume(id);
+    return Status::ok();
+  }
+  Status set_clock_offset_ms(NodeId id, int64_t offset_ms) override {
+    cluster_.skew_clock_us(id, offset_ms * 1000);
+    return Status::ok();
+  }
+
+  // FaultedCluster.
+  int size() const override { return plan_.cluster.nodes; }
+  LinkControl* links() override { return this; }
+  bool paused(NodeId id) const override { return const_cast<SimCluster&>(cluster_).paused(id); }
+  bool down(NodeId id) const override { return !const_cast<SimCluster&>(cluster_).running(id); }
+
+  // LinkControl: down drops every message, delayed adds latency and jitter.
+  Status set_link(NodeId from, NodeId to, LinkState state) override {
+    cluster_.set_drop(from, to, state.mode == LinkState::Mode::kDown);
+    if (state == LinkState::up()) links_.erase({from, to});
+    else links_[{from, to}] = state;
+    return Status::ok();
+  }
+  Status set_all_up() override {
+    for (NodeId from = 1; from <= static_cast<NodeId>(size()); ++from) {
+      for (NodeId to = 1; to <= static_cast<NodeId>(size()); ++to) cluster_.set_drop(from, to, false);
+    }
+    links_.clear();
+    return Status::ok();
+  }
+  LinkState link(NodeId from, NodeId to) const override {
+    auto it = links_.find({from, to});
+    return it == links_.end() ? LinkState::up() : it->second;
+  }
+
+ private:
+  struct Worker {
+    int index;
+    Rng rng;
+    int64_t process;
+    int64_t seq = 0;
+    int64_t next_slot_ns = 0;  // virtual, from the workload's start
+  };
+
+  // The history's clock: the nodes' monotonic clock (events use it too),
+  // plus a sub-millisecond step so that records of one millisecond keep
+  // their order.
+  int64_t now_ns() {
+    const int64_t base = cluster_.monotonic_ns();
+    if (base != last_base_ns_) {
+      last_base_ns_ = base;
+      sub_ns_ = 0;
+    }
+    return base + sub_ns_++;
+  }
+
+  int64_t client_timeout_ms() const { return plan_.modes.request_timeout_ms + kClientTimeoutMarginMs; }
+
+  // The workers of harness/workload.cpp in virtual time: each paced to its
+  // share of the rate, one operation at a time, skipping missed slots.
+  void run_workload() {
+    const WorkloadSpec& w = plan_.workload;
+    const std::vector<uint64_t> seeds = worker_seeds(plan_);
+    interval_ns_ = 1e9 * w.clients / w.rate;
+    workload_start_ms_ = cluster_.now_ms();
+    keys_ = std::make_unique<KeyPicker>(w.key_distribution, w.keys);
+    workers_.reserve(static_cast<size_t>(w.clients));
+    for (int i = 0; i < w.clients; ++i) {
+      workers_.push_back(Worker{i, Rng(seeds[static_cast<size_t>(i)]), i});
+      workers_.back().next_slot_ns = static_cast<int64_t>(interval_ns_ * i / w.clients);
+    }
+    for (Worker& worker : workers_) schedule_next(worker);
+    cluster_.run_for(w.duration_ms);
+    // Operations still running end by their client timeout.
+    cluster_.run_for(client_timeout_ms() + kHopMs);
+    for (const Worker& worker : workers_) next_free_process_ = std::max(next_free_process_, worker.process + 1);
+  }
+
+  void schedule_next(Worker& worker) {
+    const int64_t elapsed_ns = (cluster_.now_ms() - workload_start_ms_) * 1000000;
+    if (worker.next_slot_ns < elapsed_ns) worker.next_slot_ns = elapsed_ns;
+    const int64_t at_ms = (worker.next_slot_ns + 999999) / 1000000;
+    if (at_ms >= plan_.workload.duration_ms) return;
+    worker.next_slot_ns += static_cast<int64_t>(interval_ns_);
+    cluster_.after_ms(workload_start_ms_ + at_ms - cluster_.now_ms(), [this, &worker] { issue_next(worker); });
+  }
+
+  void issue_next(Worker& worker) {
+    const WorkloadSpec& w = plan_.workload;
+    SimRequest req;
+    req.process = worker.process;
+    req.f = pick_operation(w, &worker.rng);
+    req.key = keys_->pick(&worker.rng);
+    req.cl = req.f == "read" ? w.read_cl : w.write_cl;
+    if (req.f == "write") req.value = std::to_string(worker.process) + "-" + std::to_string(worker.seq++);
+    if (req.f != "read") keys_written_.insert(req.key);
+    const NodeId via = static_cast<NodeId>(worker.rng.uniform(static_cast<uint64_t>(plan_.cluster.nodes)) + 1);
+    issue(req, via, [this, &worker](const HistoryOp& done) {
+      if (done.type == OpType::kInfo) {
+        worker.process += plan_.workload.clients;
+        worker.seq = 0;
+      }
+      schedule_next(worker);
+    });
+  }
+
+  // Records the invoke, runs the request on `via`'s replica and records its
+  // completion, mapped as harness/client_op.h maps replies: ok; fail when
+  // certainly not applied (the node down, -UNAVAILABLE, any error but a
+  // timeout); info when unknown (a timeout, the client's included).
+  void issue(const SimRequest& req, NodeId via, std::function<void(const HistoryOp&)> then) {
+    HistoryOp invoke;
+    invoke.process = req.process;
+    invoke.f = req.f;
+    invoke.key = req.key;
+    invoke.value = req.value;
+    invoke.cl = req.cl;
+    invoke.node = node_name(via);
+    invoke.time_ns = now_ns();
+    cluster_.trace("client " + history_op_to_json_line(invoke));
+    history_->append(invoke);
+    auto finished = std::make_shared<bool>(false);
+    auto complete = [this, req, finished, then](OpType type, const std::string& error, const HistoryOp& fields) {
+      if (*finished) return;
+      *finished = true;
+      HistoryOp op = fields;
+      op.process = req.process;
+      op.type = type;
+      op.f = req.f;
+      op.key = req.key;
+      if (req.f != "read") op.value = req.value;
+      op.error = error;
+      op.time_ns = now_ns();
+      cluster_.trace("client " + history_op_to_json_line(op));
+      history_->append(op);
+      ++operations_;
+      then(op);
+    };
+    if (!cluster_.running(via)) {
+      // The connection is refused at once.
+      cluster_.after_ms(kHopMs, [complete] { complete(OpType::kFail, "connection refused", HistoryOp{}); });
+      return;
+    }
+    cluster_.after_ms(client_timeout_ms(), [complete] { complete(OpType::kInfo, "client timeout", HistoryOp{}); });
+    auto type_of = [](const Status& s) {
+      if (s.is_ok()) return OpType::kOk;
+      return s.code() == Status::Code::kTimeout ? OpType::kInfo : OpType::kFail;
+    };
+    cluster_.after_ms(kHopMs, [this, req, via, complete, type_of] {
+      cluster_.run_on(via, [this, req, via, complete, type_of] {
+        if (!cluster_.running(via)) return complete(OpType::kInfo, "connection closed", HistoryOp{});
+        Replica& r = cluster_.replica(via);
+        if (req.f == "read") {
+          r.coordinate_read(req.key, req.cl, [complete, type_of](const ReadResult& res) {
+            HistoryOp op;
+            if (res.status.is_ok() && res.record) {
+              op.version = res.record->version;
+              op.tombstone = res.record->tombstone;
+              if (!res.record->tombstone) op.value = res.record->value;
+            }
+            complete(type_of(res.status), res.status.is_ok() ? "" : res.status.message(), op);
+          });
+          return;
+        }
+        r.coordinate_write(req.key, req.value, req.cl, [complete, type_of](const WriteResult& res) {
+          HistoryOp op;
+          if (res.status.is_ok()) op.version = res.version;
+          complete(type_of(res.status), res.status.is_ok() ? "" : res.status.message(), op);
+        });
+      });
+    });
+  }
+
+  NodeStatus status_of(NodeId id) {
+    Replica& r = cluster_.replica(id);
+    NodeStatus st;
+    st.node = node_name(id);
+    for (const auto& [peer, up] : r.peer_states()) st.peers_up[node_name(peer)] = up;
+    st.hints_pending = static_cast<int64_t>(r.hints().pending());
+    st.handoffs_pending = static_cast<int64_t>(r.hints().pending_handoffs());
+    st.requests_in_flight = static_cast<int64_t>(r.requests_in_flight());
+    st.ae_enabled = r.anti_entropy().enabled();
+    st.ae_rounds_completed = static_cast<int64_t>(r.anti_entropy().rounds_completed());
+    return st;
+  }
+
+  // What still keeps the cluster from being quiet, or "".
+  std::string pending(const std::map<NodeId, uint64_t>& rounds) {
+    for (NodeId id = 1; id <= static_cast<NodeId>(size()); ++id) {
+      const NodeStatus st = status_of(id);
+      if (std::string p = quiesce_pending(st); !p.empty()) return p;
+      auto it = rounds.find(id);
+      if (it != rounds.end() && st.ae_rounds_completed < static_cast<int64_t>(it->second)) {
+        return st.node + " completed anti-entropy round " + std::to_string(st.ae_rounds_completed) + " of " +
+               std::to_string(it->second);
+      }
+    }
+    return "";
+  }
+
+  // harness/quiesce.h in virtual time: quiet, then (anti-entropy on) one
+  // full round on every node. Records the quiesce phase.
+  bool quiesce() {
+    const int64_t t0 = cluster_.now_ms();
+    QuiesceResult r;
+    r.anti_entropy = plan_.modes.anti_entropy ? "complete" : "off";
+    std::map<NodeId, uint64_t> rounds;
+    std::string waiting = wait_quiet(t0, rounds);
+    if (waiting.empty() && plan_.modes.anti_entropy) {
+      for (NodeId id = 1; id <= static_cast<NodeId>(size()); ++id) {
+        rounds[id] = cluster_.replica(id).anti_entropy().request_round();
+      }
+      waiting = wait_quiet(t0, rounds);
+    }
+    r.quiesce_ms = cluster_.now_ms() - t0;
+    r.ok = waiting.empty();
+    if (!r.ok) r.reason = "not quiet after " + std::to_string(kQuiesceTimeoutMs) + " ms: " + waiting;
+    append_quiesce(history_, r, now_ns());
+    return r.ok;
+  }
+
+  std::string wait_quiet(int64_t t0, const std::map<NodeId, uint64_t>& rounds) {
+    for (;;) {
+      std::string p = pending(rounds);
+      if (p.empty() || cluster_.now_ms() - t0 >= kQuiesceTimeoutMs) return p;
+      cluster_.run_for(kQuiescePollMs);
+    }
+  }
+
+  // harness/final_reads.h in virtual time: each written key at ALL,
+  // retried through the next coordinator.
+  void final_reads() {
+    int64_t process = next_free_process_;
+    size_t coordinator = 0;
+    for (const std::string& key : keys_written_) {
+      bool read = false;
+      for (int attempt = 0; attempt < kFinalReadAttemptsMax && !read; ++attempt) {
+        if (attempt > 0) cluster_.run_for(kFinalReadRetryBackoffMs);
+        SimRequest req{process, "read", key, std::nullopt, ConsistencyLevel::kAll};
+        const NodeId via = static_cast<NodeId>(coordinator++ % static_cast<size_t>(size()) + 1);
+        std::optional<HistoryOp> done;
+        issue(req, via, [&done](const HistoryOp& op) { done = op; });
+        while (!done) cluster_.run_for(kHopMs);
+        read = done->type == OpType::kOk;
+        if (done->type == OpType::kInfo) ++process;
+      }
+    }
+  }
+
+  const Plan& plan_;
+  HistoryWriter* history_;
+  SimCluster cluster_;
+  Rng jitter_;
+  std::map<std::pair<NodeId, NodeId>, LinkState> links_;  // links not up
+  int64_t last_base_ns_ = -1, sub_ns_ = 0;
+  double interval_ns_ = 0;
+  int64_t workload_start_ms_ = 0;
+  std::unique_ptr<KeyPicker> keys_;
+  std::vector<Worker> workers_;  // reserved up front: callbacks hold references
+  std::set<std::string> keys_written_;
+  int64_t next_free_process_ = 0;
+  int64_t operations_ = 0;
+};
+
+Status write_events(SimCluster& cluster, int nodes, const std::string& dir) {
+  for (NodeId id = 1; id <= static_cast<NodeId>(nodes); ++id) {
+    std::string text;
+    for (const SimCluster::Event& e : cluster.events(id)) text += event_json_line(e.time_ns, id, e.name, e.fields) + "\n";
+    const std::string path = dir + "/nodes/" + node_name(id) + "/events.jsonl";
+    if (Status s = write_file_atomic(path, text, /*create_parent=*/true); !s) return s;
+  }
+  return Status::ok();
+}
+
+Status write_dumps(SimCluster& cluster, int nodes, const std::string& dir) {
+  for (NodeId id = 1; id <= static_cast<NodeId>(nodes); ++id) {
+    NodeDump d;
+    if (Status s = dump_replica(cluster.replica(id), cluster.store(id), &d); !s) return s;
+    const std::string path = dir + "/final/" + node_name(id) + ".json";
+    if (Status s = write_file_atomic(path, node_dump_to_json(d) + "\n", /*create_parent=*/true); !s) return s;
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status simulate_plan(const Plan& plan, const std::string& dir, bool trace, PlanSimSummary* summary) {
+  std::unique_ptr<HistoryWriter> history;
+  const std::string history_path = dir + "/history.jsonl";
+  if (Status s = HistoryWriter::open(history_path, HistoryHeader{kHistoryFormatVersion, plan.seed}, &history); !s) {
+    return s;
+  }
+  std::vector<std::string> lines;
+  PlanSim sim(plan, history.get());
+  if (trace) sim.set_trace(&lines);
+  sim.run(summary);
+  if (Status s = write_dumps(sim.cluster(), plan.cluster.nodes, dir); !s) return s;
+  sim.done();
+  history.reset();
+  if (Status s = write_events(sim.cluster(), plan.cluster.nodes, dir); !s) return s;
+  if (!trace) return Status::ok();
+  std::string text;
+  for (const std::string& l : lines) text += l + "\n";
+  return write_file_atomic(dir + "/trace.txt", text);
+}
+
+}  // namespace faultline
