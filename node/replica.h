@@ -52,6 +52,7 @@
 #include "node/anti_entropy.h"
 #include "node/hints.h"
 #include "node/merkle_tree.h"
+#include "node/request_id.h"
 
 namespace faultline {
 
@@ -190,10 +191,14 @@ class Replica {
   Placement place(const std::string& key, bool for_write) const;
   Status check_available(ConsistencyLevel cl, const Placement& p, bool primary_only) const;
   template <typename State>
-  State& begin(std::unordered_map<uint64_t, State>* requests, ConsistencyLevel cl, Placement p, bool primary_only);
+  State& begin(std::unordered_map<uint64_t, State>* requests, RequestOwner owner, ConsistencyLevel cl, Placement p,
+               bool primary_only);
   int64_t down_for_ms(NodeId n) const;
   void hint_unacknowledged(WriteState* w);
+  void route_write_reply(NodeId from, const WriteReply& m);
+  void route_read_reply(NodeId from, const ReadReply& m);
   void on_write_response(uint64_t id, NodeId from, Status s);
+  void on_repair_ack(uint64_t repair_id, NodeId from, Status s);
   void on_read_response(uint64_t id, NodeId from, Status s, std::optional<Record> r, std::optional<uint64_t> digest);
   void progress_write(uint64_t id);
   void progress_read(uint64_t id);
@@ -231,7 +236,7 @@ class Replica {
   std::unordered_map<uint64_t, WriteState> writes_;
   std::unordered_map<uint64_t, ReadState> reads_;
   Hints hints_;
-  uint64_t next_request_id_ = 1;
+  uint64_t next_request_seq_ = 1;  // of client writes and reads (node/request_id.h)
   uint64_t ping_seq_ = 0;
   TimerId heartbeat_timer_ = 0;
   bool running_ = false;
