@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
-#include <nlohmann/json.hpp>
-
 #include "core/node_dump.h"
+#include "core/node_status.h"
 
 namespace faultline {
 
@@ -202,23 +201,22 @@ void Commands::fl_write(const Args& a, bool tombstone, const Reply& done) {
 
 void Commands::fl_status(const Args&, const Reply& done) {
   const NodeConfig& c = replica_->config();
-  nlohmann::ordered_json j;
-  j["node"] = node_name(c.id);
-  j["id"] = c.id;
-  j["client_port"] = c.client_port;
-  j["peer_port"] = c.peer_port;
-  j["peers"] = nlohmann::ordered_json::object();
-  for (const auto& [id, up] : replica_->peer_states()) j["peers"][node_name(id)] = up ? "up" : "down";
-  j["records"] = store_->count();
-  j["rf"] = c.rf;
-  j["vnodes"] = c.vnodes;
+  NodeStatus st;
+  st.node = node_name(c.id);
+  st.id = c.id;
+  st.client_port = c.client_port;
+  st.peer_port = c.peer_port;
+  for (const auto& [id, up] : replica_->peer_states()) st.peers_up[node_name(id)] = up;
+  st.records = static_cast<int64_t>(store_->count());
+  st.rf = c.rf;
+  st.vnodes = c.vnodes;
   // Hints and sloppy-quorum handoff records not yet delivered (quiesce waits for 0).
-  j["hints_pending"] = replica_->hints().pending();
-  j["handoffs_pending"] = replica_->hints().pending_handoffs();
-  j["requests_in_flight"] = replica_->requests_in_flight();
-  j["ae_enabled"] = replica_->anti_entropy().enabled();
-  j["ae_rounds_completed"] = replica_->anti_entropy().rounds_completed();
-  done(RespValue::bulk(j.dump()));
+  st.hints_pending = static_cast<int64_t>(replica_->hints().pending());
+  st.handoffs_pending = static_cast<int64_t>(replica_->hints().pending_handoffs());
+  st.requests_in_flight = static_cast<int64_t>(replica_->requests_in_flight());
+  st.ae_enabled = replica_->anti_entropy().enabled();
+  st.ae_rounds_completed = static_cast<int64_t>(replica_->anti_entropy().rounds_completed());
+  done(RespValue::bulk(node_status_to_json(st)));
 }
 
 void Commands::fl_dump(const Args&, const Reply& done) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/node_status.h"
 #include "core/resp.h"
 #include "node/reply_queue.h"
 #include "node/sim_cluster.h"
@@ -138,6 +139,19 @@ TEST_F(CommandsTest, StatusAndDumpAreJson) {
   EXPECT_NE(d.str.find(R"("node":"n2")"), std::string::npos) << d.str;
   EXPECT_NE(d.str.find(R"("key":"a")"), std::string::npos) << d.str;
   EXPECT_NE(d.str.find(R"("tombstone":true)"), std::string::npos) << d.str;
+}
+
+// Goal: FL.STATUS is written by core's one writer, so the harness's strict
+// reader reads every field back as the node meant it.
+TEST_F(CommandsTest, StatusReadsBackThroughTheStrictReader) {
+  run(1, {"SET", "a", "1"});
+  NodeStatus st;
+  ASSERT_TRUE(node_status_from_json(run(1, {"FL.STATUS"}).str, &st).is_ok());
+  EXPECT_EQ(st.node, "n1");
+  EXPECT_EQ(st.records, 1);
+  EXPECT_EQ(st.rf, 3);
+  EXPECT_TRUE(st.all_peers_up());
+  EXPECT_EQ(st.peers_up.size(), 2u);
 }
 
 TEST_F(CommandsTest, DumpOfBytesThatAreNotUtf8IsNotACrash) {
