@@ -104,13 +104,18 @@ Cluster::~Cluster() {
 }
 
 const NodeProcess& Cluster::node(NodeId id) const {
-  FL_ASSERT(id >= 1 && id <= nodes_.size());
+  FL_ASSERT(id >= 1);
+  FL_ASSERT(id <= nodes_.size());
   return nodes_[id - 1];
 }
 
 NodeId Cluster::node_id(const std::string& name) const {
   NodeId id = 0;
-  FL_ASSERT(parse_node_name(name, &id) && id >= 1 && id <= nodes_.size());
+  // Names come from a validated plan (validate_plan checks every target).
+  const Status parsed = parse_node_name(name, &id);
+  FL_ASSERT(parsed.is_ok());
+  FL_ASSERT(id >= 1);
+  FL_ASSERT(id <= nodes_.size());
   return id;
 }
 

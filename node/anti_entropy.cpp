@@ -72,7 +72,9 @@ std::optional<SyncCursor> keep_page_budget(std::vector<Record>* records) {
 AntiEntropy::AntiEntropy(const NodeConfig& config, Env env, TreeStore* store, const Ring* ring,
                          std::function<bool(NodeId)> is_up)
     : config_(config), bugs_(config.bug_set()), env_(env), store_(store), ring_(ring), is_up_(std::move(is_up)) {
-  FL_ASSERT(store_ != nullptr && ring_ != nullptr && is_up_);
+  FL_ASSERT(store_ != nullptr);
+  FL_ASSERT(ring_ != nullptr);
+  FL_ASSERT(is_up_);
   FL_ASSERT(env_.store == store_);
 }
 
@@ -136,7 +138,8 @@ void AntiEntropy::arm_round_timer() {
 }
 
 void AntiEntropy::start_round() {
-  FL_ASSERT(!in_round_ && enabled());
+  FL_ASSERT(!in_round_);
+  FL_ASSERT(enabled());
   in_round_ = true;
   ++round_;
   skipped_.clear();

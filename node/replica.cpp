@@ -31,15 +31,36 @@ NodeId Replica::Contact::owner_of(NodeId n) const {
   return n;
 }
 
-int Replica::Contact::acks() const {
+int Replica::Contact::replica_acks() const {
   int n = 0;
   for (NodeId r : responded) {
     const bool failed = std::any_of(failures.begin(), failures.end(), [&](const auto& f) { return f.first == r; });
     if (!failed && !(primary_only && owner_of(r) != r)) ++n;
   }
+  return n;
+}
+
+int Replica::Contact::acks() const {
   // Hints count toward ANY only (Cassandra): a QUORUM write with too few
   // replicas acknowledging fails even though hints were stored.
-  return n + (cl == ConsistencyLevel::kAny || hints_count ? hinted : 0);
+  return replica_acks() + (cl == ConsistencyLevel::kAny || hints_count ? hinted : 0);
+}
+
+void Replica::Contact::assert_invariants() const {
+  FL_ASSERT(required >= 1);
+  FL_ASSERT(responded.size() <= replicas.size());
+  for (NodeId n : responded) FL_ASSERT(contains(replicas, n));  // responded is a subset of contacted
+  for (const auto& [node, why] : failures) FL_ASSERT(contains(responded, node));
+  for (const auto& [fallback, owner] : fallbacks) FL_ASSERT(contains(replicas, fallback));
+  FL_ASSERT(replica_acks() <= static_cast<int>(responded.size()));  // acks never exceed contacted replicas
+  FL_ASSERT(hinted >= 0);
+}
+
+void Replica::ReadState::assert_invariants() const {
+  Contact::assert_invariants();
+  FL_ASSERT(replies.size() + digests.size() <= responded.size());
+  for (NodeId n : repair_pending) FL_ASSERT(contains(replicas, n));
+  FL_ASSERT(repairing || repair_pending.empty());
 }
 
 std::string Replica::Contact::describe() const {
@@ -62,7 +83,11 @@ Replica::Replica(const NodeConfig& config, Env env)
                                                   [this](NodeId n) { return is_up(n); })),
       hlc_(env.clock),
       hints_(config_, env_, [this](NodeId n) { return is_up(n); }) {
-  FL_ASSERT(env_.clock && env_.transport && env_.timers && env_.store && env_.events);
+  FL_ASSERT(env_.clock);
+  FL_ASSERT(env_.transport);
+  FL_ASSERT(env_.timers);
+  FL_ASSERT(env_.store);
+  FL_ASSERT(env_.events);
   for (const auto& p : config_.peers) peers_[p.id] = PeerState{};
 }
 
@@ -512,6 +537,7 @@ void Replica::on_read_response(uint64_t id, NodeId from, Status s, std::optional
 template <typename State, typename MakeOk>
 void Replica::progress(std::unordered_map<uint64_t, State>* requests, uint64_t id, const char* what, MakeOk make_ok) {
   State& st = requests->at(id);
+  st.assert_invariants();
   decltype(st.cb) cb;
   decltype(make_ok(st)) result;
   if (!st.answered && st.acks() >= st.required) {
@@ -540,6 +566,7 @@ void Replica::progress_write(uint64_t id) {
 // the LWW winner; (blocking repair) wait for the stale replicas' acks.
 void Replica::progress_read(uint64_t id) {
   ReadState& r = reads_.at(id);
+  r.assert_invariants();
   if (!r.failures.empty()) {
     const char* what = r.repairing ? "read repair failed: " : "read failed on replicas: ";
     return finish_read(id, {Status::timeout(what + r.describe()), std::nullopt});

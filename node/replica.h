@@ -148,7 +148,11 @@ class Replica {
     // True for the first answer of a contacted replica.
     bool accept(NodeId from);
     NodeId owner_of(NodeId n) const;  // n itself unless n is a fallback
+    int replica_acks() const;  // from contacted replicas that count, hints aside
     int acks() const;
+    // Aborts if the bookkeeping is inconsistent: an answer from a replica
+    // never contacted, more acks than answers, a failure that was no answer.
+    void assert_invariants() const;
     int outstanding() const { return static_cast<int>(replicas.size() - responded.size()); }
     bool all_responded() const { return responded.size() == replicas.size(); }
     std::string describe() const;  // "1 of 2 required acks from [n1,n2,n3]; ..."
@@ -168,6 +172,8 @@ class Replica {
     std::vector<NodeId> repair_pending;  // stale replicas not yet acknowledged
     std::optional<Record> winner;
     ReadCallback cb;
+
+    void assert_invariants() const;  // Contact's, and replies and repairs within it
   };
 
   // Records from peers: within the key and value limits, stamped by a
