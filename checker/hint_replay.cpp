@@ -164,32 +164,30 @@ class HintReplay final : public LoggingChecker {
                                         hint.stored.key + " at or above " + hint.stored.version.to_string());
   }
 
-  bool pending_in_final(const std::string& node, const std::string& hint_id) {
-    for (const json& h : final_hints(node)) {
-      if (h.is_object() && h.value("hint_id", "") == hint_id) return true;
-    }
-    return false;
+  bool pending_in_final(const std::string& node, const std::string& hint_id) const {
+    const std::vector<PendingHint>& hints = final_.hints(node);
+    return std::any_of(hints.begin(), hints.end(), [&](const PendingHint& h) { return h.hint_id == hint_id; });
   }
 
   void check_final_hints(const std::string& node) {
-    for (const json& h : final_hints(node)) {
-      std::string where = "final/" + node + ".json hints";
-      if (!h.is_object()) throw std::runtime_error(where + ": entry is not an object");
-      StoredHint hint{event_op(node, h, where), plan_node(field(h, "target", where), where)};
-      hint.stored.f = "pending_hint";
-      hint.stored.type = "final";
+    for (const PendingHint& h : final_.hints(node)) {
+      const std::string where = "final/" + node + ".json hints";
+      StoredHint hint{pending_hint_op(node, h), plan_node(h.target, where)};
       hint_violation(hint, {}, "is still pending after quiesce (hints must drain)");
     }
   }
 
-  const json& final_hints(const std::string& node) {
-    auto [it, fresh] = final_hints_.try_emplace(node);
-    if (fresh) {
-      it->second = json::parse(final_.hints_json(node), nullptr, false);
-      if (it->second.is_null()) it->second = json::array();
-      if (!it->second.is_array()) throw std::runtime_error("final/" + node + ".json hints: not an array");
-    }
-    return it->second;
+  // A hint pending in a final dump as a witness entry.
+  static WitnessOp pending_hint_op(const std::string& node, const PendingHint& h) {
+    WitnessOp op;
+    op.type = "final";
+    op.f = "pending_hint";
+    op.key = h.key;
+    op.version = h.version;
+    op.has_version = true;
+    op.tombstone = h.tombstone;
+    op.node = node;
+    return op;
   }
 
   // `name` if it is a node of the plan (checker/identity.h); throws otherwise.
@@ -205,7 +203,7 @@ class HintReplay final : public LoggingChecker {
     return ev[name].get<std::string>();
   }
 
-  // An event (or a pending hint of a final dump) as a witness entry.
+  // An event as a witness entry.
   static WitnessOp event_op(const std::string& node, const json& ev, const std::string& where) {
     WitnessOp op;
     op.type = "event";
@@ -246,7 +244,6 @@ class HintReplay final : public LoggingChecker {
   const std::string run_dir_;
   const RunPhases& phases_;
   std::string undecided_;  // why only pending hints were judged
-  std::unordered_map<std::string, json> final_hints_;  // node -> its final "hints" array
 };
 
 }  // namespace

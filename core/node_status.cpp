@@ -61,12 +61,8 @@ Status node_status_from_json(std::string_view text, NodeStatus* out) {
   if (j.is_discarded() || !j.is_object()) return Status::invalid("FL.STATUS: not a JSON object");
   NodeStatus s;
   ObjectReader r(j, "");
-  // Absent fields keep their defaults in ObjectReader; here absence is an error.
-  for (const char* name : {"node", "id", "client_port", "peer_port", "peers", "records", "rf", "vnodes",
-                           "hints_pending", "handoffs_pending", "requests_in_flight", "ae_enabled",
-                           "ae_rounds_completed"}) {
-    if (!j.contains(name)) return Status::invalid(std::string("FL.STATUS: ") + name + ": missing");
-  }
+  r.require({"node", "id", "client_port", "peer_port", "peers", "records", "rf", "vnodes", "hints_pending",
+             "handoffs_pending", "requests_in_flight", "ae_enabled", "ae_rounds_completed"});
   r.get("node", &s.node);
   for (auto [name, field] : {std::pair{"id", &s.id}, {"client_port", &s.client_port}, {"peer_port", &s.peer_port},
                              {"records", &s.records}, {"rf", &s.rf}, {"vnodes", &s.vnodes},

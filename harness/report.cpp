@@ -625,8 +625,7 @@ std::string final_section(const std::string& run_dir, const std::vector<std::str
     }
     int64_t tombstones = 0;
     for (const Record& r : dump.records) tombstones += r.tombstone ? 1 : 0;
-    json hints = json::parse(dump.hints_json, nullptr, false);
-    const std::string hint_cell = hints.is_array() || hints.is_object() ? std::to_string(hints.size()) : "-";
+    const std::string hint_cell = std::to_string(dump.hints.size());
     const int64_t records = static_cast<int64_t>(dump.records.size());
     out += "<tr>" + td(n) + td_num(records) + td_num(records - tombstones) + td_num(tombstones) +
            "<td class=\"n\">" + hint_cell + "</td></tr>\n";

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <unordered_map>
 
-#include <nlohmann/json.hpp>
-
 #include "core/assert.h"
 
 namespace faultline {
@@ -112,13 +110,7 @@ std::vector<RangeRoot> AntiEntropy::roots() const {
   return out;
 }
 
-std::string AntiEntropy::roots_json() const {
-  nlohmann::ordered_json out = nlohmann::ordered_json::array();
-  for (const RangeRoot& r : roots()) {
-    out.push_back({{"range_index", r.range_index}, {"left", r.left}, {"right", r.right}, {"root", merkle_hex(r.root)}});
-  }
-  return out.dump();
-}
+std::string AntiEntropy::roots_json() const { return range_roots_to_json(roots()); }
 
 // ---- rounds -----------------------------------------------------------------
 

@@ -224,8 +224,8 @@ void Commands::fl_dump(const Args&, const Reply& done) {
   d.node = node_name(replica_->id());
   Status s = store_->for_each([&](const Record& r) { d.records.push_back(r); });
   if (!s) return done(RespValue::error("ERR dump failed: " + s.message()));
-  d.hints_json = replica_->hints().hints_json();
-  if (replica_->anti_entropy().enabled()) d.merkle_roots_json = replica_->anti_entropy().roots_json();
+  d.hints = replica_->hints().pending_hints();
+  if (replica_->anti_entropy().enabled()) d.merkle_roots = replica_->anti_entropy().roots();
   RespValue reply;
   try {
     reply = RespValue::bulk(node_dump_to_json(d));

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <set>
 
-#include <nlohmann/json.hpp>
-
 #include "core/assert.h"
 
 namespace faultline {
@@ -123,18 +121,15 @@ std::optional<Record> Hints::handoff_record(const std::string& key) const {
   return out;
 }
 
-std::string Hints::hints_json() const {
-  nlohmann::ordered_json a = nlohmann::ordered_json::array();
+std::vector<PendingHint> Hints::pending_hints() const {
+  std::vector<PendingHint> out;
   for (const auto& [seq, h] : pending_) {
-    if (h.handoff) continue;
-    a.push_back({{"hint_id", hint_id(seq)},
-                 {"target", node_name(h.target)},
-                 {"key", h.record.key},
-                 {"version", {h.record.version.timestamp_us, h.record.version.coordinator_id}},
-                 {"tombstone", h.record.tombstone}});
+    if (!h.handoff) out.push_back({hint_id(seq), node_name(h.target), h.record.key, h.record.version, h.record.tombstone});
   }
-  return a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return out;
 }
+
+std::string Hints::hints_json() const { return pending_hints_to_json(pending_hints()); }
 
 bool Hints::within_limits(const Record& r) const {
   return static_cast<int64_t>(r.key.size()) <= config_.limits.key_bytes_max &&

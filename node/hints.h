@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "core/node_config.h"
+#include "core/node_dump.h"
 #include "node/env.h"
 #include "node/request_id.h"
 
@@ -76,8 +77,9 @@ class Hints {
   std::optional<Record> handoff_record(const std::string& key) const;
   size_t pending() const { return pending_.size(); }
   size_t pending_handoffs() const { return handoffs_; }
-  // Pending hints (handoff records excluded) as a JSON array:
-  // [{"hint_id","target","key","version":[ts,id],"tombstone"}].
+  // Pending hints, handoff records excluded (PendingHint: core/node_dump.h).
+  std::vector<PendingHint> pending_hints() const;
+  // pending_hints() as FL.HINTS's JSON array (pending_hints_to_json).
   std::string hints_json() const;
   std::string hint_id(uint64_t seq) const;
 
