@@ -17,6 +17,7 @@
 
 #include "core/assert.h"
 #include "core/clock.h"
+#include "core/file_io.h"
 #include "core/node_config.h"
 #include "faults/clock_skew.h"
 #include "faults/process_faults.h"
@@ -221,11 +222,7 @@ Status Cluster::write_config(const NodeProcess& n) const {
   c.default_write_cl = plan.workload.write_cl;
   c.bugs = plan.bugs;
   c.cluster_secret = cluster_secret_;
-  std::ofstream out(n.config_path(), std::ios::trunc);
-  out << node_config_to_json(c);
-  out.flush();
-  if (!out) return Status::io("cannot write " + n.config_path());
-  return Status::ok();
+  return write_file_atomic(n.config_path(), node_config_to_json(c));
 }
 
 Status Cluster::spawn(NodeProcess* n) {

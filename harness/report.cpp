@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "checker/verdict_io.h"
+#include "core/file_io.h"
 #include "core/history.h"
 #include "core/node_dump.h"
 #include "core/plan.h"
@@ -767,19 +768,9 @@ ReportResult write_report(const std::string& run_dir, const ReportOptions& optio
   ReportResult r;
   r.path = run_dir + "/report.html";
   const std::string html = render_report(run_dir, options, &r.missing);
-  // Written beside and renamed, so a reader never sees half a page.
-  const std::string tmp = r.path + ".tmp";
-  std::ofstream out(tmp, std::ios::trunc | std::ios::binary);
-  out << html;
-  out.close();
-  std::error_code ec;
-  if (!out) {
-    r.error = "cannot write " + tmp;
-  } else if (fs::rename(tmp, r.path, ec); ec) {
-    r.error = "cannot rename " + tmp + " to " + r.path + ": " + ec.message();
-  } else {
-    r.written = true;
-  }
+  // Atomic, so a reader never sees half a page.
+  if (Status s = write_file_atomic(r.path, html); !s) r.error = s.message();
+  else r.written = true;
   return r;
 }
 
