@@ -1,4 +1,4 @@
-// Slow-client fairness (issue 15): one client sends a 32 MiB argument to a
+// Slow-client fairness: one client sends a 32 MiB argument to a
 // single faultline-node one byte per write() while other clients PING in a
 // loop; prints the PING latency percentiles, and how long the slow command
 // took and what it was answered. Before the parser resumed where it stopped,

@@ -1,4 +1,4 @@
-// Property test of the expectations table (issue 13): for random plans, no
+// Property test of the expectations table: for random plans, no
 // property can be violated by a history that another property's conditions
 // allow, and no anomaly the table rules out passes silently.
 //
@@ -7,8 +7,8 @@
 // also produce. For a random plan, when the table allows the anomaly (one of
 // its conditions fails, or DeletionRule says the purge was possible), no
 // guaranteed property may be violated: otherwise a correct store would fail
-// the run (the false alarm of issue 13: short gc_grace, a purged delete
-// counted as a lost write). When the table rules it out, some guaranteed
+// the run (a false alarm, such as a purged delete under a short
+// gc_grace counted as a lost write). When the table rules it out, some guaranteed
 // property must be violated (no silent pass).
 //
 // On failure RapidCheck prints the seed and the shrunk plan; replay with

@@ -11,8 +11,8 @@
 //   even when the harness's quiesce marker says it failed, as long as the
 //   heal marker says every fault was healed: the harness observed the hints
 //   pending with every target reachable for the whole bounded quiesce, which
-//   is what the definition forbids (issue 13: such a run was unknown, and
-//   `ci` read it as a harness error). Without a successful quiesce the rest
+//   is what the definition forbids (judging such a run unknown made `ci`
+//   read it as a harness error). Without a successful quiesce the rest
 //   of the property is undecided (unknown unless a pending hint violates);
 //   without a quiesce record or a successful heal, all of it is;
 // - after hint_replayed, the target's final dump holds the key at the hint's
@@ -208,7 +208,7 @@ class HintReplay final : public LoggingChecker {
     WitnessOp op;
     op.type = "event";
     op.f = ev.value("event", "");
-    // Range-checked, never narrowed (issue 13): a wrapped time would turn a
+    // Range-checked, never narrowed: a wrapped time would turn a
     // late replay into an early one, a truncated id another node's version.
     if (ev.contains("time")) {
       if (!json_integer_fits<int64_t>(ev["time"]) || ev["time"].get<int64_t>() < 0) {

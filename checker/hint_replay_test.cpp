@@ -112,7 +112,7 @@ TEST(HintReplay, MissingEvents) {
   EXPECT_EQ(property(check_run_dir(dir.string(), {{kId}}), kId).outcome, PropertyOutcome::kHeld);
 }
 
-// Goal (issue 13): a hint the final dumps still list after the harness
+// Goal: a hint the final dumps still list after the harness
 // healed every fault and gave up quiescing is a hint-replay violation (the
 // run is invalid, exit 1), not an unknown that `ci` reports as a harness
 // error. Without a successful heal, or with no hint pending, the property

@@ -18,7 +18,7 @@
 // A node that reports "merkle_roots": null is exempt from 2 and 3 only when
 // the plan has anti-entropy off (no trees exist). With anti-entropy on, null
 // is a missing root for every range the node replicates: otherwise a node
-// could hide a broken tree by reporting none (issue 13).
+// could hide a broken tree by reporting none.
 //
 // The tree code (leaf placement, sparse tree: only non-empty leaves are
 // stored, empty subtrees use precomputed hashes) is the checker's own, so a

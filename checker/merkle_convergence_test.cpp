@@ -55,7 +55,7 @@ TEST(MerkleConvergence, LyingRootIsViolation) {
   EXPECT_TRUE(named);
 }
 
-// Goal (issue 13, a narrowed definition): with anti-entropy on, a node
+// Goal (a narrowed definition): with anti-entropy on, a node
 // that reports "merkle_roots": null misses a root for every range it
 // replicates (it was exempt from every root check); with anti-entropy off a
 // null is no tree at all and is exempt.

@@ -141,7 +141,7 @@ TEST(NodeDump, RejectsBadRecordsNamingRecordAndField) {
            {0, R"({"version":[1,-1]})", "records[0]: 'version' must be"},
            {2, R"({"version":"[1,1]"})", "records[2]: 'version' must be"},
            {0, R"({"version":null})", "records[0]: 'version' must be"},
-           // Issue 13: refused, not cut to [1,1] or wrapped negative.
+           // Refused, not cut to [1,1] or wrapped negative.
            {0, R"({"version":[1,4294967297]})", "records[0]: 'version' must be [timestamp_us, coordinator_id] in "
                                                  "range: coordinator_id 4294967297 is out of range (0 to 2^32-1)"},
            {0, R"({"version":[9223372036854775808,1]})", "records[0]: 'version' must be [timestamp_us, coordinator_id] "
@@ -176,7 +176,7 @@ TEST(NodeDump, FileErrorsNameThePath) {
 }
 
 // Goal: a dump filed under another node's name is refused, naming the file
-// (issue 13: final/n2.json and final/n3.json swapped were accepted).
+// (regression: final/n2.json and final/n3.json swapped were accepted).
 TEST(NodeDump, NodeMustMatchTheFileName) {
   test::TempDir dir;
   const std::string path = dir.file("n2.json");

@@ -234,7 +234,7 @@ TEST(RespServerParsing, CommandsFedOneByteAtATime) {
   EXPECT_EQ(got[2], cmd({"FL.GET", "k", "ALL"}));
 }
 
-// Goal (issue 15): keys and values over the configured limits get a clean
+// Goal: keys and values over the configured limits get a clean
 // error naming the limit, and the largest accepted value is stored on every
 // replica (it fits a peer frame).
 TEST_F(CommandsTest, KeysAndValuesOverTheLimitsAreRefusedNamingTheLimit) {
@@ -255,7 +255,7 @@ TEST_F(CommandsTest, KeysAndValuesOverTheLimitsAreRefusedNamingTheLimit) {
   for (NodeId n = 1; n <= 3; ++n) EXPECT_EQ(cluster_.store(n).count(), 2) << node_name(n);
 }
 
-// Goal (issue 15): an unknown command named "X\r\n+INJECTED\r\n:42" gets one
+// Goal: an unknown command named "X\r\n+INJECTED\r\n:42" gets one
 // error reply, with its name escaped, not three replies.
 TEST_F(CommandsTest, UnknownCommandEchoCannotInjectReplies) {
   EXPECT_EQ(encoded(1, {"X\r\n+INJECTED\r\n:42", "a\nb"}),

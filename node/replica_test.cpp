@@ -281,7 +281,7 @@ TEST(Replica, RandomLossNeverHidesAnAcknowledgedQuorumWrite) {
   }
 }
 
-// Goal (issue 15): a member cannot push a record's timestamp beyond the
+// Goal: a member cannot push a record's timestamp beyond the
 // maximum clock offset (2^62 and INT64_MAX once dragged every hybrid logical
 // clock along, INT64_MAX overflowed it), stamp it with a coordinator that is
 // not a member, or hand it off to a nonexistent owner. Each is answered
@@ -330,7 +330,7 @@ TEST(Replica, ForgedRecordsFromAMemberAreRefusedAndChangeNothing) {
   EXPECT_TRUE(replies.back().ok);
 }
 
-// Goal (issue 15): a stored hint that can never be delivered (its record is
+// Goal: a stored hint that can never be delivered (its record is
 // over the limits: stored before them, or with other limits) is deleted
 // with a reason at start, instead of failing on every replay and restart.
 TEST(Replica, PoisonedHintIsDroppedWithAReasonAtStart) {

@@ -1,4 +1,4 @@
-// The deterministic mode of the sans-I/O core (issue 6, item 6): one seed
+// The deterministic mode of the sans-I/O core: one seed
 // drives a whole SimCluster run: clients issuing GET/SET/DEL with seeded
 // keys, values, consistency levels and pauses, and a seeded fault schedule
 // (a node partitioned away, a one-way link drop, latency with per-message
