@@ -177,16 +177,11 @@ class HintReplay final : public LoggingChecker {
     }
   }
 
-  // A hint pending in a final dump as a witness entry.
+  // A hint pending in a final dump as a witness entry: the hinted record,
+  // held by `node` for its target.
   static WitnessOp pending_hint_op(const std::string& node, const PendingHint& h) {
-    WitnessOp op;
-    op.type = "final";
+    WitnessOp op = witness_record(Record{h.key, "", h.version, h.tombstone, 0}, node);
     op.f = "pending_hint";
-    op.key = h.key;
-    op.version = h.version;
-    op.has_version = true;
-    op.tombstone = h.tombstone;
-    op.node = node;
     return op;
   }
 
