@@ -51,7 +51,6 @@ void Replica::Contact::assert_invariants() const {
   FL_ASSERT(responded.size() <= replicas.size());
   for (NodeId n : responded) FL_ASSERT(contains(replicas, n));  // responded is a subset of contacted
   for (const auto& [node, why] : failures) FL_ASSERT(contains(responded, node));
-  for (const auto& [fallback, owner] : fallbacks) FL_ASSERT(contains(replicas, fallback));
   FL_ASSERT(replica_acks() <= static_cast<int>(responded.size()));  // acks never exceed contacted replicas
   FL_ASSERT(hinted >= 0);
 }

@@ -138,7 +138,8 @@ class Replica {
     std::vector<NodeId> replicas;                          // contacted, primary first
     std::vector<NodeId> responded;                         // in arrival order
     std::vector<std::pair<NodeId, std::string>> failures;  // responded with an error
-    std::vector<std::pair<NodeId, NodeId>> fallbacks;      // (fallback, owner) among replicas
+    std::vector<std::pair<NodeId, NodeId>> fallbacks;      // (fallback, owner) of the placement; a read
+                                                           // contacts only those its CL needs
     bool primary_only = false;                             // fallbacks do not count
     int hinted = 0;                                        // hints stored; count only for ANY
     bool hints_count = false;                              // seeded bug hint-counts-toward-quorum
@@ -152,6 +153,8 @@ class Replica {
     int acks() const;
     // Aborts if the bookkeeping is inconsistent: an answer from a replica
     // never contacted, more acks than answers, a failure that was no answer.
+    // (Not every fallback of the placement is contacted: reads take only
+    // the replicas their CL needs.)
     void assert_invariants() const;
     int outstanding() const { return static_cast<int>(replicas.size() - responded.size()); }
     bool all_responded() const { return responded.size() == replicas.size(); }
