@@ -45,82 +45,64 @@ struct KeyState {
   Version version;
 };
 
-// Writes plan.json, history.jsonl (ops lines after the header) and final/.
-void generate(const fs::path& dir, int64_t ops) {
-  fs::create_directories(dir / "final");
-  Plan plan;
-  plan.seed = kSeed;
-  plan.cluster = {3, 3, 8};
-  plan.modes.read_repair = ReadRepair::kBlocking;
-  write_plan_file((dir / "plan.json").string(), plan);
-  FILE* f = std::fopen((dir / "history.jsonl").c_str(), "w");
-  std::fprintf(f, "%s\n", history_header_to_json_line(HistoryHeader{kHistoryFormatVersion, kSeed}).c_str());
-  std::vector<KeyState> keys(kKeys);
-  struct Pending {
-    int kind = -1;  // 0 read, 1 write, 2 delete; -1 idle
-    int key = 0;
-    std::string value;
-  };
-  std::vector<Pending> clients(kClients);
-  uint64_t rng = kSeed, seq = 0;
-  int64_t ts = 1700000000000000;
-  auto next = [&] {
-    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-    return rng;
-  };
-  for (int64_t i = 0; i < ops; ++i) {
-    int c = static_cast<int>(next() % kClients);
-    Pending& p = clients[static_cast<size_t>(c)];
-    int64_t time = 1000 * (i + 1);
-    if (p.kind < 0) {
-      uint64_t r = next() % 10;
-      p.kind = r < 5 ? 0 : r < 9 ? 1 : 2;
-      p.key = static_cast<int>(next() % kKeys);
-      const char* fname = p.kind == 0 ? "read" : p.kind == 1 ? "write" : "delete";
-      if (p.kind == 1) {
-        p.value = std::to_string(c) + "-" + std::to_string(seq++);
-        std::fprintf(f, R"({"index":%)" PRId64 R"(,"time":%)" PRId64
-                        R"(,"process":%d,"type":"invoke","f":"write","key":"k%d","value":"%s","cl":"QUORUM","node":"n1"})"
-                        "\n",
-                     i, time, c, p.key, p.value.c_str());
-      } else {
-        std::fprintf(f, R"({"index":%)" PRId64 R"(,"time":%)" PRId64
-                        R"(,"process":%d,"type":"invoke","f":"%s","key":"k%d","cl":"QUORUM","node":"n1"})"
-                        "\n",
-                     i, time, c, fname, p.key);
-      }
-      continue;
-    }
-    KeyState& k = keys[static_cast<size_t>(p.key)];
-    if (p.kind == 0) {
-      if (!k.present) {
-        std::fprintf(f, R"({"index":%)" PRId64 R"(,"time":%)" PRId64 R"(,"process":%d,"type":"ok","f":"read","key":"k%d"})" "\n",
-                     i, time, c, p.key);
-      } else if (k.tombstone) {
-        std::fprintf(f, R"({"index":%)" PRId64 R"(,"time":%)" PRId64
-                        R"(,"process":%d,"type":"ok","f":"read","key":"k%d","version":[%)" PRId64 R"(,1],"tombstone":true})" "\n",
-                     i, time, c, p.key, k.version.timestamp_us);
-      } else {
-        std::fprintf(f, R"({"index":%)" PRId64 R"(,"time":%)" PRId64
-                        R"(,"process":%d,"type":"ok","f":"read","key":"k%d","value":"%s","version":[%)" PRId64 R"(,1]})" "\n",
-                     i, time, c, p.key, k.value.c_str(), k.version.timestamp_us);
-      }
+// A client's operation between its invoke and its completion.
+struct Pending {
+  int kind = -1;  // 0 read, 1 write, 2 delete; -1 idle
+  int key = 0;
+  std::string value;
+};
+
+uint64_t xorshift(uint64_t* rng) {
+  *rng ^= *rng << 13, *rng ^= *rng >> 7, *rng ^= *rng << 17;
+  return *rng;
+}
+
+// Line i: client c invokes a new operation, drawn into *p.
+void write_invoke(FILE* f, int64_t i, int64_t time, int c, Pending* p, uint64_t* seq, uint64_t* rng) {
+  uint64_t r = xorshift(rng) % 10;
+  p->kind = r < 5 ? 0 : r < 9 ? 1 : 2;
+  p->key = static_cast<int>(xorshift(rng) % kKeys);
+  const char* fname = p->kind == 0 ? "read" : p->kind == 1 ? "write" : "delete";
+  if (p->kind == 1) {
+    p->value = std::to_string(c) + "-" + std::to_string((*seq)++);
+    std::fprintf(f, R"({"index":%)" PRId64 R"(,"time":%)" PRId64
+                    R"(,"process":%d,"type":"invoke","f":"write","key":"k%d","value":"%s","cl":"QUORUM","node":"n1"})"
+                    "\n",
+                 i, time, c, p->key, p->value.c_str());
+  } else {
+    std::fprintf(f, R"({"index":%)" PRId64 R"(,"time":%)" PRId64
+                    R"(,"process":%d,"type":"invoke","f":"%s","key":"k%d","cl":"QUORUM","node":"n1"})"
+                    "\n",
+                 i, time, c, fname, p->key);
+  }
+}
+
+// Line i: client c's pending operation p completes ok against key state *k.
+void write_completion(FILE* f, int64_t i, int64_t time, int c, const Pending& p, KeyState* k, int64_t* ts) {
+  if (p.kind == 0) {
+    if (!k->present) {
+      std::fprintf(f, R"({"index":%)" PRId64 R"(,"time":%)" PRId64 R"(,"process":%d,"type":"ok","f":"read","key":"k%d"})" "\n",
+                   i, time, c, p.key);
+    } else if (k->tombstone) {
+      std::fprintf(f, R"({"index":%)" PRId64 R"(,"time":%)" PRId64
+                      R"(,"process":%d,"type":"ok","f":"read","key":"k%d","version":[%)" PRId64 R"(,1],"tombstone":true})" "\n",
+                   i, time, c, p.key, k->version.timestamp_us);
     } else {
-      k = KeyState{true, p.kind == 2, p.kind == 1 ? p.value : "", Version{++ts, 1}};
-      std::fprintf(f, R"({"index":%)" PRId64 R"(,"time":%)" PRId64 R"(,"process":%d,"type":"ok","f":"%s","key":"k%d"%s%s%s,"version":[%)" PRId64 R"(,1]})" "\n",
-                   i, time, c, p.kind == 1 ? "write" : "delete", p.key, p.kind == 1 ? R"(,"value":")" : "",
-                   p.kind == 1 ? p.value.c_str() : "", p.kind == 1 ? "\"" : "", ts);
+      std::fprintf(f, R"({"index":%)" PRId64 R"(,"time":%)" PRId64
+                      R"(,"process":%d,"type":"ok","f":"read","key":"k%d","value":"%s","version":[%)" PRId64 R"(,1]})" "\n",
+                   i, time, c, p.key, k->value.c_str(), k->version.timestamp_us);
     }
-    p.kind = -1;
+    return;
   }
-  // The heal and quiesce markers the harness writes: the checker judges the
-  // final state only once the history shows it was quiesced.
-  for (const char* phase : {R"({"phase":"heal","ok":true})", R"({"phase":"quiesce","ok":true})"}) {
-    std::fprintf(f, R"({"index":%)" PRId64 R"(,"time":%)" PRId64 R"(,"process":"nemesis","type":"info","f":"phase","value":%s})" "\n",
-                 ops, 1000 * (ops + 1), phase);
-    ++ops;
-  }
-  std::fclose(f);
+  *k = KeyState{true, p.kind == 2, p.kind == 1 ? p.value : "", Version{++*ts, 1}};
+  std::fprintf(f, R"({"index":%)" PRId64 R"(,"time":%)" PRId64 R"(,"process":%d,"type":"ok","f":"%s","key":"k%d"%s%s%s,"version":[%)" PRId64 R"(,1]})" "\n",
+               i, time, c, p.kind == 1 ? "write" : "delete", p.key, p.kind == 1 ? R"(,"value":")" : "",
+               p.kind == 1 ? p.value.c_str() : "", p.kind == 1 ? "\"" : "", *ts);
+}
+
+// Every node's final dump holds `keys`; no hints were stored, so each
+// node's event log is empty (hint-replay needs one).
+void write_final(const fs::path& dir, const std::vector<KeyState>& keys) {
   NodeDump d;
   for (int i = 0; i < kKeys; ++i) {
     const KeyState& k = keys[static_cast<size_t>(i)];
@@ -135,10 +117,45 @@ void generate(const fs::path& dir, int64_t ops) {
   for (const char* n : {"n1", "n2", "n3"}) {
     d.node = n;
     std::ofstream(dir / "final" / (std::string(n) + ".json")) << node_dump_to_json(d) << "\n";
-    // No hints were stored: an empty event log (hint-replay needs one).
     fs::create_directories(dir / "nodes" / n);
     std::ofstream(dir / "nodes" / n / "events.jsonl");
   }
+}
+
+// Writes plan.json, history.jsonl (ops lines after the header) and final/.
+void generate(const fs::path& dir, int64_t ops) {
+  fs::create_directories(dir / "final");
+  Plan plan;
+  plan.seed = kSeed;
+  plan.cluster = {3, 3, 8};
+  plan.modes.read_repair = ReadRepair::kBlocking;
+  write_plan_file((dir / "plan.json").string(), plan);
+  FILE* f = std::fopen((dir / "history.jsonl").c_str(), "w");
+  std::fprintf(f, "%s\n", history_header_to_json_line(HistoryHeader{kHistoryFormatVersion, kSeed}).c_str());
+  std::vector<KeyState> keys(kKeys);
+  std::vector<Pending> clients(kClients);
+  uint64_t rng = kSeed, seq = 0;
+  int64_t ts = 1700000000000000;
+  for (int64_t i = 0; i < ops; ++i) {
+    int c = static_cast<int>(xorshift(&rng) % kClients);
+    Pending& p = clients[static_cast<size_t>(c)];
+    const int64_t time = 1000 * (i + 1);
+    if (p.kind < 0) {
+      write_invoke(f, i, time, c, &p, &seq, &rng);
+      continue;
+    }
+    write_completion(f, i, time, c, p, &keys[static_cast<size_t>(p.key)], &ts);
+    p.kind = -1;
+  }
+  // The heal and quiesce markers the harness writes: the checker judges the
+  // final state only once the history shows it was quiesced.
+  for (const char* phase : {R"({"phase":"heal","ok":true})", R"({"phase":"quiesce","ok":true})"}) {
+    std::fprintf(f, R"({"index":%)" PRId64 R"(,"time":%)" PRId64 R"(,"process":"nemesis","type":"info","f":"phase","value":%s})" "\n",
+                 ops, 1000 * (ops + 1), phase);
+    ++ops;
+  }
+  std::fclose(f);
+  write_final(dir, keys);
 }
 
 int parse_only(const fs::path& dir) {

@@ -152,7 +152,10 @@ void run(int n, int depth, const std::vector<int>& ds) {
   const std::string value(32, 'v');
   for (int i = 0; i < n; ++i) {
     const Record r = record(i, value, 100);
-    FL_ASSERT(bench.a->store->apply(r).is_ok() && bench.b->store->apply(r).is_ok());
+    const Status applied_a = bench.a->store->apply(r);
+    const Status applied_b = bench.b->store->apply(r);
+    FL_ASSERT(applied_a.is_ok());
+    FL_ASSERT(applied_b.is_ok());
   }
   int64_t ts = 101;
   for (int d : ds) sync_once(bench, n, depth, d, ts++);

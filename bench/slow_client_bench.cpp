@@ -1,4 +1,4 @@
-// Slow-client fairness (issue 15): one client sends a 32 MiB argument to a
+// Slow-client fairness: one client sends a 32 MiB argument to a
 // single faultline-node one byte per write() while other clients PING in a
 // loop; prints the PING latency percentiles, and how long the slow command
 // took and what it was answered. Before the parser resumed where it stopped,
@@ -85,18 +85,17 @@ double percentile(std::vector<int64_t> v, double q) {
   return static_cast<double>(v[std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())))]) / 1000.0;
 }
 
-int run(size_t argument_bytes, int pingers) {
-  const fs::path dir = fs::temp_directory_path() / ("faultline-slow-client-bench-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  NodeConfig c;
-  c.id = 1;
-  c.rf = 1;
-  c.client_port = free_port();
-  c.peer_port = free_port();
-  c.data_dir = (dir / "data").string();
-  c.events_path = (dir / "events.jsonl").string();
-  c.cluster_secret = generate_cluster_secret();
-  std::ofstream(dir / "config.json") << node_config_to_json(c);
+// Starts a single-node cluster in `dir` and waits until it answers; its pid,
+// or -1 (reported) when it did not start.
+pid_t start_node(const fs::path& dir, NodeConfig* c) {
+  c->id = 1;
+  c->rf = 1;
+  c->client_port = free_port();
+  c->peer_port = free_port();
+  c->data_dir = (dir / "data").string();
+  c->events_path = (dir / "events.jsonl").string();
+  c->cluster_secret = generate_cluster_secret();
+  std::ofstream(dir / "config.json") << node_config_to_json(*c);
   const std::string node_bin = (fs::read_symlink("/proc/self/exe").parent_path() / "faultline-node").string();
   const std::string config_path = (dir / "config.json").string();
   std::vector<char*> argv = {const_cast<char*>(node_bin.c_str()), const_cast<char*>("--config"),
@@ -104,19 +103,47 @@ int run(size_t argument_bytes, int pingers) {
   pid_t pid = 0;
   if (posix_spawn(&pid, node_bin.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
     std::fprintf(stderr, "cannot start %s\n", node_bin.c_str());
-    return 1;
+    return -1;
   }
   int probe = -1;
   for (int i = 0; i < 200 && probe < 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    probe = connect_to(c.client_port);
+    probe = connect_to(c->client_port);
   }
   if (probe < 0) {
     std::fprintf(stderr, "node did not start\n");
     ::kill(pid, SIGKILL);
-    return 1;
+    return -1;
   }
   ::close(probe);
+  return pid;
+}
+
+// Sends SET k <argument_bytes bytes> one byte per write(); the answer, and
+// how long it took in *seconds.
+RespValue send_slowly(int port, size_t argument_bytes, double* seconds) {
+  int slow = connect_to(port);
+  const std::string head = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$" + std::to_string(argument_bytes) + "\r\n";
+  ::send(slow, head.data(), head.size(), MSG_NOSIGNAL);
+  const int64_t start = monotonic_now_ns();
+  const char x = 'x';
+  for (size_t i = 0; i < argument_bytes; ++i) {
+    if (::send(slow, &x, 1, MSG_NOSIGNAL) != 1) break;
+  }
+  ::send(slow, "\r\n", 2, MSG_NOSIGNAL);
+  RespParser p;
+  const RespValue answer = reply(slow, &p);
+  *seconds = static_cast<double>(monotonic_now_ns() - start) / 1e9;
+  ::close(slow);
+  return answer;
+}
+
+int run(size_t argument_bytes, int pingers) {
+  const fs::path dir = fs::temp_directory_path() / ("faultline-slow-client-bench-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  NodeConfig c;
+  const pid_t pid = start_node(dir, &c);
+  if (pid < 0) return 1;
 
   std::atomic<bool> done{false};
   std::vector<std::vector<int64_t>> latencies_us(static_cast<size_t>(pingers));
@@ -137,19 +164,8 @@ int run(size_t argument_bytes, int pingers) {
     });
   }
 
-  int slow = connect_to(c.client_port);
-  const std::string head = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$" + std::to_string(argument_bytes) + "\r\n";
-  ::send(slow, head.data(), head.size(), MSG_NOSIGNAL);
-  const int64_t start = monotonic_now_ns();
-  const char x = 'x';
-  for (size_t i = 0; i < argument_bytes; ++i) {
-    if (::send(slow, &x, 1, MSG_NOSIGNAL) != 1) break;
-  }
-  ::send(slow, "\r\n", 2, MSG_NOSIGNAL);
-  RespParser p;
-  const RespValue answer = reply(slow, &p);
-  const double slow_s = static_cast<double>(monotonic_now_ns() - start) / 1e9;
-  ::close(slow);
+  double slow_s = 0;
+  const RespValue answer = send_slowly(c.client_port, argument_bytes, &slow_s);
   done = true;
   for (auto& t : threads) t.join();
   ::kill(pid, SIGTERM);

@@ -215,7 +215,7 @@ TEST(CheckRunDir, FailedQuiesceIsUnknown) {
   EXPECT_EQ(property(v, "monotonic-reads").outcome, PropertyOutcome::kHeld);
 }
 
-// Goal (issue 13, weak evidence): a history with no quiesce marker, or only
+// Goal (weak evidence): a history with no quiesce marker, or only
 // its header, never shows the final state was quiesced: the properties
 // judged after quiesce are unknown with the reason, and so is the verdict.
 TEST(CheckRunDir, NoQuiesceRecordIsUnknown) {
@@ -237,7 +237,7 @@ TEST(CheckRunDir, NoQuiesceRecordIsUnknown) {
   }
 }
 
-// Goal (issue 13): final dumps must match their file names and the plan:
+// Goal: final dumps must match their file names and the plan:
 // swapped files, a node the plan does not have, a missing node and a record
 // stamped by a coordinator outside the plan each make the final state
 // unavailable (unknown), naming the file.
@@ -280,7 +280,7 @@ TEST(CheckRunDir, FinalDumpsMustMatchFileNamesAndPlan) {
   }
 }
 
-// Goal (issue 13): the history must belong to the plan: its header's seed,
+// Goal: the history must belong to the plan: its header's seed,
 // every coordinator name and every version's coordinator id; otherwise
 // unknown, naming history.jsonl and the line.
 TEST(CheckRunDir, HistoryMustMatchThePlan) {

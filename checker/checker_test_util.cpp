@@ -10,6 +10,8 @@
 
 #include "checker/final_state.h"
 #include "checker/run_checker.h"
+#include "core/merkle_hash.h"
+#include "core/ring.h"
 
 namespace faultline::testing {
 
@@ -133,6 +135,24 @@ NodeDump dump(const std::string& node, std::vector<Record> records) {
   d.node = node;
   d.records = std::move(records);
   return d;
+}
+
+std::vector<RangeRoot> honest_roots(const Plan& plan, const std::vector<Record>& records) {
+  std::vector<NodeId> ids;
+  for (int i = 1; i <= plan.cluster.nodes; ++i) ids.push_back(static_cast<NodeId>(i));
+  Ring ring(ids, plan.cluster.vnodes, plan.cluster.rf);
+  const std::vector<TokenRange> ranges = ring.ranges();
+  const int depth = plan.modes.merkle_depth;
+  std::vector<std::vector<uint64_t>> leaves(ranges.size(), std::vector<uint64_t>(size_t{1} << depth, 0));
+  for (const Record& r : records) {
+    const size_t ri = ring.range_index(token_of(r.key));
+    leaves[ri][merkle_leaf_index(ranges[ri], token_of(r.key), depth)] += merkle_record_hash(r);
+  }
+  std::vector<RangeRoot> out;
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    out.push_back({i, ranges[i].left, ranges[i].right, merkle_root_of_leaves(leaves[i])});
+  }
+  return out;
 }
 
 Record rec(const std::string& key, const std::string& value, Version v) {

@@ -2,7 +2,8 @@
 // guarantee, and why (DESIGN.md "Checker properties"). The reason is written
 // into verdict.json so a reader sees what the judgement rested on.
 //
-// One table decides everything (issue 13): a list of guarantee conditions,
+// One table decides everything, so that no two properties can disagree
+// about what a plan guarantees: a list of guarantee conditions,
 // each a fact about the plan ("R+W>N", "no clock skew"), and a list of
 // anomaly classes, each ruled out when every condition of its row holds.
 // A property is guaranteed exactly when the anomaly it judges is ruled out.

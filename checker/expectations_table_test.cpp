@@ -1,4 +1,4 @@
-// Property test of the expectations table (issue 13): for random plans, no
+// Property test of the expectations table: for random plans, no
 // property can be violated by a history that another property's conditions
 // allow, and no anomaly the table rules out passes silently.
 //
@@ -7,8 +7,8 @@
 // also produce. For a random plan, when the table allows the anomaly (one of
 // its conditions fails, or DeletionRule says the purge was possible), no
 // guaranteed property may be violated: otherwise a correct store would fail
-// the run (the false alarm of issue 13: short gc_grace, a purged delete
-// counted as a lost write). When the table rules it out, some guaranteed
+// the run (a false alarm, such as a purged delete under a short
+// gc_grace counted as a lost write). When the table rules it out, some guaranteed
 // property must be violated (no silent pass).
 //
 // On failure RapidCheck prints the seed and the shrunk plan; replay with
@@ -17,11 +17,8 @@
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 #include "checker/checker_test_util.h"
 #include "checker/expectations.h"
-#include "core/merkle_hash.h"
 #include "core/ring.h"
 
 namespace faultline::testing {
@@ -55,30 +52,6 @@ Plan random_plan() {
   return p;
 }
 
-// Honest Merkle roots of `records` (core's dense reference tree), or null
-// when the plan has no anti-entropy.
-std::string honest_roots(const Plan& plan, const std::vector<Record>& records) {
-  if (!plan.modes.anti_entropy) return "null";
-  std::vector<NodeId> ids;
-  for (int i = 1; i <= plan.cluster.nodes; ++i) ids.push_back(static_cast<NodeId>(i));
-  Ring ring(ids, plan.cluster.vnodes, plan.cluster.rf);
-  std::vector<TokenRange> ranges = ring.ranges();
-  const int depth = plan.modes.merkle_depth;
-  std::vector<std::vector<uint64_t>> leaves(ranges.size(), std::vector<uint64_t>(size_t{1} << depth, 0));
-  for (const Record& r : records) {
-    size_t ri = ring.range_index(token_of(r.key));
-    leaves[ri][merkle_leaf_index(ranges[ri], token_of(r.key), depth)] += merkle_record_hash(r);
-  }
-  nlohmann::json out = nlohmann::json::array();
-  for (size_t i = 0; i < ranges.size(); ++i) {
-    out.push_back({{"range_index", i},
-                   {"left", ranges[i].left},
-                   {"right", ranges[i].right},
-                   {"root", merkle_hex(merkle_root_of_leaves(leaves[i]))}});
-  }
-  return out.dump();
-}
-
 // Per node, the records it holds after quiesce.
 using Holdings = std::vector<std::vector<Record>>;
 
@@ -88,7 +61,7 @@ std::vector<NodeDump> dumps_of(const Plan& plan, const Holdings& held) {
   std::vector<NodeDump> out;
   for (int i = 0; i < kNodes; ++i) {
     NodeDump d = dump(node_name(static_cast<NodeId>(i + 1)), held[static_cast<size_t>(i)]);
-    d.merkle_roots_json = honest_roots(plan, d.records);
+    if (plan.modes.anti_entropy) d.merkle_roots = honest_roots(plan, d.records);
     out.push_back(std::move(d));
   }
   return out;

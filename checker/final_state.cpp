@@ -14,7 +14,7 @@ FinalState FinalState::from_dumps(const std::vector<NodeDump>& dumps) {
   FinalState s;
   for (const NodeDump& d : dumps) {
     s.nodes_.push_back(d.node);
-    s.extras_[d.node] = {d.merkle_roots_json, d.hints_json};
+    s.extras_[d.node] = {d.merkle_roots, d.hints};
     for (const Record& r : d.records) {
       KeyFinalState& k = s.keys_[r.key];
       k.merged = lww_merge(k.merged, std::optional<Record>(r));
@@ -70,16 +70,16 @@ const KeyFinalState* FinalState::find(const std::string& key) const {
   return it == keys_.end() ? nullptr : &it->second;
 }
 
-const std::string& FinalState::merkle_roots_json(const std::string& node) const {
-  static const std::string kNull = "null";
+const std::optional<std::vector<RangeRoot>>& FinalState::merkle_roots(const std::string& node) const {
+  static const std::optional<std::vector<RangeRoot>> kNone;
   auto it = extras_.find(node);
-  return it == extras_.end() ? kNull : it->second.first;
+  return it == extras_.end() ? kNone : it->second.merkle_roots;
 }
 
-const std::string& FinalState::hints_json(const std::string& node) const {
-  static const std::string kNull = "null";
+const std::vector<PendingHint>& FinalState::hints(const std::string& node) const {
+  static const std::vector<PendingHint> kNone;
   auto it = extras_.find(node);
-  return it == extras_.end() ? kNull : it->second.second;
+  return it == extras_.end() ? kNone : it->second.hints;
 }
 
 }  // namespace faultline

@@ -41,15 +41,21 @@ class FinalState {
   const std::vector<std::string>& nodes() const { return nodes_; }
   // Every key any node holds, with what it holds.
   const std::unordered_map<std::string, KeyFinalState>& keys() const { return keys_; }
-  // The node's "merkle_roots" and "hints" arrays as JSON text ("null" when
-  // the node reported none); "null" for a node not dumped.
-  const std::string& merkle_roots_json(const std::string& node) const;
-  const std::string& hints_json(const std::string& node) const;
+  // The node's dumped Merkle roots (absent when it reported null, as with
+  // anti-entropy off, or was not dumped) and its pending hints (none for a
+  // node not dumped).
+  const std::optional<std::vector<RangeRoot>>& merkle_roots(const std::string& node) const;
+  const std::vector<PendingHint>& hints(const std::string& node) const;
 
  private:
+  struct NodeExtras {
+    std::optional<std::vector<RangeRoot>> merkle_roots;
+    std::vector<PendingHint> hints;
+  };
+
   std::unordered_map<std::string, KeyFinalState> keys_;
   std::vector<std::string> nodes_;
-  std::unordered_map<std::string, std::pair<std::string, std::string>> extras_;  // node -> (roots, hints)
+  std::unordered_map<std::string, NodeExtras> extras_;
 };
 
 }  // namespace faultline

@@ -11,8 +11,8 @@
 //   even when the harness's quiesce marker says it failed, as long as the
 //   heal marker says every fault was healed: the harness observed the hints
 //   pending with every target reachable for the whole bounded quiesce, which
-//   is what the definition forbids (issue 13: such a run was unknown, and
-//   `ci` read it as a harness error). Without a successful quiesce the rest
+//   is what the definition forbids (judging such a run unknown made `ci`
+//   read it as a harness error). Without a successful quiesce the rest
 //   of the property is undecided (unknown unless a pending hint violates);
 //   without a quiesce record or a successful heal, all of it is;
 // - after hint_replayed, the target's final dump holds the key at the hint's
@@ -164,32 +164,25 @@ class HintReplay final : public LoggingChecker {
                                         hint.stored.key + " at or above " + hint.stored.version.to_string());
   }
 
-  bool pending_in_final(const std::string& node, const std::string& hint_id) {
-    for (const json& h : final_hints(node)) {
-      if (h.is_object() && h.value("hint_id", "") == hint_id) return true;
-    }
-    return false;
+  bool pending_in_final(const std::string& node, const std::string& hint_id) const {
+    const std::vector<PendingHint>& hints = final_.hints(node);
+    return std::any_of(hints.begin(), hints.end(), [&](const PendingHint& h) { return h.hint_id == hint_id; });
   }
 
   void check_final_hints(const std::string& node) {
-    for (const json& h : final_hints(node)) {
-      std::string where = "final/" + node + ".json hints";
-      if (!h.is_object()) throw std::runtime_error(where + ": entry is not an object");
-      StoredHint hint{event_op(node, h, where), plan_node(field(h, "target", where), where)};
-      hint.stored.f = "pending_hint";
-      hint.stored.type = "final";
+    for (const PendingHint& h : final_.hints(node)) {
+      const std::string where = "final/" + node + ".json hints";
+      StoredHint hint{pending_hint_op(node, h), plan_node(h.target, where)};
       hint_violation(hint, {}, "is still pending after quiesce (hints must drain)");
     }
   }
 
-  const json& final_hints(const std::string& node) {
-    auto [it, fresh] = final_hints_.try_emplace(node);
-    if (fresh) {
-      it->second = json::parse(final_.hints_json(node), nullptr, false);
-      if (it->second.is_null()) it->second = json::array();
-      if (!it->second.is_array()) throw std::runtime_error("final/" + node + ".json hints: not an array");
-    }
-    return it->second;
+  // A hint pending in a final dump as a witness entry: the hinted record,
+  // held by `node` for its target.
+  static WitnessOp pending_hint_op(const std::string& node, const PendingHint& h) {
+    WitnessOp op = witness_record(Record{h.key, "", h.version, h.tombstone, 0}, node);
+    op.f = "pending_hint";
+    return op;
   }
 
   // `name` if it is a node of the plan (checker/identity.h); throws otherwise.
@@ -205,12 +198,12 @@ class HintReplay final : public LoggingChecker {
     return ev[name].get<std::string>();
   }
 
-  // An event (or a pending hint of a final dump) as a witness entry.
+  // An event as a witness entry.
   static WitnessOp event_op(const std::string& node, const json& ev, const std::string& where) {
     WitnessOp op;
     op.type = "event";
     op.f = ev.value("event", "");
-    // Range-checked, never narrowed (issue 13): a wrapped time would turn a
+    // Range-checked, never narrowed: a wrapped time would turn a
     // late replay into an early one, a truncated id another node's version.
     if (ev.contains("time")) {
       if (!json_integer_fits<int64_t>(ev["time"]) || ev["time"].get<int64_t>() < 0) {
@@ -246,7 +239,6 @@ class HintReplay final : public LoggingChecker {
   const std::string run_dir_;
   const RunPhases& phases_;
   std::string undecided_;  // why only pending hints were judged
-  std::unordered_map<std::string, json> final_hints_;  // node -> its final "hints" array
 };
 
 }  // namespace

@@ -87,7 +87,7 @@ TEST(HintReplay, ReplayedAfterGcGraceIsViolation) {
 TEST(HintReplay, LostPendingAndReasonlessExpiry) {
   EXPECT_EQ(run({stored("n1:1", "n3", 5)}, dumps_with_n3({})).violations, 1);
   NodeDump n1 = dump("n1", {});
-  n1.hints_json = R"([{"hint_id":"n1:1","target":"n3","key":"k","version":[5,1],"tombstone":false}])";
+  n1.hints = {PendingHint{"n1:1", "n3", "k", V(5), false}};
   EXPECT_EQ(run({stored("n1:1", "n3", 5)}, {n1, dump("n2", {}), dump("n3", {})}).violations, 1);
   std::string expired = R"({"time":2,"node":"n1","event":"hint_expired","hint_id":"n1:1","target":"n3","key":"k","version":[5,1]})";
   EXPECT_EQ(run({stored("n1:1", "n3", 5), expired}, dumps_with_n3({})).violations, 1);
@@ -112,7 +112,7 @@ TEST(HintReplay, MissingEvents) {
   EXPECT_EQ(property(check_run_dir(dir.string(), {{kId}}), kId).outcome, PropertyOutcome::kHeld);
 }
 
-// Goal (issue 13): a hint the final dumps still list after the harness
+// Goal: a hint the final dumps still list after the harness
 // healed every fault and gave up quiescing is a hint-replay violation (the
 // run is invalid, exit 1), not an unknown that `ci` reports as a harness
 // error. Without a successful heal, or with no hint pending, the property
@@ -121,7 +121,7 @@ TEST(HintReplay, HintPendingAfterAFailedQuiesceIsViolation) {
   Plan plan = strong_plan();
   plan.modes.hinted_handoff = true;
   NodeDump n1 = dump("n1", {});
-  n1.hints_json = R"([{"hint_id":"n1:1","target":"n3","key":"k","version":[5,1],"tombstone":false}])";
+  n1.hints = {PendingHint{"n1:1", "n3", "k", V(5), false}};
   const std::vector<NodeDump> pending = {n1, dump("n2", {}), dump("n3", {})};
   auto verdict = [&](bool healed, const std::vector<NodeDump>& dumps) {
     HistoryBuilder h;

@@ -18,7 +18,7 @@
 // A node that reports "merkle_roots": null is exempt from 2 and 3 only when
 // the plan has anti-entropy off (no trees exist). With anti-entropy on, null
 // is a missing root for every range the node replicates: otherwise a node
-// could hide a broken tree by reporting none (issue 13).
+// could hide a broken tree by reporting none.
 //
 // The tree code (leaf placement, sparse tree: only non-empty leaves are
 // stored, empty subtrees use precomputed hashes) is the checker's own, so a
@@ -30,8 +30,6 @@
 #include <map>
 #include <stdexcept>
 #include <unordered_map>
-
-#include <nlohmann/json.hpp>
 
 #include "checker/property.h"
 #include "core/merkle_hash.h"
@@ -208,24 +206,17 @@ class MerkleConvergence final : public LoggingChecker {
     });
   }
 
-  // False when the node reported null. Malformed input throws (-> unknown).
+  // False when the node reported null. A range the ring does not have
+  // throws (-> unknown).
   bool parse_roots(const std::string& node, size_t range_count, std::map<size_t, ReportedRoot>* out) const {
-    const std::string where = "final/" + node + ".json merkle_roots";
-    auto j = nlohmann::json::parse(final_.merkle_roots_json(node), nullptr, false);
-    if (j.is_null()) return false;
-    if (!j.is_array()) throw std::runtime_error(where + ": not an array");
-    for (const auto& e : j) {
-      if (!e.is_object() || !e.contains("range_index") || !e["range_index"].is_number_unsigned() ||
-          !e.contains("left") || !e["left"].is_number_unsigned() || !e.contains("right") ||
-          !e["right"].is_number_unsigned() || !e.contains("root") || !e["root"].is_string()) {
-        throw std::runtime_error(where + ": entry needs range_index, left, right (unsigned) and root (hex string)");
+    const auto& roots = final_.merkle_roots(node);
+    if (!roots) return false;
+    for (const RangeRoot& e : *roots) {
+      if (e.range_index >= range_count) {
+        throw std::runtime_error("final/" + node + ".json merkle_roots: range_index " + std::to_string(e.range_index) +
+                                 " out of range");
       }
-      size_t ri = e["range_index"].get<size_t>();
-      if (ri >= range_count) throw std::runtime_error(where + ": range_index " + std::to_string(ri) + " out of range");
-      ReportedRoot r{{e["left"].get<uint64_t>(), e["right"].get<uint64_t>()}, 0};
-      Status s = parse_merkle_hex(e["root"].get<std::string>(), where, &r.root);
-      if (!s) throw std::runtime_error(s.message());
-      (*out)[ri] = r;
+      (*out)[e.range_index] = ReportedRoot{{e.left, e.right}, e.root};
     }
     return true;
   }

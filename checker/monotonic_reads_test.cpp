@@ -67,8 +67,8 @@ TEST(MonotonicReads, OtherKeysAndFailedReadsDoNotCount) {
 
 // Goal: a read that finds nothing after a read that saw a tombstone is not
 // older once gc_grace could have passed since the key's first delete: the
-// tombstone may since have been purged. Before that it is older (issue 13),
-// and after a newer value it is older either way.
+// tombstone may since have been purged. Before that it is older (a read
+// checker that exempted it always passed silently), and after a newer value it is older either way.
 TEST(MonotonicReads, AbsentAfterATombstoneReadIsAPurgedTombstoneOnlyAfterGcGrace) {
   HistoryBuilder h;
   h.acked_delete(3, "k", V(2));

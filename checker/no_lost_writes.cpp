@@ -16,8 +16,8 @@
 // purge counts as possible). Deletes are judged only where the
 // expectations table rules resurrections out: a delete whose key ends with an
 // older value is a resurrection, and where gc_grace is short enough for one
-// it is no-resurrection's allowed anomaly, not a lost write (issue 13's false
-// alarm; DeletionRule in checker/expectations.h).
+// it is no-resurrection's allowed anomaly, not a lost write (counting it here
+// was a false alarm; DeletionRule in checker/expectations.h).
 // Every acknowledged write or delete not kept is one violation; its witness
 // is the operation and what each node holds for k.
 //
@@ -68,8 +68,8 @@ class NoLostWrites final : public LoggingChecker {
 
   void finish() override {
     // A delete of a key no node holds is kept by a purge only if one was
-    // possible before the dumps (issue 13: with gc_grace ten minutes, a
-    // vanished tombstone is a lost delete, not a purged one).
+    // possible before the dumps: with gc_grace ten minutes, a vanished
+    // tombstone is a lost delete, not a purged one.
     for (const WitnessOp& del : absent_deletes_) {
       if (phases_.done_ns == 0 || deletions_.purge_possible(first_delete_ns_.at(del.key), phases_.done_ns)) continue;
       lost(del, nullptr);

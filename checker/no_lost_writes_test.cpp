@@ -60,7 +60,7 @@ TEST(NoLostWrites, DeletesNeedATombstoneNewerValueOrAbsence) {
   EXPECT_EQ(p.witnesses.at(0).ops.at(0).key, "old");
 }
 
-// Goal (issue 13, a false alarm): where the table allows resurrections
+// Goal (a false alarm): where the table allows resurrections
 // (gc_grace shorter than the run, no anti-entropy), an acked delete whose key
 // ends with the older value is a resurrection, which no-resurrection reports
 // as an allowed anomaly; no-lost-writes must not count it, or a correct node
@@ -86,7 +86,7 @@ TEST(NoLostWrites, PurgedDeleteIsLostOnlyWhereResurrectionsAreRuledOut) {
   EXPECT_EQ(v.value, VerdictValue::kInvalid);
 }
 
-// Goal (issue 13, a silent pass): an acked delete of a key no node holds is
+// Goal (a silent pass): an acked delete of a key no node holds is
 // kept by a purge only if gc_grace could have passed between the key's first
 // delete and the "done" marker (after the final dumps); a tombstone gone
 // sooner is a lost delete. Without a "done" marker the purge counts as

@@ -76,7 +76,7 @@ TEST(NoStaleReads, AbsentAfterGcGraceIsAPurgedTombstoneNotAStaleRead) {
   EXPECT_EQ(property(v, kId).witnesses[0].ops[1].index, stale);
 }
 
-// Goal (issue 13, a silent pass): a nil read a moment after an acked QUORUM
+// Goal (a silent pass): a nil read a moment after an acked QUORUM
 // delete, with gc_grace ten minutes, cannot be a purged tombstone: it is a
 // stale read. The same read 1 ms before gc_grace is still stale; at
 // gc_grace, or at any time with a clock fault in the plan (a skewed clock

@@ -31,8 +31,8 @@ void ReadFloorChecker::on_complete(const HistoryOp& invoke, const HistoryOp& don
 // its tombstones may be purged: a purged key reads as nothing (Cassandra and
 // Riak behave so), and a replica that missed the delete and was not repaired
 // returns the older value, a resurrection. Before that moment neither is
-// allowed: the silent pass of issue 13 was a nil read a millisecond after a
-// QUORUM delete with gc_grace ten minutes. A newer write as the floor still
+// allowed: exempting it let a nil read a millisecond after a QUORUM delete
+// pass silently, with gc_grace ten minutes. A newer write as the floor still
 // makes such a read stale (the floor is then not a deletion).
 bool ReadFloorChecker::exempt_after_deletion(const HistoryOp& invoke, const HistoryOp& done,
                                              const Floor& floor) const {

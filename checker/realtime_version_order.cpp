@@ -11,7 +11,7 @@
 // newest such A and B (and, for an indeterminate B, the read that revealed
 // its version).
 //
-// Per key, not global (decided for issue 5): last-write-wins compares
+// Per key, not global: last-write-wins compares
 // versions only between records of one key, so a later write stamped below an
 // earlier acknowledged one of the same key is silently lost or shadowed, which
 // is the anomaly clock skew causes and clients can observe. Across keys no
@@ -22,8 +22,8 @@
 //
 // Indeterminate writes never bind (the client never learned they happened)
 // but are bound once a read reveals their version: a write that timed out
-// was still stamped by a coordinator after A was acknowledged (issue 13: the
-// definition had been narrowed to acknowledged B). An indeterminate delete is
+// was still stamped by a coordinator after A was acknowledged, and binding
+// only acknowledged B would miss it. An indeterminate delete is
 // never bound: a tombstone read does not say which delete wrote it. Failed
 // writes certainly did not happen.
 //

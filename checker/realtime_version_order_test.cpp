@@ -39,7 +39,7 @@ TEST(RealtimeVersionOrder, OtherKeysConcurrentAndInfoWritesHold) {
   EXPECT_EQ(run(h).outcome, PropertyOutcome::kHeld);
 }
 
-// Goal (issue 13, a narrowed definition): a write invoked after another was
+// Goal (a narrowed definition): a write invoked after another was
 // acked, which times out (info), is still stamped by a coordinator; when a
 // later read reveals an older version it is a violation naming the acked
 // write, the info write and the read. Revealed newer, it holds.

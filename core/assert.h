@@ -23,3 +23,17 @@
       std::abort();                                                          \
     }                                                                        \
   } while (0)
+
+// FL_DEBUG_ASSERT: for checks too costly for every call of a release build,
+// such as decoding each frame just encoded to check that it reads back as
+// what was meant. On in builds without NDEBUG (CMAKE_BUILD_TYPE=Debug); in
+// the others the condition is still compiled, so it cannot rot, but never
+// evaluated.
+#ifdef NDEBUG
+#define FL_DEBUG_ASSERT(cond)    \
+  do {                           \
+    if (false) (void)(cond);     \
+  } while (0)
+#else
+#define FL_DEBUG_ASSERT(cond) FL_ASSERT(cond)
+#endif

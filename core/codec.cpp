@@ -392,6 +392,17 @@ std::string_view message_type_name(const Body& body) {
   return kNames[body.index()];
 }
 
+namespace {
+
+// The property checked at both ends of the wire: a frame we encode decodes
+// back to the message it was made from.
+[[maybe_unused]] bool decodes_to(std::string_view frame, const Envelope& env) {
+  Envelope back;
+  return decode_body(frame.substr(4), &back).is_ok() && back == env;
+}
+
+}  // namespace
+
 Status encode_frame(const Envelope& env, std::string* out) {
   out->assign(4, '\0');  // the length, filled in below
   Writer w(out);
@@ -403,6 +414,7 @@ Status encode_frame(const Envelope& env, std::string* out) {
                            " bytes, above the frame limit of " + std::to_string(kMaxFrameBytes));
   }
   for (int i = 0; i < 4; ++i) (*out)[i] = static_cast<char>(n >> (24 - 8 * i));
+  FL_DEBUG_ASSERT(decodes_to(*out, env));
   return Status::ok();
 }
 

@@ -158,7 +158,7 @@ std::string_view message_type_name(const Body& body);
 
 // A complete frame: length prefix and body. A body longer than
 // kMaxFrameBytes is refused (invalid), never sent: the node reports such a
-// message as undeliverable instead of aborting (issue 15).
+// message as undeliverable instead of aborting.
 Status encode_frame(const Envelope& env, std::string* out);
 // For callers whose messages are within the limits by construction (tests,
 // benchmarks, the simulator): asserts that encoding succeeded.

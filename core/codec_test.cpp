@@ -426,7 +426,7 @@ TEST(Codec, MessageTypeNames) {
 namespace faultline {
 namespace {
 
-// Goal (issue 15): a message over the frame limit is refused as a value; it
+// Goal: a message over the frame limit is refused as a value; it
 // used to abort the node (a SET of just over 16 MiB, or a hint holding one).
 TEST(Codec, MessageOverTheFrameLimitIsRefusedNotAborted) {
   WriteRequest w;

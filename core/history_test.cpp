@@ -283,7 +283,7 @@ std::vector<BadFile> bad_op_files() {
        "2: 'version' must be [timestamp_us, coordinator_id]"},
       {"bad version id", h + op(R"("process":1,"type":"ok","f":"read","key":"k","version":[1,-2])"),
        "2: 'version' must be"},
-      // Issue 13: integers out of range are refused, never narrowed or wrapped.
+      // Integers out of range are refused, never narrowed or wrapped.
       {"coordinator beyond 32 bits", h + op(R"("process":1,"type":"ok","f":"read","key":"k","version":[1,4294967297])"),
        "2: 'version' must be [timestamp_us, coordinator_id] in range: coordinator_id 4294967297 is out of range"},
       {"timestamp at 2^63", h + op(R"("process":1,"type":"ok","f":"read","key":"k","version":[9223372036854775808,1])"),
@@ -355,7 +355,7 @@ TEST(HistoryReader, RejectsBadHeadersOnLineOne) {
            {R"({"format":0,"version":1,"seed":1})" "\n" + op, ":1: header lacks \"format\":\"faultline-history\""},
            {R"({"format":"faultline-history","version":2,"seed":1})" "\n" + op,
             ":1: history format version 2 is not supported"},
-           // 2^32+1 was cut to version 1 and accepted (issue 13).
+           // Regression: 2^32+1 was cut to version 1 and accepted.
            {R"({"format":"faultline-history","version":4294967297,"seed":1})" "\n" + op,
             ":1: history format version 4294967297 is not supported"},
            {R"({"format":"faultline-history","version":"1","seed":1})" "\n", ":1: header lacks an integer 'version'"},

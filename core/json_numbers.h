@@ -20,7 +20,7 @@ namespace faultline {
 // Whether JSON number `v` is an integer that T holds exactly: get<T>() would
 // silently wrap 4294967301 to 5, 2^63 to a negative number, or a negative
 // number to a huge unsigned one. Every integer a reader takes goes through
-// this (issue 13: versions were truncated to 32 bits and wrapped at 2^63).
+// this: versions were once truncated to 32 bits and wrapped at 2^63.
 template <typename T, typename Json>
 bool json_integer_fits(const Json& v) {
   if (v.is_number_unsigned()) return v.template get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<T>::max());

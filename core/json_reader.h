@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <set>
 #include <string>
@@ -54,6 +55,14 @@ class ObjectReader {
     if (!status_ || !present) return;
     Status p = parse(s, out);
     if (!p) status_ = Status::invalid(where(name) + p.message());
+  }
+
+  // Every one of `names` must be present: an absent one is an error naming
+  // it ("hints_pending: missing"), not a default.
+  void require(std::initializer_list<const char*> names) {
+    for (const char* name : names) {
+      if (status_ && !j_.contains(name)) status_ = Status::invalid(where(name) + "missing");
+    }
   }
 
   const ordered_json* child(const char* name) {

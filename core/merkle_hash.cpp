@@ -40,7 +40,8 @@ uint64_t merkle_inner_hash(uint64_t left_child, uint64_t right_child) {
 }
 
 size_t merkle_leaf_index(const TokenRange& range, Token t, int depth) {
-  FL_ASSERT(depth >= kMerkleDepthMin && depth <= kMerkleDepthMax);
+  FL_ASSERT(depth >= kMerkleDepthMin);
+  FL_ASSERT(depth <= kMerkleDepthMax);
   FL_ASSERT(range.contains(t));
   const uint64_t offset = t - range.left - 1;  // mod 2^64
   const U128 size = range.left == range.right ? (U128(1) << 64) : U128(range.right - range.left);
@@ -50,7 +51,8 @@ size_t merkle_leaf_index(const TokenRange& range, Token t, int depth) {
 }
 
 uint64_t merkle_root_of_leaves(const std::vector<uint64_t>& leaves) {
-  FL_ASSERT(leaves.size() >= 2 && std::has_single_bit(leaves.size()));
+  FL_ASSERT(leaves.size() >= 2);
+  FL_ASSERT(std::has_single_bit(leaves.size()));
   std::vector<uint64_t> level = leaves;
   while (level.size() > 1) {
     for (size_t i = 0; i < level.size() / 2; ++i) level[i] = merkle_inner_hash(level[2 * i], level[2 * i + 1]);

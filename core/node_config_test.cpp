@@ -107,7 +107,7 @@ TEST(NodeConfig, FileErrorsNameThePath) {
   EXPECT_EQ(read_node_config_file(dir.file("missing.json"), &c).code(), Status::Code::kNotFound);
 }
 
-// Goal (issue 15): the limits round-trip, and a config whose limits would let
+// Goal: the limits round-trip, and a config whose limits would let
 // a write through that cannot travel in one peer frame, or a buffer that
 // cannot hold one maximal SET, is refused naming the field.
 TEST(NodeConfig, LimitsRoundTripAndAreCheckedAgainstTheFrameLimit) {

@@ -20,8 +20,9 @@ NodeDump sample_dump() {
   d.records = {Record{"k1", "3-12", {1700000000123456, 2}, false, 0},
                Record{"k2", "", {1700000000200000, 4}, true, 99},
                Record{"k3", "", {1, 1}, false, 0}};
-  d.merkle_roots_json = R"([{"range":[1,2],"root":"ab"}])";
-  d.hints_json = R"([{"target":"n1","key":"k1"}])";
+  d.merkle_roots = {{RangeRoot{0, 10, 20, 0xab}, RangeRoot{1, 20, 10, 0xffffffffffffffff}}};
+  d.hints = {PendingHint{"n3:17", "n1", "k1", {1700000000123456, 2}, false},
+             PendingHint{"n3:18", "n2", "k2", {1700000000200000, 4}, true}};
   return d;
 }
 
@@ -40,8 +41,8 @@ TEST(NodeDump, RoundTrips) {
   ASSERT_TRUE(succeeds(node_dump_from_json(text, &back)));
   EXPECT_EQ(back.node, "n3");
   EXPECT_EQ(back.records, d.records);
-  EXPECT_EQ(json::parse(back.merkle_roots_json), json::parse(d.merkle_roots_json));
-  EXPECT_EQ(json::parse(back.hints_json), json::parse(d.hints_json));
+  EXPECT_EQ(back.merkle_roots, d.merkle_roots);
+  EXPECT_EQ(back.hints, d.hints);
   EXPECT_EQ(node_dump_to_json(back), text);
 }
 
@@ -52,7 +53,15 @@ TEST(NodeDump, JsonShapeIsAsDocumented) {
   EXPECT_EQ(j["records"][1], json::parse(R"({"key":"k2","value":null,"version":[1700000000200000,4],
                                               "tombstone":true})"));
   EXPECT_EQ(json::parse(node_dump_to_json(NodeDump{"n1", {}})),
-            json::parse(R"({"node":"n1","records":[],"merkle_roots":null,"hints":null})"));
+            json::parse(R"({"node":"n1","records":[],"merkle_roots":null,"hints":[]})"));
+  const json full = json::parse(node_dump_to_json(sample_dump()));
+  EXPECT_EQ(full["merkle_roots"][0],
+            json::parse(R"({"range_index":0,"left":10,"right":20,"root":"00000000000000ab"})"));
+  EXPECT_EQ(full["hints"][1], json::parse(R"({"hint_id":"n3:18","target":"n2","key":"k2",
+                                              "version":[1700000000200000,4],"tombstone":true})"));
+  // FL.MERKLE and FL.HINTS answer the same arrays.
+  EXPECT_EQ(json::parse(range_roots_to_json(*sample_dump().merkle_roots)), full["merkle_roots"]);
+  EXPECT_EQ(json::parse(pending_hints_to_json(sample_dump().hints)), full["hints"]);
 }
 
 TEST(NodeDump, ReadsTheExampleOfTheFormatDoc) {
@@ -65,21 +74,59 @@ TEST(NodeDump, ReadsTheExampleOfTheFormatDoc) {
   EXPECT_TRUE(d.records[1].tombstone);
 }
 
-TEST(NodeDump, OptionalPartsMayBeAbsent) {
+// Goal: the dump's parts are all required and nothing else is allowed, so a
+// renamed "hints" cannot read as no hint pending; a tombstone alone may omit
+// its value.
+TEST(NodeDump, EveryPartIsRequiredAndNoOtherIsAllowed) {
   NodeDump d;
-  ASSERT_TRUE(succeeds(node_dump_from_json(R"({"node":"n1","records":[]})", &d)));
-  EXPECT_EQ(d.merkle_roots_json, "null");
-  EXPECT_EQ(d.hints_json, "null");
-  // A tombstone may omit its value.
+  ASSERT_TRUE(succeeds(node_dump_from_json(R"({"node":"n1","records":[],"merkle_roots":null,"hints":[]})", &d)));
+  EXPECT_FALSE(d.merkle_roots);
+  EXPECT_TRUE(d.hints.empty());
   ASSERT_TRUE(succeeds(node_dump_from_json(
-      R"({"node":"n1","records":[{"key":"k","version":[5,1],"tombstone":true}]})", &d)));
+      R"({"node":"n1","records":[{"key":"k","version":[5,1],"tombstone":true}],"merkle_roots":null,"hints":[]})", &d)));
   EXPECT_TRUE(d.records[0].tombstone);
+  EXPECT_TRUE(fails_with(node_dump_from_json(R"({"node":"n1","records":[],"merkle_roots":null})", &d),
+                         "hints: missing"));
+  EXPECT_TRUE(fails_with(node_dump_from_json(R"({"node":"n1","records":[],"hints":[]})", &d), "merkle_roots: missing"));
+  EXPECT_TRUE(fails_with(
+      node_dump_from_json(R"({"node":"n1","records":[],"merkle_roots":null,"hints":[],"hint":[]})", &d),
+      "hint: unknown field"));
+  EXPECT_TRUE(fails_with(node_dump_from_json(R"({"node":"n1","records":[],"merkle_roots":null,"hints":null})", &d),
+                         "hints: must be an array"));
+}
+
+// Goal: a root or hint entry with a field missing, mistyped, out of range
+// or unknown is refused naming the entry and field.
+TEST(NodeDump, RejectsBadRootsAndHintsNamingEntryAndField) {
+  for (const auto& [part, i, patch, error] : std::vector<std::tuple<const char*, size_t, const char*, const char*>>{
+           {"merkle_roots", 1, R"({"root":"AB"})", "merkle_roots[1].root: 'AB' is not 16 lowercase hex digits"},
+           {"merkle_roots", 0, R"({"left":-1})", "merkle_roots[0].left: has the wrong type"},
+           {"merkle_roots", 0, R"({"range_index":null})", "merkle_roots[0].range_index: missing"},
+           {"merkle_roots", 0, R"({"depth":4})", "merkle_roots[0].depth: unknown field"},
+           {"hints", 0, R"({"target":null})", "hints[0].target: missing"},
+           {"hints", 1, R"({"tombstone":1})", "hints[1].tombstone: has the wrong type"},
+           {"hints", 0, R"({"version":[1,4294967297]})", "hints[0].version: 'version' must be"},
+           {"hints", 1, R"({"owner":"n1"})", "hints[1].owner: unknown field"},
+       }) {
+    SCOPED_TRACE(patch);
+    json j = json::parse(node_dump_to_json(sample_dump()));
+    j[part][i].merge_patch(json::parse(patch));
+    NodeDump d;
+    EXPECT_TRUE(fails_with(node_dump_from_json(j.dump(), &d), error));
+    EXPECT_TRUE(d.node.empty()) << "output written on error";
+  }
+}
+
+// Goal: records are as strict as the rest: an unknown field is refused.
+TEST(NodeDump, RejectsUnknownRecordField) {
+  NodeDump d;
+  EXPECT_TRUE(fails_with(node_dump_from_json(dump_with_record(0, R"({"ttl":5})"), &d), "records[0]: ttl: unknown field"));
 }
 
 // Regression: a value that is not UTF-8 (any client can SET one) made
 // nlohmann's dump() throw, killing FL.DUMP's node.
 TEST(NodeDump, NonUtf8ValueDoesNotThrow) {
-  NodeDump d{"n1", {Record{"k", "\xff\xfe", {1, 1}, false, 0}}};
+  NodeDump d{"n1", {Record{"k", "\xff\xfe", {1, 1}, false, 0}}, std::nullopt, {}};
   std::string text;
   ASSERT_NO_THROW(text = node_dump_to_json(d));
   NodeDump back;
@@ -94,7 +141,7 @@ TEST(NodeDump, RejectsBadRecordsNamingRecordAndField) {
            {0, R"({"version":[1,-1]})", "records[0]: 'version' must be"},
            {2, R"({"version":"[1,1]"})", "records[2]: 'version' must be"},
            {0, R"({"version":null})", "records[0]: 'version' must be"},
-           // Issue 13: refused, not cut to [1,1] or wrapped negative.
+           // Refused, not cut to [1,1] or wrapped negative.
            {0, R"({"version":[1,4294967297]})", "records[0]: 'version' must be [timestamp_us, coordinator_id] in "
                                                  "range: coordinator_id 4294967297 is out of range (0 to 2^32-1)"},
            {0, R"({"version":[9223372036854775808,1]})", "records[0]: 'version' must be [timestamp_us, coordinator_id] "
@@ -129,7 +176,7 @@ TEST(NodeDump, FileErrorsNameThePath) {
 }
 
 // Goal: a dump filed under another node's name is refused, naming the file
-// (issue 13: final/n2.json and final/n3.json swapped were accepted).
+// (regression: final/n2.json and final/n3.json swapped were accepted).
 TEST(NodeDump, NodeMustMatchTheFileName) {
   test::TempDir dir;
   const std::string path = dir.file("n2.json");

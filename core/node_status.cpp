@@ -1,5 +1,6 @@
 #include "core/node_status.h"
 
+#include "core/assert.h"
 #include "core/json_reader.h"
 
 namespace faultline {
@@ -10,6 +11,16 @@ bool NodeStatus::all_peers_up() const {
   }
   return true;
 }
+
+namespace {
+
+// Writer and reader agree: what node_status_to_json writes reads back equal.
+[[maybe_unused]] bool reads_back_as(std::string_view text, const NodeStatus& s) {
+  NodeStatus back;
+  return node_status_from_json(text, &back).is_ok() && back == s;
+}
+
+}  // namespace
 
 std::string node_status_to_json(const NodeStatus& s) {
   ordered_json peers = ordered_json::object();
@@ -27,7 +38,9 @@ std::string node_status_to_json(const NodeStatus& s) {
                     {"requests_in_flight", s.requests_in_flight},
                     {"ae_enabled", s.ae_enabled},
                     {"ae_rounds_completed", s.ae_rounds_completed}};
-  return j.dump();
+  std::string text = j.dump();
+  FL_DEBUG_ASSERT(reads_back_as(text, s));
+  return text;
 }
 
 namespace {
@@ -48,12 +61,8 @@ Status node_status_from_json(std::string_view text, NodeStatus* out) {
   if (j.is_discarded() || !j.is_object()) return Status::invalid("FL.STATUS: not a JSON object");
   NodeStatus s;
   ObjectReader r(j, "");
-  // Absent fields keep their defaults in ObjectReader; here absence is an error.
-  for (const char* name : {"node", "id", "client_port", "peer_port", "peers", "records", "rf", "vnodes",
-                           "hints_pending", "handoffs_pending", "requests_in_flight", "ae_enabled",
-                           "ae_rounds_completed"}) {
-    if (!j.contains(name)) return Status::invalid(std::string("FL.STATUS: ") + name + ": missing");
-  }
+  r.require({"node", "id", "client_port", "peer_port", "peers", "records", "rf", "vnodes", "hints_pending",
+             "handoffs_pending", "requests_in_flight", "ae_enabled", "ae_rounds_completed"});
   r.get("node", &s.node);
   for (auto [name, field] : {std::pair{"id", &s.id}, {"client_port", &s.client_port}, {"peer_port", &s.peer_port},
                              {"records", &s.records}, {"rf", &s.rf}, {"vnodes", &s.vnodes},

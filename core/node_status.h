@@ -9,9 +9,9 @@
 //    "hints_pending": N, "handoffs_pending": N, "requests_in_flight": N,
 //    "ae_enabled": bool, "ae_rounds_completed": N}
 //
-// node_status_to_json writes exactly that, so the node's FL.STATUS handler
-// and this reader can share one definition (node/commands.cpp fl_status
-// builds the same object by hand today).
+// node_status_to_json writes exactly that; the node's FL.STATUS handler
+// (node/commands.cpp) fills a NodeStatus and answers with it, so writer and
+// reader share one definition of the fields.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +39,7 @@ struct NodeStatus {
   int64_t ae_rounds_completed = 0;
 
   bool all_peers_up() const;
+  bool operator==(const NodeStatus&) const = default;
 };
 
 std::string node_status_to_json(const NodeStatus& s);

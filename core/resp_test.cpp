@@ -233,7 +233,7 @@ TEST(Resp, NullsAndEmptyValues) {
                                     RespValue::simple("")}));
 }
 
-// Goal (issue 15): parsing is linear. A 100000-element command fed a few
+// Goal: parsing is linear. A 100000-element command fed a few
 // bytes at a time used to be re-parsed from its start on every call
 // (O(n^2): 121 s for 1M elements); resumed, it takes milliseconds. Not a
 // timed assertion: the quadratic parser simply would not finish in ctest's
@@ -278,7 +278,7 @@ TEST(Resp, BulkOverTheConfiguredLimitIsBadAtItsHeader) {
   EXPECT_NE(p.error().find("at byte 13: bulk length 11 exceeds the limit of 10"), std::string::npos) << p.error();
 }
 
-// Goal (issue 15): text echoed in an error never carries CR or LF (Redis
+// Goal: text echoed in an error never carries CR or LF (Redis
 // replaces them), so "X\r\n+INJECTED" cannot add a reply of its own; the
 // parser's own errors escape the bytes they quote.
 TEST(Resp, ErrorsNeverCarryCrOrLf) {

@@ -226,7 +226,7 @@ RC_GTEST_PROP(RecordDigest, EqualRecordsEqualDigests, ()) {
   else RC_ASSERT(record_digest(a) != record_digest(b));  // tiny domain: a collision would be a bug
 }
 
-// Goal (issue 15): client and peer bytes quoted in errors and log lines can
+// Goal: client and peer bytes quoted in errors and log lines can
 // neither end a line nor start a reply: CR, LF, every control byte and DEL
 // are written as \xNN (and a backslash doubled, so the text stays unambiguous).
 TEST(EscapeControl, ControlBytesBecomeHexEscapes) {

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/assert.h"
+
 namespace faultline {
 
 namespace {
@@ -144,6 +146,18 @@ Status check_pins(const PlanPins& p) {
   return validate_plan(plan);
 }
 
+// Every pin is in the drawn plan as given: the generators draw only what
+// is not pinned (the pins themselves were checked by check_pins).
+void assert_pins_honoured(const PlanPins& p, const Plan& plan) {
+  if (p.nodes) FL_ASSERT(plan.cluster.nodes == *p.nodes);
+  if (p.rf) FL_ASSERT(plan.cluster.rf == *p.rf);
+  if (p.vnodes) FL_ASSERT(plan.cluster.vnodes == *p.vnodes);
+  if (p.clients) FL_ASSERT(plan.workload.clients == *p.clients);
+  if (p.keys) FL_ASSERT(plan.workload.keys == *p.keys);
+  if (p.rate) FL_ASSERT(plan.workload.rate == *p.rate);
+  if (p.duration_ms) FL_ASSERT(plan.workload.duration_ms == *p.duration_ms);
+}
+
 }  // namespace
 
 Gen<ClusterSpec> gen_cluster(const PlanPins& pins) {
@@ -270,6 +284,7 @@ Status plan_from_seed(uint64_t seed, const PlanPins& pins, Plan* out) {
     return Status::invalid(std::string("cannot draw a plan with these options: ") + e.what());
   }
   out->seed = seed;
+  assert_pins_honoured(pins, *out);
   return validate_plan(*out);
 }
 

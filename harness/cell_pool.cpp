@@ -176,7 +176,8 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 Status run_cells(const std::vector<CellSpec>& cells, const CellRunnerOptions& o, std::vector<CellRun>* runs,
                  int* not_started) {
-  FL_ASSERT(o.jobs >= 1 && o.jobs <= kJobsMax);
+  FL_ASSERT(o.jobs >= 1);
+  FL_ASSERT(o.jobs <= kJobsMax);
   *not_started = 0;
   runs->clear();
   Pool pool(cells, o, runs);

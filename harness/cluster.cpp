@@ -17,6 +17,7 @@
 
 #include "core/assert.h"
 #include "core/clock.h"
+#include "core/file_io.h"
 #include "core/node_config.h"
 #include "faults/clock_skew.h"
 #include "faults/process_faults.h"
@@ -104,13 +105,18 @@ Cluster::~Cluster() {
 }
 
 const NodeProcess& Cluster::node(NodeId id) const {
-  FL_ASSERT(id >= 1 && id <= nodes_.size());
+  FL_ASSERT(id >= 1);
+  FL_ASSERT(id <= nodes_.size());
   return nodes_[id - 1];
 }
 
 NodeId Cluster::node_id(const std::string& name) const {
   NodeId id = 0;
-  FL_ASSERT(parse_node_name(name, &id) && id >= 1 && id <= nodes_.size());
+  // Names come from a validated plan (validate_plan checks every target).
+  const Status parsed = parse_node_name(name, &id);
+  FL_ASSERT(parsed.is_ok());
+  FL_ASSERT(id >= 1);
+  FL_ASSERT(id <= nodes_.size());
   return id;
 }
 
@@ -209,11 +215,7 @@ Status Cluster::write_config(const NodeProcess& n) const {
     c.peers.push_back(PeerAddress{other.id, "127.0.0.1", port});
   }
   c.cluster_secret = cluster_secret_;
-  std::ofstream out(n.config_path(), std::ios::trunc);
-  out << node_config_to_json(c);
-  out.flush();
-  if (!out) return Status::io("cannot write " + n.config_path());
-  return Status::ok();
+  return write_file_atomic(n.config_path(), node_config_to_json(c));
 }
 
 Status Cluster::spawn(NodeProcess* n) {

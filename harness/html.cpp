@@ -101,8 +101,10 @@ std::string html_page_end(std::string_view script) {
 
 SvgPlot::SvgPlot(int width_px, int height_px, PlotAxis x, PlotAxis y)
     : width_px_(width_px), height_px_(height_px), x_(std::move(x)), y_(std::move(y)) {
-  FL_ASSERT(width_px_ > kMarginLeftPx + kMarginRightPx && height_px_ > kMarginTopPx + kMarginBottomPx);
-  FL_ASSERT(x_.max > x_.min && y_.max > y_.min);
+  FL_ASSERT(width_px_ > kMarginLeftPx + kMarginRightPx);
+  FL_ASSERT(height_px_ > kMarginTopPx + kMarginBottomPx);
+  FL_ASSERT(x_.max > x_.min);
+  FL_ASSERT(y_.max > y_.min);
   FL_ASSERT(!x_.log || x_.min > 0);
   FL_ASSERT(!y_.log || y_.min > 0);
 }

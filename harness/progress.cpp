@@ -41,7 +41,8 @@ Progress::Progress(std::ostream& out, bool live, ProgressOptions options, Sample
     : out_(out), live_(live), options_(std::move(options)), sampler_(std::move(sampler)),
       start_ns_(options_.start_ns > 0 ? options_.start_ns : monotonic_now_ns()) {
   FL_ASSERT(sampler_);
-  FL_ASSERT(options_.tty_refresh_ms > 0 && options_.plain_interval_ms > 0);
+  FL_ASSERT(options_.tty_refresh_ms > 0);
+  FL_ASSERT(options_.plain_interval_ms > 0);
   thread_ = std::thread([this] { loop(); });
 }
 

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "checker/verdict_io.h"
+#include "core/file_io.h"
 #include "core/history.h"
 #include "core/node_dump.h"
 #include "core/plan.h"
@@ -625,8 +626,7 @@ std::string final_section(const std::string& run_dir, const std::vector<std::str
     }
     int64_t tombstones = 0;
     for (const Record& r : dump.records) tombstones += r.tombstone ? 1 : 0;
-    json hints = json::parse(dump.hints_json, nullptr, false);
-    const std::string hint_cell = hints.is_array() || hints.is_object() ? std::to_string(hints.size()) : "-";
+    const std::string hint_cell = std::to_string(dump.hints.size());
     const int64_t records = static_cast<int64_t>(dump.records.size());
     out += "<tr>" + td(n) + td_num(records) + td_num(records - tombstones) + td_num(tombstones) +
            "<td class=\"n\">" + hint_cell + "</td></tr>\n";
@@ -768,19 +768,9 @@ ReportResult write_report(const std::string& run_dir, const ReportOptions& optio
   ReportResult r;
   r.path = run_dir + "/report.html";
   const std::string html = render_report(run_dir, options, &r.missing);
-  // Written beside and renamed, so a reader never sees half a page.
-  const std::string tmp = r.path + ".tmp";
-  std::ofstream out(tmp, std::ios::trunc | std::ios::binary);
-  out << html;
-  out.close();
-  std::error_code ec;
-  if (!out) {
-    r.error = "cannot write " + tmp;
-  } else if (fs::rename(tmp, r.path, ec); ec) {
-    r.error = "cannot rename " + tmp + " to " + r.path + ": " + ec.message();
-  } else {
-    r.written = true;
-  }
+  // Atomic, so a reader never sees half a page.
+  if (Status s = write_file_atomic(r.path, html); !s) r.error = s.message();
+  else r.written = true;
   return r;
 }
 

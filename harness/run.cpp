@@ -4,7 +4,6 @@
 #include <atomic>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <ostream>
@@ -15,6 +14,7 @@
 #include "checker/checker.h"
 #include "core/plan_limits.h"
 #include "core/bugs.h"
+#include "core/file_io.h"
 #include "harness/mode_options.h"
 #include "core/history.h"
 #include "core/node_dump.h"
@@ -74,11 +74,10 @@ std::vector<std::string> dump_nodes(const Cluster& cluster, const RunDir& dir) {
     Status valid = node_dump_from_json(reply.str, &parsed);
     if (valid && parsed.node != n.name) valid = Status::invalid("it names node '" + parsed.node + "'");
     if (!valid) problems.push_back("FL.DUMP of " + n.name + " is malformed: " + valid.message());
-    std::ofstream out(dir.final_path(n.name), std::ios::trunc);
-    out << reply.str;
-    if (reply.str.empty() || reply.str.back() != '\n') out << '\n';
-    out.flush();
-    if (!out) problems.push_back("cannot write " + dir.final_path(n.name));
+    const bool ends_line = !reply.str.empty() && reply.str.back() == '\n';
+    if (Status w = write_file_atomic(dir.final_path(n.name), ends_line ? reply.str : reply.str + '\n'); !w) {
+      problems.push_back(w.message());
+    }
   }
   return problems;
 }

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <set>
@@ -12,6 +11,7 @@
 
 #include "checker/expectations.h"
 #include "core/clock.h"
+#include "core/file_io.h"
 #include "core/history.h"
 #include "generators/plan_shrink.h"
 #include "harness/progress.h"
@@ -68,7 +68,8 @@ class CandidateRunner {
       ++runs_;
       VerdictSummary v;
       Status got = dir.empty() ? Status::io("no run directory was created") : read_verdict_summary(dir, &v);
-      if (!dir.empty()) std::ofstream(dir + "/shrink-run.log") << run_out.str() << run_err.str();
+      // Best effort: the log is evidence beside the run, not part of it.
+      if (!dir.empty()) (void)write_file_atomic(dir + "/shrink-run.log", run_out.str() + run_err.str());
       if (rc == kExitBadArguments || rc == kExitHarnessError || !got) {
         return Status::io("a run of " + plan_file + " did not complete (exit " + std::to_string(rc) +
                           "): " + got.message() + "; " + run_err.str() + (dir.empty() ? "" : " (see " + dir + ")"));

@@ -58,7 +58,8 @@ void Workload::run_worker(int worker, uint64_t seed, WorkerResult* result) {
   // slots instead of bursting to catch up.
   // validate_plan bounds the rate, so the interval fits (1024 clients at
   // the lowest rate: about 10^15 ns).
-  FL_ASSERT(w.rate >= kWorkloadRateMin && w.rate <= kWorkloadRateMax);
+  FL_ASSERT(w.rate >= kWorkloadRateMin);
+  FL_ASSERT(w.rate <= kWorkloadRateMax);
   const auto interval = std::chrono::nanoseconds(static_cast<int64_t>(1e9 * w.clients / w.rate));
   const auto end = SteadyClock::now() + std::chrono::milliseconds(w.duration_ms);
   // Spread the workers' first operations over one interval.

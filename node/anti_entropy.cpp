@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <unordered_map>
 
-#include <nlohmann/json.hpp>
-
 #include "core/assert.h"
 
 namespace faultline {
@@ -72,7 +70,9 @@ std::optional<SyncCursor> keep_page_budget(std::vector<Record>* records) {
 AntiEntropy::AntiEntropy(const NodeConfig& config, Env env, TreeStore* store, const Ring* ring,
                          std::function<bool(NodeId)> is_up)
     : config_(config), bugs_(config.bug_set()), env_(env), store_(store), ring_(ring), is_up_(std::move(is_up)) {
-  FL_ASSERT(store_ != nullptr && ring_ != nullptr && is_up_);
+  FL_ASSERT(store_ != nullptr);
+  FL_ASSERT(ring_ != nullptr);
+  FL_ASSERT(is_up_);
   FL_ASSERT(env_.store == store_);
 }
 
@@ -110,13 +110,7 @@ std::vector<RangeRoot> AntiEntropy::roots() const {
   return out;
 }
 
-std::string AntiEntropy::roots_json() const {
-  nlohmann::ordered_json out = nlohmann::ordered_json::array();
-  for (const RangeRoot& r : roots()) {
-    out.push_back({{"range_index", r.range_index}, {"left", r.left}, {"right", r.right}, {"root", merkle_hex(r.root)}});
-  }
-  return out.dump();
-}
+std::string AntiEntropy::roots_json() const { return range_roots_to_json(roots()); }
 
 // ---- rounds -----------------------------------------------------------------
 
@@ -136,7 +130,8 @@ void AntiEntropy::arm_round_timer() {
 }
 
 void AntiEntropy::start_round() {
-  FL_ASSERT(!in_round_ && enabled());
+  FL_ASSERT(!in_round_);
+  FL_ASSERT(enabled());
   in_round_ = true;
   ++round_;
   skipped_.clear();

@@ -40,18 +40,12 @@
 
 #include "core/bugs.h"
 #include "core/node_config.h"
+#include "core/node_dump.h"
 #include "core/ring.h"
 #include "node/env.h"
 #include "node/merkle_tree.h"
 
 namespace faultline {
-
-struct RangeRoot {
-  size_t range_index = 0;
-  Token left = 0;
-  Token right = 0;
-  uint64_t root = 0;
-};
 
 // What exchanges initiated by this node cost, summed since start: for tests
 // and the benchmark.
@@ -94,9 +88,10 @@ class AntiEntropy {
   // one in progress). Anti-entropy must be on.
   uint64_t request_round();
   uint64_t rounds_completed() const { return rounds_completed_; }
-  // Roots of every replicated range; empty when anti-entropy is off.
+  // Roots of every replicated range (RangeRoot: core/node_dump.h); empty
+  // when anti-entropy is off.
   std::vector<RangeRoot> roots() const;
-  // roots() as FL.MERKLE's JSON array: [{"range_index","left","right","root"}].
+  // roots() as FL.MERKLE's JSON array (range_roots_to_json).
   std::string roots_json() const;
   const ExchangeTotals& totals() const { return totals_; }
 

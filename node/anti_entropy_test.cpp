@@ -221,7 +221,7 @@ TEST(AntiEntropy, PeerWithAnotherDepthRefusesAndIsSkipped) {
   EXPECT_EQ(count_events(c, 1, "merkle_exchange_failed"), 0);
 }
 
-// Goal (issue 15): large legal values that share one Merkle leaf are synced
+// Goal: large legal values that share one Merkle leaf are synced
 // in requests and replies bounded in bytes, whichever side holds them. Four
 // 6 MiB values in one leaf once made a single 24 MiB sync message and
 // aborted both healthy replicas; here six values of 3 MiB (18 MiB, more than

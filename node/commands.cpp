@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
-#include <nlohmann/json.hpp>
-
 #include "core/node_dump.h"
+#include "core/node_status.h"
 
 namespace faultline {
 
@@ -61,17 +60,7 @@ Status request_args(const std::vector<std::string>& a, size_t i, ConsistencyLeve
   return end > i ? parse_consistency_level(a[i], out) : Status::ok();
 }
 
-// FL.MERKLE: the roots of every replicated range.
-RespValue merkle_reply(const AntiEntropy& ae) {
-  if (!ae.enabled()) return RespValue::error("ERR anti-entropy is off (modes.anti_entropy)");
-  return RespValue::bulk(ae.roots_json());
-}
-
-// FL.REPAIR: starts an anti-entropy round; replies with its number.
-RespValue repair_reply(AntiEntropy* ae) {
-  if (!ae->enabled()) return RespValue::error("ERR anti-entropy is off (modes.anti_entropy)");
-  return RespValue::integer_value(static_cast<int64_t>(ae->request_round()));
-}
+RespValue anti_entropy_off() { return RespValue::error("ERR anti-entropy is off (modes.anti_entropy)"); }
 
 }  // namespace
 
@@ -87,67 +76,75 @@ RespValue Commands::error_reply(const Status& s) {
   }
 }
 
+// name, arguments min and max (with the name), key, value, the error for
+// extra arguments (null: the arity error), handler.
+const Commands::Command Commands::kCommands[] = {
+    {"PING", 1, 2, false, false, nullptr, &Commands::ping},
+    {"GET", 2, 2, true, false, nullptr, &Commands::get},
+    // redis-server says "syntax error" for extra SET options it does not know.
+    {"SET", 3, 3, true, true, "ERR syntax error", &Commands::set},
+    {"DEL", 2, 2, true, false, nullptr, &Commands::del},
+    {"FL.GET", 2, 4, true, false, nullptr, &Commands::fl_get},
+    {"FL.SET", 3, 5, true, true, nullptr, &Commands::fl_set},
+    {"FL.DEL", 2, 4, true, false, nullptr, &Commands::fl_del},
+    {"FL.STATUS", 1, 1, false, false, nullptr, &Commands::fl_status},
+    {"FL.DUMP", 1, 1, false, false, nullptr, &Commands::fl_dump},
+    {"FL.HINTS", 1, 1, false, false, nullptr, &Commands::fl_hints},
+    {"FL.MERKLE", 1, 1, false, false, nullptr, &Commands::fl_merkle},
+    {"FL.REPAIR", 1, 1, false, false, nullptr, &Commands::fl_repair},
+};
+
 bool Commands::execute(const RespValue& command, Reply done) {
-  if (command.type != RespValue::Type::kArray) {
-    done(RespValue::error("ERR Protocol error: expected an array of bulk strings"));
-    return true;
-  }
-  if (command.elements.empty()) return false;
+  if (command.type == RespValue::Type::kArray && command.elements.empty()) return false;
   Args a;
-  a.reserve(command.elements.size());
-  for (const auto& e : command.elements) {
-    if (e.type != RespValue::Type::kBulk) {
-      done(RespValue::error("ERR Protocol error: expected an array of bulk strings"));
-      return true;
-    }
-    a.push_back(e.str);
-  }
-  struct Entry {
-    const char* name;
-    size_t args_min;  // including the command name
-    size_t args_max;
-    bool key = false;    // a[1] is a key: limits.key_bytes_max applies
-    bool value = false;  // a[2] is a value: limits.value_bytes_max applies
-  };
-  static constexpr Entry kTable[] = {
-      {"PING", 1, 2},           {"GET", 2, 2, true},        {"SET", 3, 3, true, true},
-      {"DEL", 2, 2, true},      {"FL.GET", 2, 4, true},     {"FL.SET", 3, 5, true, true},
-      {"FL.DEL", 2, 4, true},   {"FL.STATUS", 1, 1},        {"FL.DUMP", 1, 1},
-      {"FL.HINTS", 1, 1},       {"FL.MERKLE", 1, 1},        {"FL.REPAIR", 1, 1},
-  };
+  if (!arguments(command, done, &a)) return true;
   const std::string name = upper(a[0]);
-  const Entry* e = std::find_if(std::begin(kTable), std::end(kTable), [&](const Entry& x) { return name == x.name; });
-  if (e == std::end(kTable)) {
+  const Command* c =
+      std::find_if(std::begin(kCommands), std::end(kCommands), [&](const Command& x) { return name == x.name; });
+  if (c == std::end(kCommands)) {
     done(unknown_command(a));
     return true;
   }
-  if (a.size() < e->args_min || a.size() > e->args_max) {
-    // redis-server says "syntax error" for extra SET options it does not know.
-    done(name == "SET" && a.size() > 3 ? RespValue::error("ERR syntax error") : wrong_arity(name));
-    return true;
+  if (admissible(*c, a, done)) (this->*(c->run))(a, done);
+  return true;
+}
+
+bool Commands::arguments(const RespValue& command, const Reply& done, Args* a) {
+  const RespValue protocol_error = RespValue::error("ERR Protocol error: expected an array of bulk strings");
+  if (command.type != RespValue::Type::kArray) {
+    done(protocol_error);
+    return false;
+  }
+  a->reserve(command.elements.size());
+  for (const auto& e : command.elements) {
+    if (e.type != RespValue::Type::kBulk) {
+      done(protocol_error);
+      return false;
+    }
+    a->push_back(e.str);
+  }
+  return true;
+}
+
+bool Commands::admissible(const Command& c, const Args& a, const Reply& done) {
+  if (a.size() < c.args_min || a.size() > c.args_max) {
+    done(a.size() > c.args_max && c.extra_args ? RespValue::error(c.extra_args) : wrong_arity(c.name));
+    return false;
   }
   const NodeLimits& limits = replica_->config().limits;
-  if (e->key && static_cast<int64_t>(a[1].size()) > limits.key_bytes_max) {
+  if (c.key && static_cast<int64_t>(a[1].size()) > limits.key_bytes_max) {
     done(too_large("key", a[1].size(), "key_bytes_max", limits.key_bytes_max));
-    return true;
+    return false;
   }
-  if (e->value && static_cast<int64_t>(a[2].size()) > limits.value_bytes_max) {
+  if (c.value && static_cast<int64_t>(a[2].size()) > limits.value_bytes_max) {
     done(too_large("value", a[2].size(), "value_bytes_max", limits.value_bytes_max));
-    return true;
+    return false;
   }
-  if (name == "PING") done(a.size() == 2 ? RespValue::bulk(a[1]) : RespValue::simple("PONG"));
-  else if (name == "GET") get(a, done);
-  else if (name == "SET") set(a, done);
-  else if (name == "DEL") del(a, done);
-  else if (name == "FL.GET") fl_get(a, done);
-  else if (name == "FL.SET") fl_write(a, false, done);
-  else if (name == "FL.DEL") fl_write(a, true, done);
-  else if (name == "FL.STATUS") done(fl_status());
-  else if (name == "FL.DUMP") done(fl_dump());
-  else if (name == "FL.HINTS") done(RespValue::bulk(replica_->hints().hints_json()));
-  else if (name == "FL.MERKLE") done(merkle_reply(replica_->anti_entropy()));
-  else if (name == "FL.REPAIR") done(repair_reply(&replica_->anti_entropy()));
   return true;
+}
+
+void Commands::ping(const Args& a, const Reply& done) {
+  done(a.size() == 2 ? RespValue::bulk(a[1]) : RespValue::simple("PONG"));
 }
 
 void Commands::get(const Args& a, const Reply& done) {
@@ -184,6 +181,10 @@ void Commands::fl_get(const Args& a, const Reply& done) {
   }, primary_only);
 }
 
+void Commands::fl_set(const Args& a, const Reply& done) { fl_write(a, /*tombstone=*/false, done); }
+
+void Commands::fl_del(const Args& a, const Reply& done) { fl_write(a, /*tombstone=*/true, done); }
+
 void Commands::fl_write(const Args& a, bool tombstone, const Reply& done) {
   const size_t cl_at = tombstone ? 2 : 3;
   ConsistencyLevel cl;
@@ -198,36 +199,53 @@ void Commands::fl_write(const Args& a, bool tombstone, const Reply& done) {
   }, primary_only);
 }
 
-RespValue Commands::fl_status() {
+void Commands::fl_status(const Args&, const Reply& done) {
   const NodeConfig& c = replica_->config();
-  nlohmann::ordered_json j;
-  j["node"] = node_name(c.id);
-  j["id"] = c.id;
-  j["client_port"] = c.client_port;
-  j["peer_port"] = c.peer_port;
-  j["peers"] = nlohmann::ordered_json::object();
-  for (const auto& [id, up] : replica_->peer_states()) j["peers"][node_name(id)] = up ? "up" : "down";
-  j["records"] = store_->count();
-  j["rf"] = c.rf;
-  j["vnodes"] = c.vnodes;
+  NodeStatus st;
+  st.node = node_name(c.id);
+  st.id = c.id;
+  st.client_port = c.client_port;
+  st.peer_port = c.peer_port;
+  for (const auto& [id, up] : replica_->peer_states()) st.peers_up[node_name(id)] = up;
+  st.records = static_cast<int64_t>(store_->count());
+  st.rf = c.rf;
+  st.vnodes = c.vnodes;
   // Hints and sloppy-quorum handoff records not yet delivered (quiesce waits for 0).
-  j["hints_pending"] = replica_->hints().pending();
-  j["handoffs_pending"] = replica_->hints().pending_handoffs();
-  j["requests_in_flight"] = replica_->requests_in_flight();
-  j["ae_enabled"] = replica_->anti_entropy().enabled();
-  j["ae_rounds_completed"] = replica_->anti_entropy().rounds_completed();
-  return RespValue::bulk(j.dump());
+  st.hints_pending = static_cast<int64_t>(replica_->hints().pending());
+  st.handoffs_pending = static_cast<int64_t>(replica_->hints().pending_handoffs());
+  st.requests_in_flight = static_cast<int64_t>(replica_->requests_in_flight());
+  st.ae_enabled = replica_->anti_entropy().enabled();
+  st.ae_rounds_completed = static_cast<int64_t>(replica_->anti_entropy().rounds_completed());
+  done(RespValue::bulk(node_status_to_json(st)));
 }
 
-RespValue Commands::fl_dump() {
+void Commands::fl_dump(const Args&, const Reply& done) {
   NodeDump d;
-  if (Status s = dump_replica(*replica_, *store_, &d); !s) return RespValue::error("ERR dump failed: " + s.message());
+  if (Status s = dump_replica(*replica_, *store_, &d); !s) return done(RespValue::error("ERR dump failed: " + s.message()));
+  RespValue reply;
   try {
-    return RespValue::bulk(node_dump_to_json(d));
+    reply = RespValue::bulk(node_dump_to_json(d));
   } catch (const std::exception& e) {
     // JSON strings must be UTF-8; a client may have stored arbitrary bytes.
-    return RespValue::error(std::string("ERR dump failed: ") + e.what());
+    reply = RespValue::error(std::string("ERR dump failed: ") + e.what());
   }
+  done(std::move(reply));
+}
+
+void Commands::fl_hints(const Args&, const Reply& done) { done(RespValue::bulk(replica_->hints().hints_json())); }
+
+// The roots of every replicated range.
+void Commands::fl_merkle(const Args&, const Reply& done) {
+  const AntiEntropy& ae = replica_->anti_entropy();
+  if (!ae.enabled()) return done(anti_entropy_off());
+  done(RespValue::bulk(ae.roots_json()));
+}
+
+// Starts an anti-entropy round; replies with its number.
+void Commands::fl_repair(const Args&, const Reply& done) {
+  AntiEntropy& ae = replica_->anti_entropy();
+  if (!ae.enabled()) return done(anti_entropy_off());
+  done(RespValue::integer_value(static_cast<int64_t>(ae.request_round())));
 }
 
 }  // namespace faultline

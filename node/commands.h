@@ -16,7 +16,8 @@
 //   FL.DUMP               bulk JSON: node_dump_to_json of every record and pending hint
 //   FL.HINTS, FL.MERKLE   bulk JSON: pending hints; Merkle roots per range (AE on)
 //   FL.REPAIR             :N, the anti-entropy round it starts (-ERR when AE is off)
-// GET/SET/DEL use the configured default consistency levels.
+// GET/SET/DEL use the configured default consistency levels. Each command is
+// one row of kCommands (name, arity, key and value limits, handler).
 //
 // Errors: "-ERR ..." worded as redis-server words them (unknown command,
 // wrong number of arguments, protocol error, bad consistency level; a key or
@@ -55,13 +56,40 @@ class Commands {
 
  private:
   using Args = std::vector<std::string>;
+  using Handler = void (Commands::*)(const Args& a, const Reply& done);
+
+  // One row per command (kCommands in commands.cpp): execute() checks the
+  // arity and the key and value limits a row states, then runs its handler.
+  // Adding a command is adding a row and its handler.
+  struct Command {
+    const char* name;
+    size_t args_min;  // including the command name
+    size_t args_max;
+    bool key;                // a[1] is a key: limits.key_bytes_max applies
+    bool value;              // a[2] is a value: limits.value_bytes_max applies
+    const char* extra_args;  // the error for more than args_max arguments; null: the arity error
+    Handler run;
+  };
+  static const Command kCommands[];
+
+  // Parses the command into *a; false (with done called) when malformed.
+  bool arguments(const RespValue& command, const Reply& done, Args* a);
+  // The row's arity and limits; false (with done called) when violated.
+  bool admissible(const Command& c, const Args& a, const Reply& done);
+
+  void ping(const Args& a, const Reply& done);
   void get(const Args& a, const Reply& done);
   void set(const Args& a, const Reply& done);
   void del(const Args& a, const Reply& done);
   void fl_get(const Args& a, const Reply& done);
+  void fl_set(const Args& a, const Reply& done);
+  void fl_del(const Args& a, const Reply& done);
   void fl_write(const Args& a, bool tombstone, const Reply& done);
-  RespValue fl_status();
-  RespValue fl_dump();
+  void fl_status(const Args& a, const Reply& done);
+  void fl_dump(const Args& a, const Reply& done);
+  void fl_hints(const Args& a, const Reply& done);
+  void fl_merkle(const Args& a, const Reply& done);
+  void fl_repair(const Args& a, const Reply& done);
 
   Replica* replica_;  // not owned
   Store* store_;      // not owned

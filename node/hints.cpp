@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <set>
 
-#include <nlohmann/json.hpp>
-
 #include "core/assert.h"
 
 namespace faultline {
@@ -13,8 +11,8 @@ std::string version_json(const Version& v) {
   return "[" + std::to_string(v.timestamp_us) + "," + std::to_string(v.coordinator_id) + "]";
 }
 
-Hints::Hints(const NodeConfig& config, Env env, IsUp is_up, NextRequestId next_request_id)
-    : config_(config), bugs_(config.bug_set()), env_(env), is_up_(std::move(is_up)), next_request_id_(std::move(next_request_id)) {}
+Hints::Hints(const NodeConfig& config, Env env, IsUp is_up)
+    : config_(config), bugs_(config.bug_set()), env_(env), is_up_(std::move(is_up)) {}
 
 Hints::~Hints() { stop(); }
 
@@ -123,18 +121,15 @@ std::optional<Record> Hints::handoff_record(const std::string& key) const {
   return out;
 }
 
-std::string Hints::hints_json() const {
-  nlohmann::ordered_json a = nlohmann::ordered_json::array();
+std::vector<PendingHint> Hints::pending_hints() const {
+  std::vector<PendingHint> out;
   for (const auto& [seq, h] : pending_) {
-    if (h.handoff) continue;
-    a.push_back({{"hint_id", hint_id(seq)},
-                 {"target", node_name(h.target)},
-                 {"key", h.record.key},
-                 {"version", {h.record.version.timestamp_us, h.record.version.coordinator_id}},
-                 {"tombstone", h.record.tombstone}});
+    if (!h.handoff) out.push_back({hint_id(seq), node_name(h.target), h.record.key, h.record.version, h.record.tombstone});
   }
-  return a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return out;
 }
+
+std::string Hints::hints_json() const { return pending_hints_to_json(pending_hints()); }
 
 bool Hints::within_limits(const Record& r) const {
   return static_cast<int64_t>(r.key.size()) <= config_.limits.key_bytes_max &&
@@ -209,7 +204,7 @@ void Hints::replay_to(NodeId target) {
   for (const auto& [seq, h] : pending_) {
     if (in_flight >= kReplayPageMax || (in_flight > 0 && bytes >= kReplayPageBytesMax)) break;
     if (h.target != target || std::find(busy.begin(), busy.end(), seq) != busy.end()) continue;
-    const uint64_t id = next_request_id_();
+    const uint64_t id = request_id(RequestOwner::kHintReplay, next_replay_seq_++);
     const size_t record_bytes = h.record.key.size() + h.record.value.size();
     replays_[id] = Replay{seq, target, now_ms(), record_bytes};
     ++in_flight;
@@ -236,14 +231,13 @@ void Hints::on_peer_up(NodeId peer) {
   if (running_) replay_to(peer);
 }
 
-bool Hints::on_write_reply(uint64_t request_id, NodeId from, bool ok) {
+void Hints::on_write_reply(uint64_t request_id, NodeId from, bool ok) {
   auto it = replays_.find(request_id);
-  if (it == replays_.end()) return false;
-  if (it->second.target != from) return true;  // a stray reply: not the target's acknowledgement
+  if (it == replays_.end()) return;
+  if (it->second.target != from) return;  // a stray reply: not the target's acknowledgement
   const uint64_t seq = it->second.seq;
   replays_.erase(it);
   if (ok) deliver(seq);
-  return true;
 }
 
 // The target acknowledged: only now is the hint deleted.

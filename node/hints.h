@@ -32,14 +32,15 @@
 #include <vector>
 
 #include "core/node_config.h"
+#include "core/node_dump.h"
 #include "node/env.h"
+#include "node/request_id.h"
 
 namespace faultline {
 
 class Hints {
  public:
   using IsUp = std::function<bool(NodeId)>;
-  using NextRequestId = std::function<uint64_t()>;
 
   // Replays in flight per target at most (one page), in count and in record
   // bytes (a page holds at least one replay, however large).
@@ -52,7 +53,7 @@ class Hints {
   static constexpr size_t kPendingMax = 1'000'000;
 
   // Everything must outlive this.
-  Hints(const NodeConfig& config, Env env, IsUp is_up, NextRequestId next_request_id);
+  Hints(const NodeConfig& config, Env env, IsUp is_up);
   ~Hints();
   Hints(const Hints&) = delete;
   Hints& operator=(const Hints&) = delete;
@@ -68,15 +69,17 @@ class Hints {
   Status store_handoff(NodeId owner, const Record& r);
   // The failure detector saw `peer` come up: replay to it now.
   void on_peer_up(NodeId peer);
-  // A write reply; true when it answered one of our replays.
-  bool on_write_reply(uint64_t request_id, NodeId from, bool ok);
+  // A write reply whose id names a hint replay (node/request_id.h); a reply
+  // to no replay in flight, or not from its target, is ignored.
+  void on_write_reply(uint64_t request_id, NodeId from, bool ok);
 
   // The newest handoff record this node keeps for `key` (sloppy quorum reads).
   std::optional<Record> handoff_record(const std::string& key) const;
   size_t pending() const { return pending_.size(); }
   size_t pending_handoffs() const { return handoffs_; }
-  // Pending hints (handoff records excluded) as a JSON array:
-  // [{"hint_id","target","key","version":[ts,id],"tombstone"}].
+  // Pending hints, handoff records excluded (PendingHint: core/node_dump.h).
+  std::vector<PendingHint> pending_hints() const;
+  // pending_hints() as FL.HINTS's JSON array (pending_hints_to_json).
   std::string hints_json() const;
   std::string hint_id(uint64_t seq) const;
 
@@ -105,12 +108,12 @@ class Hints {
   const BugSet bugs_;  // seeded bugs (core/bugs.h); empty in every real deployment
   const Env env_;
   const IsUp is_up_;
-  const NextRequestId next_request_id_;
 
   // Only touched on the event loop.
   std::map<uint64_t, Hint> pending_;  // by seq: oldest first
   size_t handoffs_ = 0;               // handoff records among pending_
   std::unordered_map<uint64_t, Replay> replays_;  // by request id
+  uint64_t next_replay_seq_ = 1;                  // of replay request ids
   uint64_t next_seq_ = 1;
   TimerId tick_timer_ = 0;
   bool running_ = false;

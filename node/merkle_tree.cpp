@@ -11,7 +11,8 @@ __extension__ typedef unsigned __int128 U128;
 }  // namespace
 
 MerkleTree::MerkleTree(TokenRange range, int depth, BugSet bugs) : range_(range), depth_(depth), bugs_(bugs) {
-  FL_ASSERT(depth >= kMerkleDepthMin && depth <= kMerkleDepthMax);
+  FL_ASSERT(depth >= kMerkleDepthMin);
+  FL_ASSERT(depth <= kMerkleDepthMax);
   nodes_.assign(size_t{2} << depth, 0);
   clear();
 }
@@ -23,7 +24,8 @@ void MerkleTree::clear() {
 }
 
 uint64_t MerkleTree::hash(int level, uint64_t index) const {
-  FL_ASSERT(level >= 0 && level <= depth_);
+  FL_ASSERT(level >= 0);
+  FL_ASSERT(level <= depth_);
   FL_ASSERT(index < (uint64_t{1} << level));
   return nodes_[(size_t{1} << level) + index];
 }

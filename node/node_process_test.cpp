@@ -343,7 +343,7 @@ TEST_F(NodeProcessTest, BadConfigNamesTheFieldAndExits254) {
   EXPECT_NE(test::read_file(root_ / "bad.log").find("client_port"), std::string::npos);
 }
 
-// Goal: a seeded bug that is not implemented is refused (exit 254, named),
+// Goal: a seeded bug name the catalogue lacks is refused (exit 254, named),
 // never silently ignored: a run "with" it would look like a missed bug.
 TEST_F(NodeProcessTest, UnknownSeededBugIsRefusedAndExits254) {
   NodeConfig c;
@@ -369,7 +369,7 @@ std::string bulk_prefix(size_t declared, size_t sent) {
   return "$" + std::to_string(declared) + "\r\n" + std::string(sent, 'x');
 }
 
-// Goal (issue 15): every client limit answers a clean, named error; the node
+// Goal: every client limit answers a clean, named error; the node
 // never aborts and keeps serving everyone else.
 TEST_F(NodeProcessTest, ClientLimitsAnswerCleanErrorsAndTheNodeKeepsServing) {
   constexpr int64_t kMiB = 1024 * 1024;
@@ -444,7 +444,7 @@ TEST_F(NodeProcessTest, ClientLimitsAnswerCleanErrorsAndTheNodeKeepsServing) {
   EXPECT_EQ(nodes_[0]->stop(), 0) << nodes_[0]->log();
 }
 
-// Goal (issue 15): a socket without the cluster secret cannot write through
+// Goal: a socket without the cluster secret cannot write through
 // the peer port (no hello, or a hello under another secret): the connection
 // is refused and nothing changes. With the secret, the same write is taken.
 TEST_F(NodeProcessTest, PeerMessagesWithoutTheClusterSecretAreRefusedAndChangeNothing) {

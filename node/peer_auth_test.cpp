@@ -1,4 +1,4 @@
-// Goal (issue 15): a peer connection is accepted only from a member that
+// Goal: a peer connection is accepted only from a member that
 // knows the cluster secret, with a fresh hello, and each frame only at its
 // own position on its own connection.
 #include "node/peer_auth.h"

@@ -31,15 +31,35 @@ NodeId Replica::Contact::owner_of(NodeId n) const {
   return n;
 }
 
-int Replica::Contact::acks() const {
+int Replica::Contact::replica_acks() const {
   int n = 0;
   for (NodeId r : responded) {
     const bool failed = std::any_of(failures.begin(), failures.end(), [&](const auto& f) { return f.first == r; });
     if (!failed && !(primary_only && owner_of(r) != r)) ++n;
   }
+  return n;
+}
+
+int Replica::Contact::acks() const {
   // Hints count toward ANY only (Cassandra): a QUORUM write with too few
   // replicas acknowledging fails even though hints were stored.
-  return n + (cl == ConsistencyLevel::kAny || hints_count ? hinted : 0);
+  return replica_acks() + (cl == ConsistencyLevel::kAny || hints_count ? hinted : 0);
+}
+
+void Replica::Contact::assert_invariants() const {
+  FL_ASSERT(required >= 1);
+  FL_ASSERT(responded.size() <= replicas.size());
+  for (NodeId n : responded) FL_ASSERT(contains(replicas, n));  // responded is a subset of contacted
+  for (const auto& [node, why] : failures) FL_ASSERT(contains(responded, node));
+  FL_ASSERT(replica_acks() <= static_cast<int>(responded.size()));  // acks never exceed contacted replicas
+  FL_ASSERT(hinted >= 0);
+}
+
+void Replica::ReadState::assert_invariants() const {
+  Contact::assert_invariants();
+  FL_ASSERT(replies.size() + digests.size() <= responded.size());
+  for (NodeId n : repair_pending) FL_ASSERT(contains(replicas, n));
+  FL_ASSERT(repairing || repair_pending.empty());
 }
 
 std::string Replica::Contact::describe() const {
@@ -61,8 +81,12 @@ Replica::Replica(const NodeConfig& config, Env env)
       anti_entropy_(std::make_unique<AntiEntropy>(config_, env_, tree_store_.get(), &ring_,
                                                   [this](NodeId n) { return is_up(n); })),
       hlc_(env.clock),
-      hints_(config_, env_, [this](NodeId n) { return is_up(n); }, [this] { return next_request_id_++; }) {
-  FL_ASSERT(env_.clock && env_.transport && env_.timers && env_.store && env_.events);
+      hints_(config_, env_, [this](NodeId n) { return is_up(n); }) {
+  FL_ASSERT(env_.clock);
+  FL_ASSERT(env_.transport);
+  FL_ASSERT(env_.timers);
+  FL_ASSERT(env_.store);
+  FL_ASSERT(env_.events);
   for (const auto& p : config_.peers) peers_[p.id] = PeerState{};
 }
 
@@ -164,32 +188,51 @@ Status Replica::on_message(const Envelope& env) {
     MerkleSyncReply checked = *m;
     if (drop_refused_records(env.from, &checked)) return on_message(Envelope{env.from, std::move(checked)});
   }
-  if (anti_entropy_->on_message(env)) return Status::ok();
   const NodeId from = env.from;
   std::visit(
       [&](const auto& m) {
         using T = std::decay_t<decltype(m)>;
         if constexpr (std::is_same_v<T, WriteRequest>) handle_write_request(from, m);
         else if constexpr (std::is_same_v<T, ReadRequest>) handle_read_request(from, m);
-        else if constexpr (std::is_same_v<T, WriteReply>) {
-          if (!hints_.on_write_reply(m.request_id, from, m.ok)) {
-            on_write_response(m.request_id, from, m.ok ? Status::ok() : Status::io(m.error));
-          }
-        } else if constexpr (std::is_same_v<T, ReadReply>) {
-          Status s = m.record ? check_record(*m.record) : Status::ok();
-          if (!s) {
-            refused(from, *m.record, s);
-            return on_read_response(m.request_id, from, Status::io("refused record: " + s.message()), std::nullopt,
-                                    std::nullopt);
-          }
-          observe(m.record);
-          on_read_response(m.request_id, from, Status::ok(), m.record,
-                           m.digest_only ? std::optional<uint64_t>(m.digest) : std::nullopt);
-        } else if constexpr (std::is_same_v<T, Ping>) env_.transport->send(from, Pong{m.seq});
+        else if constexpr (std::is_same_v<T, WriteReply>) route_write_reply(from, m);
+        else if constexpr (std::is_same_v<T, ReadReply>) route_read_reply(from, m);
+        else if constexpr (std::is_same_v<T, Ping>) env_.transport->send(from, Pong{m.seq});
         else if constexpr (std::is_same_v<T, Pong>) handle_pong(from);
+        else {
+          // The Merkle exchange messages: anti-entropy routes them by exchange id.
+          const bool handled = anti_entropy_->on_message(env);
+          FL_ASSERT(handled);
+        }
       },
       env.body);
   return Status::ok();
+}
+
+// Every write reply goes to the one owner its id names (node/request_id.h).
+void Replica::route_write_reply(NodeId from, const WriteReply& m) {
+  const Status s = m.ok ? Status::ok() : Status::io(m.error);
+  switch (request_owner(m.request_id)) {
+    case RequestOwner::kClientWrite: return on_write_response(m.request_id, from, s);
+    case RequestOwner::kReadRepair: return on_repair_ack(m.request_id, from, s);
+    case RequestOwner::kHintReplay: return hints_.on_write_reply(m.request_id, from, m.ok);
+    case RequestOwner::kClientRead:
+    case RequestOwner::kNone: return;  // nobody waits for a write reply under such an id
+  }
+}
+
+// A read reply's record is checked (and moves the clock) whoever it is for;
+// only a client read waits for one.
+void Replica::route_read_reply(NodeId from, const ReadReply& m) {
+  Status s = m.record ? check_record(*m.record) : Status::ok();
+  if (!s) refused(from, *m.record, s);
+  else observe(m.record);
+  if (request_owner(m.request_id) != RequestOwner::kClientRead) return;
+  if (!s) {
+    return on_read_response(m.request_id, from, Status::io("refused record: " + s.message()), std::nullopt,
+                            std::nullopt);
+  }
+  on_read_response(m.request_id, from, Status::ok(), m.record,
+                   m.digest_only ? std::optional<uint64_t>(m.digest) : std::nullopt);
 }
 
 void Replica::observe(const std::optional<Record>& r) {
@@ -351,9 +394,9 @@ Status Replica::check_available(ConsistencyLevel cl, const Placement& p, bool pr
 
 // A new request in `requests`, with its timeout armed.
 template <typename State>
-State& Replica::begin(std::unordered_map<uint64_t, State>* requests, ConsistencyLevel cl, Placement p,
-                      bool primary_only) {
-  const uint64_t id = next_request_id_++;
+State& Replica::begin(std::unordered_map<uint64_t, State>* requests, RequestOwner owner, ConsistencyLevel cl,
+                      Placement p, bool primary_only) {
+  const uint64_t id = request_id(owner, next_request_seq_++);
   State& st = (*requests)[id];
   st.id = id;
   st.cl = cl;
@@ -373,7 +416,7 @@ void Replica::coordinate_write(std::string key, std::optional<std::string> value
   if (Status s = check_available(cl, p, primary_only); !s) return cb({s, {}});
   const std::vector<NodeId> skipped = p.skipped;
 
-  WriteState& w = begin(&writes_, cl, std::move(p), primary_only);
+  WriteState& w = begin(&writes_, RequestOwner::kClientWrite, cl, std::move(p), primary_only);
   const uint64_t id = w.id;
   // Seeded bug hint-counts-toward-quorum: a stored hint counts as an
   // acknowledgement at every CL, not only ANY. A hint is not a replica a read
@@ -431,7 +474,7 @@ void Replica::coordinate_read(std::string key, ConsistencyLevel cl, ReadCallback
   }
   p.contact = std::move(chosen);
 
-  ReadState& r = begin(&reads_, cl, std::move(p), primary_only);
+  ReadState& r = begin(&reads_, RequestOwner::kClientRead, cl, std::move(p), primary_only);
   r.key = std::move(key);
   r.cb = std::move(cb);
   r.digest_phase = config_.modes.digest_reads && r.replicas.size() > 1;
@@ -460,19 +503,21 @@ void Replica::send_reads(ReadState* r) {
 
 void Replica::on_write_response(uint64_t id, NodeId from, Status s) {
   auto it = writes_.find(id);
-  if (it == writes_.end()) {
-    // A blocking read repair's acknowledgement.
-    auto rit = reads_.find(id);
-    if (rit == reads_.end() || !rit->second.repairing) return;
-    auto& pending = rit->second.repair_pending;
-    if (!contains(pending, from)) return;
-    if (!s) rit->second.failures.emplace_back(from, "repair write failed: " + s.message());
-    else pending.erase(std::find(pending.begin(), pending.end(), from));
-    return progress_read(id);
-  }
-  if (!it->second.accept(from)) return;  // late, duplicate or stray
+  if (it == writes_.end() || !it->second.accept(from)) return;  // late, duplicate or stray
   if (!s) it->second.failures.emplace_back(from, s.message());
   progress_write(id);
+}
+
+// A blocking read repair's acknowledgement: its id carries the read's sequence.
+void Replica::on_repair_ack(uint64_t repair_id, NodeId from, Status s) {
+  const uint64_t id = request_id(RequestOwner::kClientRead, request_seq(repair_id));
+  auto it = reads_.find(id);
+  if (it == reads_.end() || !it->second.repairing) return;
+  auto& pending = it->second.repair_pending;
+  if (!contains(pending, from)) return;
+  if (!s) it->second.failures.emplace_back(from, "repair write failed: " + s.message());
+  else pending.erase(std::find(pending.begin(), pending.end(), from));
+  progress_read(id);
 }
 
 void Replica::on_read_response(uint64_t id, NodeId from, Status s, std::optional<Record> r,
@@ -491,6 +536,7 @@ void Replica::on_read_response(uint64_t id, NodeId from, Status s, std::optional
 template <typename State, typename MakeOk>
 void Replica::progress(std::unordered_map<uint64_t, State>* requests, uint64_t id, const char* what, MakeOk make_ok) {
   State& st = requests->at(id);
+  st.assert_invariants();
   decltype(st.cb) cb;
   decltype(make_ok(st)) result;
   if (!st.answered && st.acks() >= st.required) {
@@ -519,6 +565,7 @@ void Replica::progress_write(uint64_t id) {
 // the LWW winner; (blocking repair) wait for the stale replicas' acks.
 void Replica::progress_read(uint64_t id) {
   ReadState& r = reads_.at(id);
+  r.assert_invariants();
   if (!r.failures.empty()) {
     const char* what = r.repairing ? "read repair failed: " : "read failed on replicas: ";
     return finish_read(id, {Status::timeout(what + r.describe()), std::nullopt});
@@ -548,7 +595,7 @@ bool Replica::digests_match(ReadState* r) {
   ReadState next = std::move(*r);
   env_.timers->cancel(next.timer);
   reads_.erase(next.id);
-  next.id = next_request_id_++;
+  next.id = request_id(RequestOwner::kClientRead, next_request_seq_++);
   next.digest_phase = false;
   next.responded.clear();
   next.replies.clear();
@@ -599,13 +646,15 @@ void Replica::reconcile(ReadState* r) {
                                     {"replicas", EventJson{list + "]"}},
                                     {"version", EventJson{version_json(r->winner->version)}}});
   const Record winner = *r->winner;
-  // Repair writes go out under the read's id (async: id 0, replies ignored);
-  // they are plain writes, so they never create hints.
+  // Blocking repair writes go out under the read's sequence, owned by the
+  // repair (async: id 0, nobody waits for the replies); they are plain
+  // writes, so they never create hints.
+  const uint64_t repair_id = blocking ? request_id(RequestOwner::kReadRepair, request_seq(id)) : 0;
   bool local_failed = false;
   for (NodeId n : stale) {
     const NodeId owner = r->owner_of(n);
     if (n == config_.id) local_failed = !apply_local(winner, owner);
-    else env_.transport->send(n, WriteRequest{blocking ? id : 0, winner, owner == n ? 0 : owner});
+    else env_.transport->send(n, WriteRequest{repair_id, winner, owner == n ? 0 : owner});
   }
   if (!blocking) return finish_read(id, {Status::ok(), winner});
   r->repairing = true;
@@ -680,8 +729,8 @@ Status dump_replica(Replica& replica, Store& store, NodeDump* out) {
   out->records.clear();
   Status s = store.for_each([&](const Record& r) { out->records.push_back(r); });
   if (!s) return s;
-  out->hints_json = replica.hints().hints_json();
-  if (replica.anti_entropy().enabled()) out->merkle_roots_json = replica.anti_entropy().roots_json();
+  out->hints = replica.hints().pending_hints();
+  if (replica.anti_entropy().enabled()) out->merkle_roots = replica.anti_entropy().roots();
   return Status::ok();
 }
 

@@ -53,6 +53,7 @@
 #include "node/anti_entropy.h"
 #include "node/hints.h"
 #include "node/merkle_tree.h"
+#include "node/request_id.h"
 
 namespace faultline {
 
@@ -138,7 +139,8 @@ class Replica {
     std::vector<NodeId> replicas;                          // contacted, primary first
     std::vector<NodeId> responded;                         // in arrival order
     std::vector<std::pair<NodeId, std::string>> failures;  // responded with an error
-    std::vector<std::pair<NodeId, NodeId>> fallbacks;      // (fallback, owner) among replicas
+    std::vector<std::pair<NodeId, NodeId>> fallbacks;      // (fallback, owner) of the placement; a read
+                                                           // contacts only those its CL needs
     bool primary_only = false;                             // fallbacks do not count
     int hinted = 0;                                        // hints stored; count only for ANY
     bool hints_count = false;                              // seeded bug hint-counts-toward-quorum
@@ -148,7 +150,13 @@ class Replica {
     // True for the first answer of a contacted replica.
     bool accept(NodeId from);
     NodeId owner_of(NodeId n) const;  // n itself unless n is a fallback
+    int replica_acks() const;  // from contacted replicas that count, hints aside
     int acks() const;
+    // Aborts if the bookkeeping is inconsistent: an answer from a replica
+    // never contacted, more acks than answers, a failure that was no answer.
+    // (Not every fallback of the placement is contacted: reads take only
+    // the replicas their CL needs.)
+    void assert_invariants() const;
     int outstanding() const { return static_cast<int>(replicas.size() - responded.size()); }
     bool all_responded() const { return responded.size() == replicas.size(); }
     std::string describe() const;  // "1 of 2 required acks from [n1,n2,n3]; ..."
@@ -168,6 +176,8 @@ class Replica {
     std::vector<NodeId> repair_pending;  // stale replicas not yet acknowledged
     std::optional<Record> winner;
     ReadCallback cb;
+
+    void assert_invariants() const;  // Contact's, and replies and repairs within it
   };
 
   // Records from peers: within the key and value limits, stamped by a
@@ -191,10 +201,14 @@ class Replica {
   Placement place(const std::string& key, bool for_write) const;
   Status check_available(ConsistencyLevel cl, const Placement& p, bool primary_only) const;
   template <typename State>
-  State& begin(std::unordered_map<uint64_t, State>* requests, ConsistencyLevel cl, Placement p, bool primary_only);
+  State& begin(std::unordered_map<uint64_t, State>* requests, RequestOwner owner, ConsistencyLevel cl, Placement p,
+               bool primary_only);
   int64_t down_for_ms(NodeId n) const;
   void hint_unacknowledged(WriteState* w);
+  void route_write_reply(NodeId from, const WriteReply& m);
+  void route_read_reply(NodeId from, const ReadReply& m);
   void on_write_response(uint64_t id, NodeId from, Status s);
+  void on_repair_ack(uint64_t repair_id, NodeId from, Status s);
   void on_read_response(uint64_t id, NodeId from, Status s, std::optional<Record> r, std::optional<uint64_t> digest);
   void progress_write(uint64_t id);
   void progress_read(uint64_t id);
@@ -232,7 +246,7 @@ class Replica {
   std::unordered_map<uint64_t, WriteState> writes_;
   std::unordered_map<uint64_t, ReadState> reads_;
   Hints hints_;
-  uint64_t next_request_id_ = 1;
+  uint64_t next_request_seq_ = 1;  // of client writes and reads (node/request_id.h)
   uint64_t ping_seq_ = 0;
   TimerId heartbeat_timer_ = 0;
   bool running_ = false;

@@ -201,6 +201,51 @@ TEST(Replica, LateRepliesAfterTheAnswerAreKeptUntilEveryReplicaAnswered) {
   EXPECT_EQ(c.replica(1).requests_in_flight(), 0u);
 }
 
+// Goal: a write reply reaches only the owner its id names (node/request_id.h):
+// the sequence of a client write under another owner's tag (a read, a read
+// repair, a hint replay) or under no owner is not an acknowledgement of it.
+TEST(Replica, WriteReplyUnderAnotherOwnersIdIsNotAnAcknowledgement) {
+  SimCluster c(3, 3);
+  c.start();
+  std::optional<uint64_t> sent_id;
+  c.set_drop_if([&](NodeId from, NodeId, const Body& b) {
+    const auto* w = std::get_if<WriteRequest>(&b);
+    if (w && from == 1) sent_id = w->request_id;
+    return w && from == 1;
+  });
+  WriteOutcome w;
+  c.replica(1).coordinate_write("k", "v", ConsistencyLevel::kAll, w.cb());
+  ASSERT_TRUE(sent_id);
+  ASSERT_EQ(request_owner(*sent_id), RequestOwner::kClientWrite);
+  const uint64_t seq = request_seq(*sent_id);
+  for (NodeId from : {NodeId{2}, NodeId{3}}) {
+    for (RequestOwner other : {RequestOwner::kClientRead, RequestOwner::kReadRepair, RequestOwner::kHintReplay}) {
+      EXPECT_TRUE(c.replica(1).on_message(Envelope{from, WriteReply{request_id(other, seq), true, ""}}).is_ok());
+    }
+    EXPECT_TRUE(c.replica(1).on_message(Envelope{from, WriteReply{seq, true, ""}}).is_ok());
+  }
+  c.run_for(10);
+  EXPECT_FALSE(w.result) << "acknowledged by replies to other owners";
+  for (NodeId from : {NodeId{2}, NodeId{3}}) c.replica(1).on_message(Envelope{from, WriteReply{*sent_id, true, ""}});
+  ASSERT_TRUE(w.result);
+  EXPECT_TRUE(w.result->status.is_ok()) << w.result->status.to_string();
+}
+
+// Goal: request ids keep owner and sequence apart, and a top byte no owner
+// uses (it comes from a peer) names nobody.
+TEST(RequestId, OwnerAndSequenceRoundTrip) {
+  for (RequestOwner o : {RequestOwner::kClientWrite, RequestOwner::kClientRead, RequestOwner::kReadRepair,
+                         RequestOwner::kHintReplay}) {
+    for (uint64_t seq : {uint64_t{0}, uint64_t{1}, kRequestSeqMax}) {
+      EXPECT_EQ(request_owner(request_id(o, seq)), o);
+      EXPECT_EQ(request_seq(request_id(o, seq)), seq);
+    }
+  }
+  EXPECT_EQ(request_owner(0), RequestOwner::kNone);
+  EXPECT_EQ(request_owner(uint64_t{0xff} << kRequestOwnerShift), RequestOwner::kNone);
+  EXPECT_EQ(request_owner(uint64_t{5} << kRequestOwnerShift), RequestOwner::kNone);
+}
+
 TEST(Replica, MessageFromANodeOutsideTheRingIsRefused) {
   SimCluster c(3, 3);
   c.start();
@@ -236,7 +281,7 @@ TEST(Replica, RandomLossNeverHidesAnAcknowledgedQuorumWrite) {
   }
 }
 
-// Goal (issue 15): a member cannot push a record's timestamp beyond the
+// Goal: a member cannot push a record's timestamp beyond the
 // maximum clock offset (2^62 and INT64_MAX once dragged every hybrid logical
 // clock along, INT64_MAX overflowed it), stamp it with a coordinator that is
 // not a member, or hand it off to a nonexistent owner. Each is answered
@@ -285,7 +330,7 @@ TEST(Replica, ForgedRecordsFromAMemberAreRefusedAndChangeNothing) {
   EXPECT_TRUE(replies.back().ok);
 }
 
-// Goal (issue 15): a stored hint that can never be delivered (its record is
+// Goal: a stored hint that can never be delivered (its record is
 // over the limits: stored before them, or with other limits) is deleted
 // with a reason at start, instead of failing on every replay and restart.
 TEST(Replica, PoisonedHintIsDroppedWithAReasonAtStart) {

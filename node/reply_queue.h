@@ -27,7 +27,8 @@ class ReplyQueue {
 
   // Fills a reserved slot with its encoded reply ("" sends nothing).
   void fill(Slot s, std::string bytes) {
-    FL_ASSERT(s >= first_ && s < first_ + slots_.size());
+    FL_ASSERT(s >= first_);
+    FL_ASSERT(s < first_ + slots_.size());
     auto& slot = slots_[s - first_];
     FL_ASSERT(!slot.has_value());
     slot = std::move(bytes);

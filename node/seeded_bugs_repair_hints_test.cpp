@@ -1,5 +1,5 @@
-// Seeded bugs of read repair, digest reads and hinted handoff (core/bugs.h,
-// issue 8): for each, one deterministic SimCluster scenario in which the clean
+// Seeded bugs of read repair, digest reads and hinted handoff (core/bugs.h;
+// the catalogue in docs/bugzoo.md): for each, one deterministic SimCluster scenario in which the clean
 // node keeps the guarantee and the node with the bug breaks it. Both halves
 // are asserted, so a bug that stops breaking anything (or a clean node that
 // starts to) fails here. Each test is named after its bug.

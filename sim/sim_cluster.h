@@ -287,7 +287,8 @@ class SimCluster {
   }
 
   SimNode& node(NodeId id) {
-    FL_ASSERT(id >= 1 && id <= nodes_.size());
+    FL_ASSERT(id >= 1);
+    FL_ASSERT(id <= nodes_.size());
     return *nodes_[id - 1];
   }
 

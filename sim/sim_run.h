@@ -1,4 +1,4 @@
-// The deterministic mode of the sans-I/O core (issue 6, item 6): one seed
+// The deterministic mode of the sans-I/O core: one seed
 // drives a whole SimCluster run: clients issuing GET/SET/DEL with seeded
 // keys, values, consistency levels and pauses, and a seeded fault schedule
 // (a node partitioned away, a one-way link drop, latency with per-message
@@ -70,8 +70,14 @@ class SimRunner {
  public:
   explicit SimRunner(const SimRunOptions& o)
       : o_(o), root_(o.seed), workload_(root_.fork(1)), faults_(root_.fork(2)), delays_(root_.fork(3)) {
-    FL_ASSERT(o.nodes >= 1 && o.rf >= 1 && o.rf <= o.nodes && o.clients >= 1 && o.keys >= 1);
-    FL_ASSERT(!o.read_cls.empty() && !o.write_cls.empty() && o.settle_ms >= o.client_timeout_ms);
+    FL_ASSERT(o.nodes >= 1);
+    FL_ASSERT(o.rf >= 1);
+    FL_ASSERT(o.rf <= o.nodes);
+    FL_ASSERT(o.clients >= 1);
+    FL_ASSERT(o.keys >= 1);
+    FL_ASSERT(!o.read_cls.empty());
+    FL_ASSERT(!o.write_cls.empty());
+    FL_ASSERT(o.settle_ms >= o.client_timeout_ms);
   }
 
   SimRunResult run() {

@@ -70,7 +70,7 @@ TEST(AntiEntropyTest, RepairRoundBringsAStoppedNodeBackToIdenticalRootsAndRecord
   RespValue round = call(cluster.node(1), {"FL.REPAIR"});
   ASSERT_EQ(round.type, RespValue::Type::kInteger) << resp_encode(round);
   ASSERT_TRUE(wait_until(kRoundWaitMsMax, [&] {
-    return call_json(cluster.node(1), "FL.STATUS").value("ae_rounds_completed", int64_t{0}) >= round.integer;
+    return testing::node_status(cluster.node(1)).ae_rounds_completed >= round.integer;
   })) << "round " << round.integer << " did not complete";
 
   const json roots = call_json(cluster.node(1), "FL.MERKLE");
@@ -85,7 +85,7 @@ TEST(AntiEntropyTest, RepairRoundBringsAStoppedNodeBackToIdenticalRootsAndRecord
   }
   EXPECT_GT(count_events(cluster.node(1), "merkle_exchange"), 0);
   EXPECT_GE(count_events(cluster.node(1), "merkle_round_complete"), 1);
-  EXPECT_TRUE(call_json(cluster.node(3), "FL.STATUS").value("ae_enabled", false));
+  EXPECT_TRUE(testing::node_status(cluster.node(3)).ae_enabled);
   EXPECT_TRUE(cluster.stop());
 }
 
@@ -97,7 +97,7 @@ TEST(AntiEntropyTest, OffMeansNoExchangesAndTheCommandsRefuse) {
   EXPECT_EQ(call(cluster.node(1), {"FL.REPAIR"}).type, RespValue::Type::kError);
   EXPECT_EQ(call(cluster.node(2), {"FL.MERKLE"}).type, RespValue::Type::kError);
   EXPECT_TRUE(call_json(cluster.node(1), "FL.DUMP")["merkle_roots"].is_null());
-  EXPECT_FALSE(call_json(cluster.node(1), "FL.STATUS").value("ae_enabled", true));
+  EXPECT_FALSE(testing::node_status(cluster.node(1)).ae_enabled);
   EXPECT_TRUE(cluster.stop());
   for (const NodeProcess& n : cluster.nodes()) EXPECT_EQ(count_events(n, "merkle_exchange"), 0) << n.name;
 }

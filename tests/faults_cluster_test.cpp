@@ -32,12 +32,7 @@ RespValue call(const NodeProcess& n, const std::vector<std::string>& args) {
   return testing::call_node(n, args, kRequestTimeoutMs);
 }
 
-nlohmann::json status(const NodeProcess& n) {
-  RespValue r = call(n, {"FL.STATUS"});
-  return nlohmann::json::parse(r.str, nullptr, false);
-}
-
-int64_t records(const NodeProcess& n) { return status(n).value("records", int64_t{-1}); }
+int64_t records(const NodeProcess& n) { return testing::node_status(n).records; }
 
 using testing::wait_until;
 
@@ -188,9 +183,9 @@ TEST_F(FaultsCluster, OneWayPartitionLetsTrafficThroughInOneDirectionOnly) {
   std::this_thread::sleep_for(std::chrono::milliseconds(1000));  // several heartbeats that must not cross
   EXPECT_EQ(cluster_->proxy()->stats(1, 2).bytes_forwarded, cut0.bytes_forwarded) << "bytes crossed the cut direction";
   // n2 no longer hears n1's heartbeats.
-  EXPECT_TRUE(wait_until(kConvergeTimeoutMs, [&] { return status(n(2))["peers"]["n1"] == "down"; }));
+  EXPECT_TRUE(wait_until(kConvergeTimeoutMs, [&] { return testing::sees(n(2), "n1", "down"); }));
   ASSERT_TRUE(cluster_->proxy()->set_all_up());
-  EXPECT_TRUE(wait_until(kConvergeTimeoutMs, [&] { return status(n(2))["peers"]["n1"] == "up"; }))
+  EXPECT_TRUE(wait_until(kConvergeTimeoutMs, [&] { return testing::sees(n(2), "n1", "up"); }))
       << "healing must let n1 reconnect";
 }
 

@@ -24,6 +24,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "core/node_status.h"
 #include "core/test_util.h"
 #include "core/resp.h"
 #include "harness/cluster.h"
@@ -163,19 +164,30 @@ bool wait_until(int64_t max_ms, F done) {
 // because a loaded machine delays heartbeats; a healthy run needs ~1.5 s.
 constexpr int64_t kPeerStateWaitMsMax = 20000;
 
-// The reply to a command that answers a JSON document (FL.STATUS, FL.DUMP,
-// FL.MERKLE), parsed; discarded (not an object or array) when it is not.
+// The reply to a command that answers a JSON document (FL.DUMP, FL.MERKLE),
+// parsed; discarded (not an object or array) when it is not.
 inline nlohmann::json call_node_json(const NodeProcess& n, const std::string& command) {
   RespValue v = call_node(n, {command});
   EXPECT_EQ(v.type, RespValue::Type::kBulk) << n.name << " " << command << ": " << resp_encode(v);
   return nlohmann::json::parse(v.str, nullptr, false);
 }
 
+// n's FL.STATUS, read by core's strict reader (what quiesce reads); a reply
+// it refuses fails the test and reads as an empty NodeStatus.
+inline NodeStatus node_status(const NodeProcess& n) {
+  RespValue v = call_node(n, {"FL.STATUS"});
+  NodeStatus st;
+  Status s = node_status_from_json(v.str, &st);
+  EXPECT_TRUE(s.is_ok()) << n.name << " FL.STATUS: " << s.to_string() << ": " << resp_encode(v);
+  return s.is_ok() ? st : NodeStatus{};
+}
+
 // True when `observer`'s failure detector holds `peer` ("n3") in `state`
 // ("up" or "down"), by FL.STATUS.
 inline bool sees(const NodeProcess& observer, const std::string& peer, const std::string& state) {
-  nlohmann::json status = call_node_json(observer, "FL.STATUS");
-  return status.is_object() && status["peers"].is_object() && status["peers"].value(peer, std::string()) == state;
+  const NodeStatus st = node_status(observer);
+  auto it = st.peers_up.find(peer);
+  return it != st.peers_up.end() && it->second == (state == "up");
 }
 
 // Waits until every running node of `cluster` other than `peer` sees `peer`

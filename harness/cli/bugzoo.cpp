@@ -325,7 +325,8 @@ RunOutcome run_one(const BugzooOptions& options, const BugScenario& scenario, ui
   r.exit_code = run_command(run, log, log);
   if (r.harness_error()) r.error = harness_complaint(log.str());
   if (!r.run_dir.empty()) {
-    std::ofstream(r.run_dir + "/bugzoo-run.log") << log.str();
+    // Best effort: the log is evidence beside the verdict, not part of it.
+    (void)write_file_atomic(r.run_dir + "/bugzoo-run.log", log.str());
     if (r.exit_code == 0 || r.exit_code == 1 || r.exit_code == 2) {
       Status s = read_verdict_summary(r.run_dir, &r.verdict);
       if (!s) r.verdict.value = "unknown (" + s.message() + ")";
@@ -474,7 +475,7 @@ void shrink_catch(const BugzooOptions& options, ZooRow* row, std::ostream& out) 
   Status s = shrink_plan(so, log, &result);
   std::error_code ec;
   std::filesystem::create_directories(so.out_dir, ec);
-  std::ofstream(so.out_dir + "/bugzoo-shrink.log") << log.str();
+  (void)write_file_atomic(so.out_dir + "/bugzoo-shrink.log", log.str());  // best effort, as the run logs
   if (!s) row->shrunk = "shrink failed: " + s.message();
   else if (!result.reproduced) row->shrunk = "not shrunk: the catching plan did not fail again in 1 try";
   else if (result.kept == 0) {

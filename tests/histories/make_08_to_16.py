@@ -40,7 +40,11 @@ def write(name, pl, h, finals, expected, events=None):
         f.write(json.dumps({"format": "faultline-history", "version": 1, "seed": pl["seed"]}, separators=(',', ':')) + "\n")
         for l in h.lines: f.write(json.dumps(l, separators=(',', ':')) + "\n")
     for n, (records, extra) in finals.items():
-        json.dump(dict(node=n, records=records, **extra), open(f"{d}/final/{n}.json", "w"), separators=(',', ':'))
+        # Every dump has the parts a node always writes (core/node_dump.h).
+        dump = dict(node=n, records=records, **extra)
+        dump.setdefault("merkle_roots", None)
+        dump.setdefault("hints", [])
+        json.dump(dump, open(f"{d}/final/{n}.json", "w"), separators=(',', ':'))
     if events is not None:
         for n in ("n1", "n2", "n3"):
             os.makedirs(f"{d}/nodes/{n}", exist_ok=True)
