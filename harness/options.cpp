@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <iostream>
 #include <ostream>
 #include <sstream>
 #include <string>
@@ -134,6 +135,18 @@ bool collect_run_flags(const RunFlags& f, const std::string& command, std::ostre
   if (f.faults_opt->count()) o->faults = f.faults;
   if (f.fault_interval_opt->count()) o->fault_interval_s = f.fault_interval_s;
   return true;
+}
+
+int run_from_flags(const RunFlags& f, bool simulate, const std::string& self, int progress_fd) {
+  RunOptions run = f.run;
+  run.simulate = simulate;
+  if (!collect_run_flags(f, std::string("faultline ") + run.command(), std::cerr, &run.overrides)) {
+    return kExitBadArguments;
+  }
+  run.node_bin = f.cluster.node_bin;
+  run.self = self;
+  run.progress_fd = progress_fd;
+  return run_command(run, std::cout, std::cerr);
 }
 
 }  // namespace faultline

@@ -72,6 +72,10 @@ void add_run_flags(CLI::App* app, RunFlags* flags);
 // The options given into overrides; false, after telling err why (prefixed
 // with `command`), when --seed is not a seed.
 bool collect_run_flags(const RunFlags& flags, const std::string& command, std::ostream& err, RunOverrides* overrides);
+// What `run` and `sim` do once parsed: the flags into RunOptions, then
+// run_command (simulate: in the simulator). `self` is how faultline was
+// invoked; progress_fd as RunOptions says. Returns the exit code.
+int run_from_flags(const RunFlags& flags, bool simulate, const std::string& self, int progress_fd);
 
 // CLI11 transforms rewriting the option's text to milliseconds, for an
 // int64_t option: app->add_option("--budget", ms)->transform(budget_ms()).

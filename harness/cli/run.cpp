@@ -15,14 +15,7 @@ namespace {
 SubcommandRun setup(CLI::App* app) {
   auto f = std::make_shared<RunFlags>();
   add_run_flags(app, f.get());
-  return [f](const Invocation& inv) {
-    RunOptions run = f->run;
-    if (!collect_run_flags(*f, "faultline run", std::cerr, &run.overrides)) return kExitBadArguments;
-    run.node_bin = f->cluster.node_bin;
-    run.self = inv.self;
-    run.progress_fd = STDOUT_FILENO;
-    return run_command(run, std::cout, std::cerr);
-  };
+  return [f](const Invocation& inv) { return run_from_flags(*f, /*simulate=*/false, inv.self, STDOUT_FILENO); };
 }
 
 const bool registered = register_subcommand(

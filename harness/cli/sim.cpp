@@ -19,13 +19,7 @@ namespace {
 SubcommandRun setup(CLI::App* app) {
   auto f = std::make_shared<RunFlags>();
   add_run_flags(app, f.get());
-  return [f](const Invocation& inv) {
-    RunOptions run = f->run;
-    if (!collect_run_flags(*f, "faultline sim", std::cerr, &run.overrides)) return kExitBadArguments;
-    run.simulate = true;
-    run.self = inv.self;
-    return run_command(run, std::cout, std::cerr);
-  };
+  return [f](const Invocation& inv) { return run_from_flags(*f, /*simulate=*/true, inv.self, -1); };
 }
 
 const bool registered = register_subcommand(
