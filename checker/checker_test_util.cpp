@@ -82,6 +82,15 @@ int64_t HistoryBuilder::phase(const std::string& name) {
   return raw(op);
 }
 
+int64_t HistoryBuilder::fault(const std::string& kind, const std::string& phase, const std::string& members) {
+  HistoryOp op;
+  op.process = kNemesisProcess;
+  op.type = OpType::kInfo;
+  op.f = kind;
+  op.fault_json = "{\"phase\":\"" + phase + "\"" + (members.empty() ? "" : "," + members) + "}";
+  return raw(op);
+}
+
 int64_t HistoryBuilder::quiesced() {
   HistoryOp op;
   op.process = kNemesisProcess;

@@ -32,6 +32,10 @@ class HistoryBuilder {
   int64_t fail(int64_t process);
   int64_t info(int64_t process);
   int64_t phase(const std::string& name);
+  // A nemesis record of fault `kind` ("kill", "partition") with `phase`
+  // "start" or "heal" and the rest of its value (targets, grudge) as JSON
+  // object members: R"("targets":["n2"])".
+  int64_t fault(const std::string& kind, const std::string& phase, const std::string& members);
   // The heal and quiesce markers (both ok) the harness writes before its
   // final reads: properties judged after quiesce need them. Returns the
   // quiesce marker's index.

@@ -154,6 +154,9 @@ const std::vector<AnomalyRow>& anomaly_table() {
       {Anomaly::kRealtimeInversion, "realtime-version-order", {C::kNoClockSkew}},
       {Anomaly::kUndeliveredHint, "hint-replay", {C::kHandoffs, C::kNoWipe}},
       {Anomaly::kDivergentReplicas, "merkle-convergence", {C::kAntiEntropyOrNoFaults}},
+      // Judged only on operations the faults left enough replicas for
+      // (checker/availability.cpp), so no mode can excuse a failure there.
+      {Anomaly::kUnavailable, "availability", {}},
   };
   return table;
 }

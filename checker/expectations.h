@@ -66,6 +66,7 @@ enum class Anomaly {
   kRealtimeInversion,  // a later write stamped below an earlier acknowledged one
   kUndeliveredHint,    // a hint or handoff neither delivered nor expired
   kDivergentReplicas,  // replicas (or their Merkle roots) differ after quiesce
+  kUnavailable,        // operations failed while enough replicas were reachable
 };
 
 struct AnomalyRow {

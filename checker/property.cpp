@@ -67,6 +67,7 @@ const std::vector<PropertyEntry>& property_registry() {
         // Judges pending hints even when quiesce failed, undecided otherwise.
         {"hint-replay", &make_hint_replay, true, false},
         {"merkle-convergence", &make_merkle_convergence, true, true},
+        {"availability", &make_availability, false, false},
     };
     // The registry and the expectations table must name the same properties.
     FL_ASSERT(r.size() == all_property_ids().size());

@@ -46,6 +46,9 @@ class PropertyChecker {
     (void)invoke;
     (void)done;
   }
+  // A nemesis record (a fault's start or heal, a phase marker), in history
+  // order among the client operations.
+  virtual void on_nemesis(const HistoryOp& op) { (void)op; }
   // The history ended; invocations still pending are indeterminate.
   virtual void finish() {}
   // Violations counted so far and the first kMaxWitnesses witnesses.
@@ -55,6 +58,9 @@ class PropertyChecker {
   // it held (its evidence was incomplete); empty when it can. A violation
   // found on the evidence there was still stands.
   virtual std::string undecided() const { return ""; }
+  // After finish(): what the property measured, for verdict.json's note
+  // (availability's counts per fault window); empty when nothing.
+  virtual std::string note() const { return ""; }
 };
 
 // Counts violations and keeps the first kMaxWitnesses in full. Properties
@@ -115,6 +121,7 @@ std::unique_ptr<PropertyChecker> make_no_resurrection(const CheckContext& ctx);
 std::unique_ptr<PropertyChecker> make_realtime_version_order(const CheckContext& ctx);
 std::unique_ptr<PropertyChecker> make_hint_replay(const CheckContext& ctx);
 std::unique_ptr<PropertyChecker> make_merkle_convergence(const CheckContext& ctx);
+std::unique_ptr<PropertyChecker> make_availability(const CheckContext& ctx);
 
 struct PropertyEntry {
   std::string_view id;

@@ -61,7 +61,10 @@ Status RunChecker::feed(const HistoryOp& op, int64_t line) {
   if (!s) return s;
   s = pairer_->accept(op, &invoke, line);
   if (!s) return s;
-  if (op.is_nemesis()) return Status::ok();
+  if (op.is_nemesis()) {
+    each([&](PropertyChecker& c) { c.on_nemesis(op); });
+    return Status::ok();
+  }
   if (invoke) each([&](PropertyChecker& c) { c.on_complete(*invoke, op); });
   else each([&](PropertyChecker& c) { c.on_invoke(op); });
   return Status::ok();
@@ -115,6 +118,7 @@ Verdict RunChecker::assemble(const std::string& error, const std::string& note) 
       r.witnesses = s.checker->witnesses();
       r.outcome = r.violations > 0 ? PropertyOutcome::kViolated : PropertyOutcome::kHeld;
       r.note = note;
+      if (std::string measured = s.checker->note(); !measured.empty()) r.note += (r.note.empty() ? "" : "; ") + measured;
       if (r.violations == 0 && !s.checker->undecided().empty()) {
         r.outcome = PropertyOutcome::kUnknown;
         r.note = s.checker->undecided();

@@ -1,0 +1,315 @@
+// availability.
+//
+// Definition: an operation is *covered* when, for its whole span from
+// invocation minus the failure detector's reaction time to completion,
+// - no fault started or healed on its coordinator, on a replica of its key,
+//   or on a link between them (so every node's failure detector agrees with
+//   the faults in force: a dead replica is known dead, a healed one known up);
+// - its coordinator was up (not killed, paused or being wiped), not delayed,
+//   and not cut off by a partition from the replicas it needs;
+// - at least the consistency level's number of the key's replicas (the
+//   ring's preference list, the coordinator included when it is one) were up,
+//   undelayed and reachable both ways from the coordinator; ANY needs none
+//   with hinted handoff on (a hint meets it), one without;
+// - the operation was invoked at least the reaction time after the workload
+//   started (the detector starts with every peer unknown).
+// Values above the node's limits.value_bytes_max are never covered: a clean
+// error is their expected answer.
+//
+// A covered operation should succeed. The bound: at most 1% of the covered
+// operations, plus kSlackOps, may end fail or info (a loaded machine can
+// still miss a request timeout now and then); beyond that every covered
+// failure is a violation, witnessed by the first few. The reaction time is
+// the node's peer_down_after_ms plus two heartbeats plus kSchedulingSlackMs.
+// Clock faults do not change coverage (they move no message).
+//
+// Also per fault window (each fault from its start record to its heal
+// record, and "quiet" for operations invoked while no fault was in force),
+// how many operations ended ok, fail and info: the note says it, so a reader
+// sees what the faults cost.
+//
+// Streaming: the faults in force, per node the time of its last fault change,
+// and a fixed-size table per window; nothing per operation.
+#include <algorithm>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "checker/property.h"
+#include "core/node_config.h"
+#include "core/ring.h"
+
+namespace faultline {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr int64_t kNsPerMs = 1000000;
+constexpr int64_t kSchedulingSlackMs = 500;
+constexpr int64_t kSlackOps = 2;
+constexpr size_t kWindowsShownMax = 12;
+
+struct Counts {
+  int64_t ok = 0, fail = 0, info = 0;
+  void add(OpType t) { (t == OpType::kOk ? ok : t == OpType::kFail ? fail : info) += 1; }
+  int64_t total() const { return ok + fail + info; }
+};
+
+// One fault in force, as its start record described it.
+struct ActiveFault {
+  std::string kind;
+  std::string value;  // the record's value without "phase" and "problems": matches its heal
+  std::vector<std::string> targets;
+  std::map<std::string, std::set<std::string>> grudge;  // receiver -> senders it drops
+  size_t window = 0;  // index into windows_
+};
+
+struct Window {
+  std::string label;
+  int64_t start_ns = 0, end_ns = -1;  // end -1: never healed
+  Counts counts;
+};
+
+class Availability final : public LoggingChecker {
+ public:
+  explicit Availability(const Plan& plan)
+      : plan_(plan),
+        config_(node_config_for_plan(plan)),
+        ring_(all_nodes(plan), plan.cluster.vnodes, plan.cluster.rf),
+        reaction_ns_((config_.peer_down_after_ms + 2 * config_.heartbeat_interval_ms + kSchedulingSlackMs) *
+                     kNsPerMs),
+        last_change_ns_(static_cast<size_t>(plan.cluster.nodes) + 1, kNever) {
+    windows_.push_back({"quiet", 0, -1, {}});
+  }
+
+  void on_nemesis(const HistoryOp& op) override {
+    if (op.f == "phase") {
+      if (workload_start_ns_ == kNever && phase_of(op) == "workload-start") workload_start_ns_ = op.time_ns;
+      return;
+    }
+    json value = json::parse(op.fault_json, nullptr, false);
+    if (!value.is_object() || !value.contains("phase") || !value["phase"].is_string()) return;
+    const std::string phase = value["phase"].get<std::string>();
+    ActiveFault f = describe(op.f, value);
+    if (phase == "start") {
+      f.window = windows_.size();
+      windows_.push_back({label_of(f, op.time_ns), op.time_ns, -1, {}});
+      touch(f, op.time_ns);
+      active_.push_back(std::move(f));
+    } else if (phase == "heal") {
+      auto it = std::find_if(active_.begin(), active_.end(),
+                             [&](const ActiveFault& a) { return a.kind == f.kind && a.value == f.value; });
+      if (it == active_.end()) return;
+      windows_[it->window].end_ns = op.time_ns;
+      touch(*it, op.time_ns);
+      active_.erase(it);
+    }
+  }
+
+  void on_complete(const HistoryOp& invoke, const HistoryOp& done) override {
+    if (!invoke.key || !invoke.cl) return;
+    attribute(invoke.time_ns, done.time_ns, done.type);
+    if (!covered(invoke, done)) return;
+    ++covered_;
+    if (done.type == OpType::kOk) return;
+    ++not_ok_;
+    if (first_.size() < kMaxWitnesses) first_.push_back(witness_op(invoke, done));
+  }
+
+  void finish() override {
+    const int64_t allowed = covered_ / 100 + kSlackOps;
+    if (not_ok_ <= allowed) return;
+    for (int64_t i = 0; i < not_ok_; ++i) {
+      violation([&] {
+        Witness w;
+        const WitnessOp& op = first_[std::min<size_t>(static_cast<size_t>(i), first_.size() - 1)];
+        w.summary = op_label(op) + " ended " + op.type + " at " + op.node + " while enough replicas were reachable (" +
+                    std::to_string(not_ok_) + " of " + std::to_string(covered_) + " covered operations failed, " +
+                    "at most " + std::to_string(allowed) + " allowed)";
+        w.explanation = "The " + op.f + " of key " + op.key + " at " + op.node + " ended " + op.type +
+                        ", although for its whole span, from the failure detector's reaction time before it, no "
+                        "fault changed on its coordinator or its key's replicas and enough of them were up and "
+                        "reachable for its consistency level. " + std::to_string(not_ok_) + " of " +
+                        std::to_string(covered_) + " such operations did not succeed; the bound allows " +
+                        std::to_string(allowed) + " (1% plus " + std::to_string(kSlackOps) + ").";
+        w.ops.push_back(op);
+        return w;
+      });
+    }
+  }
+
+  std::string note() const override {
+    std::ostringstream out;
+    out << covered_ << " covered operations, " << not_ok_ << " not ok (at most " << covered_ / 100 + kSlackOps
+        << " allowed); ok/fail/info per window:";
+    size_t shown = 0;
+    for (const Window& w : windows_) {
+      if (shown++ == kWindowsShownMax) {
+        out << " ...";
+        break;
+      }
+      out << (shown > 1 ? ";" : "") << " " << w.label << " " << w.counts.ok << "/" << w.counts.fail << "/"
+          << w.counts.info;
+    }
+    return out.str();
+  }
+
+ private:
+  static constexpr int64_t kNever = INT64_MIN / 2;
+
+  static std::vector<NodeId> all_nodes(const Plan& plan) {
+    std::vector<NodeId> nodes;
+    for (int i = 1; i <= plan.cluster.nodes; ++i) nodes.push_back(static_cast<NodeId>(i));
+    return nodes;
+  }
+
+  static std::string phase_of(const HistoryOp& op) {
+    json value = json::parse(op.fault_json, nullptr, false);
+    return value.is_object() && value.contains("phase") && value["phase"].is_string()
+               ? value["phase"].get<std::string>()
+               : "";
+  }
+
+  static ActiveFault describe(const std::string& kind, json value) {
+    ActiveFault f;
+    f.kind = kind;
+    if (value.contains("targets") && value["targets"].is_array()) {
+      for (const auto& t : value["targets"]) {
+        if (t.is_string()) f.targets.push_back(t.get<std::string>());
+      }
+    }
+    if (value.contains("grudge") && value["grudge"].is_object()) {
+      for (const auto& [receiver, senders] : value["grudge"].items()) {
+        if (!senders.is_array()) continue;
+        for (const auto& s : senders) {
+          if (s.is_string()) f.grudge[receiver].insert(s.get<std::string>());
+        }
+      }
+    }
+    value.erase("phase");
+    value.erase("problems");
+    f.value = value.dump();
+    return f;
+  }
+
+  std::string label_of(const ActiveFault& f, int64_t start_ns) const {
+    std::string label = f.kind;
+    for (size_t i = 0; i < f.targets.size(); ++i) label += (i ? "," : " ") + f.targets[i];
+    if (f.targets.empty() && f.kind == "delay") label += " all";
+    if (workload_start_ns_ != kNever) {
+      label += " @" + std::to_string((start_ns - workload_start_ns_) / kNsPerMs) + "ms";
+    }
+    return label;
+  }
+
+  // Which nodes a fault changes: its targets, every node of a partition's
+  // grudge, every node for a delay of all links. Clock faults move nothing.
+  std::vector<NodeId> touched(const ActiveFault& f) const {
+    std::set<std::string> names;
+    if (f.kind == "clock") return {};
+    if (f.kind == "delay" && f.targets.empty()) {
+      for (int i = 1; i <= plan_.cluster.nodes; ++i) names.insert(node_name(static_cast<NodeId>(i)));
+    }
+    names.insert(f.targets.begin(), f.targets.end());
+    for (const auto& [receiver, senders] : f.grudge) {
+      names.insert(receiver);
+      names.insert(senders.begin(), senders.end());
+    }
+    std::vector<NodeId> out;
+    for (const std::string& n : names) {
+      if (NodeId id = node_id_of_name(n)) out.push_back(id);
+    }
+    return out;
+  }
+
+  NodeId node_id_of_name(const std::string& name) const {
+    for (int i = 1; i <= plan_.cluster.nodes; ++i) {
+      if (node_name(static_cast<NodeId>(i)) == name) return static_cast<NodeId>(i);
+    }
+    return 0;
+  }
+
+  void touch(const ActiveFault& f, int64_t at_ns) {
+    for (NodeId n : touched(f)) last_change_ns_[n] = std::max(last_change_ns_[n], at_ns);
+  }
+
+  // The node cannot serve: killed, paused, being wiped, or behind a delay.
+  bool impaired(NodeId n) const {
+    const std::string name = node_name(n);
+    for (const ActiveFault& f : active_) {
+      if (f.kind == "clock" || f.kind == "partition") continue;
+      if (f.kind == "delay" && f.targets.empty()) return true;
+      if (std::find(f.targets.begin(), f.targets.end(), name) != f.targets.end()) return true;
+    }
+    return false;
+  }
+
+  bool cut(NodeId a, NodeId b) const {
+    const std::string x = node_name(a), y = node_name(b);
+    for (const ActiveFault& f : active_) {
+      auto drops = [&](const std::string& receiver, const std::string& sender) {
+        auto it = f.grudge.find(receiver);
+        return it != f.grudge.end() && it->second.count(sender) > 0;
+      };
+      if (drops(x, y) || drops(y, x)) return true;
+    }
+    return false;
+  }
+
+  int needed(ConsistencyLevel cl) const {
+    if (cl == ConsistencyLevel::kAny) return plan_.modes.hinted_handoff ? 0 : 1;
+    return required_acks(cl, plan_.cluster.rf);
+  }
+
+  bool covered(const HistoryOp& invoke, const HistoryOp& done) const {
+    if (workload_start_ns_ == kNever || invoke.time_ns - reaction_ns_ < workload_start_ns_) return false;
+    if (invoke.value && static_cast<int64_t>(invoke.value->size()) > config_.limits.value_bytes_max) return false;
+    const NodeId coordinator = node_id_of_name(invoke.node);
+    if (coordinator == 0) return false;
+    const int64_t since_ns = invoke.time_ns - reaction_ns_;
+    (void)done;  // every change up to the completion has been seen (history order)
+    if (last_change_ns_[coordinator] >= since_ns || impaired(coordinator)) return false;
+    int reachable = 0;
+    for (NodeId r : ring_.preference_list(token_of(*invoke.key))) {
+      if (last_change_ns_[r] >= since_ns) return false;
+      if (impaired(r) || (r != coordinator && cut(coordinator, r))) continue;
+      ++reachable;
+    }
+    return reachable >= needed(*invoke.cl);
+  }
+
+  void attribute(int64_t invoke_ns, int64_t done_ns, OpType type) {
+    bool in_fault = false;
+    for (size_t i = 1; i < windows_.size(); ++i) {
+      Window& w = windows_[i];
+      if (invoke_ns >= w.start_ns && (w.end_ns < 0 || invoke_ns <= w.end_ns)) {
+        w.counts.add(type);
+        in_fault = true;
+      }
+    }
+    (void)done_ns;
+    if (!in_fault) windows_[0].counts.add(type);
+  }
+
+  const Plan& plan_;
+  const NodeConfig config_;
+  const Ring ring_;
+  const int64_t reaction_ns_;
+  int64_t workload_start_ns_ = kNever;
+  std::vector<int64_t> last_change_ns_;  // by node id
+  std::vector<ActiveFault> active_;
+  std::vector<Window> windows_;  // [0] quiet, then one per fault, in start order
+  int64_t covered_ = 0, not_ok_ = 0;
+  std::vector<WitnessOp> first_;
+};
+
+}  // namespace
+
+std::unique_ptr<PropertyChecker> make_availability(const CheckContext& ctx) {
+  return std::make_unique<Availability>(*ctx.plan);
+}
+
+}  // namespace faultline

@@ -1,0 +1,139 @@
+// availability: covered operations (enough replicas reachable, no fault
+// change within the failure detector's reaction time) must succeed, within
+// the stated bound; uncovered ones may fail.
+#include <gtest/gtest.h>
+
+#include "checker/checker_test_util.h"
+
+namespace faultline::testing {
+namespace {
+
+constexpr int64_t kReactionMs = 3000;  // beyond the checker's 1000 + 2*200 + 500 ms
+
+// Three nodes, rf 3: every key's replicas are n1, n2, n3; the builder's
+// coordinator is n1.
+Plan three_nodes() { return strong_plan(); }
+
+// `count` writes to k at QUORUM, each ending as `end` says.
+// Values are unique across calls, as the checker requires.
+void writes(HistoryBuilder* h, int count, OpType end) {
+  static int64_t written = 0;
+  for (int i = 0; i < count; ++i) {
+    const int64_t p = 100 + ++written;  // a process ended info is never reused
+    h->write(p, "k", "v" + std::to_string(p));
+    if (end == OpType::kOk) h->ok(p, V(p));
+    else if (end == OpType::kFail) h->fail(p);
+    else h->info(p);
+  }
+}
+
+// Goal: a store that times out every request violates availability even
+// though every safety property holds.
+TEST(Availability, AStoreThatTimesOutEverythingIsAViolation) {
+  HistoryBuilder h;
+  h.phase("workload-start");
+  h.wait_ms(kReactionMs);
+  writes(&h, 20, OpType::kInfo);
+  PropertyResult r = check_property("availability", three_nodes(), h);
+  EXPECT_EQ(r.outcome, PropertyOutcome::kViolated);
+  EXPECT_EQ(r.violations, 20);
+  ASSERT_FALSE(r.witnesses.empty());
+  EXPECT_NE(r.witnesses[0].summary.find("20 of 20 covered"), std::string::npos) << r.witnesses[0].summary;
+  EXPECT_NE(r.note.find("quiet 0/0/20"), std::string::npos) << r.note;
+}
+
+// Goal: the bound allows 1% plus two failures among covered operations.
+TEST(Availability, AFewFailuresWithinTheBoundHold) {
+  HistoryBuilder h;
+  h.phase("workload-start");
+  h.wait_ms(kReactionMs);
+  writes(&h, 300, OpType::kOk);
+  writes(&h, 5, OpType::kFail);  // 305 covered: 3 + 2 allowed
+  EXPECT_EQ(check_property("availability", three_nodes(), h).outcome, PropertyOutcome::kHeld);
+  writes(&h, 1, OpType::kInfo);  // 6 > 306 / 100 + 2
+  EXPECT_EQ(check_property("availability", three_nodes(), h).outcome, PropertyOutcome::kViolated);
+}
+
+// Goal: operations right after the workload starts, while a fault leaves too
+// few replicas, while the coordinator is down, or within the reaction time
+// of a fault's start or heal are not covered.
+TEST(Availability, UncoveredOperationsMayFail) {
+  HistoryBuilder h;
+  h.phase("workload-start");
+  writes(&h, 5, OpType::kInfo);  // detector still warming up
+  h.wait_ms(kReactionMs);
+  h.fault("kill", "start", R"("targets":["n2","n3"])");
+  writes(&h, 5, OpType::kFail);  // within the reaction time of the kill
+  h.wait_ms(kReactionMs);
+  writes(&h, 5, OpType::kFail);  // QUORUM of 3 with one replica up
+  h.fault("kill", "heal", R"("targets":["n2","n3"])");
+  writes(&h, 5, OpType::kInfo);  // within the reaction time of the heal
+  h.wait_ms(kReactionMs);
+  h.fault("pause", "start", R"("targets":["n1"])");
+  h.wait_ms(kReactionMs);
+  writes(&h, 5, OpType::kInfo);  // the coordinator is paused
+  h.fault("pause", "heal", R"("targets":["n1"])");
+  h.wait_ms(kReactionMs);
+  h.fault("partition", "start", R"("targets":["n1"],"grudge":{"n1":["n2","n3"],"n2":["n1"],"n3":["n1"]})");
+  h.wait_ms(kReactionMs);
+  writes(&h, 5, OpType::kInfo);  // the coordinator is cut off from both other replicas
+  PropertyResult r = check_property("availability", three_nodes(), h);
+  EXPECT_EQ(r.outcome, PropertyOutcome::kHeld) << r.note;
+  EXPECT_NE(r.note.find("0 covered operations"), std::string::npos) << r.note;
+  EXPECT_NE(r.note.find("kill n2,n3 "), std::string::npos) << r.note;
+}
+
+// Goal: one replica of three down at QUORUM still leaves a quorum: once the
+// detector has reacted, failures there are violations.
+TEST(Availability, OneReplicaDownAtQuorumIsStillCovered) {
+  HistoryBuilder h;
+  h.phase("workload-start");
+  h.wait_ms(kReactionMs);
+  h.fault("kill", "start", R"("targets":["n3"])");
+  h.wait_ms(kReactionMs);
+  writes(&h, 10, OpType::kFail);
+  h.fault("kill", "heal", R"("targets":["n3"])");
+  PropertyResult r = check_property("availability", three_nodes(), h);
+  EXPECT_EQ(r.outcome, PropertyOutcome::kViolated) << r.note;
+  EXPECT_EQ(r.violations, 10);
+  // The same at ALL is not covered.
+  Plan all = three_nodes();
+  all.workload.write_cl = ConsistencyLevel::kAll;
+  HistoryBuilder h2;
+  h2.phase("workload-start");
+  h2.wait_ms(kReactionMs);
+  h2.fault("kill", "start", R"("targets":["n3"])");
+  h2.wait_ms(kReactionMs);
+  for (int i = 0; i < 10; ++i) {
+    HistoryOp w;
+    w.process = 100 + i;
+    w.f = "write";
+    w.key = "k";
+    w.value = "v" + std::to_string(i);
+    w.cl = ConsistencyLevel::kAll;
+    w.node = "n1";
+    h2.raw(w);
+    HistoryOp f;
+    f.process = 100 + i;
+    f.type = OpType::kFail;
+    f.f = "write";
+    f.key = "k";
+    f.value = w.value;
+    f.error = "UNAVAILABLE";
+    h2.raw(f);
+  }
+  EXPECT_EQ(check_property("availability", all, h2).outcome, PropertyOutcome::kHeld);
+}
+
+// Goal: a clock fault moves no message, so it does not excuse failures.
+TEST(Availability, ClockSkewDoesNotExcuseFailures) {
+  HistoryBuilder h;
+  h.phase("workload-start");
+  h.fault("clock", "start", R"("targets":["n2"],"offset_ms":4000)");
+  h.wait_ms(kReactionMs);
+  writes(&h, 10, OpType::kInfo);
+  EXPECT_EQ(check_property("availability", three_nodes(), h).outcome, PropertyOutcome::kViolated);
+}
+
+}  // namespace
+}  // namespace faultline::testing
