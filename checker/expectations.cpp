@@ -125,6 +125,8 @@ ConditionResult evaluate(Condition c, const Plan& plan) {
     case Condition::kNoClockSkew: return no_fault(plan, "clock", "clock skew");
     case Condition::kTombstonesOutliveRepair: return tombstones_outlive_repair(plan);
     case Condition::kHandoffs: return handoffs(plan);
+    case Condition::kHintedHandoff:
+      return result(plan.modes.hinted_handoff, "hinted handoff on", "hinted handoff off");
     case Condition::kAntiEntropyOrNoFaults:
       return result(plan.modes.anti_entropy || plan.faults.empty(),
                     plan.modes.anti_entropy ? "anti-entropy on" : "no faults", "anti-entropy off with faults");
@@ -157,6 +159,8 @@ const std::vector<AnomalyRow>& anomaly_table() {
       // Judged only on operations the faults left enough replicas for
       // (checker/availability.cpp), so no mode can excuse a failure there.
       {Anomaly::kUnavailable, "availability", {}},
+      // A wipe erases what hints delivered and the hints the node held.
+      {Anomaly::kMissedHint, "hint-obligations", {C::kHintedHandoff, C::kNoWipe}},
   };
   return table;
 }

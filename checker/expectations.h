@@ -47,6 +47,7 @@ enum class Condition {
   kTombstonesOutliveRepair,  // "repair within gc_grace"
   kHandoffs,                 // hinted handoff on, or a sloppy quorum (its handoffs)
   kAntiEntropyOrNoFaults,    // anti-entropy on, or nothing to repair
+  kHintedHandoff,            // hinted handoff on (hints, not only sloppy handoffs)
 };
 
 struct ConditionResult {
@@ -67,6 +68,7 @@ enum class Anomaly {
   kUndeliveredHint,    // a hint or handoff neither delivered nor expired
   kDivergentReplicas,  // replicas (or their Merkle roots) differ after quiesce
   kUnavailable,        // operations failed while enough replicas were reachable
+  kMissedHint,         // a replica missed an acknowledged write with no stated reason
 };
 
 struct AnomalyRow {

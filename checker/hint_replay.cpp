@@ -39,8 +39,6 @@
 //
 // Memory: the hints in flight of one node at a time.
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -48,8 +46,8 @@
 
 #include "checker/expectations.h"
 #include "checker/identity.h"
+#include "checker/node_events.h"
 #include "checker/property.h"
-#include "core/json_numbers.h"
 
 namespace faultline {
 
@@ -82,24 +80,15 @@ class HintReplay final : public LoggingChecker {
 
  private:
   void check_node(const std::string& node) {
-    std::filesystem::path path = std::filesystem::path(run_dir_) / "nodes" / node / "events.jsonl";
-    std::ifstream in(path);
-    if (!in) {
+    std::unordered_map<std::string, StoredHint> in_flight;  // hint id -> stored hint
+    const bool found = for_each_node_event(run_dir_, node, [&](const json& ev, const std::string& where) {
+      on_event(node, ev, where, &in_flight);
+    });
+    if (!found) {
       if (plan_.modes.hinted_handoff || plan_.modes.quorum == QuorumMode::kSloppy) {
-        throw std::runtime_error(path.string() + ": missing (node events unavailable)");
+        throw std::runtime_error(run_dir_ + "/nodes/" + node + "/events.jsonl: missing (node events unavailable)");
       }
       return;
-    }
-    std::unordered_map<std::string, StoredHint> in_flight;  // hint id -> stored hint
-    std::string line;
-    for (int64_t line_number = 1; std::getline(in, line); ++line_number) {
-      if (line.empty()) continue;
-      std::string where = path.string() + ":" + std::to_string(line_number);
-      json ev = json::parse(line, nullptr, false);
-      if (!ev.is_object() || !ev.contains("event") || !ev["event"].is_string()) {
-        throw std::runtime_error(where + ": not a JSON object with a string \"event\"");
-      }
-      on_event(node, ev, where, &in_flight);
     }
     for (const auto& [id, hint] : in_flight) {
       if (pending_in_final(node, id)) continue;  // counted by check_final_hints
@@ -113,9 +102,9 @@ class HintReplay final : public LoggingChecker {
     bool hint = name.rfind("hint_", 0) == 0 && name != "hint_not_stored";
     bool handoff = name == "handoff_stored" || name == "handoff_delivered";
     if (!hint && !handoff) return;
-    WitnessOp op = event_op(node, ev, where);
-    std::string target = plan_node(field(ev, hint ? "target" : "owner", where), where);
-    std::string id = hint ? field(ev, "hint_id", where) : "handoff " + target + " " + op.key + " " + op.version.to_string();
+    WitnessOp op = record_event_op(node, ev, where);
+    std::string target = event_plan_node(ev, hint ? "target" : "owner", plan_, where);
+    std::string id = hint ? event_string(ev, "hint_id", where) : "handoff " + target + " " + op.key + " " + op.version.to_string();
     if (name == "hint_stored" || name == "handoff_stored") {
       (*in_flight)[id] = {op, target};
       return;
@@ -189,35 +178,6 @@ class HintReplay final : public LoggingChecker {
   std::string plan_node(std::string name, const std::string& where) const {
     if (Status s = check_plan_node(name, plan_); !s) throw std::runtime_error(where + ": " + s.message());
     return name;
-  }
-
-  static std::string field(const json& ev, const char* name, const std::string& where) {
-    if (!ev.contains(name) || !ev[name].is_string()) {
-      throw std::runtime_error(where + ": \"" + name + "\" must be a string");
-    }
-    return ev[name].get<std::string>();
-  }
-
-  // An event as a witness entry.
-  static WitnessOp event_op(const std::string& node, const json& ev, const std::string& where) {
-    WitnessOp op;
-    op.type = "event";
-    op.f = ev.value("event", "");
-    // Range-checked, never narrowed: a wrapped time would turn a
-    // late replay into an early one, a truncated id another node's version.
-    if (ev.contains("time")) {
-      if (!json_integer_fits<int64_t>(ev["time"]) || ev["time"].get<int64_t>() < 0) {
-        throw std::runtime_error(where + ": \"time\" must be an integer in 0 to 2^63-1, got " + ev["time"].dump());
-      }
-      op.time_ns = ev["time"].get<int64_t>();
-    }
-    op.key = field(ev, "key", where);
-    if (!ev.contains("version")) throw std::runtime_error(where + ": \"version\" must be [timestamp_us, coordinator_id]");
-    if (Status s = version_from_json(ev["version"], &op.version); !s) throw std::runtime_error(where + ": " + s.message());
-    op.has_version = true;
-    op.tombstone = ev.value("tombstone", false);
-    op.node = node;
-    return op;
   }
 
   void hint_violation(const StoredHint& hint, const std::optional<WitnessOp>& other, const std::string& why) {

@@ -68,6 +68,8 @@ const std::vector<PropertyEntry>& property_registry() {
         {"hint-replay", &make_hint_replay, true, false},
         {"merkle-convergence", &make_merkle_convergence, true, true},
         {"availability", &make_availability, false, false},
+        // Judges contradicted hint decisions even when quiesce failed.
+        {"hint-obligations", &make_hint_obligations, true, false},
     };
     // The registry and the expectations table must name the same properties.
     FL_ASSERT(r.size() == all_property_ids().size());

@@ -88,7 +88,7 @@ class SimCluster {
     n.replica = std::make_unique<Replica>(n.config, Env{&n.clock, &n.transport, &n.timers, &n.store, &n.events});
     n.down = false;
     trace("restart n" + std::to_string(id));
-    n.replica->start();
+    start_replica(n);
   }
 
   // A process crash of `id`: its Replica goes (timers cancelled, requests in
@@ -142,7 +142,7 @@ class SimCluster {
 
   // Starts every failure detector and runs until every peer is seen up.
   void start() {
-    for (auto& n : nodes_) n->replica->start();
+    for (auto& n : nodes_) start_replica(*n);
     run_for(50);
   }
 
@@ -236,6 +236,16 @@ class SimCluster {
     SimCluster* c_;
     NodeId self_;
   };
+
+  struct SimNode;
+  // As the node's runtime does, a node_started event (no ports in the
+  // simulator): the checker dates a node's failure detector state from it.
+  void start_replica(SimNode& n) {
+    std::string bugs;
+    for (const auto& b : n.config.bugs) bugs += (bugs.empty() ? "" : ",") + b;
+    n.events.emit("node_started", {{"client_port", int64_t{0}}, {"peer_port", int64_t{0}}, {"bugs", bugs}});
+    n.replica->start();
+  }
 
   class RecordingEvents final : public EventLog {
    public:

@@ -1,0 +1,79 @@
+#include "checker/node_events.h"
+
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "checker/identity.h"
+#include "core/json_numbers.h"
+
+namespace faultline {
+
+using nlohmann::json;
+
+bool for_each_node_event(const std::string& run_dir, const std::string& node,
+                         const std::function<void(const json&, const std::string&)>& fn) {
+  const std::filesystem::path path = std::filesystem::path(run_dir) / "nodes" / node / "events.jsonl";
+  std::ifstream in(path);
+  if (!in) return false;
+  std::string line;
+  for (int64_t line_number = 1; std::getline(in, line); ++line_number) {
+    if (line.empty()) continue;
+    const std::string where = path.string() + ":" + std::to_string(line_number);
+    json ev = json::parse(line, nullptr, false);
+    if (!ev.is_object() || !ev.contains("event") || !ev["event"].is_string()) {
+      throw std::runtime_error(where + ": not a JSON object with a string \"event\"");
+    }
+    fn(ev, where);
+  }
+  return true;
+}
+
+std::string event_string(const json& ev, const char* name, const std::string& where) {
+  if (!ev.contains(name) || !ev[name].is_string()) {
+    throw std::runtime_error(where + ": \"" + name + "\" must be a string");
+  }
+  return ev[name].get<std::string>();
+}
+
+int64_t event_time_ns(const json& ev, const std::string& where) {
+  if (!ev.contains("time")) return 0;
+  // Range-checked, never narrowed: a wrapped time would turn a late replay
+  // into an early one.
+  if (!json_integer_fits<int64_t>(ev["time"]) || ev["time"].get<int64_t>() < 0) {
+    throw std::runtime_error(where + ": \"time\" must be an integer in 0 to 2^63-1, got " + ev["time"].dump());
+  }
+  return ev["time"].get<int64_t>();
+}
+
+std::string event_plan_node(const json& ev, const char* name, const Plan& plan, const std::string& where) {
+  std::string node = event_string(ev, name, where);
+  if (Status s = check_plan_node(node, plan); !s) throw std::runtime_error(where + ": " + s.message());
+  return node;
+}
+
+WitnessOp bare_event_op(const std::string& node, const json& ev, const std::string& where) {
+  WitnessOp op;
+  op.type = "event";
+  op.f = event_string(ev, "event", where);
+  op.time_ns = event_time_ns(ev, where);
+  op.node = node;
+  return op;
+}
+
+WitnessOp record_event_op(const std::string& node, const json& ev, const std::string& where) {
+  WitnessOp op = bare_event_op(node, ev, where);
+  op.key = event_string(ev, "key", where);
+  if (!ev.contains("version")) throw std::runtime_error(where + ": \"version\" must be [timestamp_us, coordinator_id]");
+  if (Status s = version_from_json(ev["version"], &op.version); !s) throw std::runtime_error(where + ": " + s.message());
+  op.has_version = true;
+  if (ev.contains("tombstone")) {
+    if (!ev["tombstone"].is_boolean()) throw std::runtime_error(where + ": \"tombstone\" must be a boolean");
+    op.tombstone = ev["tombstone"].get<bool>();
+  }
+  return op;
+}
+
+}  // namespace faultline

@@ -1,0 +1,35 @@
+// Reading a node's mechanism events (nodes/<id>/events.jsonl, one JSON
+// object per line with a string "event"; docs/mechanisms.md) for the
+// properties that judge them (hint-replay, hint-obligations). Strict: a
+// line that is not such an object, or a field of the wrong type, throws
+// naming file and line, so a property never judges half-read events.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "checker/checker.h"
+#include "core/plan.h"
+
+namespace faultline {
+
+// Calls fn(event, where) for every event of `node` in file order; `where` is
+// "<path>:<line>". False when the file does not exist.
+bool for_each_node_event(const std::string& run_dir, const std::string& node,
+                         const std::function<void(const nlohmann::json&, const std::string&)>& fn);
+
+// The string field `name` of an event; throws naming `where` otherwise.
+std::string event_string(const nlohmann::json& ev, const char* name, const std::string& where);
+// The event's "time" (monotonic ns, as the history's); 0 when absent.
+int64_t event_time_ns(const nlohmann::json& ev, const std::string& where);
+// A node name field that must name a node of the plan.
+std::string event_plan_node(const nlohmann::json& ev, const char* name, const Plan& plan, const std::string& where);
+// An event about one record (key, version, optional tombstone) of `node` as
+// a witness entry.
+WitnessOp record_event_op(const std::string& node, const nlohmann::json& ev, const std::string& where);
+// Any event as a witness entry (no key or version).
+WitnessOp bare_event_op(const std::string& node, const nlohmann::json& ev, const std::string& where);
+
+}  // namespace faultline
