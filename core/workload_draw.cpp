@@ -72,9 +72,9 @@ std::string padded_value(const std::string& identity, int64_t bytes) {
 }
 
 bool coordinator_trouble(OpType type, const std::string& error) {
-  if (type == OpType::kInfo) return true;
-  if (type != OpType::kFail) return false;
-  // A node's error reply begins with an upper-case code word.
+  if (type != OpType::kInfo && type != OpType::kFail) return false;
+  // A node's error reply begins with an upper-case code word: the node
+  // answered (TIMEOUT too: it is alive, its replicas were slow).
   size_t i = 0;
   while (i < error.size() && error[i] >= 'A' && error[i] <= 'Z') ++i;
   const bool node_reply = i > 0 && (i == error.size() || error[i] == ' ');

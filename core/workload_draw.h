@@ -60,10 +60,11 @@ int64_t draw_value_bytes(const WorkloadSpec& w, Rng* rng);
 // because the identity is a prefix that no other value has.
 std::string padded_value(const std::string& identity, int64_t bytes);
 
-// Whether a completion says the coordinator itself is in trouble: a
-// timeout or unknown outcome (info), or a connection error (fail whose
-// error is not a reply of the node: node replies start with an upper-case
-// code, "UNAVAILABLE ...", "ERR ...").
+// Whether a completion says the coordinator itself is in trouble: no
+// reply from it in time, or a connection error; that is, info or fail with
+// an error that is not a reply of the node (node replies start with an
+// upper-case code: "TIMEOUT ...", "UNAVAILABLE ...", "ERR ..."). A node
+// that answers TIMEOUT is alive (its replicas were slow): a driver stays.
 bool coordinator_trouble(OpType type, const std::string& error);
 
 // The node each operation of one worker goes to (nodes are 1..nodes).

@@ -155,7 +155,9 @@ TEST(WorkloadDraw, FailoverAvoidsANodeInTroubleForAWhile) {
 }
 
 TEST(WorkloadDraw, CoordinatorTroubleIsATimeoutOrAConnectionError) {
-  EXPECT_TRUE(coordinator_trouble(OpType::kInfo, "TIMEOUT"));
+  EXPECT_TRUE(coordinator_trouble(OpType::kInfo, "no reply within the deadline"));
+  EXPECT_TRUE(coordinator_trouble(OpType::kInfo, "client timeout"));
+  EXPECT_FALSE(coordinator_trouble(OpType::kInfo, "TIMEOUT read timed out after 1000 ms"));
   EXPECT_TRUE(coordinator_trouble(OpType::kFail, "connection refused"));
   EXPECT_TRUE(coordinator_trouble(OpType::kFail, "send: Broken pipe"));
   EXPECT_FALSE(coordinator_trouble(OpType::kFail, "UNAVAILABLE need 2 replicas"));

@@ -13,6 +13,7 @@
 #include "core/node_config.h"
 #include "core/node_dump.h"
 #include "core/node_status.h"
+#include "core/resp.h"
 #include "core/workload_draw.h"
 #include "faults/nemesis.h"
 #include "node/jsonl_event_log.h"
@@ -232,9 +233,11 @@ class PlanSim final : public FaultedCluster, public LinkControl {
       return;
     }
     cluster_.after_ms(client_timeout_ms(), [complete] { complete(OpType::kInfo, "client timeout", HistoryOp{}); });
+    // As the node answers (core/resp.h status_error_text) and the client
+    // maps the answer (harness/client_op.h): TIMEOUT is info, others fail.
     auto type_of = [](const Status& s) {
       if (s.is_ok()) return OpType::kOk;
-      return s.code() == Status::Code::kTimeout ? OpType::kInfo : OpType::kFail;
+      return status_error_text(s).rfind("TIMEOUT", 0) == 0 ? OpType::kInfo : OpType::kFail;
     };
     cluster_.after_ms(kHopMs, [this, req, via, complete, type_of] {
       cluster_.run_on(via, [this, req, via, complete, type_of] {
@@ -256,14 +259,14 @@ class PlanSim final : public FaultedCluster, public LinkControl {
               op.tombstone = res.record->tombstone;
               if (!res.record->tombstone) op.value = res.record->value;
             }
-            complete(type_of(res.status), res.status.is_ok() ? "" : res.status.message(), op);
+            complete(type_of(res.status), res.status.is_ok() ? "" : status_error_text(res.status), op);
           });
           return;
         }
         r.coordinate_write(req.key, req.value, req.cl, [complete, type_of](const WriteResult& res) {
           HistoryOp op;
           if (res.status.is_ok()) op.version = res.version;
-          complete(type_of(res.status), res.status.is_ok() ? "" : res.status.message(), op);
+          complete(type_of(res.status), res.status.is_ok() ? "" : status_error_text(res.status), op);
         });
       });
     });
