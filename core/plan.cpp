@@ -30,8 +30,26 @@ std::string_view to_string(KeyDistribution d) {
     case KeyDistribution::kUniform: return "uniform";
     case KeyDistribution::kZipfian: return "zipfian";
     case KeyDistribution::kHotKey: return "hot-key";
+    case KeyDistribution::kFresh: return "fresh";
   }
   return "?";
+}
+
+std::string_view to_string(Routing r) {
+  switch (r) {
+    case Routing::kRandom: return "random";
+    case Routing::kPinned: return "pinned";
+    case Routing::kFailover: return "failover";
+  }
+  return "?";
+}
+
+Status parse_routing(std::string_view s, Routing* out) {
+  if (s == "random") *out = Routing::kRandom;
+  else if (s == "pinned") *out = Routing::kPinned;
+  else if (s == "failover") *out = Routing::kFailover;
+  else return Status::invalid("unknown routing '" + std::string(s) + "' (random, pinned, failover)");
+  return Status::ok();
 }
 
 Status parse_read_repair(std::string_view s, ReadRepair* out) {
@@ -53,7 +71,8 @@ Status parse_key_distribution(std::string_view s, KeyDistribution* out) {
   if (s == "uniform") *out = KeyDistribution::kUniform;
   else if (s == "zipfian") *out = KeyDistribution::kZipfian;
   else if (s == "hot-key") *out = KeyDistribution::kHotKey;
-  else return Status::invalid("unknown key distribution '" + std::string(s) + "' (uniform, zipfian, hot-key)");
+  else if (s == "fresh") *out = KeyDistribution::kFresh;
+  else return Status::invalid("unknown key distribution '" + std::string(s) + "' (uniform, zipfian, hot-key, fresh)");
   return Status::ok();
 }
 
@@ -102,7 +121,10 @@ std::string plan_to_json(const Plan& p) {
                    {"read_fraction", w.read_fraction},
                    {"write_fraction", w.write_fraction},
                    {"delete_fraction", w.delete_fraction},
-                   {"key_distribution", to_string(w.key_distribution)}};
+                   {"key_distribution", to_string(w.key_distribution)},
+                   {"value_bytes_min", w.value_bytes_min},
+                   {"value_bytes_max", w.value_bytes_max},
+                   {"routing", to_string(w.routing)}};
   j["faults"] = ordered_json::array();
   for (const auto& f : p.faults) {
     j["faults"].push_back({{"start_ms", f.start_ms},
@@ -148,6 +170,11 @@ Status plan_from_json(std::string_view text, Plan* out) {
     wr.get("write_fraction", &w.write_fraction);
     wr.get("delete_fraction", &w.delete_fraction);
     wr.get_enum("key_distribution", &w.key_distribution, parse_key_distribution);
+    // Optional (absent in plans written before them): the defaults are the
+    // workload of those plans.
+    wr.get("value_bytes_min", &w.value_bytes_min);
+    wr.get("value_bytes_max", &w.value_bytes_max);
+    wr.get_enum("routing", &w.routing, parse_routing);
     if (!(s = wr.finish())) return s;
   }
   if (const auto* f = r.child("faults")) {
@@ -244,6 +271,12 @@ Status validate_workload(const WorkloadSpec& w) {
     return bad_field("workload.duration_ms", range_text(0, kWorkloadDurationMsMax) + " (a week)");
   }
   if (w.read_cl == ConsistencyLevel::kAny) return bad_field("workload.read_cl", "ANY is for writes only");
+  if (w.value_bytes_min < 0 || w.value_bytes_min > kPlanValueBytesMax) {
+    return bad_field("workload.value_bytes_min", range_text(0, kPlanValueBytesMax));
+  }
+  if (w.value_bytes_max < w.value_bytes_min || w.value_bytes_max > kPlanValueBytesMax) {
+    return bad_field("workload.value_bytes_max", "must be in workload.value_bytes_min.." + std::to_string(kPlanValueBytesMax));
+  }
   for (double f : {w.read_fraction, w.write_fraction, w.delete_fraction}) {
     if (f < 0 || f > 1) return bad_field("workload", "operation fractions must be in [0, 1]");
   }

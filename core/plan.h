@@ -49,9 +49,26 @@ struct ModeSpec {
   int64_t request_timeout_ms = 1000;
 };
 
-enum class KeyDistribution { kUniform, kZipfian, kHotKey };
+// fresh: every write goes to a key no one wrote before, each delete to a
+// key its worker wrote and has not deleted yet, reads to keys written
+// earlier (core/workload_draw.h). The others pick among k0..k<keys-1>.
+enum class KeyDistribution { kUniform, kZipfian, kHotKey, kFresh };
 std::string_view to_string(KeyDistribution d);
 Status parse_key_distribution(std::string_view s, KeyDistribution* out);
+
+// Which node a client sends each operation to (core/workload_draw.h):
+// random: a random node per operation; pinned: worker w always uses node
+// (w % nodes) + 1; failover: like a driver, stays on one node and moves to
+// another, avoiding the bad one for a while, after a timeout or a
+// connection error there.
+enum class Routing { kRandom, kPinned, kFailover };
+std::string_view to_string(Routing r);
+Status parse_routing(std::string_view s, Routing* out);
+
+// Largest value size a plan may ask for: well above the node's default
+// limits.value_bytes_max (4 MiB, answered -ERR, recorded as fail) and
+// below its client query buffer (64 MiB).
+inline constexpr int64_t kPlanValueBytesMax = 32 * 1024 * 1024;
 
 struct WorkloadSpec {
   int clients = 8;
@@ -65,6 +82,12 @@ struct WorkloadSpec {
   double write_fraction = 0.4;
   double delete_fraction = 0.1;
   KeyDistribution key_distribution = KeyDistribution::kUniform;
+  // Size of each written value, drawn log-uniformly in [min, max] per write;
+  // a value is "<process>-<seq>" padded to that size (never shorter than
+  // the identity, so 0..0 writes the bare identity as before these fields).
+  int64_t value_bytes_min = 0;
+  int64_t value_bytes_max = 0;
+  Routing routing = Routing::kRandom;
 };
 
 // One timed fault: starts start_ms after the workload starts, healed

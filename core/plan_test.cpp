@@ -41,6 +41,19 @@ TEST(Plan, DefaultsRoundTripByteIdentically) {
   EXPECT_EQ(plan_to_json(p), text);
 }
 
+// Plans written before the swarm fields (value sizes, routing) still parse,
+// meaning the workload they meant: bare identities, a random coordinator.
+TEST(Plan, PlansWithoutTheSwarmFieldsKeepTheirMeaning) {
+  ordered_json j = ordered_json::parse(plan_to_json(Plan{}));
+  for (const char* f : {"value_bytes_min", "value_bytes_max", "routing"}) j["workload"].erase(f);
+  Plan p;
+  ASSERT_TRUE(succeeds(parse(j.dump(), &p)));
+  EXPECT_EQ(p.workload.value_bytes_min, 0);
+  EXPECT_EQ(p.workload.value_bytes_max, 0);
+  EXPECT_EQ(p.workload.routing, Routing::kRandom);
+  EXPECT_EQ(plan_to_json(p), plan_to_json(Plan{}));
+}
+
 TEST(Plan, ReserializingIsStable) {
   for (const char* text : {
            "{}",
@@ -70,7 +83,8 @@ constexpr const char* kEveryFieldChanged = R"({
             "hint_window_ms": 2000, "fsync": true, "request_timeout_ms": 300},
   "workload": {"clients": 3, "keys": 100, "rate": 12.5, "duration_ms": 1500, "read_cl": "ALL", "write_cl": "ANY",
                "read_fraction": 0.25, "write_fraction": 0.25, "delete_fraction": 0.5,
-               "key_distribution": "hot-key"},
+               "key_distribution": "hot-key", "value_bytes_min": 10, "value_bytes_max": 5000000,
+               "routing": "failover"},
   "faults": [{"start_ms": 100, "duration_ms": 200, "kind": "clock", "targets": ["n7"],
               "params": {"offset_ms": -5000}}],
   "bugs": ["digest-ignores-version"]
@@ -86,6 +100,9 @@ TEST(Plan, EveryFieldIsOverridable) {
   EXPECT_EQ(p.workload.write_cl, ConsistencyLevel::kAny);
   EXPECT_EQ(p.workload.key_distribution, KeyDistribution::kHotKey);
   EXPECT_DOUBLE_EQ(p.workload.rate, 12.5);
+  EXPECT_EQ(p.workload.value_bytes_min, 10);
+  EXPECT_EQ(p.workload.value_bytes_max, 5000000);
+  EXPECT_EQ(p.workload.routing, Routing::kFailover);
   ASSERT_EQ(p.faults.size(), 1u);
   EXPECT_EQ(p.faults[0], (FaultEvent{100, 200, "clock", {"n7"}, R"({"offset_ms":-5000})"}));
 
@@ -112,11 +129,19 @@ TEST(Plan, EnumNamesRoundTrip) {
     ASSERT_TRUE(succeeds(parse_quorum_mode(to_string(m), &back)));
     EXPECT_EQ(back, m);
   }
-  for (KeyDistribution d : {KeyDistribution::kUniform, KeyDistribution::kZipfian, KeyDistribution::kHotKey}) {
+  for (KeyDistribution d :
+       {KeyDistribution::kUniform, KeyDistribution::kZipfian, KeyDistribution::kHotKey, KeyDistribution::kFresh}) {
     KeyDistribution back;
     ASSERT_TRUE(succeeds(parse_key_distribution(to_string(d), &back)));
     EXPECT_EQ(back, d);
   }
+  for (Routing r : {Routing::kRandom, Routing::kPinned, Routing::kFailover}) {
+    Routing back;
+    ASSERT_TRUE(succeeds(parse_routing(to_string(r), &back)));
+    EXPECT_EQ(back, r);
+  }
+  Routing routing;
+  EXPECT_TRUE(fails_with(parse_routing("sticky", &routing), "(random, pinned, failover)"));
   ReadRepair rr;
   EXPECT_TRUE(fails_with(parse_read_repair("Blocking", &rr), "(none, async, blocking)"));
 }
@@ -185,6 +210,12 @@ TEST(Plan, ValidationRejectsPlansNoClusterCanRun) {
       {defaults_with(R"({"workload": {"read_cl": "ANY"}})"), "workload.read_cl: ANY is for writes only"},
       {defaults_with(R"({"workload": {"rate": 0}})"), "workload.rate: must be in [0.001, 1000000]"},
       {defaults_with(R"({"workload": {"clients": 0}})"), "workload.clients: must be in 1..1024"},
+      {defaults_with(R"({"workload": {"value_bytes_min": -1}})"), "workload.value_bytes_min: must be in 0..33554432"},
+      {defaults_with(R"({"workload": {"value_bytes_min": 10, "value_bytes_max": 5}})"),
+       "workload.value_bytes_max: must be in workload.value_bytes_min..33554432"},
+      {defaults_with(R"({"workload": {"value_bytes_max": 33554433}})"),
+       "workload.value_bytes_max: must be in workload.value_bytes_min..33554432"},
+      {defaults_with(R"({"workload": {"routing": "sticky"}})"), "workload.routing: unknown routing 'sticky'"},
       {defaults_with(R"({"modes": {"merkle_depth": 21}})"), "modes.merkle_depth: must be in 1..20"},
       {defaults_with(R"({"modes": {"request_timeout_ms": 0}})"), "modes.request_timeout_ms: must be in 1..600000"},
       {defaults_with(R"({"faults": [{"kind": "kill", "targets": ["n9"]}]})"),

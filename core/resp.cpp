@@ -7,6 +7,18 @@
 
 namespace faultline {
 
+std::string status_error_text(const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kUnavailable: return "UNAVAILABLE " + s.message();
+    case Status::Code::kTimeout: return "TIMEOUT " + s.message();
+    case Status::Code::kInvalid: return "ERR " + s.message();
+    default:
+      // Anything else from a coordinator (I/O on a replica) leaves the outcome
+      // unknown, which is what TIMEOUT tells the harness.
+      return "TIMEOUT " + s.to_string();
+  }
+}
+
 namespace {
 // A simple string or error ends at its CRLF; a CR or LF inside would start a
 // reply of its own (reply-stream injection), so each becomes a space, as

@@ -14,7 +14,15 @@
 #include <string_view>
 #include <vector>
 
+#include "core/status.h"
+
 namespace faultline {
+
+// The text of the RESP error a node answers for a failed request (without
+// the leading '-'): "UNAVAILABLE ...", "TIMEOUT ..." or "ERR ...". Anything
+// but unavailable and invalid leaves the outcome unknown, so it is a
+// TIMEOUT. node/commands.cpp answers with it; the simulator records it.
+std::string status_error_text(const Status& s);
 
 struct RespValue {
   enum class Type { kSimple, kError, kInteger, kBulk, kNull, kArray, kNullArray };

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/assert.h"
+#include "core/node_config.h"
 
 namespace faultline {
 
@@ -119,14 +120,45 @@ ConsistencyLevel cl_or_quorum(ConsistencyLevel cl, int rf) {
 
 // The operation mix in whole percent, so the fractions sum to exactly 1
 // after division: reads first, deletes next, writes take the rest (>= 10%).
+// One plan in four is delete-heavy (deletes up to kDeleteHeavyPercentMax).
 struct Mix {
   int read_pct, delete_pct;
 };
 Gen<Mix> gen_mix() {
-  return gen::mapcat(int_in(kReadPercentMin, kReadPercentMax), [](int read_pct) {
-    int delete_pct_max = std::min(kDeletePercentMax, 100 - kReadPercentMin - read_pct);
-    return gen::map(int_in(0, delete_pct_max), [read_pct](int delete_pct) { return Mix{read_pct, delete_pct}; });
+  Gen<int> delete_cap = gen::weightedOneOf<int>({{3, gen::just(kDeletePercentMax)}, {1, gen::just(kDeleteHeavyPercentMax)}});
+  return gen::mapcat(delete_cap, [](int cap) {
+    return gen::mapcat(int_in(kReadPercentMin, kReadPercentMax), [cap](int read_pct) {
+      int delete_pct_max = std::min(cap, 100 - kReadPercentMin - read_pct);
+      return gen::map(int_in(0, delete_pct_max), [read_pct](int delete_pct) { return Mix{read_pct, delete_pct}; });
+    });
   });
+}
+
+// Key count: a decade, then a count in it (1..10, 11..100, ...).
+Gen<int> gen_keys() {
+  return gen::mapcat(int_in(0, 3), [](int decade) {
+    int lo = 1, hi = 10;
+    for (int d = 0; d < decade; ++d) {
+      lo = hi + 1;
+      hi *= 10;
+    }
+    return int_in(lo, std::min(hi, kKeysMax));
+  });
+}
+
+struct ValueSizes {
+  int64_t min = 0, max = 0;
+  bool large() const { return max > 1024 * 1024; }
+};
+// Bare identities (today's values) first; then small, medium, large.
+Gen<ValueSizes> gen_value_sizes() {
+  constexpr int64_t kKiB = 1024, kMiB = 1024 * 1024;
+  return gen::weightedOneOf<ValueSizes>(
+      {{10, gen::just(ValueSizes{0, 0})},
+       {5, gen::map(gen::element<int64_t>(64, kKiB), [](int64_t max) { return ValueSizes{0, max}; })},
+       {3, gen::map(gen::element<int64_t>(4 * kKiB, 64 * kKiB, 256 * kKiB), [](int64_t max) { return ValueSizes{0, max}; })},
+       {1, gen::map(gen::element<int64_t>(0, kMiB / 2),
+                    [](int64_t min) { return ValueSizes{min, kValueBytesLargeMax}; })}});
 }
 
 // Checks the pins with validate_plan itself (one place knows the ranges): a
@@ -205,25 +237,34 @@ Gen<WorkloadSpec> gen_workload(const PlanPins& pins, int rf) {
                                  ? gen::just(*pins.duration_ms)
                                  : gen::map(ms_in(kDurationMsMin / kDurationStepMs, kDurationMsMax / kDurationStepMs),
                                             [](int64_t steps) { return steps * kDurationStepMs; });
-  Gen<double> rate = pinned_or(pins.rate, gen::map(int_in(kRateMin, kRateMax), [](int r) { return double(r); }));
-  return gen::apply(
-      [rf](int clients, int keys, double ops_per_s, int64_t d_ms, CL rcl, CL wcl, Mix mix, KeyDistribution dist) {
-        WorkloadSpec w;
-        w.clients = clients;
-        w.keys = keys;
-        w.rate = ops_per_s;
-        w.duration_ms = d_ms;
-        w.read_cl = cl_or_quorum(rcl, rf);
-        w.write_cl = cl_or_quorum(wcl, rf);
-        w.read_fraction = mix.read_pct / 100.0;
-        w.delete_fraction = mix.delete_pct / 100.0;
-        w.write_fraction = (100 - mix.read_pct - mix.delete_pct) / 100.0;
-        w.key_distribution = dist;
-        return w;
-      },
-      pinned_or(pins.clients, int_in(1, kClientsMax)), pinned_or(pins.keys, int_in(1, kKeysMax)), rate, duration_ms,
-      read_cl, write_cl, gen_mix(),
-      gen::element(KeyDistribution::kUniform, KeyDistribution::kZipfian, KeyDistribution::kHotKey));
+  return gen::mapcat(gen_value_sizes(), [pins, rf, read_cl, write_cl, duration_ms](ValueSizes sizes) {
+    const int rate_max = sizes.large() ? kLargeValueRateMax : kRateMax;
+    Gen<double> rate = pinned_or(pins.rate, gen::map(int_in(kRateMin, rate_max), [](int r) { return double(r); }));
+    return gen::apply(
+        [rf, sizes](int clients, int keys, double ops_per_s, int64_t d_ms, CL rcl, CL wcl, Mix mix,
+                    KeyDistribution dist, Routing routing) {
+          WorkloadSpec w;
+          w.clients = clients;
+          w.keys = keys;
+          w.rate = ops_per_s;
+          w.duration_ms = d_ms;
+          w.read_cl = cl_or_quorum(rcl, rf);
+          w.write_cl = cl_or_quorum(wcl, rf);
+          w.read_fraction = mix.read_pct / 100.0;
+          w.delete_fraction = mix.delete_pct / 100.0;
+          w.write_fraction = (100 - mix.read_pct - mix.delete_pct) / 100.0;
+          w.key_distribution = dist;
+          w.value_bytes_min = sizes.min;
+          w.value_bytes_max = sizes.max;
+          w.routing = routing;
+          return w;
+        },
+        pinned_or(pins.clients, int_in(1, kClientsMax)), pinned_or(pins.keys, gen_keys()), rate, duration_ms, read_cl,
+        write_cl, gen_mix(),
+        gen::element(KeyDistribution::kUniform, KeyDistribution::kZipfian, KeyDistribution::kHotKey,
+                     KeyDistribution::kFresh),
+        gen::element(Routing::kRandom, Routing::kPinned, Routing::kFailover));
+  });
 }
 
 Gen<FaultEvent> gen_fault(int nodes, int64_t duration_ms) {
@@ -246,17 +287,288 @@ Gen<FaultEvent> gen_fault(int nodes, int64_t duration_ms) {
       gen_fault_window(duration_ms));
 }
 
+namespace {
+
+FaultEvent make_event(const std::string& kind, Drawn body, int64_t start_ms, int64_t length_ms) {
+  FaultEvent e;
+  e.start_ms = start_ms;
+  e.duration_ms = length_ms;
+  e.kind = kind;
+  e.targets = std::move(body.targets);
+  e.params_json = std::move(body.params_json);
+  return e;
+}
+
+// One fault of a kind among `kinds`, at any time.
+Gen<FaultEvent> gen_fault_of(const std::vector<std::string>& kinds, int nodes, int64_t duration_ms) {
+  return gen::apply(
+      [](const std::pair<std::string, Drawn>& body, std::pair<int64_t, int64_t> window) {
+        return make_event(body.first, body.second, window.first, window.second);
+      },
+      gen::mapcat(gen::elementOf(kinds),
+                  [nodes](const std::string& kind) {
+                    return gen::map(gen_fault_body(kind, nodes), [kind](Drawn d) { return std::pair{kind, d}; });
+                  }),
+      gen_fault_window(duration_ms));
+}
+
+struct Window {
+  int64_t start_ms, length_ms;
+  int64_t end_ms() const { return start_ms + length_ms; }
+};
+// start in [lo, hi], length in [len_min, min(len_max, end - start)]; needs
+// hi + len_min <= end.
+Gen<Window> gen_window(int64_t lo, int64_t hi, int64_t len_min, int64_t len_max, int64_t end) {
+  FL_ASSERT(lo <= hi && hi + len_min <= end);
+  return gen::mapcat(ms_in(lo, hi), [len_min, len_max, end](int64_t start) {
+    return gen::map(ms_in(len_min, std::min(len_max, end - start)), [start](int64_t len) { return Window{start, len}; });
+  });
+}
+
+// A fault in force at the anchor's middle: starts in its first half (at
+// least 250 ms before the middle), ends in its second half.
+Gen<Window> gen_window_through(Window anchor) {
+  const int64_t mid = anchor.start_ms + anchor.length_ms / 2;
+  return gen::mapcat(ms_in(anchor.start_ms, mid - kFaultDurationMsMin / 2), [mid, anchor](int64_t start) {
+    return gen::map(ms_in(mid + kFaultDurationMsMin / 2, anchor.end_ms()),
+                    [start](int64_t end) { return Window{start, end - start}; });
+  });
+}
+
+// An anchor window of 1..5 s for faults that meet inside it.
+Gen<Window> gen_anchor(int64_t duration_ms) {
+  return gen_window(0, duration_ms - 2 * kFaultDurationMsMin, 2 * kFaultDurationMsMin, kFaultDurationMsMax, duration_ms);
+}
+
+// A fault of `kind` with its drawn body in window w.
+Gen<FaultEvent> gen_event_in(const std::string& kind, int nodes, Gen<Window> w) {
+  return gen::apply([kind](Drawn body, Window win) { return make_event(kind, std::move(body), win.start_ms, win.length_ms); },
+                    gen_fault_body(kind, nodes), std::move(w));
+}
+
+Drawn on_nodes(std::vector<std::string> targets) { return Drawn{std::move(targets), "{}"}; }
+
+using Events = std::vector<FaultEvent>;
+
+Gen<Events> gen_sparse(const std::vector<std::string>& kinds, int nodes, int64_t duration_ms) {
+  return gen::mapcat(int_in(0, kFaultsMax), [kinds, nodes, duration_ms](int count) {
+    return gen::container<Events>(static_cast<size_t>(count), gen_fault_of(kinds, nodes, duration_ms));
+  });
+}
+
+Gen<Events> gen_overlap(const std::vector<std::string>& kinds, int nodes, int64_t duration_ms) {
+  return gen::mapcat(gen::pair(int_in(2, 3), gen_anchor(duration_ms)), [kinds, nodes](std::pair<int, Window> cw) {
+    return gen::container<Events>(
+        static_cast<size_t>(cw.first), gen::mapcat(gen::elementOf(kinds), [nodes, anchor = cw.second](const std::string& kind) {
+          return gen_event_in(kind, nodes, gen_window_through(anchor));
+        }));
+  });
+}
+
+// kind (a node fault) of each of `targets`, all through the anchor.
+Gen<Events> gen_two_down(const std::vector<std::string>& down_kinds, int nodes, int64_t duration_ms) {
+  return gen::mapcat(gen::pair(gen_anchor(duration_ms), gen_distinct_nodes(nodes, 2)),
+                     [down_kinds](std::pair<Window, std::vector<std::string>> at) {
+                       auto one = [&](const std::string& node) {
+                         return gen::apply(
+                             [node](const std::string& kind, Window w) {
+                               return make_event(kind, on_nodes({node}), w.start_ms, w.length_ms);
+                             },
+                             gen::elementOf(down_kinds), gen_window_through(at.first));
+                       };
+                       return gen::apply([](FaultEvent a, FaultEvent b) { return Events{a, b}; }, one(at.second[0]),
+                                         one(at.second[1]));
+                     });
+}
+
+// A partition and a `kind` fault that starts while it is in force (one
+// target node for kill and wipe).
+Gen<Events> gen_in_partition(const std::string& kind, int nodes, int64_t duration_ms) {
+  return gen::mapcat(gen_window(0, duration_ms - 3 * kFaultDurationMsMin, 3 * kFaultDurationMsMin, kFaultDurationMsMax,
+                                duration_ms),
+                     [kind, nodes, duration_ms](Window p) {
+                       Gen<Drawn> body = kind == "clock" ? gen_clock(nodes)
+                                                         : gen::map(gen_distinct_nodes(nodes, 1), on_nodes);
+                       Gen<Window> w = kind == "clock" ? gen_window_through(p)
+                                                       : gen_window(p.start_ms, p.end_ms() - kFaultDurationMsMin,
+                                                                    kFaultDurationMsMin, kFaultDurationMsMax, duration_ms);
+                       return gen::apply(
+                           [kind, p](Drawn part, Drawn body, Window w) {
+                             return Events{make_event("partition", std::move(part), p.start_ms, p.length_ms),
+                                           make_event(kind, std::move(body), w.start_ms, w.length_ms)};
+                           },
+                           gen_partition(nodes), body, w);
+                     });
+}
+
+Gen<Events> gen_pause_around_fd(int nodes, int64_t duration_ms) {
+  const int64_t fd_ms = NodeConfig{}.peer_down_after_ms;
+  const int64_t half = duration_ms / 2;
+  const int64_t long_min = fd_ms + kFaultDurationMsMin;
+  Gen<Window> shorter = gen_window(0, half - fd_ms, kFaultDurationMsMin, fd_ms - 200, half);
+  Gen<Window> longer = gen_window(half, duration_ms - long_min, long_min, kFaultDurationMsMax, duration_ms);
+  return gen::apply(
+      [](std::vector<std::string> a, Window wa, std::vector<std::string> b, Window wb) {
+        return Events{make_event("pause", on_nodes(std::move(a)), wa.start_ms, wa.length_ms),
+                      make_event("pause", on_nodes(std::move(b)), wb.start_ms, wb.length_ms)};
+      },
+      gen_distinct_nodes(nodes, 1), shorter, gen_distinct_nodes(nodes, 1), longer);
+}
+
+// Short kills of distinct nodes, each starting 0..300 ms after the last healed.
+constexpr int64_t kStormKillMsMax = 1000, kStormGapMsMax = 300;
+Gen<Events> gen_restart_storm(int nodes, int64_t duration_ms) {
+  const int count_max = static_cast<int>(std::min<int64_t>({nodes, 4, duration_ms / (kStormKillMsMax + kStormGapMsMax)}));
+  return gen::mapcat(int_in(2, std::max(2, count_max)), [nodes, duration_ms](int count) {
+    const int64_t span_max = count * (kStormKillMsMax + kStormGapMsMax);
+    return gen::apply(
+        [](std::vector<std::string> targets, int64_t start, std::vector<int64_t> lengths, std::vector<int64_t> gaps) {
+          Events out;
+          int64_t at = start;
+          for (size_t i = 0; i < targets.size(); ++i) {
+            out.push_back(make_event("kill", on_nodes({targets[i]}), at, lengths[i]));
+            at += lengths[i] + gaps[i];
+          }
+          return out;
+        },
+        gen_distinct_nodes(nodes, count), ms_in(0, duration_ms - span_max),
+        gen::container<std::vector<int64_t>>(static_cast<size_t>(count), ms_in(kFaultDurationMsMin, kStormKillMsMax)),
+        gen::container<std::vector<int64_t>>(static_cast<size_t>(count), ms_in(0, kStormGapMsMax)));
+  });
+}
+
+// A coordinator X cut off (one way: X -> Y) from one or two replicas, and
+// killed while cut: its writes in flight reached only some replicas. The
+// closest real processes get to a coordinator dying mid-write.
+Gen<Events> gen_partial_write(int nodes, int64_t duration_ms) {
+  const int cuts_max = std::min(2, nodes - 1);
+  return gen::mapcat(
+      gen::pair(int_in(1, cuts_max), gen_window(0, duration_ms - 3 * kFaultDurationMsMin, 3 * kFaultDurationMsMin,
+                                                kFaultDurationMsMax, duration_ms)),
+      [nodes, duration_ms](std::pair<int, Window> cp) {
+        const Window p = cp.second;
+        return gen::apply(
+            [p, cuts = cp.first](std::vector<std::string> who, Window kill) {
+              Events out;
+              for (int i = 1; i <= cuts; ++i) {
+                out.push_back(make_event("partition",
+                                         Drawn{{who[0], who[static_cast<size_t>(i)]},
+                                               params_text({{"partition", "one-way"}})},
+                                         p.start_ms, p.length_ms));
+              }
+              out.push_back(make_event("kill", on_nodes({who[0]}), kill.start_ms, kill.length_ms));
+              return out;
+            },
+            gen_distinct_nodes(nodes, cp.first + 1),
+            gen_window(p.start_ms + kFaultDurationMsMin, p.end_ms() - kFaultDurationMsMin, kFaultDurationMsMin,
+                       kFaultDurationMsMax, duration_ms));
+      });
+}
+
+bool has(const std::vector<std::string>& kinds, const char* kind) {
+  return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
+}
+
+// The shapes the enabled kinds allow, in kFaultShapes order.
+std::vector<std::string> shapes_for(const std::vector<std::string>& kinds, int nodes, int64_t duration_ms) {
+  std::vector<std::string> out = {"sparse"};
+  if (duration_ms < kCompositionDurationMsMin || nodes < 2) return out;
+  out.push_back("overlap");
+  if (has(kinds, "kill") || has(kinds, "pause")) out.push_back("two-down");
+  if (has(kinds, "kill") && has(kinds, "partition")) out.push_back("kill-in-partition");
+  if (has(kinds, "pause")) out.push_back("pause-around-fd");
+  if (has(kinds, "kill")) out.push_back("restart-storm");
+  if (has(kinds, "wipe") && has(kinds, "partition")) out.push_back("wipe-in-partition");
+  if (has(kinds, "clock") && has(kinds, "partition")) out.push_back("clock-in-partition");
+  if (has(kinds, "kill") && has(kinds, "partition") && nodes >= 3) out.push_back("partial-write");
+  return out;
+}
+
+Gen<Events> gen_shape(const std::string& shape, const std::vector<std::string>& kinds, int nodes, int64_t duration_ms) {
+  if (shape == "overlap") return gen_overlap(kinds, nodes, duration_ms);
+  if (shape == "two-down") {
+    std::vector<std::string> down;
+    for (const char* k : {"kill", "pause"}) {
+      if (has(kinds, k)) down.push_back(k);
+    }
+    return gen_two_down(down, nodes, duration_ms);
+  }
+  if (shape == "kill-in-partition") return gen_in_partition("kill", nodes, duration_ms);
+  if (shape == "wipe-in-partition") return gen_in_partition("wipe", nodes, duration_ms);
+  if (shape == "clock-in-partition") return gen_in_partition("clock", nodes, duration_ms);
+  if (shape == "pause-around-fd") return gen_pause_around_fd(nodes, duration_ms);
+  if (shape == "restart-storm") return gen_restart_storm(nodes, duration_ms);
+  if (shape == "partial-write") return gen_partial_write(nodes, duration_ms);
+  return gen_sparse(kinds, nodes, duration_ms);
+}
+
+bool is_node_fault(const std::string& kind) { return kind == "kill" || kind == "pause" || kind == "wipe"; }
+bool overlap(const FaultEvent& a, const FaultEvent& b) {
+  return a.start_ms < b.start_ms + b.duration_ms && b.start_ms < a.start_ms + a.duration_ms;
+}
+
+// Sorted by start; a node fault drops the targets an earlier overlapping
+// node fault holds and those that would leave no node up, a clock fault
+// those an earlier overlapping clock fault holds; a fault left without
+// targets goes.
+Events settle(Events events, int nodes) {
+  std::stable_sort(events.begin(), events.end(),
+                   [](const FaultEvent& a, const FaultEvent& b) { return a.start_ms < b.start_ms; });
+  Events out;
+  for (FaultEvent& e : events) {
+    const bool node_fault = is_node_fault(e.kind);
+    if (!node_fault && e.kind != "clock") {
+      out.push_back(std::move(e));
+      continue;
+    }
+    std::vector<std::string> busy;
+    for (const FaultEvent& o : out) {
+      if ((node_fault ? is_node_fault(o.kind) : o.kind == "clock") && overlap(o, e)) {
+        busy.insert(busy.end(), o.targets.begin(), o.targets.end());
+      }
+    }
+    std::vector<std::string> kept;
+    for (const std::string& t : e.targets) {
+      if (std::find(busy.begin(), busy.end(), t) != busy.end()) continue;
+      if (node_fault && static_cast<int>(busy.size() + kept.size()) >= nodes - 1) break;
+      kept.push_back(t);
+    }
+    if (kept.empty()) continue;
+    e.targets = std::move(kept);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace
+
 Gen<std::vector<FaultEvent>> gen_faults(int nodes, int64_t duration_ms) {
   if (nodes < 1 || duration_ms < kFaultDurationMsMin) return gen::just(std::vector<FaultEvent>{});
-  return gen::mapcat(int_in(0, kFaultsMax), [nodes, duration_ms](int count) {
-    return gen::map(gen::container<std::vector<FaultEvent>>(static_cast<size_t>(count), gen_fault(nodes, duration_ms)),
-                    [](std::vector<FaultEvent> faults) {
-                      std::stable_sort(faults.begin(), faults.end(), [](const FaultEvent& a, const FaultEvent& b) {
-                        return a.start_ms < b.start_ms;
-                      });
-                      return faults;
-                    });
-  });
+  std::vector<std::string> all = {"kill", "pause", "delay", "clock", "wipe"};
+  if (nodes >= 2) all.insert(all.begin() + 1, "partition");
+  // Each kind on or off (shrinking turns kinds off); none on: no faults.
+  return gen::mapcat(
+      gen::container<std::vector<bool>>(all.size(), gen::arbitrary<bool>()), [all, nodes, duration_ms](std::vector<bool> on) {
+        std::vector<std::string> kinds;
+        for (size_t i = 0; i < all.size(); ++i) {
+          if (on[i]) kinds.push_back(all[i]);
+        }
+        if (kinds.empty()) return gen::just(Events{});
+        return gen::mapcat(gen::elementOf(shapes_for(kinds, nodes, duration_ms)), [kinds, nodes, duration_ms](
+                                                                                      const std::string& shape) {
+          Gen<Events> extra = shape == "sparse" ? gen::just(Events{})
+                                                : gen::mapcat(int_in(0, kExtraFaultsMax), [kinds, nodes, duration_ms](int n) {
+                                                    return gen::container<Events>(static_cast<size_t>(n),
+                                                                                  gen_fault_of(kinds, nodes, duration_ms));
+                                                  });
+          return gen::apply(
+              [nodes](Events main, Events more) {
+                main.insert(main.end(), more.begin(), more.end());
+                return settle(std::move(main), nodes);
+              },
+              gen_shape(shape, kinds, nodes, duration_ms), extra);
+        });
+      });
 }
 
 Gen<Plan> gen_plan(const PlanPins& pins) {

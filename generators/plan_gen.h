@@ -50,7 +50,9 @@ struct PlanPins {
 inline constexpr int kNodesMin = 3, kNodesMax = 7;
 inline constexpr int kRfMax = 5, kRfPreferred = 3;
 inline constexpr int kVnodesMax = 32;
-inline constexpr int kKeysMax = 50;
+// Keys: a decade first (1..10, 11..100, 101..1000, 1001..10000), then a
+// count in it, so every order of magnitude is as likely.
+inline constexpr int kKeysMax = 10000;
 inline constexpr int kClientsMax = 8;
 inline constexpr int kRateMin = 10, kRateMax = 300;  // operations per second
 // Drawn runs stay short: workload at most 12 s, so a whole run (start,
@@ -60,6 +62,18 @@ inline constexpr int kFaultsMax = 4;
 // Shorter faults would heal before the failure detector (1 s) noticed them.
 inline constexpr int64_t kFaultDurationMsMin = 500, kFaultDurationMsMax = 5000;
 inline constexpr int kReadPercentMin = 10, kReadPercentMax = 90, kDeletePercentMax = 30;
+// A delete-heavy plan (one in four) lets deletes reach this share.
+inline constexpr int kDeleteHeavyPercentMax = 60;
+// Value sizes: most plans write the bare identity or small values; a few
+// reach hundreds of KiB; about one in twenty goes to megabytes, past the
+// node's limits.value_bytes_max (4 MiB; those writes fail with -ERR), and
+// runs at a low rate (big values are slow).
+inline constexpr int64_t kValueBytesLargeMax = 6 * 1024 * 1024;
+inline constexpr int kLargeValueRateMax = 15;
+// Fault compositions need room: a workload at least this long.
+inline constexpr int64_t kCompositionDurationMsMin = 3000;
+// Extra single faults beside a composition.
+inline constexpr int kExtraFaultsMax = 2;
 inline constexpr int64_t kDelayLatencyMsMax = 200, kDelayJitterMsMax = 50;
 inline constexpr int64_t kClockOffsetMsMin = 100, kClockOffsetMsMax = 5000;
 
@@ -74,9 +88,45 @@ rc::Gen<WorkloadSpec> gen_workload(const PlanPins& pins, int rf);
 // One fault in a cluster of `nodes` nodes, healed by duration_ms; params as
 // faults/schedule.h decodes them. Requires duration_ms >= kFaultDurationMsMin.
 rc::Gen<FaultEvent> gen_fault(int nodes, int64_t duration_ms);
-// 0..kFaultsMax faults sorted by start_ms (overlaps allowed: the nemesis
-// composes them); none when the workload is shorter than one fault.
+// A swarm of faults: first the kinds this plan enables (a random subset of
+// faults/schedule.h's kFaultKinds, possibly empty: a fault-free plan), then
+// a schedule shape (kFaultShapes) among those the kinds allow, then its
+// events and up to kExtraFaultsMax single faults of the enabled kinds;
+// sorted by start_ms, every one healed by duration_ms. Node faults (kill,
+// pause, wipe) that overlap in time never share a target and leave at
+// least one node up; clock faults that overlap never share one either.
+// None when the workload is shorter than one fault.
 rc::Gen<std::vector<FaultEvent>> gen_faults(int nodes, int64_t duration_ms);
+
+// The schedule shapes gen_faults draws (the first is where shrinking goes):
+//   sparse             0..kFaultsMax single faults at random times
+//   overlap            2..3 faults of the enabled kinds in force together
+//   two-down           kill or pause of two distinct nodes at once
+//   kill-in-partition  a kill that starts during a partition
+//   pause-around-fd    one pause shorter and one longer than the failure
+//                      detector's timeout (NodeConfig::peer_down_after_ms)
+//   restart-storm      2..4 short kills of distinct nodes back to back
+//   wipe-in-partition  a wipe that starts during a partition
+//   clock-in-partition clock skew while a partition is in force
+//   partial-write      one-way partitions cutting a node's links to one or
+//                      two replicas, and a kill of that node inside them
+inline constexpr const char* kFaultShapes[] = {"sparse",           "overlap",           "two-down",
+                                               "kill-in-partition", "pause-around-fd",   "restart-storm",
+                                               "wipe-in-partition", "clock-in-partition", "partial-write"};
+
+// The shapes a plan's faults show, recognised from the events themselves
+// (so a plan from --plan has one too): the names of kFaultShapes but
+// sparse, plus "overlap(K)" when K faults are ever in force together.
+// Empty for a plan whose faults never meet.
+std::vector<std::string> fault_shapes(const Plan& plan);
+
+// One line saying what a plan exercises, printed by `faultline run --seed`
+// and `faultline sim --seed` at start:
+//   nodes 5 rf 3 vnodes 8 | keys 4000 fresh | values 0..64KiB | routing failover |
+//   mix r40 w30 d30 | cl QUORUM/ONE | rate 120/s 6.3s 4 clients |
+//   faults 3: kill+partition kill-in-partition overlap(2) | rr blocking hh on sloppy |
+//   gc_grace 800 ae on
+std::string plan_shape(const Plan& plan);
 // A whole plan with seed 0 and no seeded bugs.
 rc::Gen<Plan> gen_plan(const PlanPins& pins);
 

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "core/test_util.h"
@@ -43,6 +44,21 @@ void check_runnable(const Plan& p) {
     RC_ASSERT(f.duration_ms >= kFaultDurationMsMin);
     RC_ASSERT(f.start_ms + f.duration_ms <= w.duration_ms);
   }
+  RC_ASSERT(std::is_sorted(p.faults.begin(), p.faults.end(),
+                           [](const FaultEvent& a, const FaultEvent& b) { return a.start_ms < b.start_ms; }));
+  // Node faults in force together never share a node and leave one up.
+  for (size_t i = 0; i < p.faults.size(); ++i) {
+    const FaultEvent& a = p.faults[i];
+    auto down = [](const FaultEvent& e) { return e.kind == "kill" || e.kind == "pause" || e.kind == "wipe"; };
+    if (!down(a)) continue;
+    std::set<std::string> nodes_down(a.targets.begin(), a.targets.end());
+    for (size_t j = 0; j < p.faults.size(); ++j) {
+      const FaultEvent& b = p.faults[j];
+      if (i == j || !down(b) || b.start_ms > a.start_ms || b.start_ms + b.duration_ms <= a.start_ms) continue;
+      for (const auto& t : b.targets) RC_ASSERT(nodes_down.insert(t).second);
+    }
+    RC_ASSERT(static_cast<int>(nodes_down.size()) < std::max(2, p.cluster.nodes));
+  }
   // Round trip: what plan.json holds replays this plan.
   Plan back;
   RC_ASSERT(plan_from_json(plan_to_json(p), &back).is_ok());
@@ -68,6 +84,70 @@ TEST(PlanFromSeedTest, DifferentSeedsGiveDifferentPlans) {
     texts.insert(plan_to_json(p));
   }
   EXPECT_EQ(texts.size(), kSeeds);
+}
+
+// Goal: the swarm covers its whole space. Over 500 seeds every key
+// distribution, routing, value-size class (values past the node's limit
+// included), key-count decade, delete-heavy mixes, short gc_grace with
+// anti-entropy on and off, fault-free plans and every schedule shape
+// appear; every plan is valid.
+TEST(PlanFromSeedTest, FiveHundredSeedsCoverEveryFeature) {
+  constexpr uint64_t kSeeds = 500;
+  std::map<std::string, int> seen;
+  for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
+    Plan p = drawn(seed);
+    ASSERT_TRUE(validate_plan(p)) << "seed " << seed;
+    const WorkloadSpec& w = p.workload;
+    ++seen["dist " + std::string(to_string(w.key_distribution))];
+    ++seen["routing " + std::string(to_string(w.routing))];
+    if (w.value_bytes_max == 0) ++seen["values bare"];
+    else if (w.value_bytes_max <= 1024) ++seen["values small"];
+    else if (w.value_bytes_max <= 256 * 1024) ++seen["values medium"];
+    if (w.value_bytes_max > 4 * 1024 * 1024) {
+      ++seen["values above the node limit"];
+      EXPECT_LE(w.rate, kLargeValueRateMax) << "seed " << seed;
+    }
+    ++seen["keys decade " + std::to_string(w.keys <= 10 ? 1 : w.keys <= 100 ? 2 : w.keys <= 1000 ? 3 : 4)];
+    if (w.delete_fraction > 0.3 + 1e-9) ++seen["delete-heavy"];
+    if (p.modes.gc_grace_ms == 800) ++seen[p.modes.anti_entropy ? "gc_grace 800 ae on" : "gc_grace 800 ae off"];
+    if (p.faults.empty()) ++seen["fault-free"];
+    for (const std::string& shape : fault_shapes(p)) ++seen[shape.rfind("overlap(", 0) == 0 ? "overlap" : shape];
+    EXPECT_FALSE(plan_shape(p).empty());
+  }
+  std::vector<std::string> expected = {
+      "dist uniform", "dist zipfian", "dist hot-key", "dist fresh", "routing random", "routing pinned",
+      "routing failover", "values bare", "values small", "values medium", "values above the node limit",
+      "keys decade 1", "keys decade 2", "keys decade 3", "keys decade 4", "delete-heavy", "gc_grace 800 ae on",
+      "gc_grace 800 ae off", "fault-free"};
+  for (const char* shape : kFaultShapes) {
+    if (std::string(shape) != "sparse") expected.push_back(shape);
+  }
+  for (const std::string& e : expected) EXPECT_GT(seen[e], 0) << e << " never drawn in " << kSeeds << " seeds";
+  for (const auto& [feature, count] : seen) std::printf("%-30s %d\n", feature.c_str(), count);
+}
+
+// The shapes of seeds 1..20, one line each (docs/generators.md shows them;
+// scripts/plan_shapes.sh prints them).
+TEST(PlanFromSeedTest, PrintsTheShapesOfSeeds1To20) {
+  for (uint64_t seed = 1; seed <= 20; ++seed) std::printf("seed %2llu: %s\n", static_cast<unsigned long long>(seed), plan_shape(drawn(seed)).c_str());
+}
+
+TEST(PlanShapeTest, NamesTheCompositionsOfAHandWrittenPlan) {
+  Plan p;
+  p.cluster.nodes = 5;
+  p.workload.duration_ms = 10000;
+  p.faults = {
+      {1000, 3000, "partition", {"n1", "n2"}, R"({"partition":"one-way"})"},
+      {1500, 1000, "kill", {"n1"}, "{}"},
+      {2000, 500, "pause", {"n3"}, "{}"},
+      {6000, 2000, "pause", {"n4"}, "{}"},
+  };
+  EXPECT_EQ(fault_shapes(p), (std::vector<std::string>{"two-down", "kill-in-partition", "pause-around-fd",
+                                                        "partial-write", "overlap(3)"}));
+  const std::string line = plan_shape(p);
+  EXPECT_NE(line.find("faults 4: partition+kill+pause two-down"), std::string::npos) << line;
+  p.faults.clear();
+  EXPECT_NE(plan_shape(p).find("| faults 0 |"), std::string::npos) << plan_shape(p);
 }
 
 // Seed 42 draws this plan, byte for byte. A change here means old seeds

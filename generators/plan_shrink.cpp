@@ -149,6 +149,21 @@ Seq<Plan> plan_shrinks(const Plan& plan) {
   });
   Seq<Plan> fewer_keys = each(plan, down_to(w.keys, 1), [](Plan& p, int k) { p.workload.keys = k; });
   Seq<Plan> fewer_clients = each(plan, down_to(w.clients, 1), [](Plan& p, int c) { p.workload.clients = c; });
+  // Smaller values: the largest size toward the smallest, then the
+  // smallest toward 0; the simplest routing (random) last.
+  Seq<Plan> smaller_values = seq::concat(
+      seq::filter(each(plan, shrink::towards<int64_t>(w.value_bytes_max, w.value_bytes_min),
+                       [](Plan& p, int64_t b) { p.workload.value_bytes_max = b; }),
+                  [m = w.value_bytes_max](const Plan& p) { return p.workload.value_bytes_max < m; }),
+      seq::filter(each(plan, shrink::towards<int64_t>(w.value_bytes_min, 0),
+                       [](Plan& p, int64_t b) { p.workload.value_bytes_min = b; }),
+                  [m = w.value_bytes_min](const Plan& p) { return p.workload.value_bytes_min < m; }));
+  Seq<Plan> simpler_routing;
+  if (w.routing != Routing::kRandom) {
+    Plan p = plan;
+    p.workload.routing = Routing::kRandom;
+    simpler_routing = seq::just(std::move(p));
+  }
 
   Seq<Plan> lower_rate;
   if (w.rate > kRateMin) {
@@ -165,8 +180,8 @@ Seq<Plan> plan_shrinks(const Plan& plan) {
   Seq<Plan> fewer_vnodes = each(plan, down_to(plan.cluster.vnodes, 1), [](Plan& p, int v) { p.cluster.vnodes = v; });
 
   return seq::concat(std::move(fewer_faults), std::move(shorter_run), std::move(fewer_nodes), std::move(fewer_keys),
-                     std::move(fewer_clients), std::move(lower_rate), std::move(smaller_faults),
-                     std::move(fewer_vnodes));
+                     std::move(fewer_clients), std::move(smaller_values), std::move(lower_rate),
+                     std::move(smaller_faults), std::move(fewer_vnodes), std::move(simpler_routing));
 }
 
 rc::Shrinkable<Plan> shrinkable_plan(const Plan& plan) { return rc::shrinkable::shrinkRecur(plan, &plan_shrinks); }

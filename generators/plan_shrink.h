@@ -7,7 +7,8 @@
 // the nemesis reads it) that is strictly smaller: no count below grows and at
 // least one falls, so the tree is finite. The counts: faults, total fault
 // ms, total fault start ms, total fault targets, workload duration, nodes,
-// keys, clients, rate, vnodes.
+// keys, clients, rate, vnodes, value_bytes_max, value_bytes_min, and
+// routing (random counts 0, pinned and failover 1).
 //
 // What never changes: the seed (it drives the workload's choices), the
 // modes, the consistency levels, rf, the operation mix, the key
@@ -19,8 +20,9 @@
 // of faults (all of them first), a shorter workload (faults clipped into
 // it), fewer nodes (down to rf; targets above the new count removed, faults
 // left without a meaningful target set removed), fewer keys, fewer clients,
-// a lower rate, then per fault: shorter, fewer targets, earlier; last fewer
-// vnodes.
+// smaller values (the largest size toward the smallest, then the smallest
+// toward 0), a lower rate, then per fault: shorter, fewer targets, earlier;
+// fewer vnodes; last random routing.
 #pragma once
 
 #include <rapidcheck.h>

@@ -25,7 +25,7 @@ constexpr int kShrinkStepsMax = 100000;
 constexpr int64_t kTreeNodesMax = 100000;  // bound on the distinct plans of a whole-tree walk
 
 // The counts plan_shrink.h promises never grow, and at least one falls.
-std::array<double, 10> measure(const Plan& p) {
+std::array<double, 13> measure(const Plan& p) {
   double fault_ms = 0, start_ms = 0, targets = 0;
   for (const auto& f : p.faults) {
     fault_ms += f.duration_ms;
@@ -34,7 +34,8 @@ std::array<double, 10> measure(const Plan& p) {
   }
   return {double(p.faults.size()), fault_ms, start_ms, targets, double(p.workload.duration_ms),
           double(p.cluster.nodes), double(p.workload.keys), double(p.workload.clients), p.workload.rate,
-          double(p.cluster.vnodes)};
+          double(p.cluster.vnodes), double(p.workload.value_bytes_max), double(p.workload.value_bytes_min),
+          p.workload.routing == Routing::kRandom ? 0.0 : 1.0};
 }
 
 bool strictly_smaller(const Plan& shrunk, const Plan& from) {
@@ -55,6 +56,8 @@ std::string what_is_tested(const Plan& p) {
   q.workload.keys = q.workload.clients = 1;
   q.workload.rate = 1;
   q.workload.duration_ms = 0;
+  q.workload.value_bytes_min = q.workload.value_bytes_max = 0;
+  q.workload.routing = Routing::kRandom;
   q.faults.clear();
   return plan_to_json(q);
 }

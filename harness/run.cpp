@@ -283,7 +283,7 @@ void print_header(std::ostream& out, const RunOptions& options, const Plan& plan
   for (const auto& f : plan.faults) {
     out << " " << f.kind << "@" << f.start_ms / 1000.0 << "s";
   }
-  out << std::endl;
+  out << "\nshape: " << plan_shape(plan) << std::endl;
 }
 
 // Step 3: the workload on its own thread and the nemesis on this one (it

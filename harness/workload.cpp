@@ -48,10 +48,10 @@ void Workload::run() {
 
 void Workload::run_worker(int worker, uint64_t seed, WorkerResult* result) {
   const WorkloadSpec& w = plan_.workload;
-  Rng rng(seed);
-  KeyPicker keys(w.key_distribution, w.keys);
+  WorkerDraw draw(plan_, worker, seed);
   std::vector<std::unique_ptr<RespClient>> conns;
   for (int port : client_ports_) conns.push_back(std::make_unique<RespClient>(port));
+  FL_ASSERT(conns.size() == static_cast<size_t>(plan_.cluster.nodes));
 
   // Each worker carries rate / clients of the load, paced to a fixed
   // schedule. A worker that falls behind (slow replies) skips the missed
@@ -61,11 +61,13 @@ void Workload::run_worker(int worker, uint64_t seed, WorkerResult* result) {
   FL_ASSERT(w.rate >= kWorkloadRateMin);
   FL_ASSERT(w.rate <= kWorkloadRateMax);
   const auto interval = std::chrono::nanoseconds(static_cast<int64_t>(1e9 * w.clients / w.rate));
-  const auto end = SteadyClock::now() + std::chrono::milliseconds(w.duration_ms);
+  const auto start = SteadyClock::now();
+  const auto end = start + std::chrono::milliseconds(w.duration_ms);
+  auto elapsed_ms = [start] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start).count();
+  };
   // Spread the workers' first operations over one interval.
   auto next = SteadyClock::now() + interval * worker / w.clients;
-  int64_t process = worker;
-  int64_t seq = 0;
   while (!stop_.load()) {
     // Never past the end: at a low rate the next slot can lie long after it.
     std::this_thread::sleep_until(std::min(next, end));
@@ -73,24 +75,20 @@ void Workload::run_worker(int worker, uint64_t seed, WorkerResult* result) {
     next += interval;
     if (next < SteadyClock::now()) next = SteadyClock::now();
 
+    const DrawnOp op = draw.next(elapsed_ms());
     ClientRequest req;
-    req.process = process;
-    req.f = pick_operation(w, &rng);
-    req.key = keys.pick(&rng);
-    req.cl = req.f == "read" ? w.read_cl : w.write_cl;
-    if (req.f == "write") req.value = std::to_string(process) + "-" + std::to_string(seq++);
-    if (req.f != "read") result->keys_written.insert(req.key);
-    size_t node = rng.uniform(conns.size());
-
-    HistoryOp done = execute_client_op(req, node_name(static_cast<NodeId>(node + 1)), conns[node].get(),
-                                       request_timeout_ms(), history_);
+    req.process = op.process;
+    req.f = op.f;
+    req.key = op.key;
+    req.cl = op.cl;
+    req.value = op.value;
+    const size_t node = op.node - 1;
+    HistoryOp done = execute_client_op(req, node_name(op.node), conns[node].get(), request_timeout_ms(), history_);
     ops_done_.fetch_add(1, std::memory_order_relaxed);
-    if (done.type == OpType::kInfo) {
-      process += w.clients;
-      seq = 0;
-    }
+    draw.completed(op, done.type, done.error, elapsed_ms());
   }
-  result->last_process = process;
+  result->keys_written = draw.keys_written();
+  result->last_process = draw.process();
 }
 
 }  // namespace faultline

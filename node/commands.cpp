@@ -64,17 +64,7 @@ RespValue anti_entropy_off() { return RespValue::error("ERR anti-entropy is off 
 
 }  // namespace
 
-RespValue Commands::error_reply(const Status& s) {
-  switch (s.code()) {
-    case Status::Code::kUnavailable: return RespValue::error("UNAVAILABLE " + s.message());
-    case Status::Code::kTimeout: return RespValue::error("TIMEOUT " + s.message());
-    case Status::Code::kInvalid: return RespValue::error("ERR " + s.message());
-    default:
-      // Anything else from a coordinator (I/O on a replica) leaves the outcome
-      // unknown, which is what TIMEOUT tells the harness.
-      return RespValue::error("TIMEOUT " + s.to_string());
-  }
-}
+RespValue Commands::error_reply(const Status& s) { return RespValue::error(status_error_text(s)); }
 
 // name, arguments min and max (with the name), key, value, the error for
 // extra arguments (null: the arity error), handler.

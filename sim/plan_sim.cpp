@@ -13,6 +13,7 @@
 #include "core/node_config.h"
 #include "core/node_dump.h"
 #include "core/node_status.h"
+#include "core/resp.h"
 #include "core/workload_draw.h"
 #include "faults/nemesis.h"
 #include "node/jsonl_event_log.h"
@@ -135,9 +136,7 @@ class PlanSim final : public FaultedCluster, public LinkControl {
  private:
   struct Worker {
     int index;
-    Rng rng;
-    int64_t process;
-    int64_t seq = 0;
+    WorkerDraw draw;
     int64_t next_slot_ns = 0;  // virtual, from the workload's start
   };
 
@@ -162,17 +161,19 @@ class PlanSim final : public FaultedCluster, public LinkControl {
     const std::vector<uint64_t> seeds = worker_seeds(plan_);
     interval_ns_ = 1e9 * w.clients / w.rate;
     workload_start_ms_ = cluster_.now_ms();
-    keys_ = std::make_unique<KeyPicker>(w.key_distribution, w.keys);
     workers_.reserve(static_cast<size_t>(w.clients));
     for (int i = 0; i < w.clients; ++i) {
-      workers_.push_back(Worker{i, Rng(seeds[static_cast<size_t>(i)]), i});
+      workers_.push_back(Worker{i, WorkerDraw(plan_, i, seeds[static_cast<size_t>(i)])});
       workers_.back().next_slot_ns = static_cast<int64_t>(interval_ns_ * i / w.clients);
     }
     for (Worker& worker : workers_) schedule_next(worker);
     cluster_.run_for(w.duration_ms);
     // Operations still running end by their client timeout.
     cluster_.run_for(client_timeout_ms() + kHopMs);
-    for (const Worker& worker : workers_) next_free_process_ = std::max(next_free_process_, worker.process + 1);
+    for (const Worker& worker : workers_) {
+      next_free_process_ = std::max(next_free_process_, worker.draw.process() + 1);
+      keys_written_.insert(worker.draw.keys_written().begin(), worker.draw.keys_written().end());
+    }
   }
 
   void schedule_next(Worker& worker) {
@@ -185,20 +186,11 @@ class PlanSim final : public FaultedCluster, public LinkControl {
   }
 
   void issue_next(Worker& worker) {
-    const WorkloadSpec& w = plan_.workload;
-    SimRequest req;
-    req.process = worker.process;
-    req.f = pick_operation(w, &worker.rng);
-    req.key = keys_->pick(&worker.rng);
-    req.cl = req.f == "read" ? w.read_cl : w.write_cl;
-    if (req.f == "write") req.value = std::to_string(worker.process) + "-" + std::to_string(worker.seq++);
-    if (req.f != "read") keys_written_.insert(req.key);
-    const NodeId via = static_cast<NodeId>(worker.rng.uniform(static_cast<uint64_t>(plan_.cluster.nodes)) + 1);
-    issue(req, via, [this, &worker](const HistoryOp& done) {
-      if (done.type == OpType::kInfo) {
-        worker.process += plan_.workload.clients;
-        worker.seq = 0;
-      }
+    const int64_t now_ms = cluster_.now_ms() - workload_start_ms_;
+    const DrawnOp op = worker.draw.next(now_ms);
+    SimRequest req{op.process, op.f, op.key, op.value, op.cl};
+    issue(req, op.node, [this, &worker, op](const HistoryOp& done) {
+      worker.draw.completed(op, done.type, done.error, cluster_.now_ms() - workload_start_ms_);
       schedule_next(worker);
     });
   }
@@ -241,13 +233,23 @@ class PlanSim final : public FaultedCluster, public LinkControl {
       return;
     }
     cluster_.after_ms(client_timeout_ms(), [complete] { complete(OpType::kInfo, "client timeout", HistoryOp{}); });
+    // As the node answers (core/resp.h status_error_text) and the client
+    // maps the answer (harness/client_op.h): TIMEOUT is info, others fail.
     auto type_of = [](const Status& s) {
       if (s.is_ok()) return OpType::kOk;
-      return s.code() == Status::Code::kTimeout ? OpType::kInfo : OpType::kFail;
+      return status_error_text(s).rfind("TIMEOUT", 0) == 0 ? OpType::kInfo : OpType::kFail;
     };
     cluster_.after_ms(kHopMs, [this, req, via, complete, type_of] {
       cluster_.run_on(via, [this, req, via, complete, type_of] {
         if (!cluster_.running(via)) return complete(OpType::kInfo, "connection closed", HistoryOp{});
+        if (req.value && static_cast<int64_t>(req.value->size()) > value_bytes_max_) {
+          // The node's command layer refuses it before the replica sees it,
+          // with the reply of node/commands.cpp.
+          return complete(OpType::kFail,
+                          "ERR value is " + std::to_string(req.value->size()) + " bytes, above limits.value_bytes_max (" +
+                              std::to_string(value_bytes_max_) + ")",
+                          HistoryOp{});
+        }
         Replica& r = cluster_.replica(via);
         if (req.f == "read") {
           r.coordinate_read(req.key, req.cl, [complete, type_of](const ReadResult& res) {
@@ -257,14 +259,14 @@ class PlanSim final : public FaultedCluster, public LinkControl {
               op.tombstone = res.record->tombstone;
               if (!res.record->tombstone) op.value = res.record->value;
             }
-            complete(type_of(res.status), res.status.is_ok() ? "" : res.status.message(), op);
+            complete(type_of(res.status), res.status.is_ok() ? "" : status_error_text(res.status), op);
           });
           return;
         }
         r.coordinate_write(req.key, req.value, req.cl, [complete, type_of](const WriteResult& res) {
           HistoryOp op;
           if (res.status.is_ok()) op.version = res.version;
-          complete(type_of(res.status), res.status.is_ok() ? "" : res.status.message(), op);
+          complete(type_of(res.status), res.status.is_ok() ? "" : status_error_text(res.status), op);
         });
       });
     });
@@ -354,7 +356,7 @@ class PlanSim final : public FaultedCluster, public LinkControl {
   int64_t last_base_ns_ = -1, sub_ns_ = 0;
   double interval_ns_ = 0;
   int64_t workload_start_ms_ = 0;
-  std::unique_ptr<KeyPicker> keys_;
+  const int64_t value_bytes_max_ = node_config_for_plan(plan_).limits.value_bytes_max;
   std::vector<Worker> workers_;  // reserved up front: callbacks hold references
   std::set<std::string> keys_written_;
   int64_t next_free_process_ = 0;
