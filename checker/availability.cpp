@@ -9,8 +9,11 @@
 //   and not cut off by a partition from the replicas it needs;
 // - at least the consistency level's number of the key's replicas (the
 //   ring's preference list, the coordinator included when it is one) were up,
-//   undelayed and reachable both ways from the coordinator; ANY needs none
-//   with hinted handoff on (a hint meets it), one without;
+//   undelayed and reachable both ways from the coordinator; ANY needs one
+//   such replica, or with hinted handoff on one unreachable replica the
+//   coordinator may still hint: unreachable for less than hint_window_ms
+//   at the completion (beyond the window the node stores no hint, as
+//   Cassandra's max_hint_window, and ANY has nothing to meet it);
 // - the operation was invoked at least the reaction time after the workload
 //   started (the detector starts with every peer unknown).
 // Values above the node's limits.value_bytes_max are never covered: a clean
@@ -81,6 +84,7 @@ class Availability final : public LoggingChecker {
         ring_(all_nodes(plan), plan.cluster.vnodes, plan.cluster.rf),
         reaction_ns_((config_.peer_down_after_ms + 2 * config_.heartbeat_interval_ms + kSchedulingSlackMs) *
                      kNsPerMs),
+        hint_window_ns_(std::max<int64_t>(0, plan.modes.hint_window_ms) * kNsPerMs),
         last_change_ns_(static_cast<size_t>(plan.cluster.nodes) + 1, kNever) {
     windows_.push_back({"quiet", 0, -1, {}});
   }
@@ -259,10 +263,6 @@ class Availability final : public LoggingChecker {
     return false;
   }
 
-  int needed(ConsistencyLevel cl) const {
-    if (cl == ConsistencyLevel::kAny) return plan_.modes.hinted_handoff ? 0 : 1;
-    return required_acks(cl, plan_.cluster.rf);
-  }
 
   bool covered(const HistoryOp& invoke, const HistoryOp& done) const {
     if (workload_start_ns_ == kNever || invoke.time_ns - reaction_ns_ < workload_start_ns_) return false;
@@ -270,15 +270,19 @@ class Availability final : public LoggingChecker {
     const NodeId coordinator = node_id_of_name(invoke.node);
     if (coordinator == 0) return false;
     const int64_t since_ns = invoke.time_ns - reaction_ns_;
-    (void)done;  // every change up to the completion has been seen (history order)
+    // Every change up to the completion has been seen (history order).
     if (last_change_ns_[coordinator] >= since_ns || impaired(coordinator)) return false;
-    int reachable = 0;
+    int reachable = 0, hintable = 0;
     for (NodeId r : ring_.preference_list(token_of(*invoke.key))) {
       if (last_change_ns_[r] >= since_ns) return false;
-      if (impaired(r) || (r != coordinator && cut(coordinator, r))) continue;
+      if (impaired(r) || (r != coordinator && cut(coordinator, r))) {
+        if (plan_.modes.hinted_handoff && done.time_ns - last_change_ns_[r] < hint_window_ns_) ++hintable;
+        continue;
+      }
       ++reachable;
     }
-    return reachable >= needed(*invoke.cl);
+    if (*invoke.cl == ConsistencyLevel::kAny) return reachable + hintable >= 1;
+    return reachable >= required_acks(*invoke.cl, plan_.cluster.rf);
   }
 
   void attribute(int64_t invoke_ns, int64_t done_ns, OpType type) {
@@ -298,6 +302,7 @@ class Availability final : public LoggingChecker {
   const NodeConfig config_;
   const Ring ring_;
   const int64_t reaction_ns_;
+  const int64_t hint_window_ns_;
   int64_t workload_start_ns_ = kNever;
   std::vector<int64_t> last_change_ns_;  // by node id
   std::vector<ActiveFault> active_;

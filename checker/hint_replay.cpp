@@ -16,7 +16,9 @@
 //   of the property is undecided (unknown unless a pending hint violates);
 //   without a quiesce record or a successful heal, all of it is;
 // - after hint_replayed, the target's final dump holds the key at the hint's
-//   version or newer;
+//   version or newer, or holds nothing of the key and logged
+//   tombstone_purged for it at the hint's version or newer (a later delete
+//   superseded the hint and was purged, as gc_grace allows);
 // - a hint is replayed within its lifetime: a hint_replayed more than
 //   gc_grace_ms + request_timeout_ms + kReplayLateSlackMs after its
 //   hint_stored (event times) is a violation, since a hint older than
@@ -39,6 +41,7 @@
 //
 // Memory: the hints in flight of one node at a time.
 #include <algorithm>
+#include <map>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -72,6 +75,7 @@ class HintReplay final : public LoggingChecker {
       for (const std::string& node : final_.nodes()) check_final_hints(node);
       return;
     }
+    for (int i = 1; i <= plan_.cluster.nodes; ++i) collect_purges(node_name(static_cast<NodeId>(i)));
     for (int i = 1; i <= plan_.cluster.nodes; ++i) check_node(node_name(static_cast<NodeId>(i)));
     for (const std::string& node : final_.nodes()) check_final_hints(node);
   }
@@ -94,6 +98,17 @@ class HintReplay final : public LoggingChecker {
       if (pending_in_final(node, id)) continue;  // counted by check_final_hints
       hint_violation(hint, {}, "was neither replayed, expired, nor still pending in final/" + node + ".json");
     }
+  }
+
+  // The newest tombstone `node` purged, per key (a missing events file is
+  // check_node's to report).
+  void collect_purges(const std::string& node) {
+    for_each_node_event(run_dir_, node, [&](const json& ev, const std::string& where) {
+      if (ev["event"].get<std::string>() != "tombstone_purged") return;
+      WitnessOp op = record_event_op(node, ev, where);
+      Version& newest = purged_[{node, op.key}];
+      if (newest < op.version) newest = op.version;
+    });
   }
 
   void on_event(const std::string& node, const json& ev, const std::string& where,
@@ -144,10 +159,17 @@ class HintReplay final : public LoggingChecker {
 
   void check_target_holds(const StoredHint& hint, const WitnessOp& delivered) {
     const KeyFinalState* held = final_.find(hint.stored.key);
+    bool holds_any = false;
     if (held) {
       for (const auto& [n, r] : held->holders) {
-        if (n == hint.target && r.version >= hint.stored.version) return;
+        if (n != hint.target) continue;
+        if (r.version >= hint.stored.version) return;
+        holds_any = true;
       }
+    }
+    if (auto it = purged_.find({hint.target, hint.stored.key});
+        !holds_any && it != purged_.end() && it->second >= hint.stored.version) {
+      return;  // superseded by a delete whose tombstone the target purged
     }
     hint_violation(hint, delivered, "was delivered but " + hint.target + "'s final dump holds no version of " +
                                         hint.stored.key + " at or above " + hint.stored.version.to_string());
@@ -194,6 +216,7 @@ class HintReplay final : public LoggingChecker {
     });
   }
 
+  std::map<std::pair<std::string, std::string>, Version> purged_;  // (node, key) -> newest purged tombstone
   const Plan& plan_;
   const FinalState& final_;
   const std::string run_dir_;

@@ -15,6 +15,13 @@
 //    differences from every exchange.
 // 3. Agreeing roots: for every range, the roots its replicas report are
 //    equal. Each range where they differ is one violation.
+// A tombstone counts as nothing once it may have been purged (DeletionRule,
+// checker/expectations.h: gc_grace since the key's first delete was invoked,
+// at the history's last time; any time with clock faults): replicas sweep
+// their ranges in turn, so after quiesce one replica may have purged a
+// tombstone its peers still hold, and both read as nothing. Roots are
+// compared (3) as the checker recomputes them with such tombstones left
+// out, for nodes whose reported roots are honest (2).
 // A node that reports "merkle_roots": null is exempt from 2 and 3 only when
 // the plan has anti-entropy off (no trees exist). With anti-entropy on, null
 // is a missing root for every range the node replicates: otherwise a node
@@ -31,6 +38,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "checker/expectations.h"
 #include "checker/property.h"
 #include "core/merkle_hash.h"
 #include "core/ring.h"
@@ -79,7 +87,18 @@ struct ReportedRoot {
 
 class MerkleConvergence final : public LoggingChecker {
  public:
-  MerkleConvergence(const Plan& plan, const FinalState& final_state) : plan_(plan), final_(final_state) {}
+  MerkleConvergence(const Plan& plan, const FinalState& final_state)
+      : plan_(plan), final_(final_state), deletions_(deletion_rule(plan)) {}
+
+  void on_invoke(const HistoryOp& invoke) override {
+    end_ns_ = std::max(end_ns_, invoke.time_ns);
+    if (invoke.f == "delete") first_delete_ns_.try_emplace(*invoke.key, invoke.time_ns);
+  }
+  void on_complete(const HistoryOp& invoke, const HistoryOp& done) override {
+    (void)invoke;
+    end_ns_ = std::max(end_ns_, done.time_ns);
+  }
+  void on_nemesis(const HistoryOp& op) override { end_ns_ = std::max(end_ns_, op.time_ns); }
 
   void finish() override {
     std::vector<NodeId> ids;
@@ -103,11 +122,19 @@ class MerkleConvergence final : public LoggingChecker {
       bool differ = false;
       for (size_t i = 0; i < replicas.size(); ++i) {
         std::optional<Record> r = held_by(held, node_name(replicas[i]));
+        if (r && may_be_purged(*r)) r.reset();
         if (i == 0) first = r;
         else if (r != first) differ = true;
       }
       if (differ) data_violation(key, held, replicas);
     }
+  }
+
+  // Whether `r` is a tombstone its replicas may have purged by the end.
+  bool may_be_purged(const Record& r) const {
+    if (!r.tombstone) return false;
+    auto it = first_delete_ns_.find(r.key);
+    return it != first_delete_ns_.end() && deletions_.purge_possible(it->second, end_ns_);
   }
 
   static std::optional<Record> held_by(const KeyFinalState& held, const std::string& node) {
@@ -138,12 +165,15 @@ class MerkleConvergence final : public LoggingChecker {
     std::vector<TokenRange> ranges = ring.ranges();
     int depth = std::clamp(plan_.modes.merkle_depth, kMerkleDepthMin, kMerkleDepthMax);
     // (node, range index) -> non-empty leaves.
-    std::map<std::pair<std::string, size_t>, std::map<uint64_t, uint64_t>> leaves;
+    // Without the tombstones that may have been purged, for comparing replicas.
+    std::map<std::pair<std::string, size_t>, std::map<uint64_t, uint64_t>> leaves, unpurged;
     for (const auto& [key, held] : final_.keys()) {
       Token t = token_of(key);
       size_t ri = ring.range_index(t);
       for (const auto& [node, record] : held.holders) {
-        leaves[{node, ri}][leaf_of(ranges[ri], t, depth)] += merkle_record_hash(record);
+        const uint64_t leaf = leaf_of(ranges[ri], t, depth);
+        leaves[{node, ri}][leaf] += merkle_record_hash(record);
+        if (!may_be_purged(record)) unpurged[{node, ri}][leaf] += merkle_record_hash(record);
       }
     }
     SparseTree tree(depth);
@@ -165,7 +195,8 @@ class MerkleConvergence final : public LoggingChecker {
           root_violation(node, ri, ranges[ri], mine, none);
           continue;
         }
-        reported_by_range[ri][node] = it->second.root;
+        const bool honest = it->second.root == mine;
+        reported_by_range[ri][node] = honest ? tree.root(unpurged[{node, ri}]) : it->second.root;
         if (it->second.range.left != ranges[ri].left || it->second.range.right != ranges[ri].right) {
           root_violation(node, ri, ranges[ri], mine, "reported it with bounds (" +
                          std::to_string(it->second.range.left) + ", " + std::to_string(it->second.range.right) + "]");
@@ -223,6 +254,9 @@ class MerkleConvergence final : public LoggingChecker {
 
   const Plan& plan_;
   const FinalState& final_;
+  const DeletionRule deletions_;
+  std::unordered_map<std::string, int64_t> first_delete_ns_;  // key -> time its first delete was invoked
+  int64_t end_ns_ = 0;  // the history's last time
 };
 
 }  // namespace

@@ -74,5 +74,32 @@ TEST(MerkleConvergence, NullRootsWithAntiEntropyOnAreMissingRoots) {
   EXPECT_EQ(check_property(kId, plan, HistoryBuilder(), d).outcome, PropertyOutcome::kHeld);
 }
 
+// Goal: once gc_grace could have passed since the key's first delete, a
+// replica that purged a tombstone agrees with replicas still holding it
+// (data and roots); before that, the missing tombstone is a violation (sim
+// seeds 9, 41, 69 of the swarm, gc_grace 800 ms: sweeps reach ranges in turn).
+TEST(MerkleConvergence, APurgedTombstoneAgreesWithItsUnpurgedCopiesOnlyAfterGcGrace) {
+  Plan plan = strong_plan();
+  plan.modes.anti_entropy = true;
+  std::vector<NodeDump> d = three(kRecords, true);
+  d[2].records.pop_back();  // n3 purged k3's tombstone
+  d[2].merkle_roots = honest_roots(plan, d[2].records);
+  HistoryBuilder early;
+  early.acked_delete(1, "k3", V(3));
+  PropertyResult p = check_property(kId, plan, early, d);
+  EXPECT_GE(p.violations, 2);  // the key, and its range's roots
+  HistoryBuilder late;
+  late.acked_delete(1, "k3", V(3));
+  late.wait_ms(plan.modes.gc_grace_ms);
+  late.read_saw(2, "k3", std::nullopt, std::nullopt);
+  p = check_property(kId, plan, late, d);
+  EXPECT_EQ(p.outcome, PropertyOutcome::kHeld) << (p.witnesses.empty() ? p.note : p.witnesses[0].summary);
+  // A missing value is never excused by a purge.
+  d = three(kRecords, true);
+  d[2].records.erase(d[2].records.begin());
+  d[2].merkle_roots = honest_roots(plan, d[2].records);
+  EXPECT_GE(check_property(kId, plan, late, d).violations, 2);
+}
+
 }  // namespace
 }  // namespace faultline::testing

@@ -85,5 +85,38 @@ TEST(MonotonicReads, AbsentAfterATombstoneReadIsAPurgedTombstoneOnlyAfterGcGrace
   EXPECT_EQ(property(v, "monotonic-reads").witnesses[1].ops[1].index, older);
 }
 
+// Goal: a read of nothing after a read of a value is a purged tombstone too
+// when a delete newer than that value was acknowledged (no read saw its
+// tombstone) or is still in doubt, once gc_grace could have passed; a delete
+// older than the value read does not explain it (sim seed 4 of the swarm:
+// a fresh key written, read, deleted at ONE, purged, read as nil).
+TEST(MonotonicReads, AbsentAfterAValueIsAPurgedTombstoneWhenANewerDeleteMayExist) {
+  HistoryBuilder h;
+  h.acked_write(1, "k", "a", V(1));
+  h.read_saw(1, "k", "a", V(1));
+  h.acked_delete(1, "k", V(2));
+  int64_t too_early = h.read_saw(2, "k", std::nullopt, std::nullopt);
+  h.wait_ms(strong_plan().modes.gc_grace_ms);
+  h.read_saw(2, "k", std::nullopt, std::nullopt);  // the newer delete, purged: fine
+  // In doubt: the delete's version is unknown, so it may be newer.
+  h.acked_write(1, "j", "c", V(5));
+  h.read_saw(1, "j", "c", V(5));
+  h.del(3, "j");
+  h.info(3);
+  h.wait_ms(strong_plan().modes.gc_grace_ms);
+  h.read_saw(2, "j", std::nullopt, std::nullopt);  // fine
+  // An older delete does not explain nothing after a newer value.
+  h.acked_write(1, "m", "d", V(1));
+  h.acked_delete(1, "m", V(2));
+  h.acked_write(1, "m", "e", V(3));
+  h.read_saw(1, "m", "e", V(3));
+  h.wait_ms(strong_plan().modes.gc_grace_ms);
+  int64_t older = h.read_saw(2, "m", std::nullopt, std::nullopt);
+  Verdict v = check_ops(strong_plan(), {}, h.ops(), {{kId}});
+  ASSERT_EQ(property(v, kId).violations, 2) << v.error << property(v, kId).note;
+  EXPECT_EQ(property(v, kId).witnesses[0].ops[1].index, too_early);
+  EXPECT_EQ(property(v, kId).witnesses[1].ops[1].index, older);
+}
+
 }  // namespace
 }  // namespace faultline::testing

@@ -9,7 +9,10 @@ bool is_deletion(const WitnessOp& o) { return o.tombstone || o.f == "delete"; }
 }  // namespace
 
 void ReadFloorChecker::on_invoke(const HistoryOp& invoke) {
-  if (invoke.f == "delete") first_delete_ns_.try_emplace(*invoke.key, invoke.time_ns);
+  if (invoke.f == "delete") {
+    first_delete_ns_.try_emplace(*invoke.key, invoke.time_ns);
+    ++deletes_[*invoke.key].in_doubt;
+  }
   if (!bound(invoke)) return;
   auto it = floors_.find(*invoke.key);
   if (it != floors_.end()) pending_[invoke.process] = it->second;
@@ -23,7 +26,17 @@ void ReadFloorChecker::on_complete(const HistoryOp& invoke, const HistoryOp& don
       violation([&] { return explain(*floor.op, floor.version, witness_op(invoke, done)); });
     }
   }
+  if (invoke.f == "delete" && done.type != OpType::kInfo) {
+    Deletes& d = deletes_[*invoke.key];
+    --d.in_doubt;
+    if (done.type == OpType::kOk && done.version && d.newest_acked < *done.version) d.newest_acked = *done.version;
+  }
   observe(invoke, done);
+}
+
+bool ReadFloorChecker::deletion_may_cover(const std::string& key, const Version& floor) const {
+  auto it = deletes_.find(key);
+  return it != deletes_.end() && (it->second.in_doubt > 0 || !(it->second.newest_acked < floor));
 }
 
 // A read bound by a deletion (an acknowledged delete, or a read that saw a
@@ -32,11 +45,16 @@ void ReadFloorChecker::on_complete(const HistoryOp& invoke, const HistoryOp& don
 // Riak behave so), and a replica that missed the delete and was not repaired
 // returns the older value, a resurrection. Before that moment neither is
 // allowed: exempting it let a nil read a millisecond after a QUORUM delete
-// pass silently, with gc_grace ten minutes. A newer write as the floor still
-// makes such a read stale (the floor is then not a deletion).
+// pass silently, with gc_grace ten minutes. A read of nothing is also bound
+// by a deletion when the floor is a value but a delete at least as new may
+// have written a tombstone (acknowledged with a newer version, or pending or
+// info when the read ended): a purged tombstone reads as nothing whatever
+// the floor was. A newer write as the floor, with no delete that may be
+// newer, still makes such a read stale.
 bool ReadFloorChecker::exempt_after_deletion(const HistoryOp& invoke, const HistoryOp& done,
                                              const Floor& floor) const {
-  if (done.f != "read" || !is_deletion(*floor.op)) return false;
+  if (done.f != "read") return false;
+  if (!is_deletion(*floor.op) && !(!done.version && deletion_may_cover(*invoke.key, floor.version))) return false;
   auto first = first_delete_ns_.find(*invoke.key);
   if (first == first_delete_ns_.end() || !deletions_.purge_possible(first->second, done.time_ns)) return false;
   if (!done.version) return true;  // nothing: the tombstone was purged

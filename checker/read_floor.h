@@ -72,6 +72,17 @@ class ReadFloorChecker : public LoggingChecker {
 
   std::unordered_map<std::string, Floor> floors_;     // key -> floor
   std::unordered_map<std::string, int64_t> first_delete_ns_;  // key -> time its first delete was invoked
+  // Per key, the deletes that may have written a tombstone: the newest
+  // version an ok delete was stamped with, and how many are still pending or
+  // ended info (their version is unknown, so any may be newer than a floor).
+  struct Deletes {
+    Version newest_acked;
+    int in_doubt = 0;
+  };
+  // Whether a tombstone at least as new as `floor` may exist for `key`: a
+  // read of nothing is then that tombstone, purged.
+  bool deletion_may_cover(const std::string& key, const Version& floor) const;
+  std::unordered_map<std::string, Deletes> deletes_;
   std::unordered_map<int64_t, Floor> pending_;  // process -> floor at invocation
   const std::string floor_verb_;
   const std::string binds_because_;
