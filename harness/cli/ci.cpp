@@ -1,6 +1,6 @@
 // `faultline ci [--suite smoke|full] [--budget T] [--jobs J] [--out DIR]`:
 // the merge gate. Runs the suite's fixed (configuration, seed) pairs
-// (harness/ci_suites.h) as child `faultline run` processes in the cell pool
+// (harness/ci_suites.h: swarm-drawn plans, and audit rows in the full suite) as child `faultline run` processes in the cell pool
 // (harness/cell_pool.h), prints one line per run and the replay command of
 // every failure, and writes <out>/junit.xml with one <testsuite> per run.
 //
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/assert.h"
+#include "generators/plan_gen.h"
 #include "harness/audit_matrix.h"
 #include "harness/cell_pool.h"
 #include "harness/ci_suites.h"
@@ -41,9 +42,9 @@ bool suite_entries(const std::string& name, std::vector<CiEntry>* out) {
   } else if (name == "tiny") {
     out->assign(std::begin(kCiTiny), std::end(kCiTiny));
   } else if (name == "full") {
-    for (uint64_t seed : kCiFullSeeds) {
-      for (const AuditRow& row : audit_rows()) out->push_back(CiEntry{row.name, seed, 0});
-    }
+    out->assign(std::begin(kCiSmoke), std::end(kCiSmoke));
+    for (uint64_t seed : kCiFullSwarmSeeds) out->push_back(CiEntry{kCiSwarm, seed, 0});
+    for (const AuditRow& row : audit_rows()) out->push_back(CiEntry{row.name, kCiFullAuditSeed, 0});
   } else {
     return false;
   }
@@ -56,11 +57,21 @@ std::string run_name(const CellSpec& c) { return c.row + " seed " + std::to_stri
 std::vector<CellSpec> suite_cells(const std::vector<CiEntry>& entries, const std::string& out_dir) {
   std::vector<CellSpec> cells;
   for (const CiEntry& e : entries) {
-    const AuditRow* row = find_audit_row(e.config);
-    // The suites are source code: a name that is not a row is our bug.
-    FL_ASSERT_MSG(row != nullptr, std::string(e.config).c_str());
-    CellSpec c{row->name, e.seed, cell_plan(*row, e.seed, e.duration_ms), ""};
-    c.dir = out_dir + "/runs/" + row->name + "/seed" + std::to_string(e.seed);
+    CellSpec c;
+    c.seed = e.seed;
+    if (e.config == kCiSwarm) {
+      // The plan `faultline run --seed N` draws, byte for byte.
+      c.row = std::string(kCiSwarm);
+      Status s = plan_from_seed(e.seed, PlanPins{}, &c.plan);
+      FL_ASSERT_MSG(s.is_ok(), s.message().c_str());  // no pins: nothing can be out of range
+    } else {
+      const AuditRow* row = find_audit_row(e.config);
+      // The suites are source code: a name that is not a row is our bug.
+      FL_ASSERT_MSG(row != nullptr, std::string(e.config).c_str());
+      c.row = row->name;
+      c.plan = cell_plan(*row, e.seed, e.duration_ms);
+    }
+    c.dir = out_dir + "/runs/" + c.row + "/seed" + std::to_string(e.seed);
     cells.push_back(std::move(c));
   }
   return cells;
