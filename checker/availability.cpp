@@ -34,12 +34,11 @@
 // Streaming: the faults in force, per node the time of its last fault change,
 // and a fixed-size table per window; nothing per operation.
 #include <algorithm>
-#include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
+#include "checker/fault_windows.h"
 #include "checker/property.h"
 #include "core/node_config.h"
 #include "core/ring.h"
@@ -48,33 +47,10 @@ namespace faultline {
 
 namespace {
 
-using nlohmann::json;
-
 constexpr int64_t kNsPerMs = 1000000;
 constexpr int64_t kSchedulingSlackMs = 500;
 constexpr int64_t kSlackOps = 2;
 constexpr size_t kWindowsShownMax = 12;
-
-struct Counts {
-  int64_t ok = 0, fail = 0, info = 0;
-  void add(OpType t) { (t == OpType::kOk ? ok : t == OpType::kFail ? fail : info) += 1; }
-  int64_t total() const { return ok + fail + info; }
-};
-
-// One fault in force, as its start record described it.
-struct ActiveFault {
-  std::string kind;
-  std::string value;  // the record's value without "phase" and "problems": matches its heal
-  std::vector<std::string> targets;
-  std::map<std::string, std::set<std::string>> grudge;  // receiver -> senders it drops
-  size_t window = 0;  // index into windows_
-};
-
-struct Window {
-  std::string label;
-  int64_t start_ns = 0, end_ns = -1;  // end -1: never healed
-  Counts counts;
-};
 
 class Availability final : public LoggingChecker {
  public:
@@ -85,37 +61,15 @@ class Availability final : public LoggingChecker {
         reaction_ns_((config_.peer_down_after_ms + 2 * config_.heartbeat_interval_ms + kSchedulingSlackMs) *
                      kNsPerMs),
         hint_window_ns_(std::max<int64_t>(0, plan.modes.hint_window_ms) * kNsPerMs),
-        last_change_ns_(static_cast<size_t>(plan.cluster.nodes) + 1, kNever) {
-    windows_.push_back({"quiet", 0, -1, {}});
-  }
+        last_change_ns_(static_cast<size_t>(plan.cluster.nodes) + 1, kNever) {}
 
   void on_nemesis(const HistoryOp& op) override {
-    if (op.f == "phase") {
-      if (workload_start_ns_ == kNever && phase_of(op) == "workload-start") workload_start_ns_ = op.time_ns;
-      return;
-    }
-    json value = json::parse(op.fault_json, nullptr, false);
-    if (!value.is_object() || !value.contains("phase") || !value["phase"].is_string()) return;
-    const std::string phase = value["phase"].get<std::string>();
-    ActiveFault f = describe(op.f, value);
-    if (phase == "start") {
-      f.window = windows_.size();
-      windows_.push_back({label_of(f, op.time_ns), op.time_ns, -1, {}});
-      touch(f, op.time_ns);
-      active_.push_back(std::move(f));
-    } else if (phase == "heal") {
-      auto it = std::find_if(active_.begin(), active_.end(),
-                             [&](const ActiveFault& a) { return a.kind == f.kind && a.value == f.value; });
-      if (it == active_.end()) return;
-      windows_[it->window].end_ns = op.time_ns;
-      touch(*it, op.time_ns);
-      active_.erase(it);
-    }
+    if (std::optional<ActiveFault> changed = windows_.on_nemesis(op)) touch(*changed, op.time_ns);
   }
 
   void on_complete(const HistoryOp& invoke, const HistoryOp& done) override {
     if (!invoke.key || !invoke.cl) return;
-    attribute(invoke.time_ns, done.time_ns, done.type);
+    windows_.attribute(invoke.time_ns, done.type);
     if (!covered(invoke, done)) return;
     ++covered_;
     if (done.type == OpType::kOk) return;
@@ -150,7 +104,7 @@ class Availability final : public LoggingChecker {
     out << covered_ << " covered operations, " << not_ok_ << " not ok (at most " << covered_ / 100 + kSlackOps
         << " allowed); ok/fail/info per window:";
     size_t shown = 0;
-    for (const Window& w : windows_) {
+    for (const FaultWindow& w : windows_.windows()) {
       if (shown++ == kWindowsShownMax) {
         out << " ...";
         break;
@@ -168,45 +122,6 @@ class Availability final : public LoggingChecker {
     std::vector<NodeId> nodes;
     for (int i = 1; i <= plan.cluster.nodes; ++i) nodes.push_back(static_cast<NodeId>(i));
     return nodes;
-  }
-
-  static std::string phase_of(const HistoryOp& op) {
-    json value = json::parse(op.fault_json, nullptr, false);
-    return value.is_object() && value.contains("phase") && value["phase"].is_string()
-               ? value["phase"].get<std::string>()
-               : "";
-  }
-
-  static ActiveFault describe(const std::string& kind, json value) {
-    ActiveFault f;
-    f.kind = kind;
-    if (value.contains("targets") && value["targets"].is_array()) {
-      for (const auto& t : value["targets"]) {
-        if (t.is_string()) f.targets.push_back(t.get<std::string>());
-      }
-    }
-    if (value.contains("grudge") && value["grudge"].is_object()) {
-      for (const auto& [receiver, senders] : value["grudge"].items()) {
-        if (!senders.is_array()) continue;
-        for (const auto& s : senders) {
-          if (s.is_string()) f.grudge[receiver].insert(s.get<std::string>());
-        }
-      }
-    }
-    value.erase("phase");
-    value.erase("problems");
-    f.value = value.dump();
-    return f;
-  }
-
-  std::string label_of(const ActiveFault& f, int64_t start_ns) const {
-    std::string label = f.kind;
-    for (size_t i = 0; i < f.targets.size(); ++i) label += (i ? "," : " ") + f.targets[i];
-    if (f.targets.empty() && f.kind == "delay") label += " all";
-    if (workload_start_ns_ != kNever) {
-      label += " @" + std::to_string((start_ns - workload_start_ns_) / kNsPerMs) + "ms";
-    }
-    return label;
   }
 
   // Which nodes a fault changes: its targets, every node of a partition's
@@ -243,7 +158,7 @@ class Availability final : public LoggingChecker {
   // The node cannot serve: killed, paused, being wiped, or behind a delay.
   bool impaired(NodeId n) const {
     const std::string name = node_name(n);
-    for (const ActiveFault& f : active_) {
+    for (const ActiveFault& f : windows_.active()) {
       if (f.kind == "clock" || f.kind == "partition") continue;
       if (f.kind == "delay" && f.targets.empty()) return true;
       if (std::find(f.targets.begin(), f.targets.end(), name) != f.targets.end()) return true;
@@ -253,7 +168,7 @@ class Availability final : public LoggingChecker {
 
   bool cut(NodeId a, NodeId b) const {
     const std::string x = node_name(a), y = node_name(b);
-    for (const ActiveFault& f : active_) {
+    for (const ActiveFault& f : windows_.active()) {
       auto drops = [&](const std::string& receiver, const std::string& sender) {
         auto it = f.grudge.find(receiver);
         return it != f.grudge.end() && it->second.count(sender) > 0;
@@ -265,7 +180,8 @@ class Availability final : public LoggingChecker {
 
 
   bool covered(const HistoryOp& invoke, const HistoryOp& done) const {
-    if (workload_start_ns_ == kNever || invoke.time_ns - reaction_ns_ < workload_start_ns_) return false;
+    const std::optional<int64_t> start_ns = windows_.workload_start_ns();
+    if (!start_ns || invoke.time_ns - reaction_ns_ < *start_ns) return false;
     if (invoke.value && static_cast<int64_t>(invoke.value->size()) > config_.limits.value_bytes_max) return false;
     const NodeId coordinator = node_id_of_name(invoke.node);
     if (coordinator == 0) return false;
@@ -285,28 +201,13 @@ class Availability final : public LoggingChecker {
     return reachable >= required_acks(*invoke.cl, plan_.cluster.rf);
   }
 
-  void attribute(int64_t invoke_ns, int64_t done_ns, OpType type) {
-    bool in_fault = false;
-    for (size_t i = 1; i < windows_.size(); ++i) {
-      Window& w = windows_[i];
-      if (invoke_ns >= w.start_ns && (w.end_ns < 0 || invoke_ns <= w.end_ns)) {
-        w.counts.add(type);
-        in_fault = true;
-      }
-    }
-    (void)done_ns;
-    if (!in_fault) windows_[0].counts.add(type);
-  }
-
   const Plan& plan_;
   const NodeConfig config_;
   const Ring ring_;
   const int64_t reaction_ns_;
   const int64_t hint_window_ns_;
-  int64_t workload_start_ns_ = kNever;
   std::vector<int64_t> last_change_ns_;  // by node id
-  std::vector<ActiveFault> active_;
-  std::vector<Window> windows_;  // [0] quiet, then one per fault, in start order
+  FaultWindows windows_;
   int64_t covered_ = 0, not_ok_ = 0;
   std::vector<WitnessOp> first_;
 };

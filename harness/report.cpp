@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "checker/fault_windows.h"
 #include "checker/verdict_io.h"
 #include "core/file_io.h"
 #include "core/history.h"
@@ -46,7 +47,8 @@ struct ClientPoint {
   uint8_t type;      // OpType of the completion
 };
 
-struct FaultWindow {
+// One fault from start to heal, for the plots.
+struct FaultSpan {
   std::string kind;
   std::string label;
   double start_s = 0;
@@ -80,7 +82,9 @@ struct HistoryData {
   int64_t pending = 0;    // invocations with no completion
   int64_t unpaired = 0;   // completions with no invocation
   std::vector<ClientPoint> points;
-  std::vector<FaultWindow> faults;
+  std::vector<FaultSpan> faults;
+  // ok/fail/info per fault window, as the availability property counts them.
+  FaultWindows windows;
   std::vector<PhaseMark> phases;
 };
 
@@ -213,6 +217,7 @@ HistoryData read_history(const std::string& run_dir, std::vector<Slice>* slices,
     add_to_slices(op, slices);
     if (op.is_nemesis()) {
       add_nemesis(op, t_s, &h, &open_faults);
+      h.windows.on_nemesis(op);
       continue;
     }
     const int f = client_f_index(op.f);
@@ -228,6 +233,7 @@ HistoryData read_history(const std::string& run_dir, std::vector<Slice>* slices,
     const auto [invoke_ns, invoke_f] = it->second;
     invokes.erase(it);
     if (invoke_f < 0) continue;
+    h.windows.attribute(invoke_ns, op.type);
     const double latency_ms = std::max(static_cast<double>(op.time_ns - invoke_ns) / 1e6, kLatencyFloorMs);
     h.points.push_back({static_cast<float>(static_cast<double>(invoke_ns - h.origin_ns) / 1e9),
                         static_cast<float>(latency_ms), static_cast<uint8_t>(invoke_f), static_cast<uint8_t>(op.type)});
@@ -350,7 +356,7 @@ std::string fault_css(const std::string& kind) {
 
 // Shades the fault windows and marks the phases after the workload.
 void decorate(const HistoryData& h, SvgPlot* plot) {
-  for (const FaultWindow& f : h.faults) {
+  for (const FaultSpan& f : h.faults) {
     const double end = f.end_s >= 0 ? f.end_s : h.end_s;
     plot->band(f.start_s, end, fault_css(f.kind),
                f.label + ": " + fmt("%.2fs", f.start_s) + " to " + (f.end_s >= 0 ? fmt("%.2fs", end) : "never healed"));
@@ -371,7 +377,7 @@ std::string legend(const HistoryData& h, bool types) {
     out += "<span class=\"sw ln-notok\"></span>fail + info ";
   }
   std::set<std::string> kinds;
-  for (const FaultWindow& f : h.faults) kinds.insert(f.kind);
+  for (const FaultSpan& f : h.faults) kinds.insert(f.kind);
   for (const auto& k : kinds) {
     out += "<span class=\"sw band " + html_escape(fault_css(k)) + "\"></span>" + html_escape(k) + " ";
   }
@@ -486,7 +492,7 @@ std::string convergence_section(const HistoryData& h) {
     if (p.phase == "done") done = true;
   }
   double last_fault_heal_s = -1;
-  for (const FaultWindow& f : h.faults) last_fault_heal_s = std::max(last_fault_heal_s, f.end_s);
+  for (const FaultSpan& f : h.faults) last_fault_heal_s = std::max(last_fault_heal_s, f.end_s);
   if (quiesce != nullptr) {
     out += "<p class=\"big\">Time to converge after heal: <b>" +
            std::to_string(quiesce->value.value("quiesce_ms", int64_t{-1})) + " ms</b> (anti-entropy " +
@@ -515,6 +521,36 @@ std::string convergence_section(const HistoryData& h) {
            "</code></td></tr>\n";
   }
   return out + "</table>\n";
+}
+
+// Availability per fault window: the table the availability property's note
+// summarises, with the verdict's judgement under it.
+std::string availability_section(const HistoryData& h, const std::optional<Verdict>& verdict) {
+  std::string out = "<h2 id=\"availability\">Availability per fault window</h2>\n";
+  out += "<p class=\"caption\">Client operations by the window in force when they were invoked (an operation "
+         "invoked while two faults were in force counts in both; \"quiet\": no fault in force). Whether the "
+         "failures were allowed is the availability property's to say: it counts only operations whose key "
+         "kept enough reachable replicas for their consistency level.</p>\n";
+  out += "<table><tr>" + th("window") + th("from") + th("to") + th("ok") + th("fail") + th("info") + th("ok %") +
+         "</tr>\n";
+  const double origin = static_cast<double>(h.origin_ns);
+  auto at = [&](int64_t ns) { return fmt("%.2fs", (static_cast<double>(ns) - origin) / 1e9); };
+  for (const FaultWindow& w : h.windows.windows()) {
+    const bool quiet = &w == &h.windows.windows().front();
+    const int64_t total = w.counts.total();
+    const double ok_percent = total == 0 ? 0 : 100.0 * static_cast<double>(w.counts.ok) / static_cast<double>(total);
+    out += "<tr>" + td(w.label) + td(quiet ? "" : at(w.start_ns)) +
+           td(quiet ? "" : w.end_ns < 0 ? "not healed" : at(w.end_ns)) + td_num(w.counts.ok) + td_num(w.counts.fail) +
+           td_num(w.counts.info) + td(total == 0 ? "-" : fmt("%.1f", ok_percent)) + "</tr>\n";
+  }
+  out += "</table>\n";
+  if (!verdict) return out;
+  for (const PropertyResult& p : verdict->properties) {
+    if (p.id != "availability") continue;
+    out += "<p>availability: <b>" + html_escape(to_string(p.outcome)) + "</b> (" +
+           (p.guaranteed ? "guaranteed" : "not guaranteed") + "). " + html_escape(p.note) + "</p>\n";
+  }
+  return out;
 }
 
 struct EventColumn {
@@ -740,6 +776,7 @@ std::string render_report(const std::string& run_dir, const ReportOptions& optio
   body += verdict_section(verdict, slices);
   body += latency_section(history);
   body += throughput_section(history);
+  body += availability_section(history, verdict);
   body += convergence_section(history);
   body += events_section(run_dir, nodes, &missing);
   body += final_section(run_dir, nodes, &missing);

@@ -120,6 +120,13 @@ TEST(ReportTest, BigRunIsBoundedAndLinksWitnessesToHighlightedSlices) {
   EXPECT_NE(html.find("<tr><td class=\"n\">184</td>"), std::string::npos);  // k1 (operation 91), in the window
   EXPECT_EQ(html.find("<tr><td class=\"n\">81</td>"), std::string::npos);   // k0: another key
   EXPECT_EQ(html.find("<tr><td class=\"n\">63</td>"), std::string::npos);   // k1, but outside the window
+  // Availability per fault window: operations 25000..49999 were invoked
+  // during the partition (every 50th failed), the other 75000 in quiet.
+  EXPECT_NE(html.find("<td>partition n1 @10000ms</td><td>10.00s</td><td>20.00s</td><td class=\"n\">24500</td>"
+                      "<td class=\"n\">500</td><td class=\"n\">0</td><td>98.0</td>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<td>quiet</td><td></td><td></td><td class=\"n\">73500</td><td class=\"n\">1500</td>"),
+            std::string::npos);
   // Event counts, and the malformed line named.
   EXPECT_NE(html.find("<td class=\"n\">300</td><td class=\"n\">40</td>"), std::string::npos);
   ASSERT_EQ(r.missing.size(), 2u) << ::testing::PrintToString(r.missing);
