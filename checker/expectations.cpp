@@ -161,6 +161,8 @@ const std::vector<AnomalyRow>& anomaly_table() {
       {Anomaly::kUnavailable, "availability", {}},
       // A wipe erases what hints delivered and the hints the node held.
       {Anomaly::kMissedHint, "hint-obligations", {C::kHintedHandoff, C::kNoWipe}},
+      // Claims about a replica wiped later are exempt (checker/repair_claims.cpp).
+      {Anomaly::kBrokenRepairClaim, "repair-claims", {}},
   };
   return table;
 }

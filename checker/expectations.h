@@ -69,6 +69,7 @@ enum class Anomaly {
   kDivergentReplicas,  // replicas (or their Merkle roots) differ after quiesce
   kUnavailable,        // operations failed while enough replicas were reachable
   kMissedHint,         // a replica missed an acknowledged write with no stated reason
+  kBrokenRepairClaim,  // a replica lacks what a read repair said it wrote there
 };
 
 struct AnomalyRow {

@@ -41,7 +41,6 @@
 //
 // Memory: the hints in flight of one node at a time.
 #include <algorithm>
-#include <map>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -75,7 +74,7 @@ class HintReplay final : public LoggingChecker {
       for (const std::string& node : final_.nodes()) check_final_hints(node);
       return;
     }
-    for (int i = 1; i <= plan_.cluster.nodes; ++i) collect_purges(node_name(static_cast<NodeId>(i)));
+    purged_ = purged_tombstones(run_dir_, plan_);
     for (int i = 1; i <= plan_.cluster.nodes; ++i) check_node(node_name(static_cast<NodeId>(i)));
     for (const std::string& node : final_.nodes()) check_final_hints(node);
   }
@@ -98,17 +97,6 @@ class HintReplay final : public LoggingChecker {
       if (pending_in_final(node, id)) continue;  // counted by check_final_hints
       hint_violation(hint, {}, "was neither replayed, expired, nor still pending in final/" + node + ".json");
     }
-  }
-
-  // The newest tombstone `node` purged, per key (a missing events file is
-  // check_node's to report).
-  void collect_purges(const std::string& node) {
-    for_each_node_event(run_dir_, node, [&](const json& ev, const std::string& where) {
-      if (ev["event"].get<std::string>() != "tombstone_purged") return;
-      WitnessOp op = record_event_op(node, ev, where);
-      Version& newest = purged_[{node, op.key}];
-      if (newest < op.version) newest = op.version;
-    });
   }
 
   void on_event(const std::string& node, const json& ev, const std::string& where,
@@ -216,7 +204,7 @@ class HintReplay final : public LoggingChecker {
     });
   }
 
-  std::map<std::pair<std::string, std::string>, Version> purged_;  // (node, key) -> newest purged tombstone
+  PurgedTombstones purged_;
   const Plan& plan_;
   const FinalState& final_;
   const std::string run_dir_;

@@ -76,4 +76,18 @@ WitnessOp record_event_op(const std::string& node, const json& ev, const std::st
   return op;
 }
 
+PurgedTombstones purged_tombstones(const std::string& run_dir, const Plan& plan) {
+  PurgedTombstones out;
+  for (int i = 1; i <= plan.cluster.nodes; ++i) {
+    const std::string node = node_name(static_cast<NodeId>(i));
+    for_each_node_event(run_dir, node, [&](const json& ev, const std::string& where) {
+      if (event_string(ev, "event", where) != "tombstone_purged") return;
+      WitnessOp op = record_event_op(node, ev, where);
+      Version& newest = out[{node, op.key}];
+      if (newest < op.version) newest = op.version;
+    });
+  }
+  return out;
+}
+
 }  // namespace faultline

@@ -1,12 +1,14 @@
 // Reading a node's mechanism events (nodes/<id>/events.jsonl, one JSON
 // object per line with a string "event"; docs/mechanisms.md) for the
-// properties that judge them (hint-replay, hint-obligations). Strict: a
+// properties that judge them (hint-replay, hint-obligations, repair-claims). Strict: a
 // line that is not such an object, or a field of the wrong type, throws
 // naming file and line, so a property never judges half-read events.
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
+#include <utility>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -31,5 +33,10 @@ std::string event_plan_node(const nlohmann::json& ev, const char* name, const Pl
 WitnessOp record_event_op(const std::string& node, const nlohmann::json& ev, const std::string& where);
 // Any event as a witness entry (no key or version).
 WitnessOp bare_event_op(const std::string& node, const nlohmann::json& ev, const std::string& where);
+
+// (node, key) -> the newest tombstone that node logged tombstone_purged for,
+// over every node of the plan (a node without events adds nothing).
+using PurgedTombstones = std::map<std::pair<std::string, std::string>, Version>;
+PurgedTombstones purged_tombstones(const std::string& run_dir, const Plan& plan);
 
 }  // namespace faultline

@@ -70,6 +70,7 @@ const std::vector<PropertyEntry>& property_registry() {
         {"availability", &make_availability, false, false},
         // Judges contradicted hint decisions even when quiesce failed.
         {"hint-obligations", &make_hint_obligations, true, false},
+        {"repair-claims", &make_repair_claims, true, false},
     };
     // The registry and the expectations table must name the same properties.
     FL_ASSERT(r.size() == all_property_ids().size());

@@ -508,6 +508,19 @@ void Replica::on_write_response(uint64_t id, NodeId from, Status s) {
   progress_write(id);
 }
 
+// The claim a blocking repair makes once `replica` acknowledged it (or, for
+// the coordinator, once it stored it): `replica` now holds the winner.
+// A repair sent to a sloppy-quorum fallback is a handoff for its owner
+// (hint-replay judges those), so the event names the owner too.
+void Replica::emit_repaired(const ReadState& r, NodeId replica) {
+  std::vector<EventField> fields = {{"key", r.key},
+                                    {"replica", node_name(replica)},
+                                    {"version", EventJson{version_json(r.winner->version)}},
+                                    {"tombstone", r.winner->tombstone}};
+  if (const NodeId owner = r.owner_of(replica); owner != replica) fields.push_back({"owner", node_name(owner)});
+  env_.events->emit("read_repaired", std::move(fields));
+}
+
 // A blocking read repair's acknowledgement: its id carries the read's sequence.
 void Replica::on_repair_ack(uint64_t repair_id, NodeId from, Status s) {
   const uint64_t id = request_id(RequestOwner::kClientRead, request_seq(repair_id));
@@ -515,8 +528,12 @@ void Replica::on_repair_ack(uint64_t repair_id, NodeId from, Status s) {
   if (it == reads_.end() || !it->second.repairing) return;
   auto& pending = it->second.repair_pending;
   if (!contains(pending, from)) return;
-  if (!s) it->second.failures.emplace_back(from, "repair write failed: " + s.message());
-  else pending.erase(std::find(pending.begin(), pending.end(), from));
+  if (!s) {
+    it->second.failures.emplace_back(from, "repair write failed: " + s.message());
+  } else {
+    pending.erase(std::find(pending.begin(), pending.end(), from));
+    emit_repaired(it->second, from);
+  }
   progress_read(id);
 }
 
@@ -653,7 +670,10 @@ void Replica::reconcile(ReadState* r) {
   bool local_failed = false;
   for (NodeId n : stale) {
     const NodeId owner = r->owner_of(n);
-    if (n == config_.id) local_failed = !apply_local(winner, owner);
+    if (n == config_.id) {
+      local_failed = !apply_local(winner, owner);
+      if (blocking && !local_failed) emit_repaired(*r, n);
+    }
     else env_.transport->send(n, WriteRequest{repair_id, winner, owner == n ? 0 : owner});
   }
   if (!blocking) return finish_read(id, {Status::ok(), winner});

@@ -209,6 +209,7 @@ class Replica {
   void route_read_reply(NodeId from, const ReadReply& m);
   void on_write_response(uint64_t id, NodeId from, Status s);
   void on_repair_ack(uint64_t repair_id, NodeId from, Status s);
+  void emit_repaired(const ReadState& r, NodeId replica);
   void on_read_response(uint64_t id, NodeId from, Status s, std::optional<Record> r, std::optional<uint64_t> digest);
   void progress_write(uint64_t id);
   void progress_read(uint64_t id);
