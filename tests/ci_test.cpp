@@ -13,6 +13,7 @@
 #include "checker/expectations.h"
 #include "core/clock.h"
 #include "harness/audit_report.h"
+#include "harness/ci_suites.h"
 #include "tests/process_test_util.h"
 
 namespace faultline {
@@ -43,7 +44,8 @@ TEST(Ci, TinySuitePassesAndWritesJunit) {
   const std::string cmd = testing::faultline_bin() + " ci --suite tiny --jobs 1 --out " + dir.path();
   int rc = testing::run_shell(cmd, &output);
   ASSERT_EQ(rc, 0) << cmd << "\n" << output;
-  EXPECT_NE(output.find("suite tiny (version 1), 1 runs"), std::string::npos) << output;
+  EXPECT_NE(output.find("suite tiny (version " + std::to_string(kCiSuitesVersion) + "), 1 runs"), std::string::npos)
+      << output;
   EXPECT_NE(output.find("faultline ci: 1 of 1 runs, 0 with a guaranteed property violated, 0 harness error(s)"),
             std::string::npos)
       << output;
