@@ -85,7 +85,7 @@ class Availability final : public LoggingChecker {
     if (!invoke.key || !invoke.cl) return;
     windows_.attribute(invoke.time_ns, done.type);
     if (!covered(invoke, done)) return;
-    recent_.push_back({done.time_ns, done.type == OpType::kOk, witness_op(invoke, done)});
+    recent_.push_back({done.time_ns, done.type == OpType::kOk ? std::nullopt : std::optional(witness_op(invoke, done))});
     while (recent_.front().done_ns < done.time_ns - kApplySlackMs * kNsPerMs) settle();
   }
 
@@ -216,16 +216,15 @@ class Availability final : public LoggingChecker {
 
   struct Covered {
     int64_t done_ns;
-    bool ok;
-    WitnessOp op;
+    std::optional<WitnessOp> failed;  // set when it did not end ok
   };
   // Counts the oldest covered operation no fault start can still excuse.
   void settle() {
     const Covered& c = recent_.front();
     ++covered_;
-    if (!c.ok) {
+    if (c.failed) {
       ++not_ok_;
-      if (first_.size() < kMaxWitnesses) first_.push_back(c.op);
+      if (first_.size() < kMaxWitnesses) first_.push_back(*c.failed);
     }
     recent_.pop_front();
   }

@@ -146,19 +146,7 @@ class HintReplay final : public LoggingChecker {
   static constexpr int64_t kReplayLateSlackMs = 1000;
 
   void check_target_holds(const StoredHint& hint, const WitnessOp& delivered) {
-    const KeyFinalState* held = final_.find(hint.stored.key);
-    bool holds_any = false;
-    if (held) {
-      for (const auto& [n, r] : held->holders) {
-        if (n != hint.target) continue;
-        if (r.version >= hint.stored.version) return;
-        holds_any = true;
-      }
-    }
-    if (auto it = purged_.find({hint.target, hint.stored.key});
-        !holds_any && it != purged_.end() && it->second >= hint.stored.version) {
-      return;  // superseded by a delete whose tombstone the target purged
-    }
+    if (holds_or_purged(final_, purged_, hint.target, hint.stored.key, hint.stored.version)) return;
     hint_violation(hint, delivered, "was delivered but " + hint.target + "'s final dump holds no version of " +
                                         hint.stored.key + " at or above " + hint.stored.version.to_string());
   }

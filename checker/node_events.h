@@ -13,6 +13,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "checker/checker.h"
+#include "checker/final_state.h"
 #include "core/plan.h"
 
 namespace faultline {
@@ -38,5 +39,10 @@ WitnessOp bare_event_op(const std::string& node, const nlohmann::json& ev, const
 // over every node of the plan (a node without events adds nothing).
 using PurgedTombstones = std::map<std::pair<std::string, std::string>, Version>;
 PurgedTombstones purged_tombstones(const std::string& run_dir, const Plan& plan);
+// Whether `node`'s final dump bears out that it got `key` at `version`: it
+// holds that version or a newer one, or holds nothing of the key and purged
+// a tombstone of it at that version or newer (a later delete, purged).
+bool holds_or_purged(const FinalState& final_state, const PurgedTombstones& purged, const std::string& node,
+                     const std::string& key, const Version& version);
 
 }  // namespace faultline

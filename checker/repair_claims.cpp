@@ -89,15 +89,12 @@ class RepairClaims final : public LoggingChecker {
     for (const Wipe& w : wipes_) {
       if (w.node == replica && w.start_ns >= at_ns - kWipeSlackMs * kNsPerMs) return;
     }
+    if (holds_or_purged(final_, purged_, replica, claim.key, claim.version)) return;
     std::optional<Record> held;
     if (const KeyFinalState* k = final_.find(claim.key)) {
       for (const auto& [n, r] : k->holders) {
         if (n == replica) held = r;
       }
-    }
-    if (held && held->version >= claim.version) return;
-    if (auto it = purged_.find({replica, claim.key}); !held && it != purged_.end() && it->second >= claim.version) {
-      return;
     }
     violation([&] {
       Witness w;
