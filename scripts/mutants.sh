@@ -8,6 +8,11 @@
 # seeded bugs of core/bugs.h, which the harness was tuned on.
 #
 #   scripts/mutants.sh [--suite smoke|full] [--table FILE] [NAME...]
+#   scripts/mutants.sh --sim FIRST-LAST [--table FILE] [NAME...]
+#                                  each mutant against `faultline sim --seed N`
+#                                  for every N in FIRST..LAST (the swarm plans,
+#                                  in virtual time, on every core): how many
+#                                  plans catch it, not one suite
 #   scripts/mutants.sh --check     only check that every mutant still applies
 #
 # Run from the repository root after ./dev build (it uses build/bin/faultline
@@ -25,13 +30,15 @@ cd "$(dirname "$0")/.."
 suite=smoke
 table=""
 check=0
+sim=""
 names=()
 while (($#)); do
   case "$1" in
     --suite) suite="$2"; shift 2 ;;
     --table) table="$2"; shift 2 ;;
     --check) check=1; shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    --sim) sim="$2"; shift 2 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     -*) echo "mutants: unknown option $1" >&2; exit 254 ;;
     *) names+=("$1"); shift ;;
   esac
@@ -97,6 +104,57 @@ git worktree add --detach -q "$work/tree" HEAD
 cp build/bin/faultline "$work/faultline"
 cmake -S "$work/tree" -B "$work/tree/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   $(command -v ccache >/dev/null && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache) >/dev/null
+
+# --sim FIRST-LAST: per mutant (and the clean tree first), the faultline
+# binary built with the mutant runs every seed's plan in the simulator.
+if [[ -n "$sim" ]]; then
+  [[ "$sim" =~ ^([0-9]+)-([0-9]+)$ ]] || { echo "mutants: --sim wants FIRST-LAST, got $sim" >&2; exit 254; }
+  first="${BASH_REMATCH[1]}" last="${BASH_REMATCH[2]}"
+  plans=$((last - first + 1))
+  rows=()
+  caught_total=0
+  for name in clean "${names[@]}"; do
+    git -C "$work/tree" checkout -q -- .
+    what="the node as committed (every plan must be valid)"
+    if [[ "$name" != clean ]]; then
+      mutant="tests/mutants/$name.mutant"
+      [[ -f "$mutant" ]] || { echo "mutants: no $mutant" >&2; exit 254; }
+      apply_mutant "$mutant" "$work/tree"
+      what="$(field "$mutant" what)"
+    fi
+    echo "== $name: $what"
+    if ! cmake --build "$work/tree/build" --target faultline >"$work/build-$name.log" 2>&1; then
+      echo "mutants: $name does not build; see $work/build-$name.log" >&2
+      tail -20 "$work/build-$name.log" >&2
+      exit 255
+    fi
+    cp "$work/tree/build/bin/faultline" "$work/faultline-$name"
+    start=$(date +%s)
+    # One line "SEED EXIT" per plan; exit 1 is a guaranteed property violated.
+    seq "$first" "$last" | xargs -P "$(nproc)" -I{} sh -c \
+      '"$0" sim --seed {} --out "$1/{}" >/dev/null 2>&1; echo "{} $?"; rm -rf "$1/{}"' \
+      "$work/faultline-$name" "$work/sim-$name" >"$work/sim-$name.txt"
+    seconds=$(( $(date +%s) - start ))
+    caught="$(awk '$2 == 1' "$work/sim-$name.txt" | wc -l)"
+    unknown="$(awk '$2 == 2' "$work/sim-$name.txt" | wc -l)"
+    errors="$(awk '$2 != 0 && $2 != 1 && $2 != 2' "$work/sim-$name.txt" | wc -l)"
+    seeds="$(awk '$2 == 1 {print $1}' "$work/sim-$name.txt" | sort -n | head -12 | tr '\n' ' ')"
+    if [[ "$name" != clean ]] && ((caught > 0)); then caught_total=$((caught_total + 1)); fi
+    echo "$name: $caught of $plans plans invalid, $unknown unknown, $errors other exits, ${seconds} s; first: ${seeds:-none}"
+    rows+=("| $name | $caught | $unknown | $errors | $seconds | ${seeds:-} |")
+  done
+  report() {
+    echo "Mutants against \`faultline sim --seed N\`, N = $first..$last ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, commit $(git rev-parse --short HEAD)): ${caught_total} of ${#names[@]} mutants caught by some plan."
+    echo
+    echo "| mutant | plans invalid (of $plans) | unknown | other exits | s | first invalid seeds |"
+    echo "|---|---|---|---|---|---|"
+    printf '%s\n' "${rows[@]}"
+  }
+  echo
+  report
+  if [[ -n "$table" ]]; then report >"$table"; echo "table written to $table"; fi
+  exit 0
+fi
 
 rows=()
 caught_total=0
