@@ -124,7 +124,8 @@ std::string plan_to_json(const Plan& p) {
                    {"key_distribution", to_string(w.key_distribution)},
                    {"value_bytes_min", w.value_bytes_min},
                    {"value_bytes_max", w.value_bytes_max},
-                   {"routing", to_string(w.routing)}};
+                   {"routing", to_string(w.routing)},
+                   {"read_recent_share", w.read_recent_share}};
   j["faults"] = ordered_json::array();
   for (const auto& f : p.faults) {
     j["faults"].push_back({{"start_ms", f.start_ms},
@@ -175,6 +176,7 @@ Status plan_from_json(std::string_view text, Plan* out) {
     wr.get("value_bytes_min", &w.value_bytes_min);
     wr.get("value_bytes_max", &w.value_bytes_max);
     wr.get_enum("routing", &w.routing, parse_routing);
+    wr.get("read_recent_share", &w.read_recent_share);
     if (!(s = wr.finish())) return s;
   }
   if (const auto* f = r.child("faults")) {
@@ -276,6 +278,9 @@ Status validate_workload(const WorkloadSpec& w) {
   }
   if (w.value_bytes_max < w.value_bytes_min || w.value_bytes_max > kPlanValueBytesMax) {
     return bad_field("workload.value_bytes_max", "must be in workload.value_bytes_min.." + std::to_string(kPlanValueBytesMax));
+  }
+  if (!(w.read_recent_share >= 0 && w.read_recent_share <= 1)) {
+    return bad_field("workload.read_recent_share", "must be in [0, 1]");
   }
   for (double f : {w.read_fraction, w.write_fraction, w.delete_fraction}) {
     if (f < 0 || f > 1) return bad_field("workload", "operation fractions must be in [0, 1]");

@@ -88,6 +88,13 @@ struct WorkloadSpec {
   int64_t value_bytes_min = 0;
   int64_t value_bytes_max = 0;
   Routing routing = Routing::kRandom;
+  // Reads bound to recent writes: a read goes, with this chance, to one of
+  // the keys its worker wrote or deleted most recently (core/workload_draw.h),
+  // as YCSB's "latest" distribution does, so that even among thousands of
+  // keys reads meet the writes they must observe. 0: reads follow
+  // key_distribution alone. Not used with fresh keys, which bind reads their
+  // own way.
+  double read_recent_share = 0;
 };
 
 // One timed fault: starts start_ms after the workload starts, healed

@@ -41,16 +41,18 @@ TEST(Plan, DefaultsRoundTripByteIdentically) {
   EXPECT_EQ(plan_to_json(p), text);
 }
 
-// Plans written before the swarm fields (value sizes, routing) still parse,
-// meaning the workload they meant: bare identities, a random coordinator.
+// Plans written before the swarm fields (value sizes, routing, recent reads)
+// still parse, meaning the workload they meant: bare identities, a random
+// coordinator, reads by the key distribution alone.
 TEST(Plan, PlansWithoutTheSwarmFieldsKeepTheirMeaning) {
   ordered_json j = ordered_json::parse(plan_to_json(Plan{}));
-  for (const char* f : {"value_bytes_min", "value_bytes_max", "routing"}) j["workload"].erase(f);
+  for (const char* f : {"value_bytes_min", "value_bytes_max", "routing", "read_recent_share"}) j["workload"].erase(f);
   Plan p;
   ASSERT_TRUE(succeeds(parse(j.dump(), &p)));
   EXPECT_EQ(p.workload.value_bytes_min, 0);
   EXPECT_EQ(p.workload.value_bytes_max, 0);
   EXPECT_EQ(p.workload.routing, Routing::kRandom);
+  EXPECT_EQ(p.workload.read_recent_share, 0);
   EXPECT_EQ(plan_to_json(p), plan_to_json(Plan{}));
 }
 
@@ -84,7 +86,7 @@ constexpr const char* kEveryFieldChanged = R"({
   "workload": {"clients": 3, "keys": 100, "rate": 12.5, "duration_ms": 1500, "read_cl": "ALL", "write_cl": "ANY",
                "read_fraction": 0.25, "write_fraction": 0.25, "delete_fraction": 0.5,
                "key_distribution": "hot-key", "value_bytes_min": 10, "value_bytes_max": 5000000,
-               "routing": "failover"},
+               "routing": "failover", "read_recent_share": 0.5},
   "faults": [{"start_ms": 100, "duration_ms": 200, "kind": "clock", "targets": ["n7"],
               "params": {"offset_ms": -5000}}],
   "bugs": ["digest-ignores-version"]
@@ -103,6 +105,7 @@ TEST(Plan, EveryFieldIsOverridable) {
   EXPECT_EQ(p.workload.value_bytes_min, 10);
   EXPECT_EQ(p.workload.value_bytes_max, 5000000);
   EXPECT_EQ(p.workload.routing, Routing::kFailover);
+  EXPECT_DOUBLE_EQ(p.workload.read_recent_share, 0.5);
   ASSERT_EQ(p.faults.size(), 1u);
   EXPECT_EQ(p.faults[0], (FaultEvent{100, 200, "clock", {"n7"}, R"({"offset_ms":-5000})"}));
 
@@ -216,6 +219,7 @@ TEST(Plan, ValidationRejectsPlansNoClusterCanRun) {
       {defaults_with(R"({"workload": {"value_bytes_max": 33554433}})"),
        "workload.value_bytes_max: must be in workload.value_bytes_min..33554432"},
       {defaults_with(R"({"workload": {"routing": "sticky"}})"), "workload.routing: unknown routing 'sticky'"},
+      {defaults_with(R"({"workload": {"read_recent_share": 1.5}})"), "workload.read_recent_share: must be in [0, 1]"},
       {defaults_with(R"({"modes": {"merkle_depth": 21}})"), "modes.merkle_depth: must be in 1..20"},
       {defaults_with(R"({"modes": {"request_timeout_ms": 0}})"), "modes.request_timeout_ms: must be in 1..600000"},
       {defaults_with(R"({"faults": [{"kind": "kill", "targets": ["n9"]}]})"),

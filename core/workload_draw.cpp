@@ -123,7 +123,19 @@ std::string WorkerDraw::fresh_key(int worker, int64_t n) const {
 }
 
 std::string WorkerDraw::pick_key(const std::string& f) {
-  if (w_.key_distribution != KeyDistribution::kFresh) return keys_.pick(&rng_);
+  if (w_.key_distribution != KeyDistribution::kFresh) {
+    // No draw at all when the share is 0, so plans without it draw as before.
+    if (f == "read" && !recent_.empty() && w_.read_recent_share > 0 && rng_.chance(w_.read_recent_share)) {
+      return recent_[rng_.uniform(recent_.size())];
+    }
+    std::string key = keys_.pick(&rng_);
+    if (f != "read" && w_.read_recent_share > 0) {
+      if (auto it = std::find(recent_.begin(), recent_.end(), key); it != recent_.end()) recent_.erase(it);
+      if (recent_.size() == kRecentKeys) recent_.erase(recent_.begin());
+      recent_.push_back(key);
+    }
+    return key;
+  }
   if (f == "write") {
     std::string key = fresh_key(worker_, fresh_count_++);
     mine_.push_back(key);

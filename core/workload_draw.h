@@ -106,6 +106,9 @@ class WorkerDraw {
   // (among its last `keys` ones), else to a key of a random worker at an
   // index this worker has reached (maybe not written yet: reads nothing).
   static constexpr double kFreshOwnReadShare = 0.5;
+  // read_recent_share: how many of this worker's latest written or deleted
+  // keys a bound read picks among.
+  static constexpr size_t kRecentKeys = 8;
 
   WorkerDraw(const Plan& plan, int worker, uint64_t seed);
   DrawnOp next(int64_t now_ms);
@@ -130,6 +133,8 @@ class WorkerDraw {
   int64_t fresh_count_ = 0;
   std::vector<std::string> mine_;
   std::vector<std::string> deletable_;
+  // Not fresh: this worker's latest written or deleted keys, oldest first.
+  std::vector<std::string> recent_;
   std::set<std::string> keys_written_;
 };
 

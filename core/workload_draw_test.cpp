@@ -2,11 +2,13 @@
 // contracts: values unique and padded to the drawn size with the identity
 // as prefix; plans without the swarm fields draw exactly what they drew
 // before; fresh keys are written once, deleted at most once, by their
-// writer; routing pins, and fails over away from a node in trouble.
+// writer; recent reads meet the worker's latest writes; routing pins, and
+// fails over away from a node in trouble.
 #include "core/workload_draw.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -119,6 +121,39 @@ TEST(WorkloadDraw, FreshKeysAreWrittenOnceAndDeletedOnceByTheirWriter) {
     }
   }
   EXPECT_GT(reads_of_written, reads / 3);
+}
+
+// read_recent_share binds reads to the worker's latest writes even among
+// ten thousand keys: with it, most reads meet a key the worker wrote or
+// deleted among its last kRecentKeys; without it, almost none do.
+TEST(WorkloadDraw, RecentReadsMeetTheWorkersLatestWrites) {
+  auto bound_reads = [](double share, int* reads) {
+    Plan p = plan_with(KeyDistribution::kUniform, Routing::kRandom, 1);
+    p.workload.keys = 10000;
+    p.workload.read_recent_share = share;
+    WorkerDraw draw(p, 0, worker_seeds(p)[0]);
+    std::vector<std::string> latest;  // the worker's written or deleted keys, newest last
+    int bound = 0;
+    *reads = 0;
+    for (int i = 0; i < 2000; ++i) {
+      DrawnOp op = draw.next(0);
+      if (op.f == "read") {
+        ++*reads;
+        const size_t from = latest.size() > WorkerDraw::kRecentKeys ? latest.size() - WorkerDraw::kRecentKeys : 0;
+        bound += std::find(latest.begin() + static_cast<std::ptrdiff_t>(from), latest.end(), op.key) != latest.end();
+      } else {
+        if (auto it = std::find(latest.begin(), latest.end(), op.key); it != latest.end()) latest.erase(it);
+        latest.push_back(op.key);
+      }
+      draw.completed(op, OpType::kOk, "", 0);
+    }
+    return bound;
+  };
+  int reads = 0;
+  const int with_share = bound_reads(0.8, &reads);
+  EXPECT_GT(with_share, reads * 7 / 10) << with_share << " of " << reads;
+  const int without = bound_reads(0, &reads);
+  EXPECT_LT(without, reads / 50) << without << " of " << reads;
 }
 
 TEST(WorkloadDraw, PinnedRoutingUsesOneNodePerWorker) {

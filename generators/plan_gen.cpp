@@ -242,7 +242,7 @@ Gen<WorkloadSpec> gen_workload(const PlanPins& pins, int rf) {
     Gen<double> rate = pinned_or(pins.rate, gen::map(int_in(kRateMin, rate_max), [](int r) { return double(r); }));
     return gen::apply(
         [rf, sizes](int clients, int keys, double ops_per_s, int64_t d_ms, CL rcl, CL wcl, Mix mix,
-                    KeyDistribution dist, Routing routing) {
+                    KeyDistribution dist, Routing routing, double read_recent_share) {
           WorkloadSpec w;
           w.clients = clients;
           w.keys = keys;
@@ -257,13 +257,15 @@ Gen<WorkloadSpec> gen_workload(const PlanPins& pins, int rf) {
           w.value_bytes_min = sizes.min;
           w.value_bytes_max = sizes.max;
           w.routing = routing;
+          if (dist != KeyDistribution::kFresh) w.read_recent_share = read_recent_share;
           return w;
         },
         pinned_or(pins.clients, int_in(1, kClientsMax)), pinned_or(pins.keys, gen_keys()), rate, duration_ms, read_cl,
         write_cl, gen_mix(),
         gen::element(KeyDistribution::kUniform, KeyDistribution::kZipfian, KeyDistribution::kHotKey,
                      KeyDistribution::kFresh),
-        gen::element(Routing::kRandom, Routing::kPinned, Routing::kFailover));
+        gen::element(Routing::kRandom, Routing::kPinned, Routing::kFailover),
+        gen::element(0.0, 0.5, 0.8));
   });
 }
 

@@ -117,6 +117,7 @@ std::string plan_shape(const Plan& p) {
   std::ostringstream o;
   o << "nodes " << c.nodes << " rf " << c.rf << " vnodes " << c.vnodes;
   o << " | keys " << w.keys << " " << to_string(w.key_distribution);
+  if (w.read_recent_share > 0) o << " recent" << pct(w.read_recent_share);
   o << " | values ";
   if (w.value_bytes_max == 0) o << "bare";
   else o << bytes_text(w.value_bytes_min) << ".." << bytes_text(w.value_bytes_max);

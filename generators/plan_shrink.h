@@ -12,7 +12,7 @@
 //
 // What never changes: the seed (it drives the workload's choices), the
 // modes, the consistency levels, rf, the operation mix, the key
-// distribution, the fault kinds and params, and the seeded bugs: they define
+// distribution and read_recent_share, the fault kinds and params, and the seeded bugs: they define
 // what is being tested, and shrinking them would test something else.
 //
 // Order of the immediate shrinks, biggest cut first (a greedy walk takes the
