@@ -89,6 +89,7 @@ fi
 [[ -x build/bin/faultline ]] || { echo "mutants: build/bin/faultline missing; run ./dev build first" >&2; exit 254; }
 
 
+commit="$(git rev-parse --short HEAD)"
 work="$(mktemp -d /tmp/faultline-mutants-XXXXXX)"
 # Paths relative to the scratch tree, as ./dev makes them relative to the
 # checkout: the unchanged sources come from the cache.
@@ -144,7 +145,7 @@ if [[ -n "$sim" ]]; then
     rows+=("| $name | $caught | $unknown | $errors | $seconds | ${seeds:-} |")
   done
   report() {
-    echo "Mutants against \`faultline sim --seed N\`, N = $first..$last ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, commit $(git rev-parse --short HEAD)): ${caught_total} of ${#names[@]} mutants caught by some plan."
+    echo "Mutants against \`faultline sim --seed N\`, N = $first..$last ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, commit $commit): ${caught_total} of ${#names[@]} mutants caught by some plan."
     echo
     echo "| mutant | plans invalid (of $plans) | unknown | other exits | s | first invalid seeds |"
     echo "|---|---|---|---|---|---|"
@@ -192,7 +193,7 @@ for name in "${names[@]}"; do
 done
 
 report() {
-  echo "Mutation score of \`faultline ci --suite $suite\` ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, commit $(git rev-parse --short HEAD)): ${caught_total} of ${#names[@]} mutants caught."
+  echo "Mutation score of \`faultline ci --suite $suite\` ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, commit $commit): ${caught_total} of ${#names[@]} mutants caught."
   echo
   echo "| mutant | what | mirrors | result | runs catching | harness errors | s for the suite | catching runs |"
   echo "|---|---|---|---|---|---|---|---|"
