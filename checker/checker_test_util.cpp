@@ -31,7 +31,7 @@ int64_t HistoryBuilder::invoke(int64_t process, const std::string& f, const std:
   op.key = key;
   op.value = std::move(value);
   op.cl = ConsistencyLevel::kQuorum;
-  op.node = "n1";
+  op.node = node_;
   pending_[process] = op;
   return raw(op);
 }

@@ -48,6 +48,8 @@ class HistoryBuilder {
   // Later operations are stamped `ms` later than they would have been (time
   // passing, for gc_grace).
   void wait_ms(int64_t ms) { offset_ns_ += ms * 1000000; }
+  // Later invocations go to coordinator `node` (n1 until told otherwise).
+  void via(const std::string& node) { node_ = node; }
   // Appends `op` as is, stamping only index and time (for malformed histories).
   int64_t raw(HistoryOp op);
 
@@ -59,6 +61,7 @@ class HistoryBuilder {
   std::vector<HistoryOp> ops_;
   std::unordered_map<int64_t, HistoryOp> pending_;
   int64_t offset_ns_ = 0;
+  std::string node_ = "n1";
 };
 
 // QUORUM reads and writes, rf 3, blocking read repair, strict quorum, no

@@ -163,6 +163,9 @@ const std::vector<AnomalyRow>& anomaly_table() {
       {Anomaly::kMissedHint, "hint-obligations", {C::kHintedHandoff, C::kNoWipe}},
       // Claims about a replica wiped later are exempt (checker/repair_claims.cpp).
       {Anomaly::kBrokenRepairClaim, "repair-claims", {}},
+      // Kills and wipes reset the clock: pairs across them are not bound
+      // (checker/hlc_causality.cpp), so clock skew excuses nothing.
+      {Anomaly::kHlcInversion, "hlc-causality", {}},
   };
   return table;
 }

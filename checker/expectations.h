@@ -70,6 +70,7 @@ enum class Anomaly {
   kUnavailable,        // operations failed while enough replicas were reachable
   kMissedHint,         // a replica missed an acknowledged write with no stated reason
   kBrokenRepairClaim,  // a replica lacks what a read repair said it wrote there
+  kHlcInversion,       // a coordinator stamped a write below a version it had shown
 };
 
 struct AnomalyRow {

@@ -71,6 +71,7 @@ const std::vector<PropertyEntry>& property_registry() {
         // Judges contradicted hint decisions even when quiesce failed.
         {"hint-obligations", &make_hint_obligations, true, false},
         {"repair-claims", &make_repair_claims, true, false},
+        {"hlc-causality", &make_hlc_causality, false, false},
     };
     // The registry and the expectations table must name the same properties.
     FL_ASSERT(r.size() == all_property_ids().size());

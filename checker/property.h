@@ -124,6 +124,7 @@ std::unique_ptr<PropertyChecker> make_merkle_convergence(const CheckContext& ctx
 std::unique_ptr<PropertyChecker> make_availability(const CheckContext& ctx);
 std::unique_ptr<PropertyChecker> make_hint_obligations(const CheckContext& ctx);
 std::unique_ptr<PropertyChecker> make_repair_claims(const CheckContext& ctx);
+std::unique_ptr<PropertyChecker> make_hlc_causality(const CheckContext& ctx);
 
 struct PropertyEntry {
   std::string_view id;

@@ -162,14 +162,16 @@ void Replica::refused(NodeId from, const Record& r, const Status& why) {
                                        {"version", EventJson{version_json(r.version)}}, {"reason", why.message()}});
 }
 
-// The records of a Merkle sync message that pass check_record; the others
-// are reported and dropped (the rest of the page is still good).
+// The records of a Merkle sync message that pass check_record (they move
+// the clock, as every record this node stores does); the others are
+// reported and dropped (the rest of the page is still good).
 template <typename M>
 bool Replica::drop_refused_records(NodeId from, M* m) {
   const size_t before = m->records.size();
   std::erase_if(m->records, [&](const Record& r) {
     Status s = check_record(r);
     if (!s) refused(from, r, s);
+    else observe(r);
     return !s;
   });
   return m->records.size() != before;
@@ -496,6 +498,9 @@ void Replica::send_reads(ReadState* r) {
   // The request may be retired by this answer: r is not touched after it.
   Status s;
   std::optional<Record> rec = local_read(key, &s);
+  // What this node shows a client it never stamps below (hlc-causality),
+  // even a record it stored before a restart reset its clock.
+  observe(rec);
   const bool data = r->replicas.front() == config_.id || !r->digest_phase;
   on_read_response(id, config_.id, s, data ? std::move(rec) : std::nullopt,
                    data ? std::nullopt : std::optional<uint64_t>(read_digest(rec)));

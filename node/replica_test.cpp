@@ -183,6 +183,26 @@ TEST(Replica, HlcVersionsIncreaseEvenWhenTheCoordinatorClockIsBehind) {
   }
 }
 
+// hlc-causality: a coordinator never stamps a write below what it has shown
+// a client, even a record it holds from before a restart reset its clock
+// while its wall clock lags (its own store is read without any message).
+TEST(Replica, WriteAfterAReadIsStampedAboveWhatTheReadShowedAfterARestart) {
+  SimCluster c(1, 1);
+  c.start();
+  const WriteResult first = write(c, 1, "k", "old", ConsistencyLevel::kOne);
+  ASSERT_TRUE(first.status.is_ok());
+  c.restart(1);  // a fresh clock...
+  c.skew_clock_us(1, -10'000'000);  // ...ten seconds behind what it stamped
+  c.run_for(100);
+  const ReadResult seen = read(c, 1, "k", ConsistencyLevel::kOne);
+  ASSERT_TRUE(seen.status.is_ok());
+  ASSERT_EQ(seen.record->version, first.version);
+  const WriteResult next = write(c, 1, "k", "new", ConsistencyLevel::kOne);
+  ASSERT_TRUE(next.status.is_ok());
+  EXPECT_GT(next.version, first.version);
+  EXPECT_EQ(read(c, 1, "k", ConsistencyLevel::kOne).record->value, "new");
+}
+
 TEST(Replica, NonReplicaCoordinatorStoresNothingLocally) {
   SimCluster c(5, 3);
   c.start();

@@ -1,0 +1,120 @@
+// hlc-causality: the hybrid logical clock's claim.
+//
+// Definition: for every coordinator n, key k and pair of client operations A
+// and B of k sent to n, where A is an ok read that returned a version, or an
+// ok write or delete, and B is an ok write or delete: if A's completion
+// precedes B's invocation in the history, and n was neither killed nor
+// wiped (nor restarted) between A's invocation and B's invocation, then
+// version(A) < version(B). Each such B is one violation; its witness is the
+// newest such A and B.
+//
+// Why it holds whatever the clocks do: a coordinator stamps a write with its
+// HLC (core/clock.h), which is strictly above every timestamp the node has
+// returned or observed; the node observes the version of every record a
+// read brings it (its own store's too) and of every record it stores. So
+// what n showed a client, n never stamps below afterwards, even while its
+// wall clock lags the cluster's by seconds. This is the guarantee clock skew
+// leaves: realtime-version-order (any coordinator) needs synchronized
+// clocks; this one binds only what passed through one node, so it stays
+// guaranteed under clock faults, where a node that stamps from its wall
+// clock alone loses writes made right after it read a newer version.
+//
+// A kill or wipe restarts the node with a fresh clock (the HLC lives in
+// memory), so every kill or wipe record naming n (its start and its heal)
+// begins a new epoch of n, and A binds B only within one epoch (both
+// invoked in it; A's completion comes before B's invocation, so A ended in
+// it too unless n died, in which case A failed or ended info).
+//
+// Memory: one floor per (coordinator, key) operated on, one entry per
+// pending client operation.
+#include <unordered_map>
+
+#include "checker/fault_windows.h"
+#include "checker/property.h"
+
+namespace faultline {
+
+namespace {
+
+bool is_write(const std::string& f) { return f == "write" || f == "delete"; }
+
+class HlcCausality final : public LoggingChecker {
+ public:
+  void on_invoke(const HistoryOp& invoke) override {
+    if (!invoke.key) return;
+    Pending p;
+    p.epoch = epoch_of(invoke.node);
+    if (is_write(invoke.f)) {
+      auto it = floors_.find(floor_key(invoke.node, *invoke.key));
+      if (it != floors_.end() && it->second.epoch == p.epoch) p.floor = it->second;
+    }
+    pending_[invoke.process] = std::move(p);
+  }
+
+  void on_complete(const HistoryOp& invoke, const HistoryOp& done) override {
+    auto it = pending_.find(invoke.process);
+    if (it == pending_.end()) return;
+    const Pending p = std::move(it->second);
+    pending_.erase(it);
+    if (done.type != OpType::kOk || !invoke.key || !done.version) return;
+    const WitnessOp op = witness_op(invoke, done);
+    if (is_write(invoke.f) && p.floor && *done.version <= p.floor->version) {
+      violation([&] {
+        Witness w;
+        w.ops = {p.floor->op, op};
+        w.summary = op_label(op) + " stamped " + describe_version(*done.version) + " below " +
+                    describe_version(p.floor->version) + " shown by " + op_label(p.floor->op) + " via " + invoke.node;
+        w.explanation = op_label(op) + " through " + invoke.node + " was stamped " +
+                        describe_version(*done.version) + ", not newer than " +
+                        describe_version(p.floor->version) + ", which " + op_label(p.floor->op) +
+                        " through the same node had shown before it was invoked (no restart of " + invoke.node +
+                        " in between): the node's clock stamped below what it had already seen.";
+        return w;
+      });
+    }
+    // What A showed binds later operations only if n kept its clock since A
+    // was invoked.
+    if (p.epoch != epoch_of(invoke.node)) return;
+    Floor& f = floors_[floor_key(invoke.node, *invoke.key)];
+    if (f.epoch != p.epoch || f.version < *done.version) f = Floor{*done.version, p.epoch, op};
+  }
+
+  void on_nemesis(const HistoryOp& op) override {
+    const std::optional<ActiveFault> f = windows_.on_nemesis(op);
+    if (!f || (f->kind != "kill" && f->kind != "wipe")) return;
+    if (f->targets.empty()) ++all_epoch_;
+    for (const std::string& t : f->targets) ++epochs_[t];
+  }
+
+ private:
+  struct Floor {
+    Version version;
+    int64_t epoch = -1;
+    WitnessOp op;
+  };
+  struct Pending {
+    int64_t epoch = 0;
+    std::optional<Floor> floor;  // writes: the (node, key) floor at invocation
+  };
+
+  static std::string floor_key(const std::string& node, const std::string& key) { return node + '\0' + key; }
+  int64_t epoch_of(const std::string& node) const {
+    auto it = epochs_.find(node);
+    return all_epoch_ + (it == epochs_.end() ? 0 : it->second);
+  }
+
+  FaultWindows windows_;
+  std::unordered_map<std::string, int64_t> epochs_;  // node -> kills and wipes recorded on it
+  int64_t all_epoch_ = 0;                            // kills and wipes naming no target
+  std::unordered_map<std::string, Floor> floors_;    // node '\0' key -> newest version shown there
+  std::unordered_map<int64_t, Pending> pending_;     // process -> its pending operation
+};
+
+}  // namespace
+
+std::unique_ptr<PropertyChecker> make_hlc_causality(const CheckContext& ctx) {
+  (void)ctx;
+  return std::make_unique<HlcCausality>();
+}
+
+}  // namespace faultline
