@@ -100,6 +100,10 @@ TEST(PlanFromSeedTest, FiveHundredSeedsCoverEveryFeature) {
     const WorkloadSpec& w = p.workload;
     ++seen["dist " + std::string(to_string(w.key_distribution))];
     ++seen["routing " + std::string(to_string(w.routing))];
+    if (w.read_recent_share > 0) ++seen["recent reads"];
+    if (w.key_distribution == KeyDistribution::kFresh) {
+      EXPECT_EQ(w.read_recent_share, 0) << "seed " << seed;
+    }
     if (w.value_bytes_max == 0) ++seen["values bare"];
     else if (w.value_bytes_max <= 1024) ++seen["values small"];
     else if (w.value_bytes_max <= 256 * 1024) ++seen["values medium"];
@@ -118,7 +122,7 @@ TEST(PlanFromSeedTest, FiveHundredSeedsCoverEveryFeature) {
       "dist uniform", "dist zipfian", "dist hot-key", "dist fresh", "routing random", "routing pinned",
       "routing failover", "values bare", "values small", "values medium", "values above the node limit",
       "keys decade 1", "keys decade 2", "keys decade 3", "keys decade 4", "delete-heavy", "gc_grace 800 ae on",
-      "gc_grace 800 ae off", "fault-free"};
+      "gc_grace 800 ae off", "fault-free", "recent reads"};
   for (const char* shape : kFaultShapes) {
     if (std::string(shape) != "sparse") expected.push_back(shape);
   }
