@@ -1,8 +1,9 @@
 // The seeded-bug catalogue (DESIGN.md "Seeded-bug catalogue"): one
 // class of production bug per entry, re-introduced with
 // `faultline-node --bug NAME` (or `faultline run --bug NAME`) in the mechanism
-// where the real bug lived. Each implementation carries a comment naming the
-// public report it mirrors.
+// where the real bug lived. Each switch site names its bug in a one-line
+// comment; docs/bugzoo.md ("The bugs") says where each lives, what it does
+// and which public reports it mirrors.
 //
 // Off by default and free when off: a Replica tests one bit of a BugSet.
 #pragma once

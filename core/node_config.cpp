@@ -2,12 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <random>
-#include <sstream>
 
 #include "core/bugs.h"
 #include "core/assert.h"
+#include "core/file_io.h"
 #include "core/json_reader.h"
 
 namespace faultline {
@@ -182,11 +181,11 @@ Status node_config_from_json(std::string_view text, NodeConfig* out) {
 }
 
 Status read_node_config_file(const std::string& path, NodeConfig* out) {
-  std::ifstream in(path);
-  if (!in) return Status::not_found("cannot open config " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  Status s = node_config_from_json(ss.str(), out);
+  std::string text;
+  if (Status s = read_file(path, &text); !s) {
+    return s.code() == Status::Code::kNotFound ? Status::not_found("cannot open config " + path) : s;
+  }
+  Status s = node_config_from_json(text, out);
   if (!s) return Status::invalid(path + ": " + s.message());
   return Status::ok();
 }

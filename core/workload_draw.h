@@ -11,11 +11,11 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "core/client_request.h"
 #include "core/history.h"
 #include "core/plan.h"
 #include "core/rng.h"
@@ -86,13 +86,8 @@ class Router {
   std::vector<int64_t> avoid_until_ms_;  // by node id - 1
 };
 
-// One drawn client operation.
-struct DrawnOp {
-  int64_t process = 0;
-  std::string f;  // "read" | "write" | "delete"
-  std::string key;
-  std::optional<std::string> value;  // write only
-  ConsistencyLevel cl = ConsistencyLevel::kQuorum;
+// One drawn client operation: the request and the node it goes to.
+struct DrawnOp : ClientRequest {
   NodeId node = 1;
 };
 

@@ -1,5 +1,5 @@
 // Helpers shared by the libFuzzer targets of fuzz/ (built only by the clang
-// configuration, FAULTLINE_FUZZ=ON; see fuzz/README.md).
+// configuration, FAULTLINE_FUZZ=ON; see docs/hardening.md).
 #pragma once
 
 #include <unistd.h>

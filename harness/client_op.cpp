@@ -94,21 +94,10 @@ HistoryOp execute_client_op(const ClientRequest& req, const std::string& node, R
                             int64_t timeout_ms, HistoryWriter* history) {
   FL_ASSERT(req.f == "read" || req.f == "write" || req.f == "delete");
   FL_ASSERT(req.value.has_value() == (req.f == "write"));
-  HistoryOp invoke;
-  invoke.process = req.process;
-  invoke.type = OpType::kInvoke;
-  invoke.f = req.f;
-  invoke.key = req.key;
-  invoke.value = req.value;
-  invoke.cl = req.cl;
-  invoke.node = node;
-  history->append(invoke);
+  history->append(invoke_of(req, node));
 
   HistoryOp done;
-  done.process = req.process;
-  done.f = req.f;
-  done.key = req.key;
-  if (req.f == "write") done.value = req.value;
+  set_request_fields(req, &done);
   RespValue reply;
   Status s = conn->call(command_for(req), timeout_ms, &reply);
   if (s) {

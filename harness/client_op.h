@@ -13,23 +13,14 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
 
+#include "core/client_request.h"
 #include "core/history.h"
-#include "core/types.h"
 
 namespace faultline {
 
 class RespClient;
-
-struct ClientRequest {
-  int64_t process = 0;
-  std::string f;                     // "read" | "write" | "delete"
-  std::string key;
-  std::optional<std::string> value;  // write only
-  ConsistencyLevel cl = ConsistencyLevel::kQuorum;
-};
 
 // Appends the invoke, sends the request on `conn` (a connection to node
 // `node`, "n2") with a deadline of timeout_ms, appends the completion and

@@ -76,14 +76,8 @@ void Workload::run_worker(int worker, uint64_t seed, WorkerResult* result) {
     if (next < SteadyClock::now()) next = SteadyClock::now();
 
     const DrawnOp op = draw.next(elapsed_ms());
-    ClientRequest req;
-    req.process = op.process;
-    req.f = op.f;
-    req.key = op.key;
-    req.cl = op.cl;
-    req.value = op.value;
     const size_t node = op.node - 1;
-    HistoryOp done = execute_client_op(req, node_name(op.node), conns[node].get(), request_timeout_ms(), history_);
+    HistoryOp done = execute_client_op(op, node_name(op.node), conns[node].get(), request_timeout_ms(), history_);
     ops_done_.fetch_add(1, std::memory_order_relaxed);
     draw.completed(op, done.type, done.error, elapsed_ms());
   }

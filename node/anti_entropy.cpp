@@ -137,11 +137,7 @@ void AntiEntropy::start_round() {
   skipped_.clear();
   exchanges_in_round_ = 0;
   for (size_t i : store_->trees()->range_indices()) {
-    // Seeded bug merkle-skips-wraparound: the range that wraps past 2^64 - 1
-    // to 0 (left >= right) is never compared, so it never converges. Mirrors
-    // the class of wrapping-range mistakes in Cassandra-style repair, e.g.
-    // scylladb/scylladb#1839 ("wrong use of non-wrapping range" in repair) and
-    // scylladb/scylladb#27220 (the (minimum, maximum] range mishandled).
+    // Seeded bug merkle-skips-wraparound (docs/bugzoo.md).
     if (bugs_.has(Bug::kMerkleSkipsWraparound)) {
       const TokenRange& range = store_->trees()->tree(i)->range();
       if (range.left >= range.right) continue;
@@ -443,11 +439,7 @@ void AntiEntropy::merge(const MerkleTree& tree, const std::vector<Record>& recor
     // A record outside the range is a peer's bug; storing it would put it
     // outside every tree, so it is dropped.
     if (!tree.range().contains(token_of(r.key))) continue;
-    // Seeded bug repair-skips-tree-update: a record streamed by an exchange
-    // is stored but its tree leaf keeps the old record's hash, so the tree
-    // no longer describes the data. Mirrors basho/riak_kv#473 and #478 (AAE
-    // repairs and deletes that did not update the AAE hashtree, so exchanges
-    // kept finding, and re-repairing, the same keys).
+    // Seeded bug repair-skips-tree-update (docs/bugzoo.md).
     bool changed = false;
     std::optional<Record> replaced;
     const bool skip_tree = bugs_.has(Bug::kRepairSkipsTreeUpdate);
@@ -477,13 +469,7 @@ void AntiEntropy::sweep_tombstones() {
   sweep_range_ %= ranges.size();
   const TokenRange r = ranges[sweep_range_++];
   const int64_t now_ms = env_.clock->realtime_us() / 1000;
-  // Seeded bug tombstone-purged-while-down: tombstones are reaped at the
-  // first sweep, without waiting gc_grace_ms for a replica that missed the
-  // delete (down, partitioned) to be repaired; its old value comes back.
-  // Mirrors the reap guard basho/riak_kv#1869 describes (riak_kv_get_fsm
-  // reaps only when all primaries are up, "This prevents a down or
-  // partitioned primary with an old object resurrecting that old object"),
-  // removed; Cassandra's gc_grace_seconds exists for the same reason.
+  // Seeded bug tombstone-purged-while-down (docs/bugzoo.md).
   const int64_t gc_grace_ms = bugs_.has(Bug::kTombstonePurgedWhileDown) ? 0 : config_.modes.gc_grace_ms;
   std::vector<Record> expired;
   auto collect = [&](const Record& rec) {

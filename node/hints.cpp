@@ -164,11 +164,7 @@ void Hints::tick() {
 // Hints (not handoff records) older than gc_grace_ms: replaying them could
 // bring back data whose tombstones were purged meanwhile.
 void Hints::expire_old() {
-  // Seeded bug hint-replayed-after-gc-grace: old hints are kept and replayed.
-  // Mirrors the class of scylladb/scylladb#23712 ("Potential data
-  // resurrection with tombstone_gc=repair and HH": a hint replayed after the
-  // tombstone that shadows it was purged) and #21662; Cassandra bounds a
-  // hint's life by gc_grace_seconds for the same reason.
+  // Seeded bug hint-replayed-after-gc-grace (docs/bugzoo.md).
   if (bugs_.has(Bug::kHintReplayedAfterGcGrace)) return;
   const int64_t now_real_ms = env_.clock->realtime_us() / 1000;
   for (auto it = pending_.begin(); it != pending_.end();) {
@@ -211,13 +207,7 @@ void Hints::replay_to(NodeId target) {
     bytes += record_bytes;
     env_.transport->send(target, WriteRequest{id, h.record, 0});
   }
-  // Seeded bug hint-deleted-before-ack: each hint just sent is deleted (and
-  // logged hint_replayed) at once, as if the target had acknowledged; a
-  // replay lost on the way loses the hint. No single public report: the
-  // class of hint-delivery bookkeeping bugs where progress is recorded for
-  // hints sent rather than hints acknowledged, which scylladb/scylladb#6401
-  // and #6416 (replay position of the first unacknowledged hint) guard
-  // against.
+  // Seeded bug hint-deleted-before-ack (docs/bugzoo.md).
   if (bugs_.has(Bug::kHintDeletedBeforeAck)) {
     std::vector<uint64_t> sent;
     for (const auto& [id, r] : replays_) {

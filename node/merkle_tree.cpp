@@ -46,17 +46,7 @@ void MerkleTree::subtract(Token t, uint64_t record_hash) {
   set_leaf(leaf, nodes_[(size_t{1} << depth_) + leaf] - record_hash);
 }
 
-// Seeded bug merkle-leaf-off-by-one: the leaf boundaries are computed as if
-// the range had 2^depth - 1 leaves (a fencepost error: boundaries counted
-// instead of intervals), so each leaf's end lies past where
-// merkle_leaf_index (and leaf_tokens, and the checker) put it, and records
-// near a leaf's end land in the leaf before their own: roots no longer match
-// a recomputation, and an exchange scans the wrong tokens for a differing
-// leaf. Mirrors the class of off-by-one range-boundary bugs in Cassandra's
-// token-range code, e.g. datastax/cassandra#2003 (CNDB-15393: a covering
-// range that misses its left position). A token-exact off-by-one would move
-// only records whose token is exactly on a boundary, which hashed keys
-// practically never hit, so nobody could observe it.
+// Seeded bug merkle-leaf-off-by-one (docs/bugzoo.md).
 size_t MerkleTree::leaf_off_by_one(Token t) const {
   FL_ASSERT(range_.contains(t));
   const uint64_t offset = t - range_.left - 1;  // mod 2^64

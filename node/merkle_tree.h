@@ -44,6 +44,7 @@ class MerkleTree {
   uint64_t hash(int level, uint64_t index) const;
 
   size_t leaf_of(Token t) const {
+    // Seeded bug merkle-leaf-off-by-one (docs/bugzoo.md).
     return bugs_.has(Bug::kMerkleLeafOffByOne) ? leaf_off_by_one(t) : merkle_leaf_index(range_, t, depth_);
   }
   // Leaf hashes are sums: adding and subtracting record hashes commute.

@@ -243,13 +243,7 @@ void Replica::observe(const std::optional<Record>& r) {
 
 Status Replica::apply_local(const Record& r, NodeId owner) {
   if (owner != 0 && owner != config_.id) return hints_.store_handoff(owner, r);
-  // Seeded bug equal-versions-diverge (replica half): at an equal version
-  // the record that arrives last wins, so replicas that received two writes
-  // in different orders keep different values for good. Mirrors
-  // apache/cassandra-gocql-driver#800 (writes whose timestamps collide are
-  // resolved by a tie-break the application cannot predict) and
-  // basho/riak_kv#1512 (write-once conflicts resolved by an unpredictable
-  // rule).
+  // Seeded bug equal-versions-diverge, replica half (docs/bugzoo.md).
   Status s;
   if (bugs_.has(Bug::kEqualVersionsDiverge)) {
     std::optional<Record> held;
@@ -335,11 +329,7 @@ Replica::Placement Replica::place(const std::string& key, bool for_write) const 
   const Token t = token_of(key);
   const std::vector<NodeId> primaries = ring_.preference_list(t);
   Placement p;
-  // Seeded bug sloppy-fallback-counts-primary: with a strict quorum, down
-  // primaries are still replaced by fallbacks and their acks count as the
-  // primaries' would, so a "quorum" can be met by nodes that are not the
-  // key's replicas. Mirrors basho/riak_kv#485 ("Fix PR/PW": a write counted
-  // one primary and one fallback toward PW=2, and the next PR=2 read missed it).
+  // Seeded bug sloppy-fallback-counts-primary (docs/bugzoo.md).
   if (config_.modes.quorum == QuorumMode::kSloppy || bugs_.has(Bug::kSloppyFallbackCountsPrimary)) {
     // The first N healthy nodes of the extended preference list: each down
     // primary is replaced by the next healthy node beyond the primaries.
@@ -420,22 +410,13 @@ void Replica::coordinate_write(std::string key, std::optional<std::string> value
 
   WriteState& w = begin(&writes_, RequestOwner::kClientWrite, cl, std::move(p), primary_only);
   const uint64_t id = w.id;
-  // Seeded bug hint-counts-toward-quorum: a stored hint counts as an
-  // acknowledgement at every CL, not only ANY. A hint is not a replica a read
-  // can see, so a QUORUM write "met" by hints breaks R + W > N. No single
-  // public report: a recurring confusion between Dynamo's sloppy quorum
-  // (hinted replicas count) and Cassandra's hints (they count only for ANY,
-  // as its docs stress); the CL/hint accounting where it lives had bugs of its
-  // own, e.g. scylladb/scylladb#3563 and #3565.
+  // Seeded bug hint-counts-toward-quorum (docs/bugzoo.md).
   w.hints_count = bugs_.has(Bug::kHintCountsTowardQuorum);
   w.record.key = std::move(key);
   w.record.tombstone = !value.has_value();
   w.record.value = value.value_or("");
   w.record.version = Version{hlc_.now_us(), config_.id};
-  // Seeded bug equal-versions-diverge (coordinator half): the timestamp is
-  // cut to milliseconds, as a client-supplied millisecond timestamp is, so
-  // two writes this node coordinates within one millisecond get equal
-  // versions (apache/cassandra-gocql-driver#800: colliding client timestamps).
+  // Seeded bug equal-versions-diverge, coordinator half (docs/bugzoo.md).
   if (bugs_.has(Bug::kEqualVersionsDiverge)) w.record.version.timestamp_us -= w.record.version.timestamp_us % 1000;
   if (w.record.tombstone) w.record.local_deletion_time_ms = env_.clock->realtime_us() / 1000;
   w.cb = std::move(cb);
@@ -630,13 +611,7 @@ bool Replica::digests_match(ReadState* r) {
 }
 
 uint64_t Replica::read_digest(const std::optional<Record>& r) const {
-  // Seeded bug digest-ignores-version (mirrors scylladb/scylladb#182, "Digest
-  // for data query result doesn't take tombstones into account": the digest
-  // was computed from the live data of the result only, so replicas that
-  // differ in deletion info or timestamps looked equal). Here the digest
-  // covers the value bytes alone: two tombstones of different versions, or a
-  // tombstone and a value-less record, compare equal and the stale one is
-  // served without a full read or a repair.
+  // Seeded bug digest-ignores-version (docs/bugzoo.md).
   if (bugs_.has(Bug::kDigestIgnoresVersion) && r) return record_digest(Record{r->key, r->value, {}, false, 0});
   return record_digest(r);
 }
@@ -654,12 +629,7 @@ void Replica::reconcile(ReadState* r) {
   if (mode == ReadRepair::kNone || r->required <= 1 || stale.empty() || !r->winner) {
     return finish_read(id, {Status::ok(), r->winner});
   }
-  // Seeded bug async-repair-when-blocking: read_repair=blocking, but the
-  // repair goes down the background path and the read answers at once. A
-  // recurring class rather than one report: the foreground/background split
-  // of read repair is where CASSANDRA-13115 lived, and palantir/cassandra
-  // PR #422 and #641 add exactly this as a switch (disable_block_on_read_repair),
-  // which gives up monotonic quorum reads (CASSANDRA-14635 explains why).
+  // Seeded bug async-repair-when-blocking (docs/bugzoo.md).
   const bool blocking = mode == ReadRepair::kBlocking && !bugs_.has(Bug::kAsyncRepairWhenBlocking);
   std::string list = "[";
   for (size_t i = 0; i < stale.size(); ++i) list += (i ? ",\"" : "\"") + node_name(stale[i]) + "\"";
@@ -690,11 +660,7 @@ void Replica::reconcile(ReadState* r) {
   // The repair gets a whole request timeout of its own.
   env_.timers->cancel(r->timer);
   r->timer = env_.timers->schedule(config_.modes.request_timeout_ms, [this, id] { on_request_timeout(id); });
-  // Seeded bug blocking-repair-early-reply (mirrors CASSANDRA-13115, "Read
-  // repair is not blocking repair to finish in foreground repair"): the
-  // repair writes are sent and tracked, but the client gets the winner now,
-  // before any stale replica acknowledged; a repair that then fails no
-  // longer fails the read.
+  // Seeded bug blocking-repair-early-reply (docs/bugzoo.md).
   if (bugs_.has(Bug::kBlockingRepairEarlyReply)) {
     r->answered = true;
     ReadCallback cb = std::move(r->cb);

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/assert.h"
+#include "core/client_request.h"
 #include "core/file_io.h"
 #include "core/history.h"
 #include "core/lifecycle.h"
@@ -27,15 +28,6 @@ namespace {
 constexpr uint64_t kJitterRngStream = 0x6a6974746572;  // "jitter"
 // Every simulated message takes at least this long (loopback is not free).
 constexpr int64_t kHopMs = 1;
-
-// A client request in flight in the simulator.
-struct SimRequest {
-  int64_t process = 0;
-  std::string f;
-  std::string key;
-  std::optional<std::string> value;
-  ConsistencyLevel cl = ConsistencyLevel::kQuorum;
-};
 
 class PlanSim final : public FaultedCluster, public LinkControl {
  public:
@@ -188,8 +180,7 @@ class PlanSim final : public FaultedCluster, public LinkControl {
   void issue_next(Worker& worker) {
     const int64_t now_ms = cluster_.now_ms() - workload_start_ms_;
     const DrawnOp op = worker.draw.next(now_ms);
-    SimRequest req{op.process, op.f, op.key, op.value, op.cl};
-    issue(req, op.node, [this, &worker, op](const HistoryOp& done) {
+    issue(op, op.node, [this, &worker, op](const HistoryOp& done) {
       worker.draw.completed(op, done.type, done.error, cluster_.now_ms() - workload_start_ms_);
       schedule_next(worker);
     });
@@ -199,14 +190,8 @@ class PlanSim final : public FaultedCluster, public LinkControl {
   // completion, mapped as harness/client_op.h maps replies: ok; fail when
   // certainly not applied (the node down, -UNAVAILABLE, any error but a
   // timeout); info when unknown (a timeout, the client's included).
-  void issue(const SimRequest& req, NodeId via, std::function<void(const HistoryOp&)> then) {
-    HistoryOp invoke;
-    invoke.process = req.process;
-    invoke.f = req.f;
-    invoke.key = req.key;
-    invoke.value = req.value;
-    invoke.cl = req.cl;
-    invoke.node = node_name(via);
+  void issue(const ClientRequest& req, NodeId via, std::function<void(const HistoryOp&)> then) {
+    HistoryOp invoke = invoke_of(req, node_name(via));
     invoke.time_ns = now_ns();
     cluster_.trace("client " + history_op_to_json_line(invoke));
     history_->append(invoke);
@@ -215,11 +200,8 @@ class PlanSim final : public FaultedCluster, public LinkControl {
       if (*finished) return;
       *finished = true;
       HistoryOp op = fields;
-      op.process = req.process;
+      set_request_fields(req, &op);
       op.type = type;
-      op.f = req.f;
-      op.key = req.key;
-      if (req.f != "read") op.value = req.value;
       op.error = error;
       op.time_ns = now_ns();
       cluster_.trace("client " + history_op_to_json_line(op));
@@ -337,7 +319,7 @@ class PlanSim final : public FaultedCluster, public LinkControl {
       bool read = false;
       for (int attempt = 0; attempt < kFinalReadAttemptsMax && !read; ++attempt) {
         if (attempt > 0) cluster_.run_for(kFinalReadRetryBackoffMs);
-        SimRequest req{process, "read", key, std::nullopt, ConsistencyLevel::kAll};
+        const ClientRequest req{process, "read", key, std::nullopt, ConsistencyLevel::kAll};
         const NodeId via = static_cast<NodeId>(coordinator++ % static_cast<size_t>(size()) + 1);
         std::optional<HistoryOp> done;
         issue(req, via, [&done](const HistoryOp& op) { done = op; });

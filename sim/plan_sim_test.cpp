@@ -1,13 +1,23 @@
 // Goal: a plan run in the simulator (sim/plan_sim.h) is exact and honest:
-// the same plan writes the same files byte for byte; the real checker finds
-// a correct node valid under the plan's faults (every kind of the fault
-// table); a seeded bug is caught on every run, since nothing varies.
+// the same plan writes the same files byte for byte (history, trace,
+// events, final dumps), and another seed for the same plan changes them;
+// the real checker finds a correct node valid under the plan's faults
+// (every kind of the fault table) and under every drawn plan with the
+// guaranteed modes; under a deliberately weak mode (ONE/ONE, no repair of
+// any kind) a plan breaking monotonic reads is found and shrinks, still
+// failing; a seeded bug is caught on every run, since nothing varies.
 #include "sim/plan_sim.h"
 
 #include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "checker/checker.h"
@@ -15,11 +25,16 @@
 #include "core/test_util.h"
 #include "faults/schedule.h"
 #include "generators/plan_gen.h"
+#include "generators/plan_shrink.h"
 
 namespace faultline {
 namespace {
 using test::TempDir;
 using test::test_seed;
+
+// Seeds tried for a plan that breaks the weak mode, and shrink candidates.
+constexpr uint64_t kSeedsToSearchMax = 200;
+constexpr int kShrinkStepsMax = 2000;
 
 std::string file_text(const std::string& path) {
   std::string text;
@@ -54,14 +69,16 @@ Plan every_fault_plan(uint64_t seed) {
   return plan;
 }
 
-Verdict simulate_and_check(const Plan& plan, const TempDir& dir) {
+// Simulates `plan` into dir (with trace.txt), writes its plan.json and
+// checks the run directory for `properties` (empty: all).
+Verdict simulate_and_check(const Plan& plan, const TempDir& dir, std::vector<std::string> properties = {}) {
   PlanSimSummary summary;
   Status s = simulate_plan(plan, dir.path(), /*trace=*/true, &summary);
   EXPECT_TRUE(s) << s.message();
   EXPECT_TRUE(summary.quiesced);
   EXPECT_GT(summary.operations, 0);
   EXPECT_TRUE(write_plan_file(dir.file("plan.json"), plan));
-  return check_run_dir(dir.path(), CheckOptions{});
+  return check_run_dir(dir.path(), CheckOptions{std::move(properties)});
 }
 
 std::string describe(const Verdict& v) {
@@ -71,6 +88,18 @@ std::string describe(const Verdict& v) {
     for (const auto& w : p.witnesses) text += "\n    " + w.summary;
   }
   return text;
+}
+
+std::string describe(const PlanSize& s) {
+  return std::to_string(s.nodes) + " nodes, " + std::to_string(s.keys) + " keys, " + std::to_string(s.faults) +
+         " faults (" + std::to_string(s.fault_ms) + " ms), " + std::to_string(s.duration_ms) + " ms";
+}
+
+const PropertyResult* property_of(const Verdict& v, const std::string& id) {
+  for (const auto& p : v.properties) {
+    if (p.id == id) return &p;
+  }
+  return nullptr;
 }
 
 TEST(PlanSim, TheSamePlanWritesTheSameFilesByteForByte) {
@@ -89,6 +118,26 @@ TEST(PlanSim, TheSamePlanWritesTheSameFilesByteForByte) {
   }
   EXPECT_EQ(sa.operations, sb.operations);
   EXPECT_EQ(sa.messages_delivered, sb.messages_delivered);
+  // The trace covers every kind of event, not just a few: deliveries,
+  // timers, client operations, node mechanism events and faults.
+  const std::string trace = file_text(a.file("trace.txt"));
+  for (const char* kind : {" deliver n", " timer n", " client {", " event n", " crash n", " pause n"}) {
+    EXPECT_NE(trace.find(kind), std::string::npos) << "the trace shows no '" << kind << "'";
+  }
+}
+
+TEST(PlanSim, AnotherSeedForTheSamePlanChangesTheRun) {
+  // The seed drives the workload's choices and the network's jitter: with
+  // the cluster, modes and faults unchanged, the run is another one.
+  const Plan plan = every_fault_plan(test_seed());
+  Plan other = plan;
+  other.seed = plan.seed + 1;
+  TempDir a, b;
+  PlanSimSummary sa, sb;
+  ASSERT_TRUE(simulate_plan(plan, a.path(), true, &sa));
+  ASSERT_TRUE(simulate_plan(other, b.path(), true, &sb));
+  EXPECT_NE(file_text(a.file("trace.txt")), file_text(b.file("trace.txt")));
+  EXPECT_NE(file_text(a.file("history.jsonl")), file_text(b.file("history.jsonl")));
 }
 
 TEST(PlanSim, ACorrectNodeIsValidUnderEveryFaultKind) {
@@ -100,6 +149,121 @@ TEST(PlanSim, ACorrectNodeIsValidUnderEveryFaultKind) {
   for (const char* what : {"pause n", "resume n", "crash n", "restart n", "drop n"}) {
     EXPECT_NE(trace.find(what), std::string::npos) << "the trace shows no '" << what << "'";
   }
+}
+
+// Values up to this in the drawn plans below: a plan of megabyte values
+// takes seconds to simulate (`faultline sim --seed N` over many seeds covers
+// them, docs/generators.md "Measured").
+constexpr int64_t kDrawnValueBytesMax = 256 * 1024;
+
+// Drawn plans (every fault kind, shape, key distribution and routing the
+// generators know, values up to kDrawnValueBytesMax) with a 1..3 s
+// workload, in the guaranteed configuration: strict quorum, QUORUM reads
+// and writes, blocking read repair, hinted handoff.
+rc::Gen<Plan> gen_guaranteed_plan() {
+  return rc::gen::mapcat(rc::gen::inRange<int64_t>(10, 31), [](int64_t tenths_s) {
+    PlanPins pins;
+    pins.duration_ms = tenths_s * 100;
+    return rc::gen::map(gen_plan(pins), [](Plan p) {
+      p.modes.quorum = QuorumMode::kStrict;
+      p.modes.read_repair = ReadRepair::kBlocking;
+      p.modes.hinted_handoff = true;
+      p.workload.read_cl = ConsistencyLevel::kQuorum;
+      p.workload.write_cl = ConsistencyLevel::kQuorum;
+      p.workload.value_bytes_max = std::min(p.workload.value_bytes_max, kDrawnValueBytesMax);
+      p.workload.value_bytes_min = std::min(p.workload.value_bytes_min, p.workload.value_bytes_max);
+      return p;
+    });
+  });
+}
+
+// Goal: under the guaranteed modes the checker finds every drawn plan's
+// simulation valid, with valid-values and monotonic-reads judged (not
+// unknown). RapidCheck shrinks a failure through gen_plan's tree (each step
+// a simulation); RC_PARAMS="seed=N" replays.
+RC_GTEST_PROP(PlanSim, GuaranteedModesGiveAValidVerdictForDrawnPlans, ()) {
+  Plan plan = *gen_guaranteed_plan();
+  plan.seed = *rc::gen::arbitrary<uint64_t>();  // drives the workload's choices
+  TempDir dir;
+  const Verdict v = simulate_and_check(plan, dir);
+  RC_ASSERT(!::testing::Test::HasFailure());
+  if (v.value != VerdictValue::kValid) RC_FAIL(describe(v) + "\nplan: " + plan_to_json(plan));
+  for (const char* id : {"valid-values", "monotonic-reads"}) {
+    const PropertyResult* p = property_of(v, id);
+    RC_ASSERT(p != nullptr);
+    RC_ASSERT(p->outcome != PropertyOutcome::kUnknown);
+  }
+}
+
+// The weak mode: reads and writes at ONE with no repair of any kind, so
+// monotonic reads are not guaranteed and faults make them fail. Small
+// pinned sizes keep each simulation (and so each shrink step) short.
+Plan weak_plan(uint64_t seed) {
+  PlanPins pins;
+  pins.nodes = 3;
+  pins.rf = 3;
+  pins.clients = 3;
+  pins.keys = 3;
+  pins.duration_ms = 2000;
+  Plan plan;
+  EXPECT_TRUE(plan_from_seed(seed, pins, &plan));
+  plan.modes.read_repair = ReadRepair::kNone;
+  plan.modes.hinted_handoff = false;
+  plan.modes.anti_entropy = false;
+  plan.modes.quorum = QuorumMode::kStrict;
+  plan.workload.read_cl = ConsistencyLevel::kOne;
+  plan.workload.write_cl = ConsistencyLevel::kOne;
+  return plan;
+}
+
+// Whether simulating `plan` violates monotonic-reads; the first witness in
+// *witness.
+bool breaks_monotonic_reads(const Plan& plan, std::string* witness = nullptr) {
+  TempDir dir;
+  const Verdict v = simulate_and_check(plan, dir, {"monotonic-reads"});
+  const PropertyResult* p = property_of(v, "monotonic-reads");
+  if (p == nullptr) {
+    ADD_FAILURE() << "the checker did not report monotonic-reads: " << v.error;
+    return false;
+  }
+  if (witness) *witness = p->witnesses.empty() ? p->note : p->witnesses.front().summary;
+  return p->outcome == PropertyOutcome::kViolated;
+}
+
+// Goal: a plan that breaks monotonic reads under the weak mode is found
+// among seeded plans and shrunk (plan_shrink's tree, shrink_walk) to one no
+// larger in any size that still fails, and fails the same way on every run.
+TEST(PlanSim, WeakModeFailingPlanIsFoundAndShrinks) {
+  const uint64_t base = test_seed();
+  const auto start = std::chrono::steady_clock::now();
+  std::optional<Plan> failing;
+  for (uint64_t i = 0; i < kSeedsToSearchMax && !failing; ++i) {
+    Plan plan = weak_plan(base + i);
+    if (breaks_monotonic_reads(plan)) failing = plan;
+  }
+  ASSERT_TRUE(failing) << "no seed in " << kSeedsToSearchMax << " broke monotonic reads at ONE without repair";
+  int tried = 0;
+  const Plan after =
+      shrink_walk(shrinkable_plan(*failing), [](const Plan& p) { return breaks_monotonic_reads(p); }, kShrinkStepsMax,
+                  &tried);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::string witness;
+  EXPECT_TRUE(breaks_monotonic_reads(after, &witness));
+  const PlanSize before_size = plan_size(*failing), after_size = plan_size(after);
+  std::printf("seed %llu: found and shrank in %.1f s (%d candidates): %s -> %s\n  witness: %s\n  shrunk plan: %s",
+              static_cast<unsigned long long>(failing->seed), seconds, tried, describe(before_size).c_str(),
+              describe(after_size).c_str(), witness.c_str(), plan_to_json(after).c_str());
+  EXPECT_LE(after_size.nodes, before_size.nodes);
+  EXPECT_LE(after_size.keys, before_size.keys);
+  EXPECT_LE(after_size.faults, before_size.faults);
+  EXPECT_LE(after_size.fault_ms, before_size.fault_ms);
+  EXPECT_LE(after_size.duration_ms, before_size.duration_ms);
+  EXPECT_LE(after.workload.clients, failing->workload.clients);
+  TempDir a, b;
+  PlanSimSummary sa, sb;
+  ASSERT_TRUE(simulate_plan(after, a.path(), true, &sa));
+  ASSERT_TRUE(simulate_plan(after, b.path(), true, &sb));
+  EXPECT_TRUE(files_of(a.path()) == files_of(b.path())) << "the shrunk plan ran differently twice";
 }
 
 TEST(PlanSim, ASeededBugIsCaughtEveryTime) {

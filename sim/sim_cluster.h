@@ -10,14 +10,15 @@
 // exercised too. Links can drop (all traffic, or what a predicate picks) and
 // delay messages; each node's realtime clock can be skewed.
 //
-// Deterministic mode (sim/sim_run.h drives it from one seed): set_trace()
+// Deterministic mode (sim/plan_sim.h drives it from a plan): set_trace()
 // records every event as a text line (message deliveries and drops, timer
 // firings, node mechanism events, crashes and restarts, and whatever the
 // driver adds with trace()); set_link_delay_fn() draws each message's delay
 // (jitter), keeping order per link as a connection would; crash() takes a
 // node down until restart(), wipe() also empties its store; pause() holds
-// every message, timer and client call of a node until resume(). Nothing here reads a real clock or a global
-// random source, so the same inputs give the same trace, byte for byte.
+// every message, timer and client call of a node until resume(). Nothing
+// here reads a real clock or a global random source, so the same inputs
+// give the same trace, byte for byte.
 #pragma once
 
 #include <algorithm>

@@ -1,8 +1,10 @@
 // Goal: `faultline bugzoo --bug NAME` catches a quickly caught seeded bug
 // within a short budget, shrinks the catching run, runs the same seeds on
 // the clean node without a false alarm, writes the table with the catching
-// property, a replay command and the shrunk plan kept beside it, and exits 0; bad arguments exit 254. The zoo's seeds start at
-// kSeedBase and the output prints every run's seed and the replay command.
+// property, a replay command and the shrunk plan kept beside it (replacing
+// the old table but keeping its hand-written section), and exits 0; bad
+// arguments exit 254. The zoo's seeds start at kSeedBase and the output
+// prints every run's seed and the replay command.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -31,6 +33,9 @@ constexpr const char* kSeedBase = "1";
 TEST(BugzooTest, CatchesASeededBugAndFindsNoFalseAlarm) {
   ScratchDir out;
   const std::string table = out.path() + "/table.md";
+  // An old table with its hand-written section, as docs/bugzoo.md has.
+  const std::string hand_written = "## The bugs\n\nWritten by hand.\n";
+  test::write_file(table, "# Seeded-bug zoo\n\nAn old table.\n\n" + hand_written);
   const std::string cmd = testing::faultline_bin() + " bugzoo --bug " + kBug + " --per-bug-budget 25s --shrink-budget 10s --seed-base " +
                           kSeedBase + " --out " + out.path() + "/runs --table " + table;
   std::printf("replay: %s\n", cmd.c_str());
@@ -48,6 +53,10 @@ TEST(BugzooTest, CatchesASeededBugAndFindsNoFalseAlarm) {
   EXPECT_NE(md.find(std::string("--bug ") + kBug + "`"), std::string::npos) << "replay command in the table\n" << md;
   EXPECT_NE(md.find("| (clean node) |"), std::string::npos) << md;
   EXPECT_EQ(md, testing::read_file(out.path() + "/runs/bugzoo.md"));
+  EXPECT_EQ(md.find("An old table."), std::string::npos) << md;
+  ASSERT_GE(md.size(), hand_written.size());
+  EXPECT_EQ(md.substr(md.size() - hand_written.size()), hand_written) << "the hand-written section is kept, last\n" << md;
+  EXPECT_NE(md.find("|\n\n" + hand_written), std::string::npos) << "after the scenarios table and a blank line\n" << md;
 
   // The shrunk plan is kept beside the table, and the table replays that copy.
   const std::string kept = out.path() + "/bugzoo-shrunk/" + kBug + ".json";

@@ -17,7 +17,9 @@
 // table gives the plan's size before and after.
 //
 // Results: one progress line per run on `out`, a table (Markdown) written to
-// options.table_path and <out_dir>/bugzoo.md. Each shrunk plan is copied to
+// options.table_path and <out_dir>/bugzoo.md, followed by the hand-written
+// section of the file it replaces (kHandWrittenHeading to the end: each
+// bug's mechanism and the reports it mirrors). Each shrunk plan is copied to
 // <table dir>/bugzoo-shrunk/<bug>.json, which the table's replay names. Exit 0 when every bug was
 // caught and no false alarm, 1 otherwise (runs that failed in the harness
 // are counted in the table and catch nothing), 254 bad arguments, 255 when
@@ -33,6 +35,8 @@
 #include <memory>
 #include <optional>
 #include <sstream>
+#include <string>
+#include <string_view>
 
 #include "core/assert.h"
 #include "core/bugs.h"
@@ -61,7 +65,7 @@ constexpr int64_t kBugzooShrinkBudgetMsDefault = 30 * 1000;
 struct BugScenario {
   Bug bug;
   std::string property;  // the guaranteed property that should catch it
-  std::string mirrors;   // the public report the bug re-creates (from the node code's comment)
+  std::string mirrors;   // the public report the bug re-creates (docs/bugzoo.md "The bugs" has more)
   // Pins, CLs, modes, faults (seed and bugs are set per run); or a plan file
   // (relative to the source tree) whose seed each run replaces.
   RunOverrides options;
@@ -192,9 +196,9 @@ ScenarioOptions scenario_options() {
   return o;
 }
 
-// The scenarios follow where each bug lives (the `Seeded bug` comments in
-// node/) and the guarantees of checker/expectations.cpp; `mirrors` is the
-// public report those comments name.
+// The scenarios follow where each bug lives (docs/bugzoo.md "The bugs") and
+// the guarantees of checker/expectations.cpp; `mirrors` is the public report
+// that section names.
 std::vector<BugScenario> make_scenarios() {
   const RunOverrides b = base_options();
   const ScenarioOptions o = scenario_options();
@@ -507,6 +511,19 @@ Status keep_shrunk_plans(const std::string& table_path, std::vector<ZooRow>* row
   return Status::ok();
 }
 
+// The table's file ends with a hand-written section, which a new table
+// keeps: from this heading to the end of the file it replaces.
+constexpr std::string_view kHandWrittenHeading = "## The bugs\n";
+
+// The hand-written section of the table at `path`, or "" when it has none
+// (or there is no file yet).
+std::string hand_written_section(const std::string& path) {
+  std::string text;
+  if (path.empty() || !read_file(path, &text)) return "";
+  const size_t at = text.find("\n" + std::string(kHandWrittenHeading));
+  return at == std::string::npos ? "" : text.substr(at + 1);
+}
+
 void write_table(std::ostream& md, const BugzooOptions& options, const std::vector<ZooRow>& rows,
                  const CleanResult& clean, double total_s, int64_t per_bug_budget_ms) {
   md << "# Seeded-bug zoo\n\n";
@@ -610,6 +627,7 @@ int bugzoo_command(const BugzooOptions& options, std::ostream& out, std::ostream
   }
   std::ostringstream md;
   write_table(md, options, rows, clean, total_s, per_bug_ms);
+  if (const std::string kept = hand_written_section(options.table_path); !kept.empty()) md << "\n" << kept;
   int caught = static_cast<int>(std::count_if(rows.begin(), rows.end(), [](const ZooRow& r) { return r.caught; }));
   out << "bugzoo: " << caught << " of " << rows.size() << " bug(s) caught; clean node: " << clean.counts.runs
       << " run(s), " << clean.false_alarms.size() << " false alarm(s); " << format_s(total_s) << " s" << std::endl;

@@ -1,7 +1,8 @@
-# Regenerates tests/histories/17-* .. 29-* (issue 13; see README.md): one
-# violation and its valid twin per class of wrong verdict, each pair differing
-# in the one plan field, line or file that makes the difference. Run from
-# anywhere: python3 tests/histories/make_17_on.py
+# Regenerates tests/histories/17-* .. 29-* (see README.md): one violation
+# and its valid twin per class of wrong verdict, each pair differing in the
+# one plan field, line or file that makes the difference. "Formerly" below
+# is the checker before the fixes these directories pin (commit 78ff89c and
+# its predecessors). Run from anywhere: python3 tests/histories/make_17_on.py
 import json, os, shutil
 ROOT = os.path.dirname(os.path.abspath(__file__))
 T = 1700000000000000
@@ -71,7 +72,7 @@ def verdict(bad, results, **extra):
 # key, and a final read 2 s after the delete returns it. With gc_grace 600 s
 # (17) nothing may be purged: a resurrection, a lost delete, a stale read.
 # With gc_grace 1 s and no anti-entropy (18) the table allows resurrections:
-# before issue 13 no-lost-writes still counted the delete as lost (invalid).
+# formerly no-lost-writes still counted the delete as lost (invalid).
 for name, grace in (("17-purged-delete-long-grace", 600000), ("18-purged-delete-short-grace-twin", 1000)):
     bad = grace > 1000
     h = H(); h.phase("workload-start")
@@ -84,7 +85,7 @@ for name, grace in (("17-purged-delete-long-grace", 600000), ("18-purged-delete-
 
 # 19/20: a nil read 1 us after an acknowledged QUORUM delete, gc_grace 600 s:
 # no tombstone can have been purged, so the read is stale (19; accepted as
-# "purged" before issue 13). Its twin reads the tombstone (20).
+# "purged" formerly). Its twin reads the tombstone (20).
 for name in ("19-nil-read-right-after-delete", "20-tombstone-read-twin"):
     bad = name.startswith("19")
     h = H(); h.phase("workload-start")
@@ -99,7 +100,7 @@ for name in ("19-nil-read-right-after-delete", "20-tombstone-read-twin"):
 
 # 21/22: a write invoked after another write of k1 was acknowledged times out
 # (info); a later read reveals its version: older (21, realtime-version-order
-# ignored it before issue 13) or newer (22). ONE/ONE: stale reads allowed.
+# formerly ignored it) or newer (22). ONE/ONE: stale reads allowed.
 for name, v2 in (("21-realtime-info-write-older", [T + 100, 2]), ("22-realtime-info-write-twin", [T + 300, 2])):
     bad = name.startswith("21")
     h = H(); h.phase("workload-start")
@@ -111,9 +112,10 @@ for name, v2 in (("21-realtime-info-write-older", [T + 100, 2]), ("22-realtime-i
           verdict(bad, {"realtime-version-order": "violated" if bad else "held", "valid-values": "held",
                         "no-lost-writes": "held"}))
 
-# 09 (issue 5's twin of 08) read nothing 1 us after the delete, which issue
-# 13 makes the stale read of 19: its read and everything after it now come
-# 600 s (its gc_grace) after the delete's invocation.
+# 09 (make_08_to_16.py's twin of 08) read nothing 1 us after the delete,
+# which the checker now judges as the stale read of 19; so its read and
+# everything after it now come 600 s (its gc_grace) after the delete's
+# invocation.
 p09 = os.path.join(ROOT, "09-resurrected-delete-twin", "history.jsonl")
 l09 = open(p09).read().splitlines()
 if '"index":5,"time":6000,' in l09[6]:
@@ -123,7 +125,7 @@ if '"index":5,"time":6000,' in l09[6]:
     open(p09, "w").write("\n".join([l09[0]] + [json.dumps(o, separators=(",", ":")) for o in ops]) + "\n")
 
 # 23: 15 with n2 reporting "merkle_roots": null although anti-entropy is on
-# (exempt from every root check before issue 13). Twin: 15.
+# (formerly exempt from every root check). Twin: 15.
 src = os.path.join(ROOT, "15-merkle-honest-twin")
 finals = {n: json.load(open(f"{src}/final/{n}.json")) for n in ("n1", "n2", "n3")}
 finals["n2"]["merkle_roots"] = None
@@ -133,7 +135,7 @@ write("23-merkle-null-roots-ae-on", json.load(open(f"{src}/plan.json")), None, f
 
 # 24/25: 11 without its heal and quiesce markers (24), and with only its
 # header line (25): the final state was never shown quiesced, so the
-# properties judged on it are unknown (valid before issue 13). Twin: 11.
+# properties judged on it are unknown (formerly valid). Twin: 11.
 src = os.path.join(ROOT, "11-realtime-order-twin")
 plan11 = json.load(open(f"{src}/plan.json"))
 finals11 = {n: json.load(open(f"{src}/final/{n}.json")) for n in ("n1", "n2", "n3")}
@@ -149,8 +151,8 @@ write("25-header-only-history", plan11, None, finals11,
       dict(verdict="unknown", exit_code=2, error_ends_with=unquiesced,
            results={"no-lost-writes": "unknown", "valid-values": "held"}), raw_lines=[])
 
-# 26: 11 with final/n2.json and final/n3.json swapped (accepted before issue
-# 13, and a mislabelled file reported as "missing"). Twin: 11.
+# 26: 11 with final/n2.json and final/n3.json swapped (formerly accepted,
+# and a mislabelled file reported as "missing"). Twin: 11.
 swapped = dict(finals11)
 swapped["n2"], swapped["n3"] = finals11["n3"], finals11["n2"]
 write("26-final-dumps-swapped", plan11, None, swapped,
@@ -171,7 +173,7 @@ write("27-coordinator-beyond-32-bits", plan11, None, finals11,
 
 # 28: 10's first write acknowledged with timestamp 2^63+200, which wrapped to
 # a negative number below the second write's, so realtime-version-order saw
-# no inversion (valid before issue 13). Twin: 11.
+# no inversion (formerly valid). Twin: 11.
 src10 = os.path.join(ROOT, "10-realtime-order-violated")
 lines = open(f"{src10}/history.jsonl").read().splitlines()[1:]
 lines = [l.replace("[1700000000000200,1]", "[9223372036854776008,1]") for l in lines]
@@ -184,7 +186,7 @@ write("28-timestamp-beyond-2pow63", json.load(open(f"{src10}/plan.json")), None,
 
 # 29: hinted handoff on, n3 killed; n1 stores a hint for n3 and still holds
 # it when the bounded quiesce gives up, after a successful heal: a hint-replay
-# violation (unknown before issue 13, which `ci` reported as a harness
+# violation (formerly unknown, which `ci` reported as a harness
 # error). Twin: 13 (replayed, quiesced); 16 is a failed quiesce with no hint
 # pending in the dumps (unknown).
 h = H(); h.phase("workload-start"); h.w(0, "k1", "0-1", [T + 100, 1]); h.phase("workload-end")
