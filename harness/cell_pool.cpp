@@ -82,7 +82,9 @@ class Pool {
         next_ = cells_.size();
         break;
       }
-      if (Status s = start(spec); !s) return s;
+      // A run that cannot start (a directory, the plan file, a fork) is that
+      // run's harness error; the others still run and are judged.
+      if (Status s = start(spec); !s) not_startable(spec, s);
     }
     return Status::ok();
   }
@@ -116,6 +118,17 @@ class Pool {
     running_.push_back(r);
     ++next_;
     return Status::ok();
+  }
+
+  void not_startable(const CellSpec& spec, const Status& why) {
+    CellRun run;
+    run.row = spec.row;
+    run.seed = spec.seed;
+    run.error = "could not start: " + why.message();
+    report(spec, run, 0);
+    runs_->push_back(std::move(run));
+    done_.store(static_cast<int64_t>(runs_->size()));
+    ++next_;
   }
 
   // True when r is over (its CellRun recorded).
