@@ -1,0 +1,85 @@
+// Goal: simulate_and_check gives the verdict `faultline sim` gives for the
+// same plan (the checker over the run directory), leaves nothing behind
+// unless asked to keep the run directory, and gives the same verdicts when
+// plans run on several threads at once.
+#include "sim/sim_check.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/file_io.h"
+#include "core/test_util.h"
+#include "generators/plan_gen.h"
+
+namespace faultline {
+namespace {
+using test::TempDir;
+using test::test_seed;
+
+Plan short_plan(uint64_t seed) {
+  Plan plan;
+  EXPECT_TRUE(plan_from_seed(seed, PlanPins{}, &plan));
+  plan.workload.duration_ms = std::min<int64_t>(plan.workload.duration_ms, 4000);
+  plan.faults.clear();
+  return plan;
+}
+
+TEST(SimCheck, KeptRunDirectoryHoldsTheSameVerdictTheCheckerGivesIt) {
+  const Plan plan = short_plan(test_seed());
+  TempDir dir;
+  SimCheckOptions options;
+  options.keep_dir = dir.file("run");
+  options.trace = true;
+  SimCheckResult result;
+  ASSERT_TRUE(simulate_and_check(plan, options, &result));
+  EXPECT_GT(result.summary.operations, 0);
+  std::string written;
+  ASSERT_TRUE(read_file(dir.file("run/verdict.json"), &written));
+  EXPECT_EQ(written, verdict_to_json(result.verdict));
+  EXPECT_EQ(verdict_to_json(check_run_dir(dir.file("run"), CheckOptions{})), verdict_to_json(result.verdict));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("run/trace.txt")));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("run/plan.json")));
+}
+
+TEST(SimCheck, LeavesNothingOnDiskUnlessKept) {
+  TempDir tmp;
+  const char* old = ::getenv("TMPDIR");
+  const std::string saved = old ? old : "";
+  ::setenv("TMPDIR", tmp.path().c_str(), 1);
+  SimCheckResult result;
+  const Status s = simulate_and_check(short_plan(test_seed()), SimCheckOptions{}, &result);
+  if (old) ::setenv("TMPDIR", saved.c_str(), 1);
+  else ::unsetenv("TMPDIR");
+  ASSERT_TRUE(s) << s.message();
+  EXPECT_TRUE(std::filesystem::is_empty(tmp.path()));
+  EXPECT_GT(result.verdict.operations, 0);
+}
+
+TEST(SimCheck, PlansOnSeveralThreadsGiveTheVerdictsTheyGiveAlone) {
+  const uint64_t base = test_seed();
+  constexpr int kPlans = 4;
+  std::vector<std::string> alone(kPlans), together(kPlans);
+  for (int i = 0; i < kPlans; ++i) {
+    SimCheckResult r;
+    ASSERT_TRUE(simulate_and_check(short_plan(base + i), SimCheckOptions{}, &r));
+    alone[i] = verdict_to_json(r.verdict);
+  }
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kPlans; ++i) {
+    threads.emplace_back([&, i] {
+      SimCheckResult r;
+      if (simulate_and_check(short_plan(base + i), SimCheckOptions{}, &r)) together[i] = verdict_to_json(r.verdict);
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kPlans; ++i) EXPECT_EQ(alone[i], together[i]) << "plan of seed " << base + i;
+}
+
+}  // namespace
+}  // namespace faultline
