@@ -87,7 +87,7 @@ Status history_header_from_json_line(std::string_view line, HistoryHeader* out) 
   return Status::ok();
 }
 
-std::string history_op_to_json_line(const HistoryOp& op) {
+std::string history_op_to_json_line_reference(const HistoryOp& op) {
   json j = json::object();
   j["index"] = op.index;
   j["time"] = op.time_ns;
@@ -110,6 +110,64 @@ std::string history_op_to_json_line(const HistoryOp& op) {
   // An error text echoed from a node may hold bytes that are not UTF-8:
   // replaced by U+FFFD, since a throw here would leave a gap in the indices.
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+namespace {
+
+// A JSON string as nlohmann's dump writes it (no ASCII escaping, invalid
+// UTF-8 replaced): printable ASCII other than '"' and '\\' is copied as is.
+void append_json_string(std::string* out, std::string_view s) {
+  bool plain = true;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    plain = plain && u >= 0x20 && u < 0x7f && c != '"' && c != '\\';
+  }
+  if (plain) {
+    out->push_back('"');
+    out->append(s);
+    out->push_back('"');
+    return;
+  }
+  *out += json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+void append_field(std::string* out, const char* name) {
+  out->append(out->size() == 1 ? "\"" : ",\"").append(name).append("\":");
+}
+
+}  // namespace
+
+std::string history_op_to_json_line(const HistoryOp& op) {
+  if (op.is_nemesis()) return history_op_to_json_line_reference(op);
+  // The reference's object is a std::map: its keys come out sorted.
+  std::string out = "{";
+  out.reserve(160);
+  auto str = [&](const char* name, std::string_view v) {
+    append_field(&out, name);
+    append_json_string(&out, v);
+  };
+  auto raw = [&](const char* name, const std::string& v) {
+    append_field(&out, name);
+    out += v;
+  };
+  if (op.cl) str("cl", to_string(*op.cl));
+  if (!op.error.empty()) str("error", op.error);
+  str("f", op.f);
+  raw("index", std::to_string(op.index));
+  if (op.key) str("key", *op.key);
+  if (!op.node.empty()) str("node", op.node);
+  raw("process", std::to_string(op.process));
+  raw("time", std::to_string(op.time_ns));
+  if (op.tombstone) raw("tombstone", "true");
+  str("type", to_string(op.type));
+  if (op.value) str("value", *op.value);
+  else if (op.f == "read" && op.type == OpType::kOk) raw("value", "null");
+  if (op.version) {
+    raw("version", "[" + std::to_string(op.version->timestamp_us) + "," +
+                       std::to_string(op.version->coordinator_id) + "]");
+  }
+  out += "}";
+  return out;
 }
 
 Status history_op_from_json_line(std::string_view line, HistoryOp* out) {

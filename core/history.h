@@ -63,7 +63,12 @@ struct HistoryHeader {
 
 std::string history_header_to_json_line(const HistoryHeader& h);
 Status history_header_from_json_line(std::string_view line, HistoryHeader* out);
-std::string history_op_to_json_line(const HistoryOp& op);  // no trailing newline
+// No trailing newline. Client operations are written field by field, with
+// nlohmann for any string that is not plain printable ASCII; the result is
+// byte for byte the reference's (core/history_line_test.cpp checks it).
+std::string history_op_to_json_line(const HistoryOp& op);
+// The definition of a written line (nlohmann, keys in sorted order).
+std::string history_op_to_json_line_reference(const HistoryOp& op);
 // The fast reader (core/history_line.cpp) where it takes the line, else the
 // reference; the same result either way.
 Status history_op_from_json_line(std::string_view line, HistoryOp* out);
