@@ -1,0 +1,78 @@
+// Exploring in the simulator (`faultline explore`): plans drawn from
+// consecutive seeds by the swarm generators (the plan `faultline sim --seed
+// N` and `run --seed N` draw, plus any --bug), simulated and checked
+// (sim/sim_check.h) on `jobs` threads until one violates a guaranteed
+// property or the budget is spent; then the failing plan is shrunk in the
+// simulator (harness/shrink.h with the simulator as its runner) and, with
+// `confirm`, the smallest plan is replayed on real processes.
+//
+// Determinism: seeds are taken by index (explore_seed), started in index
+// order; once a failure is found no higher index starts, and the lower ones
+// in flight are finished before deciding, so the reported seed is the
+// lowest failing one among those run, whatever the number of jobs. The
+// simulator is deterministic, so the failing seed's replay and the shrunk
+// plan fail every time.
+//
+// An assertion in the node's code aborts the process (core/assert.h), the
+// explorer with it: <out>/explore.log names every seed as it starts and
+// ends, so the seeds started and not ended are the suspects.
+//
+// Thread-safety: one call at a time; it runs its own worker threads.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "harness/replay.h"
+#include "harness/shrink.h"
+
+namespace faultline {
+
+inline constexpr int64_t kExploreBudgetMsDefault = 60 * 1000;
+inline constexpr int64_t kExploreShrinkBudgetMsDefault = 30 * 1000;
+inline constexpr int64_t kExploreConfirmBudgetMsDefault = 10 * 60 * 1000;
+inline constexpr int kExploreJobsMax = 256;
+inline constexpr int kExploreConfirmMax = 1000;
+
+struct ExploreOptions {
+  uint64_t seed_base = 1;
+  int jobs = 0;  // 0: every core
+  int64_t budget_ms = kExploreBudgetMsDefault;  // no seed starts after it
+  uint64_t seeds_max = 0;  // no more seeds than this; 0: until the budget
+  int64_t shrink_budget_ms = kExploreShrinkBudgetMsDefault;  // 0: no shrinking
+  std::vector<std::string> bugs;  // seeded bugs (core/bugs.h) added to every plan
+  std::string out_dir = "runs/explore";
+  int confirm = 0;  // real-process replays of the shrunk plan
+  int64_t confirm_budget_ms = kExploreConfirmBudgetMsDefault;
+  std::string node_bin;  // for confirm; empty: next to this executable
+  std::string self;      // how to invoke faultline, for the replay commands
+  int progress_fd = -1;  // as RunOptions::progress_fd
+};
+
+// The seed of the index-th plan explored: seed_base + index. (Sharding
+// picks indices; the seed of an index never depends on the shard.)
+uint64_t explore_seed(const ExploreOptions& options, uint64_t index);
+
+struct ExploreResult {
+  int64_t runs = 0;        // plans simulated and checked to the end
+  int64_t unknown = 0;     // ... whose verdict was unknown
+  int64_t operations = 0;  // client operations over those runs
+  int64_t virtual_ms = 0;  // virtual time over those runs
+  double elapsed_s = 0;    // the search alone, without shrink and confirm
+  bool found = false;
+  uint64_t seed = 0;       // the lowest failing seed
+  VerdictSummary verdict;  // its verdict
+  std::string run_dir;     // its run directory, replayed and kept
+  bool shrunk = false;     // shrinking ran and kept a smaller plan
+  ShrinkResult shrink;
+  std::string smallest_plan_file;  // the shrunk plan, or the failing seed's plan
+  int confirm_runs = 0, confirm_failed = 0;
+};
+
+// Invalid for bad options; io when a run directory cannot be written.
+Status explore(const ExploreOptions& options, std::ostream& out, ExploreResult* result);
+
+}  // namespace faultline
