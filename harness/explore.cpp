@@ -26,16 +26,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The plan of a seed: what `faultline sim --seed N --bug B` draws.
-Status plan_of_seed(const ExploreOptions& o, uint64_t seed, Plan* plan) {
-  RunOverrides overrides;
-  overrides.seed = seed;
-  overrides.bugs = o.bugs;
-  return resolve_plan(overrides, plan);
+// A failure the explorer stops at: the target reproduced, or else a
+// guaranteed property violated.
+bool is_failure(const ExploreOptions& o, const VerdictSummary& v) {
+  return o.target ? reproduces(*o.target, v) : !v.violated_guaranteed.empty();
 }
 
-// A failure the explorer stops at: a guaranteed property violated.
-bool is_failure(const VerdictSummary& v) { return !v.violated_guaranteed.empty(); }
+// The index of the j-th plan this explorer runs: j, or with a shard K/N the
+// j-th index i with i % N == K - 1.
+uint64_t index_of(const ExploreOptions& o, uint64_t j) {
+  if (!o.shard) return j;
+  return static_cast<uint64_t>(o.shard->index - 1) + j * static_cast<uint64_t>(o.shard->count);
+}
 
 // One seed's result, as the search keeps it.
 struct SeedRun {
@@ -47,7 +49,7 @@ struct SeedRun {
 SeedRun run_seed(const ExploreOptions& o, uint64_t seed) {
   SeedRun r;
   Plan plan;
-  if (r.status = plan_of_seed(o, seed, &plan); !r.status) return r;
+  if (r.status = explore_plan(o, seed, &plan); !r.status) return r;
   SimCheckResult result;
   if (r.status = simulate_and_check(plan, SimCheckOptions{}, &result); !r.status) return r;
   r.verdict = summarize(result.verdict);
@@ -89,9 +91,10 @@ class Search {
   std::optional<uint64_t> take() {
     std::lock_guard<std::mutex> lock(mu_);
     if (!error_ || deadline_.expired()) return std::nullopt;
-    if (failing_ && next_ > *failing_) return std::nullopt;
-    if (o_.seeds_max > 0 && next_ >= o_.seeds_max) return std::nullopt;
-    const uint64_t i = next_++;
+    const uint64_t i = index_of(o_, next_);
+    if (failing_ && i > *failing_) return std::nullopt;
+    if (o_.seeds_max > 0 && i >= o_.seeds_max) return std::nullopt;
+    ++next_;
     log_ << "start seed " << explore_seed(o_, i) << std::endl;
     return i;
   }
@@ -111,7 +114,7 @@ class Search {
       operations_ += r.operations;
       virtual_ms_ += r.virtual_ms;
       last_ = "seed " + std::to_string(seed) + " " + describe(r.verdict);
-      if (is_failure(r.verdict) && (!failing_ || *index < *failing_)) {
+      if (is_failure(o_, r.verdict) && (!failing_ || *index < *failing_)) {
         failing_ = *index;
         failing_run_ = r;
       }
@@ -123,7 +126,7 @@ class Search {
   const Deadline deadline_;
   std::atomic<int64_t> done_{0};
   std::mutex mu_;  // guards everything below
-  uint64_t next_ = 0;
+  uint64_t next_ = 0;  // how many indices were taken
   std::optional<uint64_t> failing_;
   SeedRun failing_run_;
   int64_t unknown_ = 0, operations_ = 0, virtual_ms_ = 0;
@@ -150,7 +153,8 @@ void shrink_failure(const ExploreOptions& o, std::ostream& out, ExploreResult* r
   so.run_dir = r->run_dir;
   so.budget_ms = o.shrink_budget_ms;
   so.tries = 1;  // the simulator is deterministic
-  so.properties.assign(r->verdict.violated_guaranteed.begin(), r->verdict.violated_guaranteed.end());
+  const VerdictSummary& keep = o.target ? *o.target : r->verdict;
+  so.properties.assign(keep.violated_guaranteed.begin(), keep.violated_guaranteed.end());
   so.out_dir = o.out_dir + "/shrink";
   so.self = o.self;
   so.runner = sim_try_runner();
@@ -203,7 +207,7 @@ Status check_options(const ExploreOptions& o) {
     return Status::invalid("--confirm: must be in 0.." + std::to_string(kExploreConfirmMax));
   }
   Plan probe;
-  if (Status s = plan_of_seed(o, o.seed_base, &probe); !s) return Status::invalid(s.message());
+  if (Status s = explore_plan(o, o.seed_base, &probe); !s) return Status::invalid(s.message());
   return Status::ok();
 }
 
@@ -240,7 +244,7 @@ Status search(const ExploreOptions& o, int jobs, std::ostream& out, ExploreResul
 // directory and checks that it fails again the same way.
 Status keep_failing_run(const ExploreOptions& o, ExploreResult* r) {
   Plan plan;
-  if (Status s = plan_of_seed(o, r->seed, &plan); !s) return s;
+  if (Status s = explore_plan(o, r->seed, &plan); !s) return s;
   r->run_dir = o.out_dir + "/seed-" + std::to_string(r->seed);
   std::error_code ec;
   fs::remove_all(r->run_dir, ec);
@@ -249,7 +253,8 @@ Status keep_failing_run(const ExploreOptions& o, ExploreResult* r) {
   options.trace = true;
   SimCheckResult result;
   if (Status s = simulate_and_check(plan, options, &result); !s) return s;
-  if (summarize(result.verdict).violated_guaranteed != r->verdict.violated_guaranteed) {
+  const VerdictSummary again = summarize(result.verdict);
+  if (again.violated_guaranteed != r->verdict.violated_guaranteed || !is_failure(o, again)) {
     return Status::io("the replay of seed " + std::to_string(r->seed) + " gave " + describe(summarize(result.verdict)) +
                       ", not " + describe(r->verdict) + ": the simulator is not deterministic here (a bug)");
   }
@@ -261,6 +266,25 @@ Status keep_failing_run(const ExploreOptions& o, ExploreResult* r) {
 
 uint64_t explore_seed(const ExploreOptions& options, uint64_t index) { return options.seed_base + index; }
 
+Status explore_plan(const ExploreOptions& o, uint64_t seed, Plan* plan) {
+  if (o.base_plan) {
+    *plan = *o.base_plan;
+    plan->seed = seed;
+    return Status::ok();
+  }
+  RunOverrides overrides;
+  overrides.seed = seed;
+  overrides.bugs = o.bugs;
+  return resolve_plan(overrides, plan);
+}
+
+std::string explore_replay(const ExploreOptions& o, uint64_t seed) {
+  if (o.base_plan) return "";
+  std::string command = o.self + " sim --seed " + std::to_string(seed);
+  for (const auto& b : o.bugs) command += " --bug " + b;
+  return command;
+}
+
 Status explore(const ExploreOptions& o, std::ostream& out, ExploreResult* r) {
   *r = ExploreResult{};
   if (Status s = check_options(o); !s) return s;
@@ -270,7 +294,9 @@ Status explore(const ExploreOptions& o, std::ostream& out, ExploreResult* r) {
   if (ec) return Status::io("cannot create " + o.out_dir + ": " + ec.message());
   std::string bugs;
   for (const auto& b : o.bugs) bugs += " --bug " + b;
-  out << "faultline explore: seeds from " << o.seed_base << bugs << ", " << jobs << " job(s), budget "
+  out << "faultline explore: seeds from " << o.seed_base << bugs
+      << (o.shard ? " (shard " + to_string(*o.shard) + ": every " + std::to_string(o.shard->count) + "th)" : "")
+      << ", " << jobs << " job(s), budget "
       << o.budget_ms / 1000.0 << " s; in the simulator; under " << o.out_dir << std::endl;
   if (Status s = search(o, jobs, out, r); !s) return s;
   out << "explore: " << r->runs << " runs in " << r->elapsed_s << " s (" << r->operations << " operations, "

@@ -6,8 +6,14 @@
 // simulator (harness/shrink.h with the simulator as its runner) and, with
 // `confirm`, the smallest plan is replayed on real processes.
 //
-// Determinism: seeds are taken by index (explore_seed), started in index
-// order; once a failure is found no higher index starts, and the lower ones
+// Seeds: the index-th plan explored has seed seed_base + index; with
+// `--shard K/N` (harness/shard.h) only the indices i with i % N == K - 1
+// run, so N shards together run the seeds one unsharded explore would (a
+// failing seed is the same seed on every machine). `base_plan` set (`sim
+// --search`): every index runs that plan with only its seed replaced (the
+// workload's draws, the jitter; the same modes, faults and workload spec).
+//
+// Determinism: indices are started in order; once a failure is found no higher index starts, and the lower ones
 // in flight are finished before deciding, so the reported seed is the
 // lowest failing one among those run, whatever the number of jobs. The
 // simulator is deterministic, so the failing seed's replay and the shrunk
@@ -22,11 +28,14 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/plan.h"
 #include "core/status.h"
 #include "harness/replay.h"
+#include "harness/shard.h"
 #include "harness/shrink.h"
 
 namespace faultline {
@@ -41,7 +50,12 @@ struct ExploreOptions {
   uint64_t seed_base = 1;
   int jobs = 0;  // 0: every core
   int64_t budget_ms = kExploreBudgetMsDefault;  // no seed starts after it
-  uint64_t seeds_max = 0;  // no more seeds than this; 0: until the budget
+  uint64_t seeds_max = 0;  // indices 0..seeds_max-1 (before sharding); 0: until the budget
+  std::optional<Shard> shard;  // run only this shard's indices
+  std::optional<Plan> base_plan;  // set: vary only this plan's seed (sim --search)
+  // Set: a run fails when it reproduces this (replay.h reproduces()); else
+  // when any guaranteed property is violated.
+  std::optional<VerdictSummary> target;
   int64_t shrink_budget_ms = kExploreShrinkBudgetMsDefault;  // 0: no shrinking
   std::vector<std::string> bugs;  // seeded bugs (core/bugs.h) added to every plan
   std::string out_dir = "runs/explore";
@@ -55,6 +69,12 @@ struct ExploreOptions {
 // The seed of the index-th plan explored: seed_base + index. (Sharding
 // picks indices; the seed of an index never depends on the shard.)
 uint64_t explore_seed(const ExploreOptions& options, uint64_t index);
+// The plan explored at a seed: base_plan with that seed, or what `faultline
+// sim --seed N --bug B` draws. Invalid when the bugs are unknown.
+Status explore_plan(const ExploreOptions& options, uint64_t seed, Plan* plan);
+// The command that replays seed `seed` in the simulator (`self sim --seed N
+// --bug B`), or "" for a base_plan (its kept plan.json replays it).
+std::string explore_replay(const ExploreOptions& options, uint64_t seed);
 
 struct ExploreResult {
   int64_t runs = 0;        // plans simulated and checked to the end

@@ -22,14 +22,11 @@ int explore_command(const ExploreOptions& options, std::ostream& out, std::ostre
     return s.code() == Status::Code::kInvalid ? kExitBadArguments : kExitHarnessError;
   }
   if (!r.found) {
-    out << "no guaranteed property violated in " << r.runs << " runs (seeds " << options.seed_base << ".."
-        << options.seed_base + static_cast<uint64_t>(r.runs > 0 ? r.runs - 1 : 0) << ")\n";
+    out << "no guaranteed property violated in " << r.runs << " runs\n";
     return 0;
   }
-  std::string bugs;
-  for (const auto& b : options.bugs) bugs += " --bug " + b;
   out << "failing seed: " << r.seed << " (" << describe(r.verdict) << "), run directory " << r.run_dir << "\n"
-      << "replay: " << options.self << " sim --seed " << r.seed << bugs << "\n"
+      << "replay: " << explore_replay(options, r.seed) << "\n"
       << "smallest failing plan: " << r.smallest_plan_file << (r.shrunk ? " (shrunk)" : " (not shrunk)") << "\n"
       << "replay: " << options.self << " sim --plan " << r.smallest_plan_file << "\n";
   if (options.confirm > 0) {
@@ -55,6 +52,7 @@ SubcommandRun setup(CLI::App* app) {
   app->add_option("--confirm", o->confirm, "replay the shrunk plan this many times on real processes (default 0)");
   app->add_option("--confirm-budget", o->confirm_budget_ms, "stop starting confirm runs after this long (default 10m)")
       ->transform(budget_ms());
+  add_shard_option(app, &o->shard);
   app->add_option("--node-bin", o->node_bin, "faultline-node binary for --confirm (default: next to faultline)");
   return [o](const Invocation& inv) {
     ExploreOptions options = *o;
