@@ -294,7 +294,7 @@ Status explore(const ExploreOptions& o, std::ostream& out, ExploreResult* r) {
   if (ec) return Status::io("cannot create " + o.out_dir + ": " + ec.message());
   std::string bugs;
   for (const auto& b : o.bugs) bugs += " --bug " + b;
-  out << "faultline explore: seeds from " << o.seed_base << bugs
+  out << "faultline explore: " << (o.base_plan ? "one plan with seeds from " : "seeds from ") << o.seed_base << bugs
       << (o.shard ? " (shard " + to_string(*o.shard) + ": every " + std::to_string(o.shard->count) + "th)" : "")
       << ", " << jobs << " job(s), budget "
       << o.budget_ms / 1000.0 << " s; in the simulator; under " << o.out_dir << std::endl;

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <sstream>
 
 #include "core/file_io.h"
@@ -82,6 +83,73 @@ TEST(Explore, SeededBugIsCaughtAtTheLowestSeedShrunkAndReplaysByteForByte) {
   VerdictSummary v;
   ASSERT_TRUE(read_verdict_summary(dir.file("replay-a"), &v));
   EXPECT_TRUE(reproduces(r.verdict, v)) << describe(v);
+}
+
+// Goal: N shards together run the seeds one unsharded explore runs, each
+// shard its indices i % N == K - 1, so the lowest failing seed over the
+// shards is the unsharded one.
+TEST(Explore, ShardsPartitionTheSeedsAndFindTheSameLowestFailingSeed) {
+  TempDir dir;
+  ExploreOptions whole = options_in(dir, "whole");
+  whole.bugs = {"sloppy-fallback-counts-primary"};
+  whole.seeds_max = 20;
+  std::ostringstream out;
+  ExploreResult r;
+  ASSERT_TRUE(explore(whole, out, &r)) << out.str();
+  ASSERT_TRUE(r.found) << out.str();
+  uint64_t lowest = UINT64_MAX;
+  for (int k = 1; k <= 2; ++k) {
+    ExploreOptions part = whole;
+    part.out_dir = dir.file("shard" + std::to_string(k));
+    part.shard = Shard{k, 2};
+    ExploreResult rk;
+    ASSERT_TRUE(explore(part, out, &rk)) << out.str();
+    if (rk.found) {
+      EXPECT_EQ(static_cast<int>((rk.seed - whole.seed_base) % 2), k - 1) << "shard " << k << " ran another's seed";
+      lowest = std::min(lowest, rk.seed);
+    }
+  }
+  EXPECT_EQ(lowest, r.seed) << out.str();
+
+  // Shard 2 of 3 over seeds 0..6 runs indices 1 and 4 only.
+  ExploreOptions clean = options_in(dir, "clean");
+  clean.seeds_max = 7;
+  clean.shard = Shard{2, 3};
+  ExploreResult rc;
+  ASSERT_TRUE(explore(clean, out, &rc)) << out.str();
+  EXPECT_EQ(rc.runs, 2);
+}
+
+// Goal: with a base plan (`sim --search`), only the seed varies and a run
+// counts as failing when it violates the target property; the first seed
+// tried is the plan's own, so a plan that fails in the simulator is found
+// at once, and another seed of the same plan that fails is found too.
+TEST(Explore, SearchVariesOnlyTheSeedOfAPlanAndFindsTheTargetViolation) {
+  TempDir dir;
+  ExploreOptions draw = options_in(dir, "draw");
+  draw.bugs = {"sloppy-fallback-counts-primary"};
+  draw.seeds_max = 20;
+  std::ostringstream out;
+  ExploreResult r;
+  ASSERT_TRUE(explore(draw, out, &r)) << out.str();
+  ASSERT_TRUE(r.found) << out.str();
+
+  ExploreOptions search = options_in(dir, "search");
+  search.base_plan.emplace();
+  ASSERT_TRUE(explore_plan(draw, r.seed, &*search.base_plan));
+  search.target = VerdictSummary{"invalid", r.verdict.violated_guaranteed, r.verdict.violated_guaranteed};
+  search.seed_base = r.seed + 1;
+  search.seeds_max = 20;
+  ExploreResult found;
+  ASSERT_TRUE(explore(search, out, &found)) << out.str();
+  ASSERT_TRUE(found.found) << "no other seed of plan " << r.seed << " fails: " << out.str();
+  Plan again;
+  ASSERT_TRUE(read_plan_file(found.run_dir + "/plan.json", &again));
+  EXPECT_EQ(again.seed, found.seed);
+  again.seed = search.base_plan->seed;
+  EXPECT_EQ(plan_to_json(again), plan_to_json(*search.base_plan));
+  EXPECT_TRUE(reproduces(*search.target, found.verdict)) << describe(found.verdict);
+  EXPECT_EQ(explore_replay(search, found.seed), "");
 }
 
 }  // namespace
