@@ -657,6 +657,26 @@ const std::vector<BugScenario>& bug_scenarios() {
 
 const BugScenario& bug_scenario(Bug bug) { return bug_scenarios()[static_cast<size_t>(bug)]; }
 
+// One bug: in the simulator (--sim), then on real processes (unless
+// --sim-only) with the catching run shrunk.
+ZooRow zoo_row(const BugzooOptions& options, const BugScenario& scenario, int64_t per_bug_ms, std::ostream& out) {
+  SimRow sim;
+  if (options.sim) sim = explore_bug(options, scenario, out);
+  ZooRow r;
+  r.scenario = &scenario;
+  if (options.real) {
+    r = run_bug(options, scenario, per_bug_ms, out);
+    out << "bugzoo: " << bug_name(scenario.bug) << ": "
+        << (r.caught ? "CAUGHT by " + r.property + " after " + std::to_string(r.counts.runs) + " run(s), " +
+                           format_s(r.detect_s) + " s; replay: " + r.replay
+                     : "not caught in " + std::to_string(r.counts.runs) + " run(s), " + format_s(r.elapsed_s) + " s")
+        << std::endl;
+    if (r.caught && options.shrink_budget_ms > 0) shrink_catch(options, &r, out);
+  }
+  r.sim = sim;
+  return r;
+}
+
 int bugzoo_command(const BugzooOptions& options, std::ostream& out, std::ostream& err) {
   std::vector<const BugScenario*> chosen;
   for (const std::string& name : options.bugs) {
@@ -685,24 +705,7 @@ int bugzoo_command(const BugzooOptions& options, std::ostream& out, std::ostream
 
   const int64_t start_ns = monotonic_now_ns();
   std::vector<ZooRow> rows;
-  for (const BugScenario* s : chosen) {
-    ZooRow sim_row;
-    sim_row.scenario = s;
-    if (options.sim) sim_row.sim = explore_bug(options, *s, out);
-    if (!options.real) {
-      rows.push_back(sim_row);
-      continue;
-    }
-    rows.push_back(run_bug(options, *s, per_bug_ms, out));
-    ZooRow& r = rows.back();
-    r.sim = sim_row.sim;
-    out << "bugzoo: " << bug_name(s->bug) << ": "
-        << (r.caught ? "CAUGHT by " + r.property + " after " + std::to_string(r.counts.runs) + " run(s), " +
-                           format_s(r.detect_s) + " s; replay: " + r.replay
-                     : "not caught in " + std::to_string(r.counts.runs) + " run(s), " + format_s(r.elapsed_s) + " s")
-        << std::endl;
-    if (r.caught && options.shrink_budget_ms > 0) shrink_catch(options, &r, out);
-  }
+  for (const BugScenario* s : chosen) rows.push_back(zoo_row(options, *s, per_bug_ms, out));
   CleanResult clean = run_clean(options, rows, zoo_budget_ms, out);
   const double total_s = seconds_since(start_ns);
 
