@@ -16,6 +16,8 @@
 
 #include "core/clock.h"
 #include "core/file_io.h"
+#include "core/json_reader.h"
+#include "harness/shard_manifest.h"
 #include "harness/progress.h"
 #include "harness/run.h"
 #include "sim/sim_check.h"
@@ -262,7 +264,52 @@ Status keep_failing_run(const ExploreOptions& o, ExploreResult* r) {
   return Status::ok();
 }
 
+// <out>/shard.json for `faultline merge` (explore.h).
+Status write_shard(const ExploreOptions& o, int jobs, const ExploreResult& r) {
+  std::string bugs;
+  for (const auto& b : o.bugs) bugs += (bugs.empty() ? "" : ",") + b;
+  ShardManifest m;
+  m.command = "explore";
+  m.params = {{"seed_base", std::to_string(o.seed_base)}, {"seeds", std::to_string(o.seeds_max)}, {"bugs", bugs}};
+  m.facts = {{"jobs", std::to_string(jobs)}};
+  m.shard = *o.shard;
+  m.items_total = static_cast<size_t>(o.shard->count);
+  ExploreShardRecord record{r.runs, r.elapsed_s, r.found, r.seed, r.found ? describe(r.verdict) : "",
+                            r.found ? explore_replay(o, r.seed) : ""};
+  m.items.push_back(ShardItem{static_cast<size_t>(o.shard->index - 1), "shard " + to_string(*o.shard),
+                              explore_shard_record_json(record), ""});
+  return write_shard_manifest(o.out_dir, m);
+}
+
 }  // namespace
+
+std::string explore_shard_record_json(const ExploreShardRecord& r) {
+  nlohmann::ordered_json j;
+  j["runs"] = r.runs;
+  j["elapsed_s"] = r.elapsed_s;
+  j["found"] = r.found;
+  j["seed"] = r.seed;
+  j["verdict"] = r.verdict;
+  j["replay"] = r.replay;
+  return j.dump();
+}
+
+Status explore_shard_record_from_json(std::string_view text, const std::string& source, ExploreShardRecord* out) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(text, nullptr, false);
+  if (j.is_discarded()) return Status::invalid(source + ": not JSON");
+  ObjectReader r(j, source);
+  r.require({"runs", "elapsed_s", "found", "seed", "verdict", "replay"});
+  ExploreShardRecord record;
+  r.get("runs", &record.runs);
+  r.get("elapsed_s", &record.elapsed_s);
+  r.get("found", &record.found);
+  r.get("seed", &record.seed);
+  r.get("verdict", &record.verdict);
+  r.get("replay", &record.replay);
+  if (Status s = r.finish(); !s) return s;
+  *out = std::move(record);
+  return Status::ok();
+}
 
 uint64_t explore_seed(const ExploreOptions& options, uint64_t index) { return options.seed_base + index; }
 
@@ -301,6 +348,9 @@ Status explore(const ExploreOptions& o, std::ostream& out, ExploreResult* r) {
   if (Status s = search(o, jobs, out, r); !s) return s;
   out << "explore: " << r->runs << " runs in " << r->elapsed_s << " s (" << r->operations << " operations, "
       << r->virtual_ms / 1000 << " s of virtual time; " << r->unknown << " unknown)" << std::endl;
+  if (o.shard) {
+    if (Status s = write_shard(o, jobs, *r); !s) return s;
+  }
   if (!r->found) return Status::ok();
   out << "explore: seed " << r->seed << " is the lowest failing seed: " << describe(r->verdict) << std::endl;
   if (Status s = keep_failing_run(o, r); !s) return s;

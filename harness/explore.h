@@ -30,6 +30,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/plan.h"
@@ -93,6 +94,29 @@ struct ExploreResult {
 };
 
 // Invalid for bad options; io when a run directory cannot be written.
+// With a shard, also writes <out_dir>/shard.json (below).
 Status explore(const ExploreOptions& options, std::ostream& out, ExploreResult* result);
+
+// A sharded explore's shard.json (harness/shard_manifest.h): command
+// "explore", params seed_base, seeds and bugs (what every shard must share),
+// and one item: shard K of N is item K-1 of N, so `faultline merge` sees
+// each shard once. Its record:
+//   {"runs": 51, "elapsed_s": 12.5, "found": true, "seed": 48,
+//    "verdict": "invalid (violated: no-stale-reads)",
+//    "replay": "faultline sim --seed 48 --bug X"}
+// A shard that found nothing ran exactly its first `runs` indices (they are
+// taken in order and all finish); one that found a seed may have run some
+// above it.
+struct ExploreShardRecord {
+  int64_t runs = 0;
+  double elapsed_s = 0;
+  bool found = false;
+  uint64_t seed = 0;
+  std::string verdict;
+  std::string replay;
+};
+std::string explore_shard_record_json(const ExploreShardRecord& r);
+// `source` names the record in errors.
+Status explore_shard_record_from_json(std::string_view text, const std::string& source, ExploreShardRecord* out);
 
 }  // namespace faultline

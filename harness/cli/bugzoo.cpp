@@ -700,8 +700,12 @@ int bugzoo_command(const BugzooOptions& options, std::ostream& out, std::ostream
   const int64_t per_bug_ms =
       options.per_bug_budget_ms ? *options.per_bug_budget_ms : options.budget_ms / static_cast<int64_t>(chosen.size());
   const int64_t zoo_budget_ms = per_bug_ms * static_cast<int64_t>(chosen.size());
-  out << "faultline bugzoo: " << chosen.size() << " bug(s), " << format_s(per_bug_ms / 1000.0)
-      << " s each, seeds from " << options.seed_base << "; runs under " << options.out_dir << std::endl;
+  out << "faultline bugzoo: " << chosen.size() << " bug(s), "
+      << (options.real ? format_s(per_bug_ms / 1000.0) + " s each" : "")
+      << (options.sim ? std::string(options.real ? ", " : "") + format_s(options.sim_budget_ms / 1000.0) +
+                            " s each in the simulator"
+                      : "")
+      << ", seeds from " << options.seed_base << "; runs under " << options.out_dir << std::endl;
 
   const int64_t start_ns = monotonic_now_ns();
   std::vector<ZooRow> rows;
