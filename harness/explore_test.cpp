@@ -10,6 +10,7 @@
 
 #include "core/file_io.h"
 #include "core/test_util.h"
+#include "harness/shard_manifest.h"
 #include "sim/sim_check.h"
 
 namespace faultline {
@@ -113,6 +114,17 @@ TEST(Explore, ShardsPartitionTheSeedsAndFindTheSameLowestFailingSeed) {
       EXPECT_EQ(static_cast<int>((rk.seed - whole.seed_base) % 2), k - 1) << "shard " << k << " ran another's seed";
       lowest = std::min(lowest, rk.seed);
     }
+    // Its shard.json: item K-1 of N, the record read back as written.
+    ShardManifest m;
+    ASSERT_TRUE(read_shard_manifest(part.out_dir, &m));
+    EXPECT_EQ(m.command, "explore");
+    ASSERT_EQ(m.items.size(), 1u);
+    EXPECT_EQ(m.items[0].index, static_cast<size_t>(k - 1));
+    ExploreShardRecord record;
+    ASSERT_TRUE(explore_shard_record_from_json(m.items[0].record, "record", &record));
+    EXPECT_EQ(record.runs, rk.runs);
+    EXPECT_EQ(record.found, rk.found);
+    EXPECT_EQ(record.replay, rk.found ? explore_replay(part, rk.seed) : "");
   }
   EXPECT_EQ(lowest, r.seed) << out.str();
 
