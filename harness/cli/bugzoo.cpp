@@ -588,6 +588,17 @@ std::string hand_written_section(const std::string& path) {
   return at == std::string::npos ? "" : text.substr(at + 1);
 }
 
+// The real-process cells of a row (with their leading space); "-" with --sim-only.
+std::string real_cells(const BugzooOptions& options, const ZooRow& r) {
+  if (!options.real) return " - | - | - | - | - | - |";
+  std::ostringstream o;
+  o << " " << (r.caught ? "yes" : "**no**") << " | " << (r.caught ? r.property : "-") << " | " << r.counts.runs
+    << " | " << (r.caught ? format_s(r.detect_s) : "-") << " | " << (r.caught ? "`" + r.replay + "`" : "-") << " | "
+    << (r.shrunk.empty() ? "-" : r.shrunk)
+    << (r.shrunk_plan_file.empty() ? "" : "; `" + options.self + " run --plan " + r.shrunk_plan_file + "`") << " |";
+  return o.str();
+}
+
 // The simulator's cells of a row (with their leading space), "" without --sim.
 std::string sim_cells(const SimRow& r) {
   if (!r.ran) return "";
@@ -603,13 +614,15 @@ void write_table(std::ostream& md, const BugzooOptions& options, const std::vect
   md << "`" << options.command_line << "` on " << utc_time("%Y-%m-%d %H:%M UTC") << ", " << machine() << "; total "
      << format_s(total_s) << " s (per-bug budget " << format_s(per_bug_budget_ms / 1000.0) << " s, seeds from "
      << options.seed_base << ").\n\n";
-  md << "Each bug runs plans drawn from seeds " << options.seed_base
-     << ", +1, ... with its scenario's options laid over them (below), until a guaranteed property is violated "
-        "or its budget is spent. The catching run is then shrunk (harness/shrink.h, "
-     << format_s(options.shrink_budget_ms / 1000.0)
-     << " s, or 5 replays of the catching run if longer, one try per candidate, the catching property "
-        "preserved): sizes before→after and the command "
-        "that replays the smallest plan.\n\n";
+  if (options.real) {
+    md << "Each bug runs plans drawn from seeds " << options.seed_base
+       << ", +1, ... with its scenario's options laid over them (below), until a guaranteed property is violated "
+          "or its budget is spent. The catching run is then shrunk (harness/shrink.h, "
+       << format_s(options.shrink_budget_ms / 1000.0)
+       << " s, or 5 replays of the catching run if longer, one try per candidate, the catching property "
+          "preserved): sizes before→after and the command "
+          "that replays the smallest plan.\n\n";
+  }
   if (options.sim) {
     md << "In the simulator (--sim, " << format_s(options.sim_budget_ms / 1000.0)
        << " s per bug): plans drawn by the swarm from the same seeds with only --bug added (no scenario), "
@@ -622,12 +635,8 @@ void write_table(std::ostream& md, const BugzooOptions& options, const std::vect
   for (const ZooRow& r : rows) {
     const BugInfo& info = bug_catalogue()[static_cast<size_t>(r.scenario->bug)];
     md << "| " << info.name << " | " << info.what << " | "
-       << (r.scenario->mirrors.empty() ? "-" : r.scenario->mirrors) << " | " << (r.caught ? "yes" : "**no**")
-       << " | " << (r.caught ? r.property : "-") << " | " << r.counts.runs << " | "
-       << (r.caught ? format_s(r.detect_s) : "-") << " | " << (r.caught ? "`" + r.replay + "`" : "-") << " | "
-       << (r.shrunk.empty() ? "-" : r.shrunk)
-       << (r.shrunk_plan_file.empty() ? "" : "; `" + options.self + " run --plan " + r.shrunk_plan_file + "`")
-       << " |" << sim_cells(r.sim) << "\n";
+       << (r.scenario->mirrors.empty() ? "-" : r.scenario->mirrors) << " |" << real_cells(options, r)
+       << sim_cells(r.sim) << "\n";
   }
   md << "| (clean node) | same scenarios and seeds, no --bug | - | "
      << (clean.false_alarms.empty() ? "no false alarm" : "**" + std::to_string(clean.false_alarms.size()) +
