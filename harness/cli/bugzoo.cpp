@@ -612,7 +612,8 @@ void write_table(std::ostream& md, const BugzooOptions& options, const std::vect
                  const CleanResult& clean, double total_s, int64_t per_bug_budget_ms) {
   md << "# Seeded-bug zoo\n\n";
   md << "`" << options.command_line << "` on " << utc_time("%Y-%m-%d %H:%M UTC") << ", " << machine() << "; total "
-     << format_s(total_s) << " s (per-bug budget " << format_s(per_bug_budget_ms / 1000.0) << " s, seeds from "
+     << format_s(total_s) << " s (per-bug budget "
+     << format_s((options.real ? per_bug_budget_ms : options.sim_budget_ms) / 1000.0) << " s, seeds from "
      << options.seed_base << ").\n\n";
   if (options.real) {
     md << "Each bug runs plans drawn from seeds " << options.seed_base
