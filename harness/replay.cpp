@@ -18,15 +18,20 @@ std::string describe(const VerdictSummary& v) {
   return v.violated.empty() ? v.value : v.value + " (violated: " + join(v.violated) + ")";
 }
 
+VerdictSummary summarize(const Verdict& v) {
+  VerdictSummary out{std::string(to_string(v.value)), {}, {}};
+  for (const PropertyResult& p : v.properties) {
+    if (p.outcome != PropertyOutcome::kViolated) continue;
+    out.violated.insert(p.id);
+    if (p.guaranteed) out.violated_guaranteed.insert(p.id);
+  }
+  return out;
+}
+
 Status read_verdict_summary(const std::string& run_dir, VerdictSummary* out) {
   Verdict v;
   if (Status s = read_verdict_file(run_dir, &v); !s) return Status::invalid(s.message());
-  *out = VerdictSummary{std::string(to_string(v.value)), {}, {}};
-  for (const PropertyResult& p : v.properties) {
-    if (p.outcome != PropertyOutcome::kViolated) continue;
-    out->violated.insert(p.id);
-    if (p.guaranteed) out->violated_guaranteed.insert(p.id);
-  }
+  *out = summarize(v);
   return Status::ok();
 }
 

@@ -26,6 +26,10 @@ struct VerdictSummary {
   std::set<std::string> violated_guaranteed;  // those of them the modes guarantee
 };
 
+struct Verdict;
+// The summary of a verdict in memory (a simulated run's).
+VerdictSummary summarize(const Verdict& v);
+
 // Reads <run_dir>/verdict.json (checker/verdict_io.h). Invalid, naming the
 // file, when missing or malformed.
 Status read_verdict_summary(const std::string& run_dir, VerdictSummary* out);

@@ -55,6 +55,7 @@ class CandidateRunner {
     verdicts->clear();
     const std::string plan_file = out_dir_ + "/candidate-plan.json";
     if (Status s = write_plan_file(plan_file, plan); !s) return s;
+    if (options_.runner) return fails_by_runner(plan, failed, failing_dir, verdicts);
     RunOptions run;
     run.overrides.plan_file = plan_file;
     run.out_dir = out_dir_ + "/runs";
@@ -85,6 +86,21 @@ class CandidateRunner {
   int runs() const { return runs_.load(); }  // also read by the progress thread
 
  private:
+  Status fails_by_runner(const Plan& plan, bool* failed, std::string* failing_dir, std::string* verdicts) {
+    for (int i = 0; i < options_.tries && !*failed; ++i) {
+      std::string dir;
+      VerdictSummary v;
+      Status s = options_.runner(plan, out_dir_ + "/runs", &dir, &v);
+      ++runs_;
+      if (!s) return s;
+      *verdicts += (verdicts->empty() ? "" : ", ") + describe(v);
+      *failed = reproduces(preserve_, v);
+      if (*failed) *failing_dir = dir;
+      else remove_run_dir(dir);
+    }
+    return Status::ok();
+  }
+
   const ShrinkOptions& options_;
   const VerdictSummary preserve_;
   const std::string out_dir_;
@@ -93,7 +109,8 @@ class CandidateRunner {
 
 // The verdict to preserve: --property names, else the original's violations.
 Status what_to_preserve(const ShrinkOptions& o, VerdictSummary* out) {
-  if (Status s = read_verdict_summary(o.run_dir, out); !s) return s;
+  if (o.preserve) *out = *o.preserve;
+  else if (Status s = read_verdict_summary(o.run_dir, out); !s) return s;
   if (!o.properties.empty()) {
     const auto& ids = all_property_ids();
     for (const auto& p : o.properties) {

@@ -21,7 +21,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +31,7 @@
 #include "core/plan.h"
 #include "core/status.h"
 #include "generators/plan_gen.h"
+#include "harness/replay.h"
 
 namespace faultline {
 
@@ -38,6 +41,11 @@ inline constexpr int kShrinkTriesMax = 100;
 // Bound on candidates (each costs `tries` runs): the budget normally ends a
 // walk long before.
 inline constexpr int kShrinkCandidatesMax = 10000;
+
+// One try of a plan: a run directory made under runs_dir (in *run_dir, kept
+// or deleted by the shrinker) and its verdict. Io when no run could be made.
+using TryRunner = std::function<Status(const Plan& plan, const std::string& runs_dir, std::string* run_dir,
+                                       VerdictSummary* verdict)>;
 
 struct ShrinkOptions {
   std::string run_dir;                  // holds plan.json and verdict.json
@@ -50,6 +58,12 @@ struct ShrinkOptions {
   // >= 0: while a candidate runs, show a progress line (harness/progress.h)
   // on the progress stream, live when this fd is a terminal; -1: none.
   int progress_fd = -1;
+  // Empty: each try is a real `faultline run --plan` (run_command). Set:
+  // this runs it (explore: the simulator, where one try is enough).
+  TryRunner runner;
+  // Set: what to preserve, instead of reading <run_dir>/verdict.json (a
+  // simulated run that crashed has none).
+  std::optional<VerdictSummary> preserve;
 };
 
 struct ShrinkResult {

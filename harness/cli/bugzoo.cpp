@@ -25,6 +25,14 @@
 // are counted in the table and catch nothing), 254 bad arguments, 255 when
 // the table cannot be written.
 //
+// With --sim, each bug is first explored in the simulator (harness/explore.h):
+// plans drawn by the swarm from seeds seed_base, +1, ... with only --bug
+// added (no scenario), on every core, until a guaranteed property is
+// violated or the per-bug budget (--sim-budget) is spent; the table gives
+// the seeds and seconds to detect in the simulator beside the real-process
+// columns, and the `faultline sim --seed N --bug NAME` that fails every
+// time. --sim-only skips the real processes (their columns read "-").
+//
 // Thread-safety: one call at a time (runs are sequential and start clusters).
 #include <algorithm>
 #include <cmath>
@@ -43,6 +51,7 @@
 #include "core/clock.h"
 #include "core/file_io.h"
 #include "harness/cli/subcommand.h"
+#include "harness/explore.h"
 #include "harness/options.h"
 #include "harness/replay.h"
 #include "harness/run.h"
@@ -59,6 +68,9 @@ constexpr uint64_t kBugzooSeedBaseDefault = 1;
 // Each caught bug's run is shrunk (harness/shrink.h) within this, one try
 // per candidate.
 constexpr int64_t kBugzooShrinkBudgetMsDefault = 30 * 1000;
+// --sim: each bug's time in the simulator (a swarm catches most bugs in a
+// few seconds on 2 cores; docs/bugzoo.md).
+constexpr int64_t kBugzooSimBudgetMsDefault = 25 * 1000;
 
 // One bug's scenario: run options laid over each drawn plan, and the
 // guaranteed property expected to catch it.
@@ -82,6 +94,10 @@ struct BugzooOptions {
   std::string node_bin;  // empty: next to this executable
   std::string self;      // how to invoke faultline, for the replay commands
   std::string command_line;  // as typed, for the table's header
+  bool sim = false;          // explore each bug in the simulator first
+  bool real = true;          // run the real-process scenarios (--sim-only: no)
+  int64_t sim_budget_ms = kBugzooSimBudgetMsDefault;  // per bug
+  int jobs = 0;              // simulations at once; 0: every core
 };
 
 // Workload pins every scenario shares: short runs (a run takes about 5-8 s
@@ -257,8 +273,20 @@ struct RunCounts {
   }
 };
 
+// One bug explored in the simulator.
+struct SimRow {
+  bool ran = false;
+  bool caught = false;
+  std::string property;
+  int64_t seeds = 0;      // caught: seeds up to the failing one (what one job needs); else runs made
+  double detect_s = 0;    // wall time of the search
+  std::string replay;     // `faultline sim --seed N --bug NAME`
+  std::string error;      // the explorer could not run
+};
+
 struct ZooRow {
   const BugScenario* scenario = nullptr;
+  SimRow sim;
   RunCounts counts;
   bool caught = false;
   std::string property;  // the guaranteed property that caught it
@@ -386,6 +414,42 @@ ZooRow run_bug(const BugzooOptions& options, const BugScenario& scenario, int64_
     }
   }
   row.elapsed_s = seconds_since(start_ns);
+  return row;
+}
+
+// --sim: the bug explored in the simulator from swarm-drawn plans, no
+// scenario; no shrinking (the failing seed replays exactly as it is).
+SimRow explore_bug(const BugzooOptions& options, const BugScenario& scenario, std::ostream& out) {
+  const std::string name(bug_name(scenario.bug));
+  ExploreOptions eo;
+  eo.seed_base = options.seed_base;
+  eo.jobs = options.jobs;
+  eo.budget_ms = options.sim_budget_ms;
+  eo.shrink_budget_ms = 0;
+  eo.bugs = {name};
+  eo.out_dir = options.out_dir + "/sim/" + name;
+  eo.self = options.self;
+  SimRow row;
+  row.ran = true;
+  std::ostringstream log;
+  ExploreResult r;
+  Status s = explore(eo, log, &r);
+  (void)write_file_atomic(eo.out_dir + "/bugzoo-explore.log", log.str(), true);  // best effort: evidence only
+  row.detect_s = r.elapsed_s;
+  row.seeds = r.runs;
+  if (!s) row.error = s.message();
+  if (s && r.found) {
+    row.caught = true;
+    row.property = catching_property(scenario, r.verdict);
+    row.seeds = static_cast<int64_t>(r.seed - options.seed_base + 1);
+    row.replay = explore_replay(eo, r.seed);
+  }
+  out << "bugzoo: " << name << " in the simulator: "
+      << (!s         ? "explore failed: " + row.error
+          : r.found  ? "CAUGHT by " + row.property + " at seed " + std::to_string(r.seed) + " (" +
+                          std::to_string(row.seeds) + " seed(s), " + format_s(row.detect_s) + " s); replay: " + row.replay
+                     : "not caught in " + std::to_string(r.runs) + " run(s), " + format_s(row.detect_s) + " s")
+      << std::endl;
   return row;
 }
 
@@ -524,35 +588,61 @@ std::string hand_written_section(const std::string& path) {
   return at == std::string::npos ? "" : text.substr(at + 1);
 }
 
+// The real-process cells of a row (with their leading space); "-" with --sim-only.
+std::string real_cells(const BugzooOptions& options, const ZooRow& r) {
+  if (!options.real) return " - | - | - | - | - | - |";
+  std::ostringstream o;
+  o << " " << (r.caught ? "yes" : "**no**") << " | " << (r.caught ? r.property : "-") << " | " << r.counts.runs
+    << " | " << (r.caught ? format_s(r.detect_s) : "-") << " | " << (r.caught ? "`" + r.replay + "`" : "-") << " | "
+    << (r.shrunk.empty() ? "-" : r.shrunk)
+    << (r.shrunk_plan_file.empty() ? "" : "; `" + options.self + " run --plan " + r.shrunk_plan_file + "`") << " |";
+  return o.str();
+}
+
+// The simulator's cells of a row (with their leading space), "" without --sim.
+std::string sim_cells(const SimRow& r) {
+  if (!r.ran) return "";
+  if (!r.error.empty()) return " error: " + r.error + " | - | - | - | - |";
+  return " " + std::string(r.caught ? "yes" : "**no**") + " | " + (r.caught ? r.property : "-") + " | " +
+         std::to_string(r.seeds) + " | " + format_s(r.detect_s) + " | " + (r.caught ? "`" + r.replay + "`" : "-") +
+         " |";
+}
+
 void write_table(std::ostream& md, const BugzooOptions& options, const std::vector<ZooRow>& rows,
                  const CleanResult& clean, double total_s, int64_t per_bug_budget_ms) {
   md << "# Seeded-bug zoo\n\n";
   md << "`" << options.command_line << "` on " << utc_time("%Y-%m-%d %H:%M UTC") << ", " << machine() << "; total "
-     << format_s(total_s) << " s (per-bug budget " << format_s(per_bug_budget_ms / 1000.0) << " s, seeds from "
+     << format_s(total_s) << " s (per-bug budget "
+     << format_s((options.real ? per_bug_budget_ms : options.sim_budget_ms) / 1000.0) << " s, seeds from "
      << options.seed_base << ").\n\n";
-  md << "Each bug runs plans drawn from seeds " << options.seed_base
-     << ", +1, ... with its scenario's options laid over them (below), until a guaranteed property is violated "
-        "or its budget is spent. The catching run is then shrunk (harness/shrink.h, "
-     << format_s(options.shrink_budget_ms / 1000.0)
-     << " s, or 5 replays of the catching run if longer, one try per candidate, the catching property "
-        "preserved): sizes before→after and the command "
-        "that replays the smallest plan.\n\n";
-  md << "| bug | what it is | mirrors | caught | property | runs | s to detect | replay | shrunk plan |\n";
-  md << "|---|---|---|---|---|---|---|---|---|\n";
+  if (options.real) {
+    md << "Each bug runs plans drawn from seeds " << options.seed_base
+       << ", +1, ... with its scenario's options laid over them (below), until a guaranteed property is violated "
+          "or its budget is spent. The catching run is then shrunk (harness/shrink.h, "
+       << format_s(options.shrink_budget_ms / 1000.0)
+       << " s, or 5 replays of the catching run if longer, one try per candidate, the catching property "
+          "preserved): sizes before→after and the command "
+          "that replays the smallest plan.\n\n";
+  }
+  if (options.sim) {
+    md << "In the simulator (--sim, " << format_s(options.sim_budget_ms / 1000.0)
+       << " s per bug): plans drawn by the swarm from the same seeds with only --bug added (no scenario), "
+          "explored on every core (faultline explore); `sim seeds` is the failing seed's position (the runs "
+          "one job needs), `sim s` the wall time to find it.\n\n";
+  }
+  md << "| bug | what it is | mirrors | caught | property | runs | s to detect | replay | shrunk plan |"
+     << (options.sim ? " sim caught | sim property | sim seeds | sim s | sim replay |" : "") << "\n";
+  md << "|---|---|---|---|---|---|---|---|---|" << (options.sim ? "---|---|---|---|---|" : "") << "\n";
   for (const ZooRow& r : rows) {
     const BugInfo& info = bug_catalogue()[static_cast<size_t>(r.scenario->bug)];
     md << "| " << info.name << " | " << info.what << " | "
-       << (r.scenario->mirrors.empty() ? "-" : r.scenario->mirrors) << " | " << (r.caught ? "yes" : "**no**")
-       << " | " << (r.caught ? r.property : "-") << " | " << r.counts.runs << " | "
-       << (r.caught ? format_s(r.detect_s) : "-") << " | " << (r.caught ? "`" + r.replay + "`" : "-") << " | "
-       << (r.shrunk.empty() ? "-" : r.shrunk)
-       << (r.shrunk_plan_file.empty() ? "" : "; `" + options.self + " run --plan " + r.shrunk_plan_file + "`")
-       << " |\n";
+       << (r.scenario->mirrors.empty() ? "-" : r.scenario->mirrors) << " |" << real_cells(options, r)
+       << sim_cells(r.sim) << "\n";
   }
   md << "| (clean node) | same scenarios and seeds, no --bug | - | "
      << (clean.false_alarms.empty() ? "no false alarm" : "**" + std::to_string(clean.false_alarms.size()) +
                                                              " FALSE ALARM(S)**")
-     << " | - | " << clean.counts.runs << " | - | - | - |\n\n";
+     << " | - | " << clean.counts.runs << " | - | - | - |" << (options.sim ? " - | - | - | - | - |" : "") << "\n\n";
   for (const auto& f : clean.false_alarms) md << "- FALSE ALARM on the clean node: " << f << "\n";
   int unknown = clean.counts.unknown, errors = clean.counts.harness_errors;
   for (const ZooRow& r : rows) unknown += r.counts.unknown, errors += r.counts.harness_errors;
@@ -577,6 +667,26 @@ const std::vector<BugScenario>& bug_scenarios() {
 
 const BugScenario& bug_scenario(Bug bug) { return bug_scenarios()[static_cast<size_t>(bug)]; }
 
+// One bug: in the simulator (--sim), then on real processes (unless
+// --sim-only) with the catching run shrunk.
+ZooRow zoo_row(const BugzooOptions& options, const BugScenario& scenario, int64_t per_bug_ms, std::ostream& out) {
+  SimRow sim;
+  if (options.sim) sim = explore_bug(options, scenario, out);
+  ZooRow r;
+  r.scenario = &scenario;
+  if (options.real) {
+    r = run_bug(options, scenario, per_bug_ms, out);
+    out << "bugzoo: " << bug_name(scenario.bug) << ": "
+        << (r.caught ? "CAUGHT by " + r.property + " after " + std::to_string(r.counts.runs) + " run(s), " +
+                           format_s(r.detect_s) + " s; replay: " + r.replay
+                     : "not caught in " + std::to_string(r.counts.runs) + " run(s), " + format_s(r.elapsed_s) + " s")
+        << std::endl;
+    if (r.caught && options.shrink_budget_ms > 0) shrink_catch(options, &r, out);
+  }
+  r.sim = sim;
+  return r;
+}
+
 int bugzoo_command(const BugzooOptions& options, std::ostream& out, std::ostream& err) {
   std::vector<const BugScenario*> chosen;
   for (const std::string& name : options.bugs) {
@@ -600,21 +710,16 @@ int bugzoo_command(const BugzooOptions& options, std::ostream& out, std::ostream
   const int64_t per_bug_ms =
       options.per_bug_budget_ms ? *options.per_bug_budget_ms : options.budget_ms / static_cast<int64_t>(chosen.size());
   const int64_t zoo_budget_ms = per_bug_ms * static_cast<int64_t>(chosen.size());
-  out << "faultline bugzoo: " << chosen.size() << " bug(s), " << format_s(per_bug_ms / 1000.0)
-      << " s each, seeds from " << options.seed_base << "; runs under " << options.out_dir << std::endl;
+  out << "faultline bugzoo: " << chosen.size() << " bug(s), "
+      << (options.real ? format_s(per_bug_ms / 1000.0) + " s each" : "")
+      << (options.sim ? std::string(options.real ? ", " : "") + format_s(options.sim_budget_ms / 1000.0) +
+                            " s each in the simulator"
+                      : "")
+      << ", seeds from " << options.seed_base << "; runs under " << options.out_dir << std::endl;
 
   const int64_t start_ns = monotonic_now_ns();
   std::vector<ZooRow> rows;
-  for (const BugScenario* s : chosen) {
-    rows.push_back(run_bug(options, *s, per_bug_ms, out));
-    ZooRow& r = rows.back();
-    out << "bugzoo: " << bug_name(s->bug) << ": "
-        << (r.caught ? "CAUGHT by " + r.property + " after " + std::to_string(r.counts.runs) + " run(s), " +
-                           format_s(r.detect_s) + " s; replay: " + r.replay
-                     : "not caught in " + std::to_string(r.counts.runs) + " run(s), " + format_s(r.elapsed_s) + " s")
-        << std::endl;
-    if (r.caught && options.shrink_budget_ms > 0) shrink_catch(options, &r, out);
-  }
+  for (const BugScenario* s : chosen) rows.push_back(zoo_row(options, *s, per_bug_ms, out));
   CleanResult clean = run_clean(options, rows, zoo_budget_ms, out);
   const double total_s = seconds_since(start_ns);
 
@@ -628,7 +733,10 @@ int bugzoo_command(const BugzooOptions& options, std::ostream& out, std::ostream
   std::ostringstream md;
   write_table(md, options, rows, clean, total_s, per_bug_ms);
   if (const std::string kept = hand_written_section(options.table_path); !kept.empty()) md << "\n" << kept;
-  int caught = static_cast<int>(std::count_if(rows.begin(), rows.end(), [](const ZooRow& r) { return r.caught; }));
+  // Caught: by every way it was looked for (real processes, the simulator).
+  int caught = static_cast<int>(std::count_if(rows.begin(), rows.end(), [&](const ZooRow& r) {
+    return (!options.real || r.caught) && (!options.sim || r.sim.caught);
+  }));
   out << "bugzoo: " << caught << " of " << rows.size() << " bug(s) caught; clean node: " << clean.counts.runs
       << " run(s), " << clean.false_alarms.size() << " false alarm(s); " << format_s(total_s) << " s" << std::endl;
   for (const auto& f : clean.false_alarms) err << "faultline bugzoo: FALSE ALARM on the clean node: " << f << "\n";
@@ -648,6 +756,7 @@ int bugzoo_command(const BugzooOptions& options, std::ostream& out, std::ostream
 
 struct BugzooFlags : BugzooOptions {
   int64_t per_bug_ms = 0;  // 0: not given
+  bool sim_only = false;
 };
 
 SubcommandRun setup(CLI::App* app) {
@@ -659,13 +768,25 @@ SubcommandRun setup(CLI::App* app) {
   app->add_option("--bug", o->bugs, "only this seeded bug (repeatable; default all of core/bugs.h)");
   app->add_option("--out", o->out_dir, "where run directories go (default runs/bugzoo)");
   app->add_option("--seed-base", o->seed_base, "first seed of each bug's plans (default 1)")->check(CLI::NonNegativeNumber);
-  app->add_option("--table", o->table_path, "where the Markdown table goes besides OUT/bugzoo.md (default docs/bugzoo.md)");
+  CLI::Option* table_given = app->add_option("--table", o->table_path, "where the Markdown table goes besides OUT/bugzoo.md (default docs/bugzoo.md)");
   app->add_option("--node-bin", o->node_bin, "faultline-node binary (default: next to faultline)");
+  app->add_flag("--sim", o->sim, "also explore each bug in the simulator from swarm-drawn plans (no scenario)");
+  app->add_flag("--sim-only", o->sim_only, "only the simulator: no real processes (implies --sim)");
+  app->add_option("--sim-budget", o->sim_budget_ms, "simulator time per bug with --sim (default 25s)")
+      ->transform(budget_ms());
+  app->add_option("--jobs", o->jobs, "simulations at once with --sim (default 0: every core)");
   app->add_option("--shrink-budget", o->shrink_budget_ms, "time to shrink each caught bug's run, and at least 5 replays of it (default 30s; 0: no shrinking)")
       ->transform(budget_ms(/*zero_allowed=*/true));
-  return [o](const Invocation& inv) {
+  return [o, table_given](const Invocation& inv) {
     BugzooOptions options = *o;
     if (o->per_bug_ms > 0) options.per_bug_budget_ms = o->per_bug_ms;
+    if (o->sim_only) {
+      options.sim = true;
+      options.real = false;
+      // The real-process table in docs/bugzoo.md is not overwritten by a
+      // table without real columns unless --table names it.
+      if (!table_given->count()) options.table_path.clear();
+    }
     options.self = inv.self;
     options.command_line = inv.command_line;
     return bugzoo_command(options, std::cout, std::cerr);

@@ -3,12 +3,15 @@
 // its shard.json, harness/shard_manifest.h) into the files the unsharded
 // command writes, from the same records, in the unsharded order: for ci,
 // junit.xml and ci.md (harness/ci_report.h); for audit, audit.md,
-// audit.json, audit.html and junit.xml (harness/audit_report.h). It prints
+// audit.json, audit.html and junit.xml (harness/audit_report.h); for
+// explore (harness/explore.h "shard.json"), no file: the lowest failing
+// seed over the shards and its replay. It prints
 // what that command prints at its end. The run directories stay where the
 // shards left them; the merged files name them there.
 //
 // Exit: the merged command's own (ci and audit: 0, 1 a guaranteed property
-// violated, 255 a harness error in some run); 254 when a directory has no
+// violated, 255 a harness error in some run; explore: 1 a seed failed, 0
+// none); 254 when a directory has no
 // shard.json or a malformed one, when the shards are of different runs
 // (command, params, N), or when a shard is missing or given twice; 255 when
 // the output cannot be written.
@@ -17,12 +20,14 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "harness/audit_report.h"
 #include "harness/cell_run_io.h"
 #include "harness/ci_report.h"
 #include "harness/cli/subcommand.h"
 #include "harness/exit_codes.h"
+#include "harness/explore.h"
 #include "harness/shard_manifest.h"
 
 namespace faultline {
@@ -86,6 +91,45 @@ Status merge_audit(const std::vector<ShardManifest>& shards, const ShardManifest
   return Status::ok();
 }
 
+// The lowest failing seed over the shards is the one an unsharded explore
+// reports when every shard that found nothing ran past it (its runs are a
+// prefix of its indices); otherwise say which shard stopped short.
+Status merge_explore(const ShardManifest& merged, const MergeOptions& o, std::ostream& out, int* code) {
+  double seed_base = 0;
+  if (Status s = field_number(merged.params, "seed_base", o.dirs[0] + "/shard.json: params", &seed_base); !s) {
+    return s;
+  }
+  const size_t n = merged.items_total;
+  std::vector<ExploreShardRecord> records(n);
+  std::optional<size_t> lowest;  // the shard with the lowest failing seed
+  int64_t runs = 0;
+  for (size_t k = 0; k < n; ++k) {
+    const std::string source = merged.items[k].dir + "/shard.json: items[0].record";
+    if (Status s = explore_shard_record_from_json(merged.items[k].record, source, &records[k]); !s) return s;
+    runs += records[k].runs;
+    if (records[k].found && (!lowest || records[k].seed < records[*lowest].seed)) lowest = k;
+  }
+  out << "explore: " << runs << " runs over " << n << " shards\n";
+  *code = lowest ? 1 : 0;
+  if (!lowest) {
+    out << "no guaranteed property violated\n";
+    return Status::ok();
+  }
+  const ExploreShardRecord& f = records[*lowest];
+  out << "failing seed: " << f.seed << " (" << f.verdict << "), shard " << *lowest + 1 << " of " << n << ", "
+      << merged.items[*lowest].dir << "\n"
+      << "replay: " << f.replay << "\n";
+  const uint64_t index = f.seed - static_cast<uint64_t>(seed_base);
+  for (size_t k = 0; k < n; ++k) {
+    const uint64_t next_index = k + static_cast<uint64_t>(records[k].runs) * n;  // the first index it did not run
+    if (!records[k].found && next_index < index) {
+      out << "note: shard " << k + 1 << " stopped at seed " << static_cast<uint64_t>(seed_base) + next_index
+          << ", below the failing seed: a lower failing seed may exist there\n";
+    }
+  }
+  return Status::ok();
+}
+
 int merge_command(const MergeOptions& o, const Invocation& inv, std::ostream& out, std::ostream& err) {
   std::vector<ShardManifest> shards(o.dirs.size());
   for (size_t i = 0; i < o.dirs.size(); ++i) {
@@ -111,6 +155,7 @@ int merge_command(const MergeOptions& o, const Invocation& inv, std::ostream& ou
   Status s = Status::invalid(o.dirs[0] + "/shard.json: command: cannot merge '" + merged.command + "'");
   if (merged.command == "ci") s = merge_ci(merged, inv, o, out, err, &code);
   else if (merged.command == "audit") s = merge_audit(shards, merged, inv, o, out, err, &code);
+  else if (merged.command == "explore") s = merge_explore(merged, o, out, &code);
   if (!s) {
     err << "faultline merge: " << s.message() << "\n";
     return kExitBadArguments;
@@ -127,7 +172,7 @@ SubcommandRun setup(CLI::App* app) {
 }
 
 const bool registered = register_subcommand(
-    {"merge", "combine the output directories of `ci`/`audit` --shard K/N runs into one junit.xml and table", 75,
+    {"merge", "combine the output directories of `ci`/`audit`/`explore` --shard K/N runs into one junit.xml and table", 75,
      Needs::kNothing, setup});
 
 }  // namespace
