@@ -171,6 +171,13 @@ Status Nemesis::heal_all() {
     }
     break;
   }
+  for (const auto& e : schedule_) {
+    if (e.kind != "disk") continue;
+    for (NodeId id = 1; id <= n; ++id) {
+      if (Status s = cluster_->set_disk_failing(id, false); !s) problems.push_back(s.message());
+    }
+    break;
+  }
   ordered_json value = {{"phase", "heal"}, {"ok", problems.empty()}};
   if (!problems.empty()) value["problems"] = problems;
   append("phase", value.dump());
