@@ -136,6 +136,35 @@ TEST(Availability, ClockSkewDoesNotExcuseFailures) {
   EXPECT_EQ(check_property("availability", three_nodes(), h).outcome, PropertyOutcome::kViolated);
 }
 
+// Goal: a replica whose store refuses writes (disk fault) is not one of the
+// "enough reachable replicas": QUORUM writes through n1 with n2 and n3
+// refusing may fail, and so may writes a disk-faulted coordinator takes;
+// one disk-faulted replica of three still leaves a quorum.
+TEST(Availability, DiskFaultedReplicasDoNotCount) {
+  HistoryBuilder h;
+  h.phase("workload-start");
+  h.wait_ms(kReactionMs);
+  h.fault("disk", "start", R"("targets":["n2","n3"])");
+  h.wait_ms(kReactionMs);
+  writes(&h, 10, OpType::kInfo);  // refused by two replicas of three
+  h.fault("disk", "heal", R"("targets":["n2","n3"])");
+  h.wait_ms(kReactionMs);
+  h.fault("disk", "start", R"("targets":["n1"])");
+  h.wait_ms(kReactionMs);
+  writes(&h, 10, OpType::kFail);  // the coordinator's own store refuses
+  PropertyResult r = check_property("availability", three_nodes(), h);
+  EXPECT_EQ(r.outcome, PropertyOutcome::kHeld) << r.note;
+  EXPECT_NE(r.note.find("0 covered operations"), std::string::npos) << r.note;
+
+  HistoryBuilder one;
+  one.phase("workload-start");
+  one.wait_ms(kReactionMs);
+  one.fault("disk", "start", R"("targets":["n3"])");
+  one.wait_ms(kReactionMs);
+  writes(&one, 10, OpType::kInfo);  // n1 and n2 make the quorum
+  EXPECT_EQ(check_property("availability", three_nodes(), one).violations, 10);
+}
+
 // Goal: ANY is met by a hint only while the coordinator may still store one:
 // its replica unreachable for less than hint_window_ms (sim seed 109 of the
 // swarm: hint_window 800 ms, every replica of k down for seconds, the node
@@ -181,6 +210,19 @@ TEST(Availability, AnyIsCoveredByAHintOnlyWithinTheHintWindow) {
   EXPECT_NE(r.note.find("0 covered operations"), std::string::npos) << r.note;
   plan.modes.hinted_handoff = false;
   EXPECT_EQ(check_property("availability", plan, h).outcome, PropertyOutcome::kHeld);
+  // An owner whose store refuses writes answers with an error: no hint is
+  // stored for it, so ANY is not covered however young the fault.
+  plan.modes.hinted_handoff = true;
+  plan.modes.hint_window_ms = 10000;
+  HistoryBuilder disk;
+  disk.phase("workload-start");
+  disk.wait_ms(kReactionMs);
+  disk.fault("disk", "start", R"("targets":[")" + node_name(owner) + R"("])");
+  disk.wait_ms(kReactionMs);
+  any_writes(&disk, 10);
+  r = check_property("availability", plan, disk);
+  EXPECT_EQ(r.outcome, PropertyOutcome::kHeld) << r.note;
+  EXPECT_NE(r.note.find("0 covered operations"), std::string::npos) << r.note;
 }
 
 // Goal: operations that failed in the second before a fault's start record
