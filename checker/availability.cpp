@@ -18,6 +18,9 @@
 //   unreachable for less than hint_window_ms
 //   at the completion (beyond the window the node stores no hint, as
 //   Cassandra's max_hint_window, and ANY has nothing to meet it);
+// - with blocking read repair, a read's key has no disk-faulted replica
+//   (the repair waits for every stale replica it contacted, and that one
+//   refuses; Cassandra's read then times out too);
 // - the operation was invoked at least the reaction time after the workload
 //   started (the detector starts with every peer unknown);
 // - it did not complete within kApplySlackMs before a fault's start record
@@ -215,9 +218,13 @@ class Availability final : public LoggingChecker {
     const int64_t since_ns = invoke.time_ns - reaction_ns_;
     // Every change up to the completion has been seen (history order).
     if (last_change_ns_[coordinator] >= since_ns || impaired(coordinator)) return false;
+    // A blocking read repair waits for every stale replica it contacted to
+    // store the winner, and a disk-faulted one refuses: a read of a key
+    // with such a replica may fail whoever else answers.
+    const bool repair_waits = invoke.f == "read" && plan_.modes.read_repair == ReadRepair::kBlocking;
     int reachable = 0, hintable = 0;
     for (NodeId r : ring_.preference_list(token_of(*invoke.key))) {
-      if (last_change_ns_[r] >= since_ns) return false;
+      if (last_change_ns_[r] >= since_ns || (repair_waits && disk_failing(r))) return false;
       if (impaired(r) || (r != coordinator && cut(coordinator, r))) {
         if (plan_.modes.hinted_handoff && !disk_failing(r) && done.time_ns - last_change_ns_[r] < hint_window_ns_) {
           ++hintable;

@@ -165,6 +165,29 @@ TEST(Availability, DiskFaultedReplicasDoNotCount) {
   EXPECT_EQ(check_property("availability", three_nodes(), one).violations, 10);
 }
 
+// Goal: a blocking read repair waits for the stale replicas it contacted, and
+// a disk-faulted one refuses the repair, so with blocking read repair a read
+// of a key with a disk-faulted replica may fail (sim seeds 162 and 170 of
+// the swarm: QUORUM and TWO reads timed out on a repair n2 or n3 refused);
+// without blocking repair the other two replicas serve it.
+TEST(Availability, ABlockingReadRepairMayWaitOnADiskFaultedReplica) {
+  HistoryBuilder h;
+  h.phase("workload-start");
+  h.wait_ms(kReactionMs);
+  h.fault("disk", "start", R"("targets":["n3"])");
+  h.wait_ms(kReactionMs);
+  for (int64_t p = 700; p < 710; ++p) {
+    h.read(p, "k");
+    h.info(p);
+  }
+  Plan plan = three_nodes();
+  ASSERT_EQ(plan.modes.read_repair, ReadRepair::kBlocking);
+  PropertyResult r = check_property("availability", plan, h);
+  EXPECT_EQ(r.outcome, PropertyOutcome::kHeld) << r.note;
+  plan.modes.read_repair = ReadRepair::kAsync;
+  EXPECT_EQ(check_property("availability", plan, h).violations, 10);
+}
+
 // Goal: ANY is met by a hint only while the coordinator may still store one:
 // its replica unreachable for less than hint_window_ms (sim seed 109 of the
 // swarm: hint_window 800 ms, every replica of k down for seconds, the node
