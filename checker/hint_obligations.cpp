@@ -74,10 +74,10 @@ struct Acked {
 
 class HintObligations final : public LoggingChecker {
  public:
-  HintObligations(const Plan& plan, const FinalState& final_state, std::string run_dir, const RunPhases& phases)
+  HintObligations(const Plan& plan, const FinalState& final_state, const NodeEvents& events, const RunPhases& phases)
       : plan_(plan),
         final_(final_state),
-        run_dir_(std::move(run_dir)),
+        events_(events),
         phases_(phases),
         ring_(all_nodes(plan), plan.cluster.vnodes, plan.cluster.rf),
         exempt_window_ns_((plan.modes.request_timeout_ms + kKillSlackMs) * kNsPerMs) {}
@@ -140,7 +140,7 @@ class HintObligations final : public LoggingChecker {
   void read_events(const std::string& node) {
     std::map<std::string, Outage> peers;  // peer -> its state on this node
     int64_t started_ns = -1;
-    const bool found = for_each_node_event(run_dir_, node, [&](const json& ev, const std::string& where) {
+    const bool found = events_.for_each(node, [&](const json& ev, const std::string& where) {
       const std::string name = event_string(ev, "event", where);
       const int64_t t = event_time_ns(ev, where);
       if (name == "node_started") {
@@ -163,7 +163,7 @@ class HintObligations final : public LoggingChecker {
       }
     });
     if (!found && plan_.modes.hinted_handoff) {
-      throw std::runtime_error(run_dir_ + "/nodes/" + node + "/events.jsonl: missing (node events unavailable)");
+      throw std::runtime_error(events_.run_dir() + "/nodes/" + node + "/events.jsonl: missing (node events unavailable)");
     }
   }
 
@@ -246,7 +246,7 @@ class HintObligations final : public LoggingChecker {
 
   const Plan& plan_;
   const FinalState& final_;
-  const std::string run_dir_;
+  const NodeEvents& events_;
   const RunPhases& phases_;
   const Ring ring_;
   const int64_t exempt_window_ns_;
@@ -262,7 +262,7 @@ class HintObligations final : public LoggingChecker {
 }  // namespace
 
 std::unique_ptr<PropertyChecker> make_hint_obligations(const CheckContext& ctx) {
-  return std::make_unique<HintObligations>(*ctx.plan, *ctx.final_state, ctx.run_dir, *ctx.phases);
+  return std::make_unique<HintObligations>(*ctx.plan, *ctx.final_state, *ctx.events, *ctx.phases);
 }
 
 }  // namespace faultline

@@ -64,8 +64,8 @@ struct StoredHint {
 
 class HintReplay final : public LoggingChecker {
  public:
-  HintReplay(const Plan& plan, const FinalState& final_state, std::string run_dir, const RunPhases& phases)
-      : plan_(plan), final_(final_state), run_dir_(std::move(run_dir)), phases_(phases) {}
+  HintReplay(const Plan& plan, const FinalState& final_state, const NodeEvents& events, const RunPhases& phases)
+      : plan_(plan), final_(final_state), events_(events), phases_(phases) {}
 
   void finish() override {
     if (!phases_.quiesced()) {
@@ -74,7 +74,7 @@ class HintReplay final : public LoggingChecker {
       for (const std::string& node : final_.nodes()) check_final_hints(node);
       return;
     }
-    purged_ = purged_tombstones(run_dir_, plan_);
+    purged_ = purged_tombstones(events_, plan_);
     for (int i = 1; i <= plan_.cluster.nodes; ++i) check_node(node_name(static_cast<NodeId>(i)));
     for (const std::string& node : final_.nodes()) check_final_hints(node);
   }
@@ -84,12 +84,12 @@ class HintReplay final : public LoggingChecker {
  private:
   void check_node(const std::string& node) {
     std::unordered_map<std::string, StoredHint> in_flight;  // hint id -> stored hint
-    const bool found = for_each_node_event(run_dir_, node, [&](const json& ev, const std::string& where) {
+    const bool found = events_.for_each(node, [&](const json& ev, const std::string& where) {
       on_event(node, ev, where, &in_flight);
     });
     if (!found) {
       if (plan_.modes.hinted_handoff || plan_.modes.quorum == QuorumMode::kSloppy) {
-        throw std::runtime_error(run_dir_ + "/nodes/" + node + "/events.jsonl: missing (node events unavailable)");
+        throw std::runtime_error(events_.run_dir() + "/nodes/" + node + "/events.jsonl: missing (node events unavailable)");
       }
       return;
     }
@@ -195,7 +195,7 @@ class HintReplay final : public LoggingChecker {
   PurgedTombstones purged_;
   const Plan& plan_;
   const FinalState& final_;
-  const std::string run_dir_;
+  const NodeEvents& events_;
   const RunPhases& phases_;
   std::string undecided_;  // why only pending hints were judged
 };
@@ -203,7 +203,7 @@ class HintReplay final : public LoggingChecker {
 }  // namespace
 
 std::unique_ptr<PropertyChecker> make_hint_replay(const CheckContext& ctx) {
-  return std::make_unique<HintReplay>(*ctx.plan, *ctx.final_state, ctx.run_dir, *ctx.phases);
+  return std::make_unique<HintReplay>(*ctx.plan, *ctx.final_state, *ctx.events, *ctx.phases);
 }
 
 }  // namespace faultline

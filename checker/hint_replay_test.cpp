@@ -127,6 +127,29 @@ TEST(HintReplay, MissingEvents) {
   EXPECT_EQ(property(check_run_dir(dir.string(), {{kId}}), kId).outcome, PropertyOutcome::kHeld);
 }
 
+// Goal: a malformed events line makes every property that reads events
+// unknown, each naming the file and line, though the file is parsed once per
+// check and shared (NodeEvents); the events before it were still judged.
+TEST(HintReplay, MalformedEventLineIsReportedToEveryReader) {
+  Plan plan = strong_plan();
+  plan.modes.hinted_handoff = true;
+  auto dir = temp_run_dir();
+  HistoryBuilder quiesced;
+  quiesced.quiesced();
+  write_run_dir(dir, plan, quiesced.ops(), dumps_with_n3({}));
+  for (const char* n : {"n1", "n2", "n3"}) {
+    std::filesystem::create_directories(dir / "nodes" / n);
+    std::ofstream out(dir / "nodes" / n / "events.jsonl");
+    if (std::string(n) == "n1") out << stored("n1:1", "n3", 5) << "\n[1,2]\n";
+  }
+  Verdict v = check_run_dir(dir.string(), {{kId, "hint-obligations"}});
+  for (const char* id : {kId, "hint-obligations"}) {
+    PropertyResult p = property(v, id);
+    EXPECT_EQ(p.outcome, PropertyOutcome::kUnknown) << id;
+    EXPECT_NE(p.note.find("n1/events.jsonl:2: not a JSON object"), std::string::npos) << id << ": " << p.note;
+  }
+}
+
 // Goal: a hint the final dumps still list after the harness
 // healed every fault and gave up quiescing is a hint-replay violation (the
 // run is invalid, exit 1), not an unknown that `ci` reports as a harness

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -13,21 +14,45 @@ namespace faultline {
 
 using nlohmann::json;
 
-bool for_each_node_event(const std::string& run_dir, const std::string& node,
-                         const std::function<void(const json&, const std::string&)>& fn) {
-  const std::filesystem::path path = std::filesystem::path(run_dir) / "nodes" / node / "events.jsonl";
-  std::ifstream in(path);
-  if (!in) return false;
+struct NodeEvents::Log {
+  bool found = false;
+  std::string path;
+  std::vector<json> events;
+  std::vector<int64_t> lines;  // each event's line number
+  std::string error;           // the malformed line that ended the parse, if any
+};
+
+NodeEvents::NodeEvents(std::string run_dir) : run_dir_(std::move(run_dir)) {}
+NodeEvents::~NodeEvents() = default;
+
+const NodeEvents::Log& NodeEvents::load(const std::string& node) const {
+  std::unique_ptr<Log>& log = logs_[node];
+  if (log) return *log;
+  log = std::make_unique<Log>();
+  if (run_dir_.empty()) return *log;
+  log->path = (std::filesystem::path(run_dir_) / "nodes" / node / "events.jsonl").string();
+  std::ifstream in(log->path);
+  if (!in) return *log;
+  log->found = true;
   std::string line;
   for (int64_t line_number = 1; std::getline(in, line); ++line_number) {
     if (line.empty()) continue;
-    const std::string where = path.string() + ":" + std::to_string(line_number);
     json ev = json::parse(line, nullptr, false);
     if (!ev.is_object() || !ev.contains("event") || !ev["event"].is_string()) {
-      throw std::runtime_error(where + ": not a JSON object with a string \"event\"");
+      log->error = log->path + ":" + std::to_string(line_number) + ": not a JSON object with a string \"event\"";
+      break;
     }
-    fn(ev, where);
+    log->events.push_back(std::move(ev));
+    log->lines.push_back(line_number);
   }
+  return *log;
+}
+
+bool NodeEvents::for_each(const std::string& node, const NodeEventFn& fn) const {
+  const Log& log = load(node);
+  if (!log.found) return false;
+  for (size_t i = 0; i < log.events.size(); ++i) fn(log.events[i], log.path + ":" + std::to_string(log.lines[i]));
+  if (!log.error.empty()) throw std::runtime_error(log.error);
   return true;
 }
 
@@ -76,11 +101,11 @@ WitnessOp record_event_op(const std::string& node, const json& ev, const std::st
   return op;
 }
 
-PurgedTombstones purged_tombstones(const std::string& run_dir, const Plan& plan) {
+PurgedTombstones purged_tombstones(const NodeEvents& events, const Plan& plan) {
   PurgedTombstones out;
   for (int i = 1; i <= plan.cluster.nodes; ++i) {
     const std::string node = node_name(static_cast<NodeId>(i));
-    for_each_node_event(run_dir, node, [&](const json& ev, const std::string& where) {
+    events.for_each(node, [&](const json& ev, const std::string& where) {
       if (event_string(ev, "event", where) != "tombstone_purged") return;
       WitnessOp op = record_event_op(node, ev, where);
       Version& newest = out[{node, op.key}];

@@ -3,10 +3,15 @@
 // properties that judge them (hint-replay, hint-obligations, repair-claims). Strict: a
 // line that is not such an object, or a field of the wrong type, throws
 // naming file and line, so a property never judges half-read events.
+//
+// Each node's file is read and parsed once per check (NodeEvents) and shared
+// by every property that judges events; before, each property re-read and
+// re-parsed every file, which cost more than the rest of a small run's check.
 #pragma once
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -18,10 +23,31 @@
 
 namespace faultline {
 
-// Calls fn(event, where) for every event of `node` in file order; `where` is
-// "<path>:<line>". False when the file does not exist.
-bool for_each_node_event(const std::string& run_dir, const std::string& node,
-                         const std::function<void(const nlohmann::json&, const std::string&)>& fn);
+using NodeEventFn = std::function<void(const nlohmann::json&, const std::string&)>;
+
+// The events of every node of one run directory, each node's file parsed on
+// first use and kept. Not thread-safe: one check at a time (a check is
+// single-threaded).
+class NodeEvents {
+ public:
+  // Empty run_dir: no node has events (checking in memory).
+  explicit NodeEvents(std::string run_dir);
+  ~NodeEvents();
+  NodeEvents(const NodeEvents&) = delete;
+  NodeEvents& operator=(const NodeEvents&) = delete;
+
+  // Calls fn(event, where) for every event of `node` in file order; `where`
+  // is "<path>:<line>". False when the file does not exist. A malformed line
+  // throws naming it, after fn has seen the lines before it (on every call).
+  bool for_each(const std::string& node, const NodeEventFn& fn) const;
+  const std::string& run_dir() const { return run_dir_; }
+
+ private:
+  struct Log;
+  const Log& load(const std::string& node) const;
+  std::string run_dir_;
+  mutable std::map<std::string, std::unique_ptr<Log>> logs_;
+};
 
 // The string field `name` of an event; throws naming `where` otherwise.
 std::string event_string(const nlohmann::json& ev, const char* name, const std::string& where);
@@ -38,7 +64,7 @@ WitnessOp bare_event_op(const std::string& node, const nlohmann::json& ev, const
 // (node, key) -> the newest tombstone that node logged tombstone_purged for,
 // over every node of the plan (a node without events adds nothing).
 using PurgedTombstones = std::map<std::pair<std::string, std::string>, Version>;
-PurgedTombstones purged_tombstones(const std::string& run_dir, const Plan& plan);
+PurgedTombstones purged_tombstones(const NodeEvents& events, const Plan& plan);
 // Whether `node`'s final dump bears out that it got `key` at `version`: it
 // holds that version or a newer one, or holds nothing of the key and purged
 // a tombstone of it at that version or newer (a later delete, purged).

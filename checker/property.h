@@ -23,12 +23,14 @@
 
 namespace faultline {
 
+class NodeEvents;  // checker/node_events.h
+
 // What every property may consult besides the history. final_state is null
 // when final/ could not be read; properties that need it are then not run.
 struct CheckContext {
   const Plan* plan = nullptr;
   const FinalState* final_state = nullptr;
-  std::string run_dir;  // for node events; empty when checking in memory
+  const NodeEvents* events = nullptr;  // never null; without a run directory, none
   std::shared_ptr<SpillDir> spill;  // never null
   size_t memory_budget_bytes = 0;   // this property's share
   // The heal and quiesce markers, complete when finish() is called; never

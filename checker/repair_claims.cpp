@@ -43,8 +43,8 @@ constexpr int64_t kWipeSlackMs = 1000;
 
 class RepairClaims final : public LoggingChecker {
  public:
-  RepairClaims(const Plan& plan, const FinalState& final_state, std::string run_dir)
-      : plan_(plan), final_(final_state), run_dir_(std::move(run_dir)) {}
+  RepairClaims(const Plan& plan, const FinalState& final_state, const NodeEvents& events)
+      : plan_(plan), final_(final_state), events_(events) {}
 
   void on_nemesis(const HistoryOp& op) override {
     std::optional<ActiveFault> f = faults_.on_nemesis(op);
@@ -54,10 +54,10 @@ class RepairClaims final : public LoggingChecker {
 
   void finish() override {
     if (plan_.modes.read_repair != ReadRepair::kBlocking) return;  // only blocking repair claims
-    purged_ = purged_tombstones(run_dir_, plan_);
+    purged_ = purged_tombstones(events_, plan_);
     for (int i = 1; i <= plan_.cluster.nodes; ++i) {
       const std::string node = node_name(static_cast<NodeId>(i));
-      const bool found = !run_dir_.empty() && for_each_node_event(run_dir_, node, [&](const json& ev, const std::string& where) {
+      const bool found = events_.for_each(node, [&](const json& ev, const std::string& where) {
         if (event_string(ev, "event", where) == "read_repaired") check_claim(node, ev, where);
       });
       if (!found) unseen_.push_back(node);
@@ -114,7 +114,7 @@ class RepairClaims final : public LoggingChecker {
 
   const Plan& plan_;
   const FinalState& final_;
-  const std::string run_dir_;
+  const NodeEvents& events_;
   FaultWindows faults_;
   std::vector<Wipe> wipes_;
   PurgedTombstones purged_;
@@ -124,7 +124,7 @@ class RepairClaims final : public LoggingChecker {
 }  // namespace
 
 std::unique_ptr<PropertyChecker> make_repair_claims(const CheckContext& ctx) {
-  return std::make_unique<RepairClaims>(*ctx.plan, *ctx.final_state, ctx.run_dir);
+  return std::make_unique<RepairClaims>(*ctx.plan, *ctx.final_state, *ctx.events);
 }
 
 }  // namespace faultline

@@ -4,6 +4,7 @@
 #include <exception>
 
 #include "checker/identity.h"
+#include "checker/node_events.h"
 #include "core/assert.h"
 
 namespace faultline {
@@ -22,7 +23,8 @@ Status RunChecker::create(const Plan& plan, const FinalState* final_state, std::
   rc->pairer_ = std::make_unique<OpPairer>(rc->spill_, opts.memory_budget_bytes / 4);
   rc->history_path_ = run_dir.empty() ? "history" : run_dir + "/history.jsonl";
   rc->plan_ = &plan;
-  CheckContext ctx{&plan, final_state, run_dir, rc->spill_, opts.memory_budget_bytes - opts.memory_budget_bytes / 4,
+  rc->events_ = std::make_unique<NodeEvents>(run_dir);
+  CheckContext ctx{&plan, final_state, rc->events_.get(), rc->spill_, opts.memory_budget_bytes - opts.memory_budget_bytes / 4,
                    &rc->pairer_->phases()};
   for (const PropertyEntry& e : registry) {
     const auto& wanted = opts.properties;
