@@ -6,14 +6,21 @@
 //   or on a link between them (so every node's failure detector agrees with
 //   the faults in force: a dead replica is known dead, a healed one known up);
 // - its coordinator was up (not killed, paused or being wiped), not delayed,
-//   and not cut off by a partition from the replicas it needs;
+//   its store not refusing writes (disk), and not cut off by a partition
+//   from the replicas it needs;
 // - at least the consistency level's number of the key's replicas (the
 //   ring's preference list, the coordinator included when it is one) were up,
-//   undelayed and reachable both ways from the coordinator; ANY needs one
-//   such replica, or with hinted handoff on one unreachable replica the
-//   coordinator may still hint: unreachable for less than hint_window_ms
+//   undelayed, without a disk fault (a replica whose store refuses writes
+//   is counted out for reads too, conservatively) and reachable both ways
+//   from the coordinator; ANY needs one such replica, or with hinted
+//   handoff on one unreachable replica (not a disk-faulted one: it answers,
+//   with an error, so no hint is stored) the coordinator may still hint:
+//   unreachable for less than hint_window_ms
 //   at the completion (beyond the window the node stores no hint, as
 //   Cassandra's max_hint_window, and ANY has nothing to meet it);
+// - with blocking read repair, a read's key has no disk-faulted replica
+//   (the repair waits for every stale replica it contacted, and that one
+//   refuses; Cassandra's read then times out too);
 // - the operation was invoked at least the reaction time after the workload
 //   started (the detector starts with every peer unknown);
 // - it did not complete within kApplySlackMs before a fault's start record
@@ -168,7 +175,17 @@ class Availability final : public LoggingChecker {
     for (NodeId n : touched(f)) last_change_ns_[n] = std::max(last_change_ns_[n], at_ns);
   }
 
-  // The node cannot serve: killed, paused, being wiped, or behind a delay.
+  // A disk fault on the node: it answers, so no coordinator hints for it,
+  // but it refuses every write.
+  bool disk_failing(NodeId n) const {
+    const std::string name = node_name(n);
+    return std::any_of(windows_.active().begin(), windows_.active().end(), [&](const ActiveFault& f) {
+      return f.kind == "disk" && std::find(f.targets.begin(), f.targets.end(), name) != f.targets.end();
+    });
+  }
+
+  // The node cannot serve: killed, paused, being wiped, behind a delay, or
+  // its store refusing writes (counted out for reads too: conservative).
   bool impaired(NodeId n) const {
     const std::string name = node_name(n);
     for (const ActiveFault& f : windows_.active()) {
@@ -201,11 +218,17 @@ class Availability final : public LoggingChecker {
     const int64_t since_ns = invoke.time_ns - reaction_ns_;
     // Every change up to the completion has been seen (history order).
     if (last_change_ns_[coordinator] >= since_ns || impaired(coordinator)) return false;
+    // A blocking read repair waits for every stale replica it contacted to
+    // store the winner, and a disk-faulted one refuses: a read of a key
+    // with such a replica may fail whoever else answers.
+    const bool repair_waits = invoke.f == "read" && plan_.modes.read_repair == ReadRepair::kBlocking;
     int reachable = 0, hintable = 0;
     for (NodeId r : ring_.preference_list(token_of(*invoke.key))) {
-      if (last_change_ns_[r] >= since_ns) return false;
+      if (last_change_ns_[r] >= since_ns || (repair_waits && disk_failing(r))) return false;
       if (impaired(r) || (r != coordinator && cut(coordinator, r))) {
-        if (plan_.modes.hinted_handoff && done.time_ns - last_change_ns_[r] < hint_window_ns_) ++hintable;
+        if (plan_.modes.hinted_handoff && !disk_failing(r) && done.time_ns - last_change_ns_[r] < hint_window_ns_) {
+          ++hintable;
+        }
         continue;
       }
       ++reachable;

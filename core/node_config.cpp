@@ -103,6 +103,7 @@ std::string node_config_to_json(const NodeConfig& c) {
   j["heartbeat_interval_ms"] = c.heartbeat_interval_ms;
   j["peer_down_after_ms"] = c.peer_down_after_ms;
   j["bugs"] = c.bugs;
+  j["fault_hooks"] = c.fault_hooks;
   j["limits"] = limits_to_json(c.limits);
   j["cluster_secret"] = c.cluster_secret;
   return j.dump(2) + "\n";
@@ -126,6 +127,7 @@ Status node_config_from_json(std::string_view text, NodeConfig* out) {
   r.get("heartbeat_interval_ms", &c.heartbeat_interval_ms);
   r.get("peer_down_after_ms", &c.peer_down_after_ms);
   r.get("cluster_secret", &c.cluster_secret);
+  r.get("fault_hooks", &c.fault_hooks);
   Status s;
   if (const auto* l = r.child("limits")) {
     if (!(s = limits_from_json(*l, &c.limits))) return s;

@@ -66,6 +66,10 @@ struct NodeConfig {
   int64_t heartbeat_interval_ms = 200;
   int64_t peer_down_after_ms = 1000;  // failure detector: no pong for this long
   std::vector<std::string> bugs;      // seeded bugs, names from core/bugs.h
+  // Test hooks for the harness's faults: FL.FAULT DISK ERROR|OK makes the
+  // node's record store refuse writes (node/faulty_store.h). Off (the
+  // command answers -ERR) unless the harness sets it.
+  bool fault_hooks = false;
   NodeLimits limits;
   // Shared by every node of the cluster, as hex (at least 32 digits); peers
   // prove they know it before any message is accepted (docs/protocol.md).

@@ -39,6 +39,7 @@ TEST(NodeConfig, RoundTrips) {
   c.heartbeat_interval_ms = 50;
   c.peer_down_after_ms = 400;
   c.bugs = {"hint-deleted-before-ack"};
+  c.fault_hooks = true;
   const std::string text = node_config_to_json(c);
   NodeConfig back;
   ASSERT_TRUE(succeeds(node_config_from_json(text, &back)));
@@ -49,6 +50,7 @@ TEST(NodeConfig, RoundTrips) {
   EXPECT_EQ(back.modes.read_repair, ReadRepair::kAsync);
   EXPECT_EQ(back.default_write_cl, ConsistencyLevel::kAll);
   EXPECT_EQ(back.bugs, c.bugs);
+  EXPECT_TRUE(back.fault_hooks);
   EXPECT_EQ(back.ring_nodes(), (std::vector<NodeId>{1, 2, 3}));
 }
 

@@ -13,6 +13,8 @@ Status kill_start(FaultTarget* t, NodeId n, const FaultSpec&) { return t->kill_n
 Status wipe_start(FaultTarget* t, NodeId n, const FaultSpec&) { return t->wipe_node(n); }
 Status pause_start(FaultTarget* t, NodeId n, const FaultSpec&) { return t->pause_node(n); }
 Status clock_start(FaultTarget* t, NodeId n, const FaultSpec& s) { return t->set_clock_offset_ms(n, s.offset_ms); }
+Status disk_start(FaultTarget* t, NodeId n, const FaultSpec&) { return t->set_disk_failing(n, true); }
+Status disk_heal(FaultTarget* t, NodeId n) { return t->set_disk_failing(n, false); }
 Status restart_heal(FaultTarget* t, NodeId n) { return t->restart_node(n); }
 Status resume_heal(FaultTarget* t, NodeId n) { return t->resume_node(n); }
 Status clock_heal(FaultTarget* t, NodeId n) { return t->set_clock_offset_ms(n, 0); }
@@ -22,6 +24,7 @@ std::vector<FaultKind> make_kinds() {
       {"partition", true, nullptr, nullptr},    {"delay", true, nullptr, nullptr},
       {"kill", false, kill_start, restart_heal}, {"pause", false, pause_start, resume_heal},
       {"wipe", false, wipe_start, restart_heal}, {"clock", false, clock_start, clock_heal},
+      {"disk", false, disk_start, disk_heal},
   };
   // One entry per kind the schedule knows, in its order.
   FL_ASSERT(kinds.size() == std::size(kFaultKinds));

@@ -8,6 +8,8 @@
 //   pause      SIGSTOP the node's group      SIGCONT
 //   wipe       kill, delete its data dir     restart empty
 //   clock      skew its realtime clock       offset back to 0
+//   disk       its record store refuses      its store writes again
+//              writes (I/O error)
 //
 // Process and clock faults act per target node through FaultTarget, the seam
 // the harness's Cluster implements (it owns the processes); the signals
@@ -44,6 +46,9 @@ class FaultTarget {
   virtual Status pause_node(NodeId id) = 0;    // SIGSTOP
   virtual Status resume_node(NodeId id) = 0;   // SIGCONT
   virtual Status set_clock_offset_ms(NodeId id, int64_t offset_ms) = 0;
+  // The node's record store answers every write (apply, purge) with an I/O
+  // error while `failing`, as a full or failing disk does; reads still work.
+  virtual Status set_disk_failing(NodeId id, bool failing) = 0;
 };
 
 struct FaultKind {

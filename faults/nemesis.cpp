@@ -164,12 +164,15 @@ Status Nemesis::heal_all() {
     if (s && cluster_->down(id)) s = cluster_->restart_node(id);
     if (!s) problems.push_back(s.message());
   }
-  for (const auto& e : schedule_) {
-    if (e.kind != "clock") continue;
-    for (NodeId id = 1; id <= n; ++id) {
-      if (Status s = cluster_->set_clock_offset_ms(id, 0); !s) problems.push_back(s.message());
-    }
-    break;
+  // Node state the kill heals above do not reset, wherever the schedule has
+  // such a fault (a node that never had it is left alone).
+  auto schedules = [&](const char* kind) {
+    return std::any_of(schedule_.begin(), schedule_.end(), [&](const FaultEvent& e) { return e.kind == kind; });
+  };
+  const bool clock = schedules("clock"), disk = schedules("disk");
+  for (NodeId id = 1; id <= n; ++id) {
+    if (Status s = clock ? cluster_->set_clock_offset_ms(id, 0) : Status::ok(); !s) problems.push_back(s.message());
+    if (Status s = disk ? cluster_->set_disk_failing(id, false) : Status::ok(); !s) problems.push_back(s.message());
   }
   ordered_json value = {{"phase", "heal"}, {"ok", problems.empty()}};
   if (!problems.empty()) value["problems"] = problems;

@@ -102,9 +102,10 @@ Status decode_fault(const FaultEvent& e, int nodes, FaultSpec* out) {
   out->kind = e.kind;
   out->targets = e.targets;
   if (!known_kind(e.kind)) {
-    return Status::invalid("kind: unknown fault '" + e.kind + "' (partition, delay, kill, pause, wipe, clock)");
+    return Status::invalid("kind: unknown fault '" + e.kind + "' (partition, delay, kill, pause, wipe, clock, disk)");
   }
-  if ((e.kind == "kill" || e.kind == "pause" || e.kind == "wipe" || e.kind == "clock") && e.targets.empty()) {
+  if ((e.kind == "kill" || e.kind == "pause" || e.kind == "wipe" || e.kind == "clock" || e.kind == "disk") &&
+      e.targets.empty()) {
     return Status::invalid("targets: " + e.kind + " needs at least one target node");
   }
   nlohmann::json params = nlohmann::json::parse(e.params_json, nullptr, false);
@@ -122,7 +123,7 @@ Status parse_fault_kinds(std::string_view list, std::vector<std::string>* out) {
     if (comma == std::string_view::npos) comma = list.size();
     std::string kind(list.substr(at, comma - at));
     if (!known_kind(kind)) {
-      return Status::invalid("unknown fault '" + kind + "' (choose from partition, delay, kill, pause, wipe, clock)");
+      return Status::invalid("unknown fault '" + kind + "' (choose from partition, delay, kill, pause, wipe, clock, disk)");
     }
     if (std::find(out->begin(), out->end(), kind) == out->end()) out->push_back(kind);
     at = comma + 1;

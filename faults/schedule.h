@@ -10,6 +10,9 @@
 //              out of the targets (every link when there are none).
 //   kill, pause, wipe   the target nodes.
 //   clock      params {"offset_ms": 2000}; the target nodes' realtime clocks.
+//   disk       the target nodes' record stores refuse writes (an I/O error
+//              from every apply and purge) from start to heal; reads and
+//              the hint log keep working.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +27,7 @@
 
 namespace faultline {
 
-inline constexpr std::string_view kFaultKinds[] = {"partition", "delay", "kill", "pause", "wipe", "clock"};
+inline constexpr std::string_view kFaultKinds[] = {"partition", "delay", "kill", "pause", "wipe", "clock", "disk"};
 
 struct FaultSpec {
   std::string kind;

@@ -22,7 +22,7 @@ TEST(Schedule, EveryKindOnceWithoutOverlapAndHealedBeforeTheEnd) {
   const uint64_t seed = test::test_seed();
   Rng rng(seed);
   auto events = build_schedule(all_kinds(20000), &rng);
-  ASSERT_EQ(events.size(), 6u);
+  ASSERT_EQ(events.size(), std::size(kFaultKinds));
   std::set<std::string> kinds;
   int64_t last_end_ms = 0;
   for (const auto& e : events) {
@@ -34,7 +34,7 @@ TEST(Schedule, EveryKindOnceWithoutOverlapAndHealedBeforeTheEnd) {
     Status s = decode_fault(e, 5, &spec);
     EXPECT_TRUE(s) << e.kind << " " << e.params_json << ": " << s.message();
   }
-  EXPECT_EQ(kinds.size(), 6u);
+  EXPECT_EQ(kinds.size(), std::size(kFaultKinds));
 }
 
 TEST(Schedule, SameSeedSameSchedule) {

@@ -8,6 +8,7 @@
 
 #include "core/assert.h"
 #include "core/node_config.h"
+#include "core/rng.h"
 
 namespace faultline {
 
@@ -590,6 +591,66 @@ Gen<Plan> gen_plan(const PlanPins& pins) {
   });
 }
 
+namespace {
+
+// A disk fault on `targets` over [start_ms, start_ms + length_ms), clipped to
+// the workload (a schedule never outlasts it).
+FaultEvent disk_event(std::vector<std::string> targets, int64_t start_ms, int64_t length_ms, int64_t duration_ms) {
+  FaultEvent e;
+  e.kind = "disk";
+  e.start_ms = std::clamp<int64_t>(start_ms, 0, duration_ms - kFaultDurationMsMin);
+  e.duration_ms = std::clamp<int64_t>(length_ms, kFaultDurationMsMin, duration_ms - e.start_ms);
+  e.targets = std::move(targets);
+  return e;
+}
+
+// disk-across-replay: the node a kill, pause or partition took away (so
+// coordinators stored hints for it) refuses writes from just before it
+// comes back until well after, across the first hint replays to it.
+std::optional<FaultEvent> disk_across_replay(const Plan& p, Rng* rng) {
+  std::vector<const FaultEvent*> outages;
+  for (const FaultEvent& f : p.faults) {
+    if ((f.kind == "kill" || f.kind == "pause" || f.kind == "partition") && !f.targets.empty()) outages.push_back(&f);
+  }
+  if (outages.empty() || !p.modes.hinted_handoff) return std::nullopt;
+  const FaultEvent& o = *outages[rng->uniform(outages.size())];
+  const std::string target = o.targets[rng->uniform(o.targets.size())];
+  const int64_t back_ms = o.start_ms + o.duration_ms;
+  if (back_ms >= p.workload.duration_ms) return std::nullopt;  // healed only after the workload
+  const int64_t before_ms = rng->range(0, 500);
+  return disk_event({target}, back_ms - before_ms, before_ms + rng->range(kDiskAfterReturnMsMin, kDiskAfterReturnMsMax),
+                    p.workload.duration_ms);
+}
+
+// disk-on-replicas: one or two nodes (at most rf - 1, when rf allows)
+// refuse writes while the workload writes through them.
+FaultEvent disk_on_replicas(const Plan& p, Rng* rng) {
+  std::vector<std::string> names;
+  for (int i = 1; i <= p.cluster.nodes; ++i) names.push_back(node_name(static_cast<NodeId>(i)));
+  for (size_t i = names.size(); i > 1; --i) std::swap(names[i - 1], names[rng->uniform(i)]);
+  const int most = std::max(1, std::min(2, p.cluster.rf - 1));
+  names.resize(static_cast<size_t>(rng->range(1, most)));
+  const int64_t length_ms = rng->range(kFaultDurationMsMin, kFaultDurationMsMax);
+  return disk_event(names, rng->range(0, p.workload.duration_ms - kFaultDurationMsMin), length_ms,
+                    p.workload.duration_ms);
+}
+
+}  // namespace
+
+void draw_disk_faults(uint64_t seed, Plan* p) {
+  if (p->workload.duration_ms < kFaultDurationMsMin) return;
+  // Its own stream: the rest of the plan is drawn exactly as before.
+  Rng rng = Rng(seed).fork(kDiskStream);
+  if (!rng.chance(kDiskChance)) return;
+  std::optional<FaultEvent> e;
+  if (rng.chance(0.5)) e = disk_across_replay(*p, &rng);
+  if (!e) e = disk_on_replicas(*p, &rng);
+  // After the faults that start no later (stable: the order stays sorted).
+  auto at = std::upper_bound(p->faults.begin(), p->faults.end(), e->start_ms,
+                             [](int64_t t, const FaultEvent& f) { return t < f.start_ms; });
+  p->faults.insert(at, std::move(*e));
+}
+
 Status plan_from_seed(uint64_t seed, const PlanPins& pins, Plan* out) {
   if (Status s = check_pins(pins); !s) return s;
   try {
@@ -597,6 +658,7 @@ Status plan_from_seed(uint64_t seed, const PlanPins& pins, Plan* out) {
   } catch (const rc::GenerationFailure& e) {
     return Status::invalid(std::string("cannot draw a plan with these options: ") + e.what());
   }
+  draw_disk_faults(seed, out);
   out->seed = seed;
   assert_pins_honoured(pins, *out);
   return validate_plan(*out);

@@ -114,9 +114,30 @@ inline constexpr const char* kFaultShapes[] = {"sparse",           "overlap",   
                                                "kill-in-partition", "pause-around-fd",   "restart-storm",
                                                "wipe-in-partition", "clock-in-partition", "partial-write"};
 
+// The disk fault (faults/schedule.h) is drawn apart from the swarm above,
+// from its own stream of the seed (Rng(seed).fork(kDiskStream)) after the
+// rest of the plan, so a plan without it is byte-identical to one drawn
+// before the disk fault existed. With chance kDiskChance a plan gets one
+// disk fault, in one of two shapes (half each; the first falls back to the
+// second when the plan has no outage to put it on):
+//   disk-across-replay  hinted handoff on, and a node a kill, pause or
+//                       partition took away refuses writes from up to
+//                       500 ms before it returns until
+//                       kDiskAfterReturnMs{Min,Max} after: the first hint
+//                       replays to it are answered with an error
+//   disk-on-replicas    1..min(2, rf-1) nodes refuse writes for 0.5..5 s
+//                       while the workload writes through them
+// plan_from_seed applies it; gen_plan alone never draws it.
+inline constexpr uint64_t kDiskStream = 0xd15c;
+inline constexpr double kDiskChance = 0.35;
+inline constexpr int64_t kDiskAfterReturnMsMin = 1000, kDiskAfterReturnMsMax = 3000;
+void draw_disk_faults(uint64_t seed, Plan* plan);
+
 // The shapes a plan's faults show, recognised from the events themselves
 // (so a plan from --plan has one too): the names of kFaultShapes but
-// sparse, plus "overlap(K)" when K faults are ever in force together.
+// sparse, plus "disk-across-replay" (a disk fault in force on a node as a
+// kill, pause or partition of it heals) and "overlap(K)" when K faults are
+// ever in force together.
 // Empty for a plan whose faults never meet.
 std::vector<std::string> fault_shapes(const Plan& plan);
 

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -86,6 +87,35 @@ TEST(PlanFromSeedTest, DifferentSeedsGiveDifferentPlans) {
   EXPECT_EQ(texts.size(), kSeeds);
 }
 
+// A plan with a disk fault that fault_shapes does not call
+// disk-across-replay: the disk-on-replicas shape (generators/plan_gen.h).
+bool disk_on_replicas(const Plan& p) {
+  const auto shapes = fault_shapes(p);
+  const bool disk = std::any_of(p.faults.begin(), p.faults.end(), [](const FaultEvent& f) { return f.kind == "disk"; });
+  return disk && std::find(shapes.begin(), shapes.end(), "disk-across-replay") == shapes.end();
+}
+
+// Goal: the disk fault is drawn from its own stream, after everything else:
+// a plan_from_seed plan without its disk fault is, byte for byte, the plan
+// the swarm draws from that seed (what every seed drew before the disk
+// fault existed), and about kDiskChance of the plans get one.
+TEST(PlanFromSeedTest, TheDiskFaultLeavesTheRestOfThePlanAsDrawnBefore) {
+  constexpr uint64_t kSeeds = 300;
+  int with_disk = 0;
+  for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
+    Plan p = drawn(seed);
+    const size_t before = p.faults.size();
+    std::erase_if(p.faults, [](const FaultEvent& f) { return f.kind == "disk"; });
+    EXPECT_LE(before - p.faults.size(), 1u) << "seed " << seed;
+    with_disk += before != p.faults.size();
+    Plan swarm = gen_plan(PlanPins{})(rc::Random(seed), kPlanGenSize).value();
+    swarm.seed = seed;
+    EXPECT_EQ(plan_to_json(p), plan_to_json(swarm)) << "seed " << seed;
+  }
+  EXPECT_GT(with_disk, kSeeds * kDiskChance / 2);
+  EXPECT_LT(with_disk, kSeeds * kDiskChance * 3 / 2);
+}
+
 // Goal: the swarm covers its whole space. Over 500 seeds every key
 // distribution, routing, value-size class (values past the node's limit
 // included), key-count decade, delete-heavy mixes, short gc_grace with
@@ -116,13 +146,14 @@ TEST(PlanFromSeedTest, FiveHundredSeedsCoverEveryFeature) {
     if (p.modes.gc_grace_ms == 800) ++seen[p.modes.anti_entropy ? "gc_grace 800 ae on" : "gc_grace 800 ae off"];
     if (p.faults.empty()) ++seen["fault-free"];
     for (const std::string& shape : fault_shapes(p)) ++seen[shape.rfind("overlap(", 0) == 0 ? "overlap" : shape];
+    if (disk_on_replicas(p)) ++seen["disk-on-replicas"];
     EXPECT_FALSE(plan_shape(p).empty());
   }
   std::vector<std::string> expected = {
       "dist uniform", "dist zipfian", "dist hot-key", "dist fresh", "routing random", "routing pinned",
       "routing failover", "values bare", "values small", "values medium", "values above the node limit",
       "keys decade 1", "keys decade 2", "keys decade 3", "keys decade 4", "delete-heavy", "gc_grace 800 ae on",
-      "gc_grace 800 ae off", "fault-free", "recent reads"};
+      "gc_grace 800 ae off", "fault-free", "recent reads", "disk-across-replay", "disk-on-replicas"};
   for (const char* shape : kFaultShapes) {
     if (std::string(shape) != "sparse") expected.push_back(shape);
   }

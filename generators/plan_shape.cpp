@@ -104,6 +104,19 @@ std::vector<std::string> fault_shapes(const Plan& plan) {
   for (const char* s : kFaultShapes) {
     if (found.count(s)) out.push_back(s);
   }
+  // The disk shapes are drawn apart from kFaultShapes (plan_gen.h); only
+  // the one that composes is named here.
+  for (const FaultEvent& d : fs) {
+    const bool across = d.kind == "disk" && std::any_of(fs.begin(), fs.end(), [&](const FaultEvent& o) {
+      const int64_t back_ms = o.start_ms + o.duration_ms;
+      return (o.kind == "kill" || o.kind == "pause" || o.kind == "partition") && shares_target(d, o) &&
+             d.start_ms <= back_ms && back_ms < d.start_ms + d.duration_ms;
+    });
+    if (across) {
+      out.push_back("disk-across-replay");
+      break;
+    }
+  }
   const int together = max_in_force(fs);
   if (together >= 2) out.push_back("overlap(" + std::to_string(together) + ")");
   return out;

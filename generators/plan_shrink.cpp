@@ -36,7 +36,7 @@ bool targets_within(const FaultEvent& f, int nodes) {
 // The smallest target count a fault of this kind may shrink to; nullopt when
 // its targets must stay as they are (delay, one, one-way, majorities-ring).
 std::optional<size_t> targets_min(const FaultEvent& f) {
-  if (f.kind == "kill" || f.kind == "pause" || f.kind == "wipe" || f.kind == "clock") return 1;
+  if (f.kind == "kill" || f.kind == "pause" || f.kind == "wipe" || f.kind == "clock" || f.kind == "disk") return 1;
   if (f.kind != "partition") return std::nullopt;
   const std::string kind = partition_kind(f);
   if (kind == "halves") return 1;
@@ -116,7 +116,7 @@ Seq<FaultEvent> fault_shrinks(const FaultEvent& f, int nodes) {
 bool fault_targets_fit(const FaultEvent& f, int nodes) {
   if (!targets_within(f, nodes)) return false;
   const size_t n = f.targets.size();
-  if (f.kind == "kill" || f.kind == "pause" || f.kind == "wipe" || f.kind == "clock") return n >= 1;
+  if (f.kind == "kill" || f.kind == "pause" || f.kind == "wipe" || f.kind == "clock" || f.kind == "disk") return n >= 1;
   if (f.kind != "partition") return true;
   const std::string kind = partition_kind(f);
   if (nodes < (kind == "bridge" ? 3 : 2)) return false;

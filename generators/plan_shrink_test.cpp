@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <deque>
@@ -202,6 +203,34 @@ TEST(PlanShrinkTreeTest, FewerNodesKeepTargetsValid) {
   EXPECT_EQ(three->faults[0].targets, std::vector<std::string>{"n1"});
   EXPECT_EQ(three->faults[1].kind, "partition");
   EXPECT_FALSE(first_shrink(p, [](const Plan& q) { return q.cluster.nodes < 3; }));
+}
+
+// Goal: a disk fault shrinks as the other node faults do (fewer targets,
+// shorter, earlier), and a walk that keeps only plans with a disk fault ends
+// at one target, as short as shrinking goes, from the start; every step is valid
+// and strictly smaller. Seeds with a disk fault are drawn by plan_from_seed.
+TEST(PlanShrinkTreeTest, DiskFaultsShrinkToOneTargetForTheShortestTime) {
+  const Plan p = with_faults({FaultEvent{700, 2500, "disk", {"n2", "n4"}, "{}"}});
+  auto has_disk = [](const Plan& q) {
+    return std::any_of(q.faults.begin(), q.faults.end(), [](const FaultEvent& f) { return f.kind == "disk"; });
+  };
+  int tried = 0;
+  Plan small = shrink_walk(shrinkable_plan(p), has_disk, kShrinkStepsMax, &tried);
+  ASSERT_EQ(small.faults.size(), 1u) << plan_to_json(small);
+  EXPECT_EQ(small.faults[0].targets.size(), 1u);
+  // Shortening the workload may clip it below kFaultDurationMsMin.
+  EXPECT_LE(small.faults[0].duration_ms, kFaultDurationMsMin);
+  EXPECT_EQ(small.faults[0].start_ms, 0);
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    Plan drawn;
+    ASSERT_TRUE(plan_from_seed(seed, PlanPins{}, &drawn));
+    if (!has_disk(drawn)) continue;
+    auto shrinks = plan_shrinks(drawn);
+    while (auto next = shrinks.next()) {
+      ASSERT_TRUE(validate_plan(*next)) << "seed " << seed << ": " << plan_to_json(*next);
+      ASSERT_TRUE(strictly_smaller(*next, drawn)) << "seed " << seed << ": " << plan_to_json(*next);
+    }
+  }
 }
 
 }  // namespace

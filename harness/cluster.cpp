@@ -204,6 +204,7 @@ Status Cluster::start_proxy() {
 
 Status Cluster::write_config(const NodeProcess& n) const {
   NodeConfig c = node_config_for_plan(options_.plan);
+  c.fault_hooks = options_.fault_hooks;
   c.id = n.id;
   c.client_port = n.client_port;
   c.peer_port = n.peer_port;
@@ -331,6 +332,7 @@ Status Cluster::restart_node(NodeId id) {
   if (n.pid > 0) return Status::unavailable(n.name + " is already running");
   Status s = spawn(&n);
   if (s) s = wait_answers_ping(&n);
+  if (s && n.disk_failing) s = send_disk_fault(n);
   return s;
 }
 
@@ -376,6 +378,25 @@ Status Cluster::resume_node(NodeId id) {
 Status Cluster::set_clock_offset_ms(NodeId id, int64_t offset_ms) {
   if (!options_.faketime) return Status::invalid("clock faults need a cluster started with faketime");
   return write_clock_offset(node(id).clock_path(), offset_ms);
+}
+
+Status Cluster::set_disk_failing(NodeId id, bool failing) {
+  if (!options_.fault_hooks) return Status::invalid("disk faults need a cluster started with fault_hooks");
+  NodeProcess& n = nodes_[node(id).id - 1];
+  n.disk_failing = failing;
+  if (n.pid <= 0) return Status::ok();  // applied by restart_node
+  return send_disk_fault(n);
+}
+
+Status Cluster::send_disk_fault(const NodeProcess& n) {
+  RespClient client(n.client_port);
+  RespValue reply;
+  Status s = client.call({"FL.FAULT", "DISK", n.disk_failing ? "ERROR" : "OK"}, kPingTimeoutMs, &reply);
+  if (!s) return Status::io(n.name + ": FL.FAULT DISK: " + s.message());
+  if (reply.type != RespValue::Type::kSimple || reply.str != "OK") {
+    return Status::io(n.name + ": FL.FAULT DISK answered " + reply.str);
+  }
+  return Status::ok();
 }
 
 }  // namespace faultline

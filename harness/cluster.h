@@ -56,6 +56,7 @@ struct ClusterOptions {
   Plan plan;             // cluster, modes, default CLs and bugs come from here
   bool link_proxy = false;  // peer traffic through a LinkProxy (partition, delay)
   bool faketime = false;    // libfaketime in every node (clock)
+  bool fault_hooks = false; // nodes accept FL.FAULT (disk)
 };
 
 struct NodeProcess {
@@ -66,6 +67,7 @@ struct NodeProcess {
   int peer_port = 0;
   pid_t pid = 0;     // 0 when not running; also the process group id
   bool paused = false;  // SIGSTOPped by pause_node
+  bool disk_failing = false;  // set_disk_failing(true) in force; re-applied on restart
 
   std::string data_dir() const { return dir + "/data"; }
   std::string clock_path() const { return dir + "/faketime"; }  // libfaketime control file
@@ -125,6 +127,11 @@ class Cluster : public FaultedCluster {
   Status resume_node(NodeId id) override;   // SIGCONT its group
   // Needs options.faketime; takes effect at the node's next clock read.
   Status set_clock_offset_ms(NodeId id, int64_t offset_ms) override;
+  // Needs options.fault_hooks: FL.FAULT DISK ERROR|OK on the node's client
+  // port. On a node that is down only the state is kept: restart_node
+  // applies it once the node answers PING (a peer may replay a hint to it
+  // in between, before the fault is back; the simulator has no such gap).
+  Status set_disk_failing(NodeId id, bool failing) override;
   // The link proxy (null without options.link_proxy or before start()).
   LinkProxy* proxy() { return proxy_.get(); }
   LinkControl* links() override { return proxy_.get(); }
@@ -143,6 +150,7 @@ class Cluster : public FaultedCluster {
   Status wait_ready(bool* retry);
   Status start_proxy();
   Status wait_answers_ping(NodeProcess* n);
+  Status send_disk_fault(const NodeProcess& n);  // FL.FAULT DISK with n.disk_failing
   // Signals, waits and reaps one node; returns its wait status text.
   Status stop_node(NodeProcess* n);
 

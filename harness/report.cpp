@@ -348,7 +348,7 @@ std::string verdict_section(const std::optional<Verdict>& verdict, const std::ve
 }
 
 std::string fault_css(const std::string& kind) {
-  for (const char* k : {"partition", "delay", "kill", "pause", "wipe", "clock"}) {
+  for (const char* k : {"partition", "delay", "kill", "pause", "wipe", "clock", "disk"}) {
     if (kind == k) return "fault fault-" + kind;
   }
   return "fault fault-other";
@@ -564,7 +564,7 @@ constexpr EventColumn kEventColumns[] = {
     {"merkle_exchange", "Merkle exchanges"}, {"merkle_bytes_sent", "Merkle bytes sent"},
     {"merkle_bytes_received", "Merkle bytes received"}, {"tombstone_purged", "tombstones purged"},
     {"peer_up", "peer up"},                  {"peer_down", "peer down"},
-    {"node_started", "starts"},
+    {"node_started", "starts"},              {"store_error", "store errors"},
 };
 
 bool is_column(const std::string& key) {
@@ -755,6 +755,7 @@ rect.fault, .sw.band { opacity: .28; }
 .fault-partition { fill: #e4572e; background: #e4572e; } .fault-kill { fill: #555; background: #555; }
 .fault-pause { fill: #3f88c5; background: #3f88c5; } .fault-delay { fill: #f2a541; background: #f2a541; }
 .fault-wipe { fill: #8e44ad; background: #8e44ad; } .fault-clock { fill: #1b998b; background: #1b998b; }
+.fault-disk { fill: #6b4f2a; background: #6b4f2a; }
 .fault-other { fill: #999; background: #999; }
 line.phase { stroke: #39414f; stroke-dasharray: 3 3; }
 nav a { margin-right: 12px; }

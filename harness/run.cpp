@@ -399,6 +399,7 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
   ClusterOptions cluster_options{node_bin, dir.path(), plan};
   cluster_options.link_proxy = has_fault_kind(plan, {"partition", "delay"});
   cluster_options.faketime = has_fault_kind(plan, {"clock"});
+  cluster_options.fault_hooks = has_fault_kind(plan, {"disk"});
   Cluster cluster(cluster_options);
   if (s = cluster.start(); !s) {
     err << "faultline run: cluster did not start: " << s.message() << "\n";

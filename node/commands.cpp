@@ -82,6 +82,7 @@ const Commands::Command Commands::kCommands[] = {
     {"FL.HINTS", 1, 1, false, false, nullptr, &Commands::fl_hints},
     {"FL.MERKLE", 1, 1, false, false, nullptr, &Commands::fl_merkle},
     {"FL.REPAIR", 1, 1, false, false, nullptr, &Commands::fl_repair},
+    {"FL.FAULT", 3, 3, false, false, nullptr, &Commands::fl_fault},
 };
 
 bool Commands::execute(const RespValue& command, Reply done) {
@@ -236,6 +237,18 @@ void Commands::fl_repair(const Args&, const Reply& done) {
   AntiEntropy& ae = replica_->anti_entropy();
   if (!ae.enabled()) return done(anti_entropy_off());
   done(RespValue::integer_value(static_cast<int64_t>(ae.request_round())));
+}
+
+// FL.FAULT DISK ERROR|OK: the harness's disk fault (faults/fault_kinds.h),
+// only where the config enabled it: a store someone runs never takes it.
+void Commands::fl_fault(const Args& a, const Reply& done) {
+  if (!disk_) return done(RespValue::error("ERR fault hooks are off (config fault_hooks)"));
+  const std::string what = upper(a[1]), state = upper(a[2]);
+  if (what != "DISK" || (state != "ERROR" && state != "OK")) {
+    return done(RespValue::error("ERR syntax error: FL.FAULT DISK ERROR|OK"));
+  }
+  disk_->set_failing(state == "ERROR");
+  done(RespValue::simple("OK"));
 }
 
 }  // namespace faultline

@@ -16,6 +16,9 @@
 //   FL.DUMP               bulk JSON: node_dump_to_json of every record and pending hint
 //   FL.HINTS, FL.MERKLE   bulk JSON: pending hints; Merkle roots per range (AE on)
 //   FL.REPAIR             :N, the anti-entropy round it starts (-ERR when AE is off)
+//   FL.FAULT DISK ERROR|OK  +OK: the record store refuses writes (an I/O
+//                         error) from ERROR until OK (node/faulty_store.h);
+//                         -ERR unless the config enables fault_hooks
 // GET/SET/DEL use the configured default consistency levels. Each command is
 // one row of kCommands (name, arity, key and value limits, handler).
 //
@@ -35,6 +38,7 @@
 #include <vector>
 
 #include "core/resp.h"
+#include "node/faulty_store.h"
 #include "node/replica.h"
 
 namespace faultline {
@@ -43,8 +47,11 @@ class Commands {
  public:
   using Reply = std::function<void(RespValue)>;
 
-  // Both must outlive this. The store is read directly for FL.STATUS/FL.DUMP.
-  Commands(Replica* replica, Store* store) : replica_(replica), store_(store) {}
+  // All must outlive this. The store is read directly for FL.STATUS/FL.DUMP.
+  // `disk` is the store's fault hook (null: fault hooks off, FL.FAULT
+  // answers -ERR).
+  Commands(Replica* replica, Store* store, FaultyStore* disk = nullptr)
+      : replica_(replica), store_(store), disk_(disk) {}
 
   // Runs `command`; `done` gets exactly one reply, now or later. An empty
   // command array gets no reply at all (as with redis-server): execute then
@@ -90,9 +97,11 @@ class Commands {
   void fl_hints(const Args& a, const Reply& done);
   void fl_merkle(const Args& a, const Reply& done);
   void fl_repair(const Args& a, const Reply& done);
+  void fl_fault(const Args& a, const Reply& done);
 
-  Replica* replica_;  // not owned
-  Store* store_;      // not owned
+  Replica* replica_;   // not owned
+  Store* store_;       // not owned
+  FaultyStore* disk_;  // not owned; null when fault hooks are off
 };
 
 }  // namespace faultline

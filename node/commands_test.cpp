@@ -94,6 +94,24 @@ TEST_F(CommandsTest, ErrorsAreWordedAsRedisWordsThem) {
   EXPECT_LT(encoded(1, {"nope", long_arg, long_arg}).size(), 300u);
 }
 
+// Goal: FL.FAULT DISK, the harness's disk fault, works only where the
+// config enabled fault hooks (here: Commands given the store's hook), and
+// says how to use it when misspelt.
+TEST_F(CommandsTest, FlFaultDiskNeedsFaultHooksAndTogglesTheStore) {
+  EXPECT_EQ(encoded(1, {"FL.FAULT", "DISK", "ERROR"}), "-ERR fault hooks are off (config fault_hooks)\r\n");
+  EXPECT_FALSE(cluster_.disk(1).failing());
+  commands_[0] = std::make_unique<Commands>(&cluster_.replica(1), &cluster_.store(1), &cluster_.disk(1));
+  EXPECT_EQ(encoded(1, {"fl.fault", "disk", "error"}), "+OK\r\n");
+  EXPECT_TRUE(cluster_.disk(1).failing());
+  EXPECT_EQ(encoded(1, {"FL.FAULT", "DISK", "FULL"}), "-ERR syntax error: FL.FAULT DISK ERROR|OK\r\n");
+  EXPECT_EQ(encoded(1, {"FL.FAULT", "DISK"}), "-ERR wrong number of arguments for 'fl.fault' command\r\n");
+  // n1 refuses the record; n2 and n3 still make the QUORUM.
+  EXPECT_EQ(encoded(1, {"SET", "k", "v"}), "+OK\r\n");
+  EXPECT_EQ(cluster_.disk(1).refused(), 1);
+  EXPECT_EQ(encoded(1, {"FL.FAULT", "DISK", "OK"}), "+OK\r\n");
+  EXPECT_FALSE(cluster_.disk(1).failing());
+}
+
 TEST_F(CommandsTest, ProtocolErrorsAndTheEmptyCommand) {
   std::optional<RespValue> reply;
   EXPECT_FALSE(commands_[0]->execute(RespValue::array({}), [&](RespValue r) { reply = r; }));

@@ -25,6 +25,7 @@ NodeRuntime::~NodeRuntime() {
   if (replica_) replica_->stop();
   commands_.reset();
   replica_.reset();
+  disk_.reset();
   store_.reset();
 }
 
@@ -34,8 +35,15 @@ Status NodeRuntime::open() {
   // Without an events_path the file lives beside the data.
   const std::string events_path = config_.events_path.empty() ? config_.data_dir + "/events.jsonl" : config_.events_path;
   if (!(s = JsonlEventLog::open(events_path, config_.id, &clock_, &events_))) return s;
-  replica_ = std::make_unique<Replica>(config_, Env{&clock_, this, &timers_, store_.get(), events_.get()});
-  commands_ = std::make_unique<Commands>(replica_.get(), store_.get());
+  // The disk fault's hook sits between the replica and RocksDB, and only
+  // where the harness asked for it.
+  Store* store = store_.get();
+  if (config_.fault_hooks) {
+    disk_ = std::make_unique<FaultyStore>(store_.get(), events_.get());
+    store = disk_.get();
+  }
+  replica_ = std::make_unique<Replica>(config_, Env{&clock_, this, &timers_, store, events_.get()});
+  commands_ = std::make_unique<Commands>(replica_.get(), store_.get(), disk_.get());
   auth_ = std::make_unique<PeerAuth>(config_, &clock_);
   for (const auto& p : config_.peers) links_[p.id] = std::make_shared<PeerLink>(io_, config_.id, p, auth_.get());
 

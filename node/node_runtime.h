@@ -22,6 +22,7 @@
 #include "node/asio_timers.h"
 #include "node/client_connection.h"
 #include "node/commands.h"
+#include "node/faulty_store.h"
 #include "node/jsonl_event_log.h"
 #include "node/peer_auth.h"
 #include "node/peer_link.h"
@@ -62,6 +63,7 @@ class NodeRuntime final : public Transport {
   boost::asio::signal_set signals_;
   std::unique_ptr<RocksStore> store_;
   std::unique_ptr<JsonlEventLog> events_;
+  std::unique_ptr<FaultyStore> disk_;  // only with config fault_hooks; wraps store_
   std::unique_ptr<Replica> replica_;
   std::unique_ptr<Commands> commands_;
   std::unique_ptr<PeerAuth> auth_;

@@ -137,13 +137,20 @@ TEST(DigestReads, MatchingDigestsNeedOneDataReadAndNoMismatch) {
   EXPECT_EQ(count_events(c, 2, "digest_mismatch"), 0);
 }
 
-TEST(HintedHandoff, HintForADownReplicaIsReplayedWhenItReturnsAndOnlyThenDeleted) {
-  SimCluster c(3, 3, 1000, modes_with(ReadRepair::kNone, false, true));
+// With n3 down, a QUORUM write of k through n1, which stores one hint for n3.
+WriteResult write_hinted_for_n3(SimCluster& c) {
   c.start();
   take_down(c, 3);
   WriteResult w = write(c, 1, "k", "v", ConsistencyLevel::kQuorum);
-  ASSERT_TRUE(w.status.is_ok()) << w.status.to_string();
-  ASSERT_EQ(c.replica(1).hints().pending(), 1u);
+  EXPECT_TRUE(w.status.is_ok()) << w.status.to_string();
+  EXPECT_EQ(c.replica(1).hints().pending(), 1u);
+  return w;
+}
+
+TEST(HintedHandoff, HintForADownReplicaIsReplayedWhenItReturnsAndOnlyThenDeleted) {
+  SimCluster c(3, 3, 1000, modes_with(ReadRepair::kNone, false, true));
+  WriteResult w = write_hinted_for_n3(c);
+  ASSERT_FALSE(HasFailure());
   const auto* stored_ev = find_event(c, 1, "hint_stored");
   ASSERT_TRUE(stored_ev);
   const std::string hint_id = field(*stored_ev, "hint_id");
@@ -166,6 +173,52 @@ TEST(HintedHandoff, HintForADownReplicaIsReplayedWhenItReturnsAndOnlyThenDeleted
   ASSERT_TRUE(replayed);
   EXPECT_EQ(field(*replayed, "hint_id"), hint_id);
   EXPECT_EQ(stored(c, 3, "k")->version, w.version);
+}
+
+// Goal (pins the mutant hint-acked-on-failure): a hint replay the target
+// answers with an error (its disk refuses writes) keeps the hint pending;
+// it is replayed again and delivered once the disk works again.
+TEST(DiskFault, HintReplayAnsweredWithAnErrorStaysPendingUntilTheTargetStoresIt) {
+  SimCluster c(3, 3, 1000, modes_with(ReadRepair::kNone, false, true));
+  WriteResult w = write_hinted_for_n3(c);
+  ASSERT_FALSE(HasFailure());
+
+  c.set_disk_failing(3, true);
+  c.isolate(3, false);
+  c.run_for(3000);  // n3 seen up, several replay ticks, each refused
+  EXPECT_FALSE(stored(c, 3, "k"));
+  EXPECT_GT(count_events(c, 3, "store_error"), 1) << "the replay was not retried";
+  EXPECT_EQ(c.replica(1).hints().pending(), 1u) << "hint deleted though its replay failed";
+  EXPECT_EQ(count_events(c, 1, "hint_replayed"), 0);
+
+  c.set_disk_failing(3, false);
+  c.run_for(2000);
+  EXPECT_EQ(c.replica(1).hints().pending(), 0u);
+  EXPECT_EQ(count_events(c, 1, "hint_replayed"), 1);
+  ASSERT_TRUE(stored(c, 3, "k"));
+  EXPECT_EQ(stored(c, 3, "k")->version, w.version);
+}
+
+// Goal (pins the mutant timeout-reported-ok): a QUORUM write that only the
+// coordinator stored, because both other replicas' disks refused it, is
+// never acknowledged: -TIMEOUT (outcome unknown), each refusal logged.
+TEST(DiskFault, QuorumWriteTwoReplicasRefuseIsNotAcknowledged) {
+  SimCluster c(3, 3, 1000, modes_with(ReadRepair::kNone, false, false));
+  c.start();
+  c.run_for(1000);  // every peer seen up
+  c.set_disk_failing(2, true);
+  c.set_disk_failing(3, true);
+  WriteResult w = write(c, 1, "k", "v", ConsistencyLevel::kQuorum);
+  EXPECT_EQ(w.status.code(), Status::Code::kTimeout) << w.status.to_string();
+  EXPECT_TRUE(stored(c, 1, "k"));
+  EXPECT_FALSE(stored(c, 2, "k"));
+  EXPECT_EQ(count_events(c, 2, "store_error") + count_events(c, 3, "store_error"), 2);
+  EXPECT_EQ(count_events(c, 2, "disk_fault"), 1);
+
+  // Reads still work on a failing disk; writes work again after the heal.
+  c.set_disk_failing(2, false);
+  c.set_disk_failing(3, false);
+  EXPECT_TRUE(write(c, 1, "k", "w", ConsistencyLevel::kAll).status.is_ok());
 }
 
 TEST(HintedHandoff, QuorumWriteWithTwoOfThreeReplicasSilentFailsEvenThoughHintsWereStored) {

@@ -99,6 +99,10 @@ class PlanSim final : public FaultedCluster, public LinkControl {
     cluster_.skew_clock_us(id, offset_ms * 1000);
     return Status::ok();
   }
+  Status set_disk_failing(NodeId id, bool failing) override {
+    cluster_.set_disk_failing(id, failing);
+    return Status::ok();
+  }
 
   // FaultedCluster.
   int size() const override { return plan_.cluster.nodes; }

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "core/assert.h"
+#include "node/faulty_store.h"
 #include "node/mem_store.h"
 #include "node/replica.h"
 
@@ -70,7 +71,7 @@ class SimCluster {
       nodes_.push_back(std::move(n));
     }
     for (auto& n : nodes_) {
-      n->replica = std::make_unique<Replica>(n->config, Env{&n->clock, &n->transport, &n->timers, &n->store, &n->events});
+      n->replica = std::make_unique<Replica>(n->config, Env{&n->clock, &n->transport, &n->timers, &n->disk, &n->events});
     }
   }
 
@@ -86,7 +87,7 @@ class SimCluster {
   void restart(NodeId id) {
     SimNode& n = node(id);
     n.replica.reset();
-    n.replica = std::make_unique<Replica>(n.config, Env{&n.clock, &n.transport, &n.timers, &n.store, &n.events});
+    n.replica = std::make_unique<Replica>(n.config, Env{&n.clock, &n.transport, &n.timers, &n.disk, &n.events});
     n.down = false;
     trace("restart n" + std::to_string(id));
     start_replica(n);
@@ -109,6 +110,12 @@ class SimCluster {
     crash(id);
     node(id).store = MemStore();
     trace("wipe n" + std::to_string(id));
+  }
+  // The disk fault: `id`'s record store refuses writes while failing. It
+  // stays across crash(), wipe() and restart(), as a broken disk would.
+  void set_disk_failing(NodeId id, bool failing) {
+    node(id).disk.set_failing(failing);
+    trace(std::string("disk ") + (failing ? "error" : "ok") + " n" + std::to_string(id));
   }
   // SIGSTOP: nothing of `id` runs (deliveries, timers, calls through
   // run_on) until resume(id), which runs what was held in order.
@@ -149,6 +156,7 @@ class SimCluster {
 
   Replica& replica(NodeId id) { return *node(id).replica; }
   MemStore& store(NodeId id) { return node(id).store; }
+  FaultyStore& disk(NodeId id) { return node(id).disk; }  // the store the replica writes through
   const std::vector<Event>& events(NodeId id) { return node(id).events.log; }
   const NodeConfig& config(NodeId id) { return node(id).config; }
   // The realtime clock of `id` runs this far ahead (negative: behind).
@@ -296,6 +304,7 @@ class SimCluster {
     SimTransport transport;
     MemStore store;
     RecordingEvents events;
+    FaultyStore disk{&store, &events};  // what the replica writes through (the disk fault)
     std::unique_ptr<Replica> replica;
     bool down = false;    // crashed, not restarted yet
     bool paused = false;  // held until resume()
