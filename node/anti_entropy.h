@@ -4,9 +4,14 @@
 // Rounds (when modes.anti_entropy is on). A round compares every range this
 // node replicates with every other replica of that range, one exchange at a
 // time. An exchange (docs/protocol.md, "Anti-entropy exchange"):
-//   1. tree phase: ask the peer for the root, then level by level for the
-//      children of every node whose hashes differ, until the differing leaves
-//      are known (at most kTreeIndicesPerRequestMax indices per request);
+//   0. both sides first fit their tree of the range to its key count
+//      (TreeStore::fit), so each may hold a different depth;
+//   1. tree phase: ask the peer for the root sum (sending this tree's depth;
+//      the answer carries the peer's), then level by level for the children
+//      of every node whose sums differ, down to the shallower of the two
+//      depths (node sums fold exactly: core/merkle_hash.h), until the
+//      differing leaves at that depth are known (at most
+//      kTreeIndicesPerRequestMax indices per request);
 //   2. sync phase: page through the differing leaves, sending this node's
 //      records in them; the peer answers with those of its own records in
 //      those leaves that win over (or are missing from) ours, and merges
@@ -113,6 +118,7 @@ class AntiEntropy {
     const MerkleTree* tree = nullptr;
     bool syncing = false;
     int level = 0;
+    int depth = 0;  // the compare depth: the shallower tree's, known from the root's answer
     std::vector<uint64_t> to_request;  // indices at `level` still to ask for
     size_t next = 0;                   // first of to_request not yet asked
     std::vector<uint64_t> asked;       // the request in flight
@@ -144,9 +150,11 @@ class AntiEntropy {
   void on_sync(NodeId from, const MerkleSync& m);
   // The tree a request names, or null with *why set.
   const MerkleTree* requested_tree(const MerkleTreeId& id, std::string* why);
-  // How requests name the tree of the exchange in flight.
-  MerkleTreeId tree_id() const;
-  std::vector<Record> records_in(const MerkleTree& tree, const std::vector<uint64_t>& leaves);
+  // How requests name the tree of the exchange in flight, with `depth`.
+  MerkleTreeId tree_id(int depth) const;
+  // TreeStore::fit, reporting a failed scan as a store_error event.
+  void fit_tree(size_t range_index);
+  std::vector<Record> records_in(const TokenRange& range, int depth, const std::vector<uint64_t>& leaves);
   void merge(const MerkleTree& tree, const std::vector<Record>& records);
 
   void arm_round_timer();
