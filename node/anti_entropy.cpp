@@ -212,6 +212,7 @@ void AntiEntropy::send_tree_batch() {
   const size_t n = std::min(kTreeIndicesPerRequestMax, x.to_request.size() - x.next);
   x.asked.assign(x.to_request.begin() + static_cast<ptrdiff_t>(x.next),
                  x.to_request.begin() + static_cast<ptrdiff_t>(x.next + n));
+  x.asked_from = x.next;
   x.next += n;
   send_request(MerkleTreeRequest{x.id, tree_id(x.tree->depth()), static_cast<uint32_t>(x.level), x.asked});
 }
@@ -226,6 +227,13 @@ void AntiEntropy::fit_tree(size_t range_index) {
   if (Status s = store_->fit(range_index); !s) {
     env_.events->emit("store_error", {{"op", std::string("merkle_fit")}, {"key", std::string()}, {"error", s.message()}});
   }
+}
+
+void AntiEntropy::note_if_differs(uint64_t index, uint64_t peer_sum) {
+  Exchange& x = *exchange_;
+  if (x.tree->sum(x.level, index) == peer_sum) return;
+  x.differing.push_back(index);
+  x.differing_sums.push_back(peer_sum);
 }
 
 void AntiEntropy::on_tree_reply(NodeId from, const MerkleTreeReply& m, size_t frame_bytes) {
@@ -245,8 +253,15 @@ void AntiEntropy::on_tree_reply(NodeId from, const MerkleTreeReply& m, size_t fr
                                    " below level " + std::to_string(x.level) + " during the exchange");
   }
   x.cost.hashes_received += m.hashes.size();
-  for (size_t i = 0; i < x.asked.size(); ++i) {
-    if (x.tree->sum(x.level, x.asked[i]) != m.hashes[i]) x.differing.push_back(x.asked[i]);
+  if (x.level == 0) note_if_differs(0, m.hashes[0]);
+  for (size_t k = 0; x.level > 0 && k < x.asked.size(); ++k) {
+    // Below the root only left children are asked for: the peer's sum of
+    // the right one is its parent's minus the left's (node sums add,
+    // core/merkle_hash.h), which halves the hashes and indices sent.
+    const uint64_t left = x.asked[k];
+    const uint64_t children[2] = {left, left + 1};
+    const uint64_t peer_sums[2] = {m.hashes[k], x.parent_sums[x.asked_from + k] - m.hashes[k]};
+    for (int c = 0; c < 2; ++c) note_if_differs(children[c], peer_sums[c]);
   }
   if (x.next < x.to_request.size()) return send_tree_batch();
   if (x.differing.empty()) return end_exchange(true, "");
@@ -257,11 +272,10 @@ void AntiEntropy::on_tree_reply(NodeId from, const MerkleTreeReply& m, size_t fr
     return send_sync_page();
   }
   x.to_request.clear();
-  for (uint64_t i : x.differing) {
-    x.to_request.push_back(2 * i);
-    x.to_request.push_back(2 * i + 1);
-  }
+  for (uint64_t i : x.differing) x.to_request.push_back(2 * i);
+  x.parent_sums = std::move(x.differing_sums);
   x.differing.clear();
+  x.differing_sums.clear();
   x.next = 0;
   ++x.level;
   send_tree_batch();
