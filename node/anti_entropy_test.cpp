@@ -298,6 +298,34 @@ TEST(AntiEntropy, TreesOfDifferentDepthsCompareAtTheShallowerAndConverge) {
   EXPECT_EQ(records(c, 1), records(c, 2));
 }
 
+// Goal: below the root the initiator asks only for left children (the
+// peer's sum of a right child is its parent's minus the left's): one
+// differing key costs one hash per level of the compare depth, plus one
+// root per exchange, and still converges.
+TEST(AntiEntropy, OneDifferingKeyCostsOneHashPerLevelBelowTheRoot) {
+  SimCluster c(2, 2, 1000, ae_modes());
+  c.start();
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(write(c, 1, "k" + std::to_string(i), "v", ConsistencyLevel::kAll).status);
+  ASSERT_TRUE(run_round(c, 1));  // sizes the trees; equal data
+  ASSERT_EQ(exchange_depths(c, 1).size(), 0u);
+  const ExchangeTotals before = c.replica(1).anti_entropy().totals();
+  c.set_drop_if([](NodeId from, NodeId, const Body& b) { return from == 1 && std::holds_alternative<WriteRequest>(b); });
+  ASSERT_TRUE(write(c, 1, "k7", "newer", ConsistencyLevel::kOne).status);  // n2 misses it
+  c.run_for(1500);
+  c.set_drop_if(nullptr);
+  ASSERT_TRUE(run_round(c, 1));
+  const auto depths = exchange_depths(c, 1);
+  ASSERT_EQ(depths.size(), 1u);
+  const size_t ri = static_cast<size_t>(depths[0].first);
+  EXPECT_EQ(depths[0].second, std::min(depth_of(c, 1, ri), depth_of(c, 2, ri)));
+  EXPECT_GE(depths[0].second, 5) << "sized from the keys, not kMerkleDepthMin";
+  const ExchangeTotals& t = c.replica(1).anti_entropy().totals();
+  EXPECT_EQ(t.hashes_received - before.hashes_received,
+            (t.exchanges - before.exchanges) + static_cast<uint64_t>(depths[0].second));
+  EXPECT_EQ(t.differing_leaves - before.differing_leaves, 1u);
+  EXPECT_EQ(records(c, 1), records(c, 2));
+}
+
 // Goal: a request the responder cannot answer (a level deeper than its
 // tree) gets a clear refusal carrying its depth, no crash; the stray reply
 // is then ignored and a real round works.
