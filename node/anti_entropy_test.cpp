@@ -256,6 +256,23 @@ int depth_of(SimCluster& c, NodeId n, size_t range_index) {
   return 0;
 }
 
+// n2 misses a newer write of `key` through n1; n1's next round then finds
+// it in exactly one exchange, compared at the shallower of the two trees'
+// depths (into *depth when not null).
+void miss_one_write_then_round(SimCluster& c, const std::string& key, int64_t* depth) {
+  c.set_drop_if([](NodeId from, NodeId, const Body& b) { return from == 1 && std::holds_alternative<WriteRequest>(b); });
+  ASSERT_TRUE(write(c, 1, key, "newer", ConsistencyLevel::kOne).status);
+  c.run_for(1500);
+  c.set_drop_if(nullptr);
+  const size_t before = exchange_depths(c, 1).size();
+  ASSERT_TRUE(run_round(c, 1));
+  const auto depths = exchange_depths(c, 1);
+  ASSERT_EQ(depths.size(), before + 1);
+  const size_t ri = static_cast<size_t>(depths.back().first);
+  EXPECT_EQ(depths.back().second, std::min(depth_of(c, 1, ri), depth_of(c, 2, ri)));
+  if (depth) *depth = depths.back().second;
+}
+
 // Goal: each replica sizes its tree from its own keys, and two trees of
 // different depths compare at the shallower one: n2 missed nearly every
 // write, so its trees are shallow and n1's deep; one round converges them,
@@ -285,15 +302,7 @@ TEST(AntiEntropy, TreesOfDifferentDepthsCompareAtTheShallowerAndConverge) {
     EXPECT_EQ(depth_of(c, 2, rr.range_index), rr.depth) << "range " << rr.range_index;
   }
 
-  c.set_drop_if([](NodeId from, NodeId, const Body& b) { return from == 1 && std::holds_alternative<WriteRequest>(b); });
-  ASSERT_TRUE(write(c, 1, "one-more", "v", ConsistencyLevel::kOne).status);  // n2 misses it
-  c.run_for(1500);
-  c.set_drop_if(nullptr);
-  ASSERT_TRUE(run_round(c, 1));
-  const auto depths = exchange_depths(c, 1);
-  ASSERT_EQ(depths.size(), 1u);
-  const size_t ri = static_cast<size_t>(depths[0].first);
-  EXPECT_EQ(depths[0].second, std::min(depth_of(c, 1, ri), depth_of(c, 2, ri)));
+  ASSERT_NO_FATAL_FAILURE(miss_one_write_then_round(c, "one-more", nullptr));
   EXPECT_LE(c.replica(1).anti_entropy().totals().keys_sent, 8u) << "a leaf, not the range";
   EXPECT_EQ(records(c, 1), records(c, 2));
 }
@@ -309,19 +318,11 @@ TEST(AntiEntropy, OneDifferingKeyCostsOneHashPerLevelBelowTheRoot) {
   ASSERT_TRUE(run_round(c, 1));  // sizes the trees; equal data
   ASSERT_EQ(exchange_depths(c, 1).size(), 0u);
   const ExchangeTotals before = c.replica(1).anti_entropy().totals();
-  c.set_drop_if([](NodeId from, NodeId, const Body& b) { return from == 1 && std::holds_alternative<WriteRequest>(b); });
-  ASSERT_TRUE(write(c, 1, "k7", "newer", ConsistencyLevel::kOne).status);  // n2 misses it
-  c.run_for(1500);
-  c.set_drop_if(nullptr);
-  ASSERT_TRUE(run_round(c, 1));
-  const auto depths = exchange_depths(c, 1);
-  ASSERT_EQ(depths.size(), 1u);
-  const size_t ri = static_cast<size_t>(depths[0].first);
-  EXPECT_EQ(depths[0].second, std::min(depth_of(c, 1, ri), depth_of(c, 2, ri)));
-  EXPECT_GE(depths[0].second, 5) << "sized from the keys, not kMerkleDepthMin";
+  int64_t depth = 0;
+  ASSERT_NO_FATAL_FAILURE(miss_one_write_then_round(c, "k7", &depth));
+  EXPECT_GE(depth, 5) << "sized from the keys, not kMerkleDepthMin";
   const ExchangeTotals& t = c.replica(1).anti_entropy().totals();
-  EXPECT_EQ(t.hashes_received - before.hashes_received,
-            (t.exchanges - before.exchanges) + static_cast<uint64_t>(depths[0].second));
+  EXPECT_EQ(t.hashes_received - before.hashes_received, (t.exchanges - before.exchanges) + static_cast<uint64_t>(depth));
   EXPECT_EQ(t.differing_leaves - before.differing_leaves, 1u);
   EXPECT_EQ(records(c, 1), records(c, 2));
 }
