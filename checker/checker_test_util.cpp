@@ -126,6 +126,8 @@ Plan strong_plan() {
   // Pinned off (the plan default is on): these run directories carry no
   // node events, which hint-replay would need.
   p.modes.hinted_handoff = false;
+  // Pinned below the default maximum: honest_roots builds every leaf.
+  p.modes.merkle_depth = 10;
   p.workload.read_cl = ConsistencyLevel::kQuorum;
   p.workload.write_cl = ConsistencyLevel::kQuorum;
   return p;
@@ -146,12 +148,12 @@ NodeDump dump(const std::string& node, std::vector<Record> records) {
   return d;
 }
 
-std::vector<RangeRoot> honest_roots(const Plan& plan, const std::vector<Record>& records) {
+std::vector<RangeRoot> honest_roots(const Plan& plan, const std::vector<Record>& records, int depth_reported) {
   std::vector<NodeId> ids;
   for (int i = 1; i <= plan.cluster.nodes; ++i) ids.push_back(static_cast<NodeId>(i));
   Ring ring(ids, plan.cluster.vnodes, plan.cluster.rf);
   const std::vector<TokenRange> ranges = ring.ranges();
-  const int depth = plan.modes.merkle_depth;
+  const int depth = depth_reported != 0 ? depth_reported : plan.modes.merkle_depth;
   std::vector<std::vector<uint64_t>> leaves(ranges.size(), std::vector<uint64_t>(size_t{1} << depth, 0));
   for (const Record& r : records) {
     const size_t ri = ring.range_index(token_of(r.key));
@@ -159,7 +161,7 @@ std::vector<RangeRoot> honest_roots(const Plan& plan, const std::vector<Record>&
   }
   std::vector<RangeRoot> out;
   for (size_t i = 0; i < ranges.size(); ++i) {
-    out.push_back({i, ranges[i].left, ranges[i].right, merkle_root_of_leaves(leaves[i])});
+    out.push_back({i, ranges[i].left, ranges[i].right, merkle_root_of_leaves(leaves[i]), depth_reported});
   }
   return out;
 }

@@ -74,8 +74,10 @@ Plan weak_plan();
 NodeDump dump(const std::string& node, std::vector<Record> records);
 // The Merkle roots a correct node holding `records` reports for every range
 // of the plan's ring, computed with core's dense reference tree
-// (core/merkle_hash.h), independent of the checker's sparse tree.
-std::vector<RangeRoot> honest_roots(const Plan& plan, const std::vector<Record>& records);
+// (core/merkle_hash.h), independent of the checker's sparse tree: at
+// `depth_reported` and saying so, or (0) at the plan's merkle_depth without
+// a depth, as files written before per-range depths.
+std::vector<RangeRoot> honest_roots(const Plan& plan, const std::vector<Record>& records, int depth_reported = 0);
 Record rec(const std::string& key, const std::string& value, Version v);
 Record tomb(const std::string& key, Version v);
 

@@ -9,19 +9,25 @@
 //    compared here; hint-replay judges their delivery.
 // 2. Honest roots: when nodes report Merkle roots ("merkle_roots", not null),
 //    each node reports one root for every range it replicates, with the
-//    ring's bounds, and that root equals the checker's own recomputation
-//    from the node's dumped records (DESIGN.md "Merkle hash"). Each missing
-//    or wrong root is one violation: a tree that lies about its data hides
+//    ring's bounds and a depth no deeper than the plan's merkle_depth (the
+//    maximum; each tree is sized from its key count, and a root without a
+//    depth, from files written before that, has the plan's merkle_depth), and
+//    that root equals the checker's own recomputation at that depth from the
+//    node's dumped records (DESIGN.md "Merkle hash"). Each missing or wrong
+//    root is one violation: a tree that lies about its data hides
 //    differences from every exchange.
-// 3. Agreeing roots: for every range, the roots its replicas report are
-//    equal. Each range where they differ is one violation.
+// 3. Agreeing roots: for every range, the roots its replicas report agree
+//    once folded to a common depth (the shallowest of them; node sums fold
+//    exactly, core/merkle_hash.h). Each range where they differ is one
+//    violation.
 // A tombstone counts as nothing once it may have been purged (DeletionRule,
 // checker/expectations.h: gc_grace since the key's first delete was invoked,
 // at the history's last time; any time with clock faults): replicas sweep
 // their ranges in turn, so after quiesce one replica may have purged a
 // tombstone its peers still hold, and both read as nothing. Roots are
-// compared (3) as the checker recomputes them with such tombstones left
-// out, for nodes whose reported roots are honest (2).
+// compared (3) as the checker recomputes them at the common depth with such
+// tombstones left out, for nodes whose reported roots are honest (2); a
+// dishonest node's root is compared as reported.
 // A node that reports "merkle_roots": null is exempt from 2 and 3 only when
 // the plan has anti-entropy off (no trees exist). With anti-entropy on, null
 // is a missing root for every range the node replicates: otherwise a node
@@ -32,7 +38,8 @@
 // bug in the node's incremental tree cannot hide behind shared code; only the
 // hash primitives (record hash, inner hash, hex) come from core/merkle_hash.h.
 //
-// Memory: one leaf sum per non-empty (node, range, leaf): O(records).
+// Memory: one (token, hash) per record a node holds, and the non-empty
+// leaves of one tree at a time: O(records).
 #include <algorithm>
 #include <map>
 #include <stdexcept>
@@ -83,6 +90,31 @@ class SparseTree {
 struct ReportedRoot {
   TokenRange range;
   uint64_t root = 0;
+  int depth = 0;  // as reported, or the plan's merkle_depth when the file has none
+};
+
+// One record a node holds in a range, as its tree sees it.
+struct HeldHash {
+  Token token = 0;
+  uint64_t hash = 0;
+  bool purgeable = false;  // a tombstone that may have been purged (see above)
+};
+using HeldHashes = std::map<std::pair<std::string, size_t>, std::vector<HeldHash>>;  // (node, range index)
+
+// The root of the tree of `range` with 2^depth leaves over `held`, without
+// the purgeable records when `unpurged_only`.
+uint64_t root_at(const TokenRange& range, const std::vector<HeldHash>& held, int depth, bool unpurged_only) {
+  std::map<uint64_t, uint64_t> leaves;
+  for (const HeldHash& h : held) {
+    if (!(unpurged_only && h.purgeable)) leaves[leaf_of(range, h.token, depth)] += h.hash;
+  }
+  return SparseTree(depth).root(leaves);
+}
+
+// What one node reported for one range, for the agreement check.
+struct RangeReport {
+  bool honest = false;
+  ReportedRoot reported;
 };
 
 class MerkleConvergence final : public LoggingChecker {
@@ -162,55 +194,83 @@ class MerkleConvergence final : public LoggingChecker {
   }
 
   void check_roots(const Ring& ring) {
-    std::vector<TokenRange> ranges = ring.ranges();
-    int depth = std::clamp(plan_.modes.merkle_depth, kMerkleDepthMin, kMerkleDepthMax);
-    // (node, range index) -> non-empty leaves.
-    // Without the tombstones that may have been purged, for comparing replicas.
-    std::map<std::pair<std::string, size_t>, std::map<uint64_t, uint64_t>> leaves, unpurged;
-    for (const auto& [key, held] : final_.keys()) {
-      Token t = token_of(key);
-      size_t ri = ring.range_index(t);
-      for (const auto& [node, record] : held.holders) {
-        const uint64_t leaf = leaf_of(ranges[ri], t, depth);
-        leaves[{node, ri}][leaf] += merkle_record_hash(record);
-        if (!may_be_purged(record)) unpurged[{node, ri}][leaf] += merkle_record_hash(record);
+    const std::vector<TokenRange> ranges = ring.ranges();
+    HeldHashes held;
+    for (const auto& [key, by_node] : final_.keys()) {
+      const Token t = token_of(key);
+      const size_t ri = ring.range_index(t);
+      for (const auto& [node, record] : by_node.holders) {
+        held[{node, ri}].push_back({t, merkle_record_hash(record), may_be_purged(record)});
       }
     }
-    SparseTree tree(depth);
-    std::vector<std::map<std::string, uint64_t>> reported_by_range(ranges.size());
-    for (const std::string& node : final_.nodes()) {
-      std::map<size_t, ReportedRoot> reported;
-      const bool any = parse_roots(node, ranges.size(), &reported);
-      if (!any && !plan_.modes.anti_entropy) continue;  // no trees to check
-      const std::string none = any ? "reported no root for it"
-                                   : "reported no Merkle roots at all (null) although anti-entropy is on";
-      NodeId id = 0;
-      if (!parse_node_name(node, &id)) continue;
-      for (size_t ri = 0; ri < ranges.size(); ++ri) {
-        std::vector<NodeId> replicas = ring.replicas_of_range(ri);
-        if (std::find(replicas.begin(), replicas.end(), id) == replicas.end()) continue;
-        uint64_t mine = tree.root(leaves[{node, ri}]);
-        auto it = reported.find(ri);
-        if (it == reported.end()) {
-          root_violation(node, ri, ranges[ri], mine, none);
-          continue;
-        }
-        const bool honest = it->second.root == mine;
-        reported_by_range[ri][node] = honest ? tree.root(unpurged[{node, ri}]) : it->second.root;
-        if (it->second.range.left != ranges[ri].left || it->second.range.right != ranges[ri].right) {
-          root_violation(node, ri, ranges[ri], mine, "reported it with bounds (" +
-                         std::to_string(it->second.range.left) + ", " + std::to_string(it->second.range.right) + "]");
-        } else if (it->second.root != mine) {
-          root_violation(node, ri, ranges[ri], mine, "reported root " + merkle_hex(it->second.root) +
-                         " but its own dumped records hash to " + merkle_hex(mine));
-        }
-      }
-    }
-    for (size_t ri = 0; ri < ranges.size(); ++ri) check_agreement(ri, reported_by_range[ri]);
+    std::vector<std::map<std::string, RangeReport>> reports(ranges.size());
+    for (const std::string& node : final_.nodes()) check_node_roots(ring, node, held, &reports);
+    for (size_t ri = 0; ri < ranges.size(); ++ri) check_agreement(ri, ranges[ri], reports[ri], held);
   }
 
-  void check_agreement(size_t ri, const std::map<std::string, uint64_t>& roots) {
-    if (roots.empty()) return;
+  int plan_depth() const { return std::clamp(plan_.modes.merkle_depth, kMerkleDepthMin, kMerkleDepthMax); }
+
+  // Check 2 for every range `node` replicates; what it reported goes to
+  // (*reports)[range index][node].
+  void check_node_roots(const Ring& ring, const std::string& node, const HeldHashes& held,
+                        std::vector<std::map<std::string, RangeReport>>* reports) {
+    const std::vector<TokenRange> ranges = ring.ranges();
+    std::map<size_t, ReportedRoot> reported;
+    const bool any = parse_roots(node, ranges.size(), &reported);
+    if (!any && !plan_.modes.anti_entropy) return;  // no trees to check
+    const std::string none = any ? "reported no root for it"
+                                 : "reported no Merkle roots at all (null) although anti-entropy is on";
+    NodeId id = 0;
+    if (!parse_node_name(node, &id)) return;
+    static const std::vector<HeldHash> kNothing;
+    for (size_t ri = 0; ri < ranges.size(); ++ri) {
+      std::vector<NodeId> replicas = ring.replicas_of_range(ri);
+      if (std::find(replicas.begin(), replicas.end(), id) == replicas.end()) continue;
+      auto h = held.find({node, ri});
+      const std::vector<HeldHash>& mine = h == held.end() ? kNothing : h->second;
+      auto it = reported.find(ri);
+      if (it == reported.end()) {
+        root_violation(node, ri, ranges[ri], root_at(ranges[ri], mine, plan_depth(), false), none);
+        continue;
+      }
+      const ReportedRoot& r = it->second;
+      if (r.depth > plan_depth()) {
+        root_violation(node, ri, ranges[ri], root_at(ranges[ri], mine, plan_depth(), false),
+                       "reported a tree of depth " + std::to_string(r.depth) + ", deeper than the plan's merkle_depth " +
+                           std::to_string(plan_depth()));
+        (*reports)[ri][node] = {false, r};
+        continue;
+      }
+      const uint64_t recomputed = root_at(ranges[ri], mine, r.depth, false);
+      (*reports)[ri][node] = {r.root == recomputed, r};
+      if (r.range.left != ranges[ri].left || r.range.right != ranges[ri].right) {
+        root_violation(node, ri, ranges[ri], recomputed, "reported it with bounds (" + std::to_string(r.range.left) +
+                                                             ", " + std::to_string(r.range.right) + "]");
+      } else if (r.root != recomputed) {
+        root_violation(node, ri, ranges[ri], recomputed, "reported root " + merkle_hex(r.root) + " at depth " +
+                       std::to_string(r.depth) + " but its own dumped records hash to " + merkle_hex(recomputed));
+      }
+    }
+  }
+
+  // Check 3: honest roots recomputed at the shallowest reported depth
+  // without purgeable tombstones, dishonest ones as reported.
+  void check_agreement(size_t ri, const TokenRange& range, const std::map<std::string, RangeReport>& reports,
+                       const HeldHashes& held) {
+    if (reports.empty()) return;
+    int depth = kMerkleDepthMax;
+    for (const auto& [node, report] : reports) depth = std::min(depth, report.reported.depth);
+    std::map<std::string, uint64_t> roots;
+    for (const auto& [node, report] : reports) {
+      auto h = held.find({node, ri});
+      roots[node] = !report.honest       ? report.reported.root
+                    : h == held.end()    ? root_at(range, {}, depth, true)
+                                         : root_at(range, h->second, depth, true);
+    }
+    check_roots_agree(ri, depth, roots);
+  }
+
+  void check_roots_agree(size_t ri, int depth, const std::map<std::string, uint64_t>& roots) {
     uint64_t first = roots.begin()->second;
     bool agree = std::all_of(roots.begin(), roots.end(), [&](const auto& kv) { return kv.second == first; });
     if (agree) return;
@@ -220,7 +280,7 @@ class MerkleConvergence final : public LoggingChecker {
       Witness w;
       w.summary = "range " + std::to_string(ri) + ": replicas report different roots (" + what + ")";
       w.explanation = "After quiesce the replicas of range " + std::to_string(ri) + " report different Merkle roots (" +
-                      what + ").";
+                      what + "; compared at depth " + std::to_string(depth) + ").";
       return w;
     });
   }
@@ -247,7 +307,7 @@ class MerkleConvergence final : public LoggingChecker {
         throw std::runtime_error("final/" + node + ".json merkle_roots: range_index " + std::to_string(e.range_index) +
                                  " out of range");
       }
-      (*out)[e.range_index] = ReportedRoot{{e.left, e.right}, e.root};
+      (*out)[e.range_index] = ReportedRoot{{e.left, e.right}, e.root, e.depth != 0 ? e.depth : plan_depth()};
     }
     return true;
   }

@@ -55,6 +55,39 @@ TEST(MerkleConvergence, LyingRootIsViolation) {
   EXPECT_TRUE(named);
 }
 
+// Goal: each node sizes its trees from its keys, so replicas report roots
+// at different depths (or none, in older files: the plan's merkle_depth);
+// honest ones hold and agree, folded to a common depth; a root that lies at
+// its depth, or a depth beyond the plan's maximum, is a violation.
+TEST(MerkleConvergence, RootsAtDifferentDepthsAreCheckedAtTheirOwnAndCompared) {
+  Plan plan = strong_plan();
+  plan.modes.anti_entropy = true;
+  std::vector<NodeDump> d = three(kRecords, false);
+  d[0].merkle_roots = honest_roots(plan, kRecords, 3);
+  d[1].merkle_roots = honest_roots(plan, kRecords, 7);
+  d[2].merkle_roots = honest_roots(plan, kRecords);  // no depth: the plan's 10
+  PropertyResult p = check_property(kId, plan, HistoryBuilder(), d);
+  EXPECT_EQ(p.outcome, PropertyOutcome::kHeld) << (p.witnesses.empty() ? p.note : p.witnesses[0].summary);
+
+  // n2's roots are those of a depth-7 tree but it says 6.
+  for (RangeRoot& r : *d[1].merkle_roots) r.depth = 6;
+  p = check_property(kId, plan, HistoryBuilder(), d);
+  EXPECT_GE(p.violations, 1);
+  ASSERT_FALSE(p.witnesses.empty());
+  EXPECT_NE(p.witnesses[0].summary.find("at depth 6 but its own dumped records hash to"), std::string::npos)
+      << p.witnesses[0].summary;
+
+  d[1].merkle_roots = honest_roots(plan, kRecords, 7);
+  plan.modes.merkle_depth = 6;  // n2's depth-7 trees are deeper than allowed
+  d[2].merkle_roots = honest_roots(plan, kRecords);
+  p = check_property(kId, plan, HistoryBuilder(), d);
+  EXPECT_GE(p.violations, 1);
+  ASSERT_FALSE(p.witnesses.empty());
+  EXPECT_NE(p.witnesses[0].summary.find("n2 range"), std::string::npos) << p.witnesses[0].summary;
+  EXPECT_NE(p.witnesses[0].summary.find("depth 7, deeper than the plan's merkle_depth 6"), std::string::npos)
+      << p.witnesses[0].summary;
+}
+
 // Goal (a narrowed definition): with anti-entropy on, a node
 // that reports "merkle_roots": null misses a root for every range it
 // replicates (it was exempt from every root check); with anti-entropy off a

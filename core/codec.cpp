@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "core/assert.h"
+#include "core/merkle_hash.h"
 #include "core/msgpack.h"
 
 namespace faultline {
@@ -95,7 +96,8 @@ struct Encoder {
     type_field();
   }
   void operator()(const MerkleTreeReply& m) {
-    w.map(6);
+    w.map(7);
+    w.str("dp"), w.uint(m.depth);
     w.str("err"), w.str(m.error);
     from_field();
     w.str("hs"), write_u64s(w, m.hashes);
@@ -255,6 +257,15 @@ Status cursor_fields(const Fields& f, const char* token, const char* key, std::o
   return Status::ok();
 }
 
+// A tree depth from the wire: kMerkleDepthMin..kMerkleDepthMax, or 0 where
+// `zero_allowed` (a refusal from a node that has no such tree).
+Status depth_in_bounds(uint32_t depth, bool zero_allowed) {
+  if ((depth == 0 && zero_allowed) || (depth >= kMerkleDepthMin && depth <= kMerkleDepthMax)) return Status::ok();
+  return Status::invalid("field 'dp' is " + std::to_string(depth) + ", not a tree depth (" +
+                         std::to_string(kMerkleDepthMin) + ".." + std::to_string(kMerkleDepthMax) +
+                         (zero_allowed ? ", or 0 when refused)" : ")"));
+}
+
 // The fields every Merkle request carries: which exchange, which tree.
 template <typename M>
 Status merkle_tree_fields(const Fields& f, M* m) {
@@ -263,7 +274,8 @@ Status merkle_tree_fields(const Fields& f, M* m) {
   if (!(s = get_field(f, "ri", &m->tree.range_index))) return s;
   if (!(s = get_field(f, "l", &m->tree.left))) return s;
   if (!(s = get_field(f, "r", &m->tree.right))) return s;
-  return get_field(f, "dp", &m->tree.depth);
+  if (!(s = get_field(f, "dp", &m->tree.depth))) return s;
+  return depth_in_bounds(m->tree.depth, false);
 }
 
 template <typename M>
@@ -361,6 +373,8 @@ Status decode_typed(std::string_view type, std::string_view bytes, const Fields&
     MerkleTreeReply m;
     if (!(s = merkle_reply_fields(f, &m))) return s;
     if (!(s = u64s_field(f, "hs", &m.hashes))) return s;
+    if (!(s = get_field(f, "dp", &m.depth))) return s;
+    if (!(s = depth_in_bounds(m.depth, !m.ok))) return s;
     *out = std::move(m);
   } else if (type == "merkle_sync") {
     MerkleSync m;

@@ -74,22 +74,29 @@ struct Pong {
 };
 
 // Merkle-tree anti-entropy (node/anti_entropy.h, docs/protocol.md). Every
-// request names the tree it means (range bounds and depth), so a responder
-// whose ring or depth differs answers ok=false instead of comparing apples
-// with pears. Responders keep no state between requests.
+// request names the range it means, so a responder whose ring differs
+// answers ok=false instead of comparing apples with pears. Each side sizes
+// its own tree from its own key count, so the two depths may differ: trees
+// are compared through their node sums, which fold exactly
+// (core/merkle_hash.h), at the smaller of the two depths. Responders keep no
+// state between requests.
 //
-// Which tree a request means: ring range index, its bounds and the depth.
-// On the wire its fields are flat in the message ("ri", "l", "r", "dp").
+// Which tree a request means: ring range index, its bounds and a depth
+// (merkle_tree: the sender's tree depth; merkle_sync: the depth the leaf
+// indices are numbered at, the exchange's compare depth). On the wire its
+// fields are flat in the message ("ri", "l", "r", "dp"); a "dp" outside
+// kMerkleDepthMin..kMerkleDepthMax makes the frame malformed.
 struct MerkleTreeId {
   uint32_t range_index = 0;
   Token left = 0;
   Token right = 0;
-  uint32_t depth = 0;
+  uint32_t depth = 1;
   bool operator==(const MerkleTreeId&) const = default;
 };
 
-// Initiator -> replica: the hashes of tree nodes `indices` at `level`
-// (0 = root; a node at level l has index 0 .. 2^l - 1).
+// Initiator -> replica: the node sums of tree nodes `indices` at `level`
+// (0 = root; a node at level l has index 0 .. 2^l - 1), which must not be
+// deeper than either tree.
 struct MerkleTreeRequest {
   uint64_t exchange_id = 0;
   MerkleTreeId tree;
@@ -98,12 +105,15 @@ struct MerkleTreeRequest {
   bool operator==(const MerkleTreeRequest&) const = default;
 };
 
-// Replica -> initiator: hashes[i] is the hash of indices[i] of the request.
+// Replica -> initiator: hashes[i] is the sum of indices[i] of the request;
+// `depth` ("dp") is the replica's tree depth (kMerkleDepthMin..Max; 0 only
+// in a refusal from a node without that tree).
 struct MerkleTreeReply {
   uint64_t exchange_id = 0;
   bool ok = false;
   std::string error;
   std::vector<uint64_t> hashes;
+  uint32_t depth = 0;
   bool operator==(const MerkleTreeReply&) const = default;
 };
 

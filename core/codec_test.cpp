@@ -10,6 +10,7 @@
 
 #include <utility>
 
+#include "core/merkle_hash.h"
 #include "core/test_util.h"
 
 namespace faultline {
@@ -74,7 +75,7 @@ rc::Gen<Pong> gen_message() {
 rc::Gen<MerkleTreeId> gen_tree_id() {
   using T = MerkleTreeId;
   return rc::gen::build<T>(rc::gen::set(&T::range_index), rc::gen::set(&T::left), rc::gen::set(&T::right),
-                           rc::gen::set(&T::depth));
+                           rc::gen::set(&T::depth, rc::gen::inRange<uint32_t>(kMerkleDepthMin, kMerkleDepthMax + 1)));
 }
 template <>
 rc::Gen<MerkleTreeRequest> gen_message() {
@@ -85,8 +86,13 @@ rc::Gen<MerkleTreeRequest> gen_message() {
 template <>
 rc::Gen<MerkleTreeReply> gen_message() {
   using M = MerkleTreeReply;
-  return rc::gen::build<M>(rc::gen::set(&M::exchange_id), rc::gen::set(&M::ok), rc::gen::set(&M::error),
-                           rc::gen::set(&M::hashes));
+  // A refusal may carry depth 0 (no tree); an answer carries its tree's depth.
+  return rc::gen::mapcat(rc::gen::arbitrary<bool>(), [](bool ok) {
+    return rc::gen::build<M>(rc::gen::set(&M::exchange_id), rc::gen::set(&M::ok, rc::gen::just(ok)),
+                             rc::gen::set(&M::error), rc::gen::set(&M::hashes),
+                             rc::gen::set(&M::depth, rc::gen::inRange<uint32_t>(ok ? kMerkleDepthMin : 0,
+                                                                                 kMerkleDepthMax + 1)));
+  });
 }
 rc::Gen<std::optional<SyncCursor>> gen_cursor() {
   return gen_optional(rc::gen::build<SyncCursor>(rc::gen::set(&SyncCursor::token), rc::gen::set(&SyncCursor::key, gen_bytes())));
@@ -274,7 +280,7 @@ TEST(Codec, BodyFieldsAreAsDocumented) {
   EXPECT_EQ(keys({1, Ping{}}), (V{"from", "seq", "t"}));
   EXPECT_EQ(keys({1, Pong{}}), (V{"from", "seq", "t"}));
   EXPECT_EQ(keys({1, MerkleTreeRequest{}}), (V{"dp", "from", "id", "ix", "l", "lv", "r", "ri", "t"}));
-  EXPECT_EQ(keys({1, MerkleTreeReply{}}), (V{"err", "from", "hs", "id", "ok", "t"}));
+  EXPECT_EQ(keys({1, MerkleTreeReply{}}), (V{"dp", "err", "from", "hs", "id", "ok", "t"}));
   EXPECT_EQ(keys({1, MerkleSync{}}), (V{"dp", "from", "id", "l", "lf", "r", "ri", "rs", "t"}));
   EXPECT_EQ(keys({1, MerkleSyncReply{}}), (V{"err", "from", "id", "ok", "rs", "t"}));
   MerkleSync paged;
@@ -350,6 +356,39 @@ TEST(Codec, MissingOrMistypedFieldsAreBad) {
   expect_bad_frame(frame_of(msgpack_of({{"t", "write"}, {"from", 1}, {"id", 1}, {"r", rec}})), "record field 'v'");
   expect_bad_frame(frame_of(msgpack_of({{"t", "write"}, {"from", 1}, {"id", 1}, {"r", 5}})), "record is not a map");
   expect_bad_frame(frame_of(msgpack_of({{"t", "write"}, {"from", 1}, {"id", 1}})), "message 'write': missing field 'r'");
+}
+
+// A depth a tree cannot have is a malformed frame naming the field, never
+// an assertion further on: requests and answers carry 1..20, a refusal may
+// carry 0.
+TEST(Codec, MerkleDepthsOutsideTheTreeBoundsAreBad) {
+  const json tree = {{"t", "merkle_tree"}, {"from", 1}, {"id", 1}, {"ri", 0}, {"l", 1}, {"r", 2}, {"lv", 0}, {"ix", {0}}};
+  const json sync = {{"t", "merkle_sync"}, {"from", 1}, {"id", 1}, {"ri", 0}, {"l", 1}, {"r", 2}, {"lf", {0}},
+                     {"rs", json::array()}};
+  const json reply = {{"t", "merkle_tree_reply"}, {"from", 1}, {"id", 1}, {"ok", true}, {"err", ""}, {"hs", {5}}};
+  for (const json& base : {tree, sync, reply}) {
+    json m = base;
+    expect_bad_frame(frame_of(msgpack_of(m)), "missing field 'dp'");
+    for (int64_t bad : {0, kMerkleDepthMax + 1, 1000}) {
+      m["dp"] = bad;
+      expect_bad_frame(frame_of(msgpack_of(m)), "field 'dp' is " + std::to_string(bad) + ", not a tree depth");
+    }
+    m["dp"] = -1;
+    expect_bad_frame(frame_of(msgpack_of(m)), "field 'dp' has the wrong type");
+    for (int64_t good : {kMerkleDepthMin, kMerkleDepthMax}) {
+      m["dp"] = good;
+      Envelope env;
+      EXPECT_TRUE(test::succeeds(decode_body(msgpack_of(m), &env))) << m.dump();
+    }
+  }
+  json refusal = reply;
+  refusal["ok"] = false;
+  refusal["dp"] = 0;
+  Envelope env;
+  EXPECT_TRUE(test::succeeds(decode_body(msgpack_of(refusal), &env)));
+  EXPECT_EQ(std::get<MerkleTreeReply>(env.body).depth, 0u);
+  refusal["dp"] = kMerkleDepthMax + 1;
+  expect_bad_frame(frame_of(msgpack_of(refusal)), "not a tree depth");
 }
 
 TEST(Codec, FromMustBeAValidNodeId) {

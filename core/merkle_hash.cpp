@@ -4,9 +4,11 @@
 #define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <cstring>
+#include <limits>
 
 #include "core/assert.h"
 
@@ -39,6 +41,14 @@ uint64_t merkle_inner_hash(uint64_t left_child, uint64_t right_child) {
   return XXH64(buf, sizeof buf, kMerkleHashSeed);
 }
 
+int merkle_depth_for_keys(uint64_t keys, int max_depth) {
+  FL_ASSERT(max_depth >= kMerkleDepthMin);
+  FL_ASSERT(max_depth <= kMerkleDepthMax);
+  // ceil(log2(keys)) for keys >= 2: the bit width of keys - 1.
+  const int wanted = keys <= 1 ? 0 : std::bit_width(keys - 1);
+  return std::clamp(wanted, kMerkleDepthMin, max_depth);
+}
+
 size_t merkle_leaf_index(const TokenRange& range, Token t, int depth) {
   FL_ASSERT(depth >= kMerkleDepthMin);
   FL_ASSERT(depth <= kMerkleDepthMax);
@@ -48,6 +58,23 @@ size_t merkle_leaf_index(const TokenRange& range, Token t, int depth) {
   const U128 leaf = (U128(offset) << depth) / size;
   FL_ASSERT(leaf < (U128(1) << depth));
   return static_cast<size_t>(leaf);
+}
+
+std::vector<std::pair<Token, Token>> merkle_leaf_tokens(const TokenRange& range, uint64_t leaf, int depth) {
+  FL_ASSERT(depth >= 0);
+  FL_ASSERT(depth <= kMerkleDepthMax);
+  FL_ASSERT(leaf < (uint64_t{1} << depth));
+  // Leaf j holds the offsets o with j * size <= o * 2^depth < (j + 1) * size
+  // (merkle_leaf_index inverted); token = left + 1 + o.
+  const U128 size = range.left == range.right ? (U128(1) << 64) : U128(range.right - range.left);
+  const U128 round_up = (U128(1) << depth) - 1;
+  const U128 lo = (U128(leaf) * size + round_up) >> depth;
+  const U128 end = (U128(leaf + 1) * size + round_up) >> depth;
+  if (end <= lo) return {};
+  const Token first = range.left + 1 + static_cast<uint64_t>(lo);
+  const Token last = range.left + 1 + static_cast<uint64_t>(end - 1);
+  if (first <= last) return {{first, last}};
+  return {{first, std::numeric_limits<Token>::max()}, {0, last}};
 }
 
 uint64_t merkle_root_of_leaves(const std::vector<uint64_t>& leaves) {

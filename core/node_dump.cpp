@@ -19,6 +19,7 @@ Json roots_array(const std::vector<RangeRoot>& roots) {
   Json a = Json::array();
   for (const RangeRoot& r : roots) {
     a.push_back({{"range_index", r.range_index}, {"left", r.left}, {"right", r.right}, {"root", merkle_hex(r.root)}});
+    if (r.depth != 0) a.back()["depth"] = r.depth;  // 0: unknown, written as older files have it
   }
   return a;
 }
@@ -67,7 +68,14 @@ Status read_root(const ordered_json& e, const std::string& at, RangeRoot* out) {
   r.get("right", &out->right);
   std::string hex;
   r.get("root", &hex);
+  out->depth = -1;
+  r.get("depth", &out->depth);
   if (Status s = r.finish(); !s) return s;
+  if (out->depth == -1) out->depth = 0;  // absent, as in files before per-range depths
+  else if (out->depth < kMerkleDepthMin || out->depth > kMerkleDepthMax) {
+    return Status::invalid(at + ".depth: " + std::to_string(out->depth) + " is not a tree depth (" +
+                           std::to_string(kMerkleDepthMin) + ".." + std::to_string(kMerkleDepthMax) + ")");
+  }
   return parse_merkle_hex(hex, at + ".root", &out->root);
 }
 

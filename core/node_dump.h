@@ -4,12 +4,13 @@
 // JSON (docs/history-format.md, "final/<node>.json"):
 //   {"node":"n1",
 //    "records":[{"key":"k1","value":"3-12","version":[1700000000123456,2],"tombstone":false}, ...],
-//    "merkle_roots":[{"range_index":0,"left":L,"right":R,"root":"<16 hex digits>"}, ...] or null,
+//    "merkle_roots":[{"range_index":0,"left":L,"right":R,"root":"<16 hex digits>","depth":D}, ...] or null,
 //    "hints":[{"hint_id":"n1:17","target":"n3","key":"k1","version":[ts,id],"tombstone":false}, ...]}
 // "merkle_roots" is null when anti-entropy is off; FL.MERKLE answers the same
 // array, FL.HINTS the same "hints". The reader is strict: every field above
-// is required (a tombstone may omit its value), and an unknown field is an
-// error naming it, so a renamed field cannot read as "no hints pending".
+// is required (a tombstone may omit its value; a root may omit its depth, as
+// files before per-range depths do), and an unknown field is an error
+// naming it, so a renamed field cannot read as "no hints pending".
 #pragma once
 
 #include <cstdint>
@@ -23,12 +24,17 @@
 
 namespace faultline {
 
-// The root of the Merkle tree of ring range `range_index`, (left, right].
+// The root of the Merkle tree of ring range `range_index`, (left, right],
+// and that tree's depth (each range's tree is sized from its key count).
 struct RangeRoot {
   size_t range_index = 0;
   Token left = 0;
   Token right = 0;
   uint64_t root = 0;  // in JSON: merkle_hex (core/merkle_hash.h)
+  // kMerkleDepthMin..kMerkleDepthMax; 0 when the file has no "depth" (files
+  // written before trees were sized per range): read it as the plan's
+  // modes.merkle_depth, which every tree then had.
+  int depth = 0;
   bool operator==(const RangeRoot&) const = default;
 };
 

@@ -20,7 +20,7 @@ NodeDump sample_dump() {
   d.records = {Record{"k1", "3-12", {1700000000123456, 2}, false, 0},
                Record{"k2", "", {1700000000200000, 4}, true, 99},
                Record{"k3", "", {1, 1}, false, 0}};
-  d.merkle_roots = {{RangeRoot{0, 10, 20, 0xab}, RangeRoot{1, 20, 10, 0xffffffffffffffff}}};
+  d.merkle_roots = {{RangeRoot{0, 10, 20, 0xab, 4}, RangeRoot{1, 20, 10, 0xffffffffffffffff, 20}}};
   d.hints = {PendingHint{"n3:17", "n1", "k1", {1700000000123456, 2}, false},
              PendingHint{"n3:18", "n2", "k2", {1700000000200000, 4}, true}};
   return d;
@@ -56,7 +56,7 @@ TEST(NodeDump, JsonShapeIsAsDocumented) {
             json::parse(R"({"node":"n1","records":[],"merkle_roots":null,"hints":[]})"));
   const json full = json::parse(node_dump_to_json(sample_dump()));
   EXPECT_EQ(full["merkle_roots"][0],
-            json::parse(R"({"range_index":0,"left":10,"right":20,"root":"00000000000000ab"})"));
+            json::parse(R"({"range_index":0,"left":10,"right":20,"root":"00000000000000ab","depth":4})"));
   EXPECT_EQ(full["hints"][1], json::parse(R"({"hint_id":"n3:18","target":"n2","key":"k2",
                                               "version":[1700000000200000,4],"tombstone":true})"));
   // FL.MERKLE and FL.HINTS answer the same arrays.
@@ -102,7 +102,10 @@ TEST(NodeDump, RejectsBadRootsAndHintsNamingEntryAndField) {
            {"merkle_roots", 1, R"({"root":"AB"})", "merkle_roots[1].root: 'AB' is not 16 lowercase hex digits"},
            {"merkle_roots", 0, R"({"left":-1})", "merkle_roots[0].left: has the wrong type"},
            {"merkle_roots", 0, R"({"range_index":null})", "merkle_roots[0].range_index: missing"},
-           {"merkle_roots", 0, R"({"depth":4})", "merkle_roots[0].depth: unknown field"},
+           {"merkle_roots", 0, R"({"dp":4})", "merkle_roots[0].dp: unknown field"},
+           {"merkle_roots", 0, R"({"depth":0})", "merkle_roots[0].depth: 0 is not a tree depth (1..20)"},
+           {"merkle_roots", 1, R"({"depth":21})", "merkle_roots[1].depth: 21 is not a tree depth (1..20)"},
+           {"merkle_roots", 1, R"({"depth":"4"})", "merkle_roots[1].depth: has the wrong type"},
            {"hints", 0, R"({"target":null})", "hints[0].target: missing"},
            {"hints", 1, R"({"tombstone":1})", "hints[1].tombstone: has the wrong type"},
            {"hints", 0, R"({"version":[1,4294967297]})", "hints[0].version: 'version' must be"},
@@ -115,6 +118,20 @@ TEST(NodeDump, RejectsBadRootsAndHintsNamingEntryAndField) {
     EXPECT_TRUE(fails_with(node_dump_from_json(j.dump(), &d), error));
     EXPECT_TRUE(d.node.empty()) << "output written on error";
   }
+}
+
+// Goal: final/*.json and FL.MERKLE answers written before trees were sized
+// per range have no "depth": they still read, with depth 0 (the plan's
+// merkle_depth, which the checker substitutes), and write back unchanged.
+TEST(NodeDump, RootsWithoutADepthReadAsUnknownDepth) {
+  json j = json::parse(node_dump_to_json(sample_dump()));
+  for (json& root : j["merkle_roots"]) root.erase("depth");
+  NodeDump d;
+  ASSERT_TRUE(succeeds(node_dump_from_json(j.dump(), &d)));
+  ASSERT_TRUE(d.merkle_roots);
+  EXPECT_EQ((*d.merkle_roots)[0].depth, 0);
+  EXPECT_EQ((*d.merkle_roots)[1].root, 0xffffffffffffffffu);
+  EXPECT_EQ(json::parse(node_dump_to_json(d)), j);
 }
 
 // Goal: records are as strict as the rest: an unknown field is refused.

@@ -42,7 +42,7 @@ struct ModeSpec {
   QuorumMode quorum = QuorumMode::kStrict;
   bool anti_entropy = false;
   int64_t anti_entropy_interval_ms = 2000;
-  int merkle_depth = 10;
+  int merkle_depth = 20;  // the maximum: each range's tree is sized from its key count (node/merkle_tree.h)
   int64_t gc_grace_ms = 600000;
   int64_t hint_window_ms = 60000;
   bool fsync = false;

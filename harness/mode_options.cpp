@@ -63,7 +63,7 @@ const std::vector<ModeOption>& mode_options() {
       // a plan file or a drawn plan brings its own value.
       {"--anti-entropy", "Merkle-tree anti-entropy: on or off (default on; --plan and --seed take the plan's)"},
       {"--anti-entropy-interval-ms", "milliseconds between anti-entropy rounds, 10..3600000 (default 2000)"},
-      {"--merkle-depth", "Merkle tree depth, 1..20: 2^depth leaves per range (default 10)"},
+      {"--merkle-depth", "Maximum Merkle tree depth, 1..20: each range's tree has about one leaf per key, at most 2^depth leaves (default 20)"},
       {"--gc-grace-ms", "tombstone and hint lifetime in milliseconds, up to a week (default 600000)"},
       {"--hint-window-ms", "no hints for a node down longer than this, in milliseconds, up to a week (default 60000)"},
   };

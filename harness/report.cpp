@@ -275,7 +275,7 @@ std::string plan_section(const std::string& run_dir, const ReportOptions& option
                           (m.digest_reads ? "on" : "off") + ", hinted handoff " + (m.hinted_handoff ? "on" : "off") +
                           ", quorum " + std::string(to_string(m.quorum)) + ", anti-entropy " +
                           (m.anti_entropy ? "on (every " + std::to_string(m.anti_entropy_interval_ms) +
-                                                " ms, depth " + std::to_string(m.merkle_depth) + ")"
+                                                " ms, tree depth at most " + std::to_string(m.merkle_depth) + ")"
                                           : std::string("off")));
   out += row("timing", "gc_grace_ms " + std::to_string(m.gc_grace_ms) + ", hint_window_ms " +
                            std::to_string(m.hint_window_ms) + ", request_timeout_ms " +

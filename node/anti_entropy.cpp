@@ -105,7 +105,7 @@ std::vector<RangeRoot> AntiEntropy::roots() const {
   if (!trees) return out;
   for (size_t i : trees->range_indices()) {
     const MerkleTree* t = trees->tree(i);
-    out.push_back({i, t->range().left, t->range().right, t->root()});
+    out.push_back({i, t->range().left, t->range().right, t->root(), t->depth()});
   }
   return out;
 }
@@ -188,6 +188,7 @@ void AntiEntropy::begin_exchange(Pair p) {
   x.pair = p;
   x.tree = store_->trees()->tree(p.range_index);
   FL_ASSERT(x.tree != nullptr);
+  fit_tree(p.range_index);
   x.cost.exchanges = 1;
   x.to_request = {0};
   send_tree_batch();
@@ -211,14 +212,28 @@ void AntiEntropy::send_tree_batch() {
   const size_t n = std::min(kTreeIndicesPerRequestMax, x.to_request.size() - x.next);
   x.asked.assign(x.to_request.begin() + static_cast<ptrdiff_t>(x.next),
                  x.to_request.begin() + static_cast<ptrdiff_t>(x.next + n));
+  x.asked_from = x.next;
   x.next += n;
-  send_request(MerkleTreeRequest{x.id, tree_id(), static_cast<uint32_t>(x.level), x.asked});
+  send_request(MerkleTreeRequest{x.id, tree_id(x.tree->depth()), static_cast<uint32_t>(x.level), x.asked});
 }
 
-MerkleTreeId AntiEntropy::tree_id() const {
+MerkleTreeId AntiEntropy::tree_id(int depth) const {
   const Exchange& x = *exchange_;
   return {static_cast<uint32_t>(x.pair.range_index), x.tree->range().left, x.tree->range().right,
-          static_cast<uint32_t>(x.tree->depth())};
+          static_cast<uint32_t>(depth)};
+}
+
+void AntiEntropy::fit_tree(size_t range_index) {
+  if (Status s = store_->fit(range_index); !s) {
+    env_.events->emit("store_error", {{"op", std::string("merkle_fit")}, {"key", std::string()}, {"error", s.message()}});
+  }
+}
+
+void AntiEntropy::note_if_differs(uint64_t index, uint64_t peer_sum) {
+  Exchange& x = *exchange_;
+  if (x.tree->sum(x.level, index) == peer_sum) return;
+  x.differing.push_back(index);
+  x.differing_sums.push_back(peer_sum);
 }
 
 void AntiEntropy::on_tree_reply(NodeId from, const MerkleTreeReply& m, size_t frame_bytes) {
@@ -231,24 +246,36 @@ void AntiEntropy::on_tree_reply(NodeId from, const MerkleTreeReply& m, size_t fr
     return end_exchange(false, node_name(from) + " sent " + std::to_string(m.hashes.size()) + " hashes for " +
                                    std::to_string(x.asked.size()) + " nodes");
   }
+  // The trees compare at the shallower depth: sums fold exactly.
+  if (x.level == 0) x.depth = std::min(x.tree->depth(), static_cast<int>(m.depth));
+  if (x.level > x.tree->depth()) {
+    return end_exchange(false, "this node's tree shrank to depth " + std::to_string(x.tree->depth()) +
+                                   " below level " + std::to_string(x.level) + " during the exchange");
+  }
   x.cost.hashes_received += m.hashes.size();
-  for (size_t i = 0; i < x.asked.size(); ++i) {
-    if (x.tree->hash(x.level, x.asked[i]) != m.hashes[i]) x.differing.push_back(x.asked[i]);
+  if (x.level == 0) note_if_differs(0, m.hashes[0]);
+  for (size_t k = 0; x.level > 0 && k < x.asked.size(); ++k) {
+    // Below the root only left children are asked for: the peer's sum of
+    // the right one is its parent's minus the left's (node sums add,
+    // core/merkle_hash.h), which halves the hashes and indices sent.
+    const uint64_t left = x.asked[k];
+    const uint64_t children[2] = {left, left + 1};
+    const uint64_t peer_sums[2] = {m.hashes[k], x.parent_sums[x.asked_from + k] - m.hashes[k]};
+    for (int c = 0; c < 2; ++c) note_if_differs(children[c], peer_sums[c]);
   }
   if (x.next < x.to_request.size()) return send_tree_batch();
   if (x.differing.empty()) return end_exchange(true, "");
-  if (x.level == x.tree->depth()) {
+  if (x.level == x.depth) {
     x.syncing = true;
     x.next = 0;
     x.cost.differing_leaves = x.differing.size();
     return send_sync_page();
   }
   x.to_request.clear();
-  for (uint64_t i : x.differing) {
-    x.to_request.push_back(2 * i);
-    x.to_request.push_back(2 * i + 1);
-  }
+  for (uint64_t i : x.differing) x.to_request.push_back(2 * i);
+  x.parent_sums = std::move(x.differing_sums);
   x.differing.clear();
+  x.differing_sums.clear();
   x.next = 0;
   ++x.level;
   send_tree_batch();
@@ -267,18 +294,18 @@ void AntiEntropy::send_sync_page() {
            (x.page.empty() || bytes < kSyncBytesPerPageMax)) {
       const uint64_t leaf = x.differing[x.next++];
       x.page.push_back(leaf);
-      for (Record& r : records_in(*x.tree, {leaf})) {
+      for (Record& r : records_in(x.tree->range(), x.depth, {leaf})) {
         bytes += page_bytes(r);
         records.push_back(std::move(r));
       }
     }
     x.after.reset();
   } else {
-    records = records_in(*x.tree, x.page);
+    records = records_in(x.tree->range(), x.depth, x.page);
   }
   MerkleSync m;
   m.exchange_id = x.id;
-  m.tree = tree_id();
+  m.tree = tree_id(x.depth);
   m.leaves = x.page;
   m.after = x.after;
   m.records = in_span(x.tree->range(), std::move(records), x.after, std::nullopt);
@@ -324,14 +351,16 @@ void AntiEntropy::end_exchange(bool reached_end, const std::string& why) {
                       {{"peer", node_name(x.pair.peer)},
                        {"range_index", as_i64(x.pair.range_index)},
                        {"range", EventJson{"[" + std::to_string(r.left) + "," + std::to_string(r.right) + "]"}},
+                       {"depth", as_i64(static_cast<uint64_t>(x.depth))},
                        {"differing_leaves", as_i64(x.cost.differing_leaves)},
                        {"keys_sent", as_i64(x.cost.keys_sent)},
                        {"keys_received", as_i64(x.cost.keys_received)},
                        {"bytes_sent", as_i64(x.cost.bytes_sent)},
                        {"bytes_received", as_i64(x.cost.bytes_received)}});
   } else {
-    // The peer answered but cannot compare this range (another ring or
-    // depth): skip it for this round, like an unresponsive one.
+    // The peer answered but cannot compare this range (another ring, or a
+    // tree that shrank mid-exchange): skip it for this round, like an
+    // unresponsive one.
     skipped_.insert(x.pair.peer);
     env_.events->emit("merkle_exchange_failed", {{"peer", node_name(x.pair.peer)},
                                                  {"range_index", as_i64(x.pair.range_index)},
@@ -371,11 +400,10 @@ const MerkleTree* AntiEntropy::requested_tree(const MerkleTreeId& id, std::strin
   const MerkleTree* t = trees ? trees->tree(id.range_index) : nullptr;
   if (!trees) *why = "anti-entropy is off on " + node_name(config_.id);
   else if (!t) *why = node_name(config_.id) + " does not replicate range " + std::to_string(id.range_index);
-  else if (t->range().left != id.left || t->range().right != id.right || t->depth() != static_cast<int>(id.depth)) {
+  else if (t->range().left != id.left || t->range().right != id.right) {
     *why = node_name(config_.id) + " has range " + std::to_string(id.range_index) + " as (" +
-           std::to_string(t->range().left) + "," + std::to_string(t->range().right) + "] depth " +
-           std::to_string(t->depth()) + ", not (" + std::to_string(id.left) + "," + std::to_string(id.right) +
-           "] depth " + std::to_string(id.depth);
+           std::to_string(t->range().left) + "," + std::to_string(t->range().right) + "], not (" +
+           std::to_string(id.left) + "," + std::to_string(id.right) + "]";
   } else {
     return t;
   }
@@ -383,17 +411,21 @@ const MerkleTree* AntiEntropy::requested_tree(const MerkleTreeId& id, std::strin
 }
 
 void AntiEntropy::on_tree_request(NodeId from, const MerkleTreeRequest& m) {
-  MerkleTreeReply reply{m.exchange_id, false, "", {}};
+  MerkleTreeReply reply{m.exchange_id, false, "", {}, 0};
   const MerkleTree* t = requested_tree(m.tree, &reply.error);
-  if (t && (m.level > m.tree.depth || m.indices.size() > kTreeIndicesPerRequestMax)) {
-    reply.error = "level " + std::to_string(m.level) + " or " + std::to_string(m.indices.size()) + " indices out of bounds";
+  // An exchange starts at the root: the tree is sized before it is compared.
+  if (t && m.level == 0) fit_tree(m.tree.range_index);
+  if (t) reply.depth = static_cast<uint32_t>(t->depth());
+  if (t && (m.level > std::min<uint32_t>(m.tree.depth, reply.depth) || m.indices.size() > kTreeIndicesPerRequestMax)) {
+    reply.error = "level " + std::to_string(m.level) + " (trees of depth " + std::to_string(m.tree.depth) + " and " +
+                  std::to_string(reply.depth) + ") or " + std::to_string(m.indices.size()) + " indices out of bounds";
     t = nullptr;
   }
   if (t) {
     const int level = static_cast<int>(m.level);
     reply.ok = std::all_of(m.indices.begin(), m.indices.end(), [&](uint64_t i) { return i < (uint64_t{1} << level); });
     if (!reply.ok) reply.error = "node index beyond level " + std::to_string(level);
-    for (size_t i = 0; reply.ok && i < m.indices.size(); ++i) reply.hashes.push_back(t->hash(level, m.indices[i]));
+    for (size_t i = 0; reply.ok && i < m.indices.size(); ++i) reply.hashes.push_back(t->sum(level, m.indices[i]));
   }
   env_.transport->send(from, std::move(reply));
 }
@@ -405,8 +437,9 @@ void AntiEntropy::on_sync(NodeId from, const MerkleSync& m) {
     reply.error = std::to_string(m.leaves.size()) + " leaves exceed " + std::to_string(kSyncLeavesPerPageMax);
     t = nullptr;
   }
-  if (t && !std::all_of(m.leaves.begin(), m.leaves.end(), [&](uint64_t l) { return l < t->leaf_count(); })) {
-    reply.error = "leaf index beyond " + std::to_string(t->leaf_count());
+  const uint64_t leaf_count = uint64_t{1} << m.tree.depth;  // the codec bounds the depth
+  if (t && !std::all_of(m.leaves.begin(), m.leaves.end(), [&](uint64_t l) { return l < leaf_count; })) {
+    reply.error = "leaf index beyond " + std::to_string(leaf_count);
     t = nullptr;
   }
   if (t) {
@@ -417,7 +450,8 @@ void AntiEntropy::on_sync(NodeId from, const MerkleSync& m) {
     // upto) when its records would exceed the page budget.
     std::unordered_map<std::string_view, const Record*> theirs;
     for (const Record& r : m.records) theirs.emplace(r.key, &r);
-    for (Record& mine : in_span(t->range(), records_in(*t, m.leaves), m.after, m.upto)) {
+    const int depth = static_cast<int>(m.tree.depth);
+    for (Record& mine : in_span(t->range(), records_in(t->range(), depth, m.leaves), m.after, m.upto)) {
       auto it = theirs.find(mine.key);
       if (it == theirs.end() || lww_wins(mine, *it->second)) reply.records.push_back(std::move(mine));
     }
@@ -427,9 +461,9 @@ void AntiEntropy::on_sync(NodeId from, const MerkleSync& m) {
   env_.transport->send(from, std::move(reply));
 }
 
-std::vector<Record> AntiEntropy::records_in(const MerkleTree& tree, const std::vector<uint64_t>& leaves) {
+std::vector<Record> AntiEntropy::records_in(const TokenRange& range, int depth, const std::vector<uint64_t>& leaves) {
   std::vector<Record> out;
-  Status s = store_->for_each_in_leaves(tree, leaves, [&](const Record& r) { out.push_back(r); });
+  Status s = store_->for_each_in_leaves(range, depth, leaves, [&](const Record& r) { out.push_back(r); });
   if (!s) env_.events->emit("store_error", {{"op", std::string("merkle_scan")}, {"key", std::string()}, {"error", s.message()}});
   return out;
 }

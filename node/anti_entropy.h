@@ -4,9 +4,15 @@
 // Rounds (when modes.anti_entropy is on). A round compares every range this
 // node replicates with every other replica of that range, one exchange at a
 // time. An exchange (docs/protocol.md, "Anti-entropy exchange"):
-//   1. tree phase: ask the peer for the root, then level by level for the
-//      children of every node whose hashes differ, until the differing leaves
-//      are known (at most kTreeIndicesPerRequestMax indices per request);
+//   0. both sides first fit their tree of the range to its key count
+//      (TreeStore::fit), so each may hold a different depth;
+//   1. tree phase: ask the peer for the root sum (sending this tree's depth;
+//      the answer carries the peer's), then level by level for the left
+//      child of every node whose sums differ (the right child's sum is the
+//      parent's minus the left's), down to the shallower of the two
+//      depths (node sums fold exactly: core/merkle_hash.h), until the
+//      differing leaves at that depth are known (at most
+//      kTreeIndicesPerRequestMax indices per request);
 //   2. sync phase: page through the differing leaves, sending this node's
 //      records in them; the peer answers with those of its own records in
 //      those leaves that win over (or are missing from) ours, and merges
@@ -113,10 +119,16 @@ class AntiEntropy {
     const MerkleTree* tree = nullptr;
     bool syncing = false;
     int level = 0;
-    std::vector<uint64_t> to_request;  // indices at `level` still to ask for
-    size_t next = 0;                   // first of to_request not yet asked
-    std::vector<uint64_t> asked;       // the request in flight
-    std::vector<uint64_t> differing;   // at `level` so far; at depth: the differing leaves
+    int depth = 0;  // the compare depth: the shallower tree's, known from the root's answer
+    // Indices at `level` to ask for: the root, then the left children of
+    // the nodes that differed one level up.
+    std::vector<uint64_t> to_request;
+    std::vector<uint64_t> parent_sums;  // below the root: the peer's sum of to_request[i]'s parent
+    size_t next = 0;                    // first of to_request not yet asked
+    size_t asked_from = 0;              // where the request in flight starts in to_request
+    std::vector<uint64_t> asked;        // the request in flight
+    std::vector<uint64_t> differing;    // at `level` so far; at depth: the differing leaves
+    std::vector<uint64_t> differing_sums;  // the peer's sums of `differing`
     std::vector<uint64_t> page;        // sync: the leaves of the page in flight
     std::optional<SyncCursor> after;   // sync: the page is covered up to here
     std::optional<SyncCursor> asked_upto;  // sync: the end of the span in flight
@@ -132,6 +144,9 @@ class AntiEntropy {
   void send_tree_batch();
   void send_sync_page();
   void send_request(Body body);
+  // Adds node `index` at the exchange's level to its differing nodes when
+  // the peer's sum of it is not this tree's.
+  void note_if_differs(uint64_t index, uint64_t peer_sum);
   void on_tree_reply(NodeId from, const MerkleTreeReply& m, size_t frame_bytes);
   void on_sync_reply(NodeId from, const MerkleSyncReply& m, size_t frame_bytes);
   void end_exchange(bool reached_end, const std::string& why);
@@ -144,9 +159,11 @@ class AntiEntropy {
   void on_sync(NodeId from, const MerkleSync& m);
   // The tree a request names, or null with *why set.
   const MerkleTree* requested_tree(const MerkleTreeId& id, std::string* why);
-  // How requests name the tree of the exchange in flight.
-  MerkleTreeId tree_id() const;
-  std::vector<Record> records_in(const MerkleTree& tree, const std::vector<uint64_t>& leaves);
+  // How requests name the tree of the exchange in flight, with `depth`.
+  MerkleTreeId tree_id(int depth) const;
+  // TreeStore::fit, reporting a failed scan as a store_error event.
+  void fit_tree(size_t range_index);
+  std::vector<Record> records_in(const TokenRange& range, int depth, const std::vector<uint64_t>& leaves);
   void merge(const MerkleTree& tree, const std::vector<Record>& records);
 
   void arm_round_timer();

@@ -1,8 +1,9 @@
 // Goal: Merkle-tree anti-entropy on the sans-I/O core: an exchange streams
 // only the records of differing leaves, a round converges every replica after
 // any sequence of dropped and delayed messages once the network heals, an
-// unresponsive peer is skipped without stalling the round, and tombstones are
-// purged after gc_grace_ms with their trees updated.
+// unresponsive peer is skipped without stalling the round, replicas whose
+// trees have different depths compare at the shallower one, and tombstones
+// are purged after gc_grace_ms with their trees updated.
 //
 // Randomized tests print their seed (FAULTLINE_TEST_SEED replays it);
 // RapidCheck properties print a reproduce string:
@@ -28,7 +29,10 @@ ModeSpec ae_modes() {
   return m;
 }
 
-// Every replica of every range holds the same records and the same root.
+// Every replica of every range holds the same records, and the same root
+// where their trees have the same depth (each is sized from its own key
+// count, with a band against flapping, so equal data may sit in trees one
+// level apart).
 void expect_replicas_agree(SimCluster& c, int nodes) {
   const Ring& ring = c.replica(1).ring();
   std::map<std::pair<size_t, NodeId>, std::vector<Record>> by_range;
@@ -37,16 +41,16 @@ void expect_replicas_agree(SimCluster& c, int nodes) {
   }
   for (size_t i = 0; i < ring.ranges().size(); ++i) {
     const std::vector<NodeId> reps = ring.replicas_of_range(i);
-    std::optional<uint64_t> root;
+    std::optional<std::pair<uint64_t, int>> root;  // (root, depth)
     for (NodeId n : reps) {
       EXPECT_EQ(by_range[std::make_pair(i, n)], by_range[std::make_pair(i, reps[0])]) << "range " << i << ": " << node_name(n) << " vs "
                                                            << node_name(reps[0]);
       for (const RangeRoot& rr : c.replica(n).anti_entropy().roots()) {
         if (rr.range_index != i) continue;
-        if (root) {
-          EXPECT_EQ(rr.root, *root) << "range " << i << " root of " << node_name(n);
+        if (root && root->second == rr.depth) {
+          EXPECT_EQ(rr.root, root->first) << "range " << i << " root of " << node_name(n);
         }
-        root = rr.root;
+        root = {rr.root, rr.depth};
       }
     }
   }
@@ -227,15 +231,124 @@ TEST(AntiEntropy, OffMeansNoTreesNoExchangesButTombstonesStillPurged) {
   }
 }
 
-TEST(AntiEntropy, PeerWithAnotherDepthRefusesAndIsSkipped) {
+// The merkle_exchange events of node n that found differing leaves: (range
+// index, compare depth).
+std::vector<std::pair<int64_t, int64_t>> exchange_depths(SimCluster& c, NodeId n) {
+  std::vector<std::pair<int64_t, int64_t>> out;
+  for (const auto& e : c.events(n)) {
+    if (e.name != "merkle_exchange") continue;
+    std::pair<int64_t, int64_t> p{-1, -1};
+    int64_t differing = 0;
+    for (const EventField& f : e.fields) {
+      if (f.name == "range_index") p.first = std::get<int64_t>(f.value);
+      if (f.name == "depth") p.second = std::get<int64_t>(f.value);
+      if (f.name == "differing_leaves") differing = std::get<int64_t>(f.value);
+    }
+    if (differing > 0) out.push_back(p);
+  }
+  return out;
+}
+
+int depth_of(SimCluster& c, NodeId n, size_t range_index) {
+  for (const RangeRoot& rr : c.replica(n).anti_entropy().roots()) {
+    if (rr.range_index == range_index) return rr.depth;
+  }
+  return 0;
+}
+
+// n2 misses a newer write of `key` through n1; n1's next round then finds
+// it in exactly one exchange, compared at the shallower of the two trees'
+// depths (into *depth when not null).
+void miss_one_write_then_round(SimCluster& c, const std::string& key, int64_t* depth) {
+  c.set_drop_if([](NodeId from, NodeId, const Body& b) { return from == 1 && std::holds_alternative<WriteRequest>(b); });
+  ASSERT_TRUE(write(c, 1, key, "newer", ConsistencyLevel::kOne).status);
+  c.run_for(1500);
+  c.set_drop_if(nullptr);
+  const size_t before = exchange_depths(c, 1).size();
+  ASSERT_TRUE(run_round(c, 1));
+  const auto depths = exchange_depths(c, 1);
+  ASSERT_EQ(depths.size(), before + 1);
+  const size_t ri = static_cast<size_t>(depths.back().first);
+  EXPECT_EQ(depths.back().second, std::min(depth_of(c, 1, ri), depth_of(c, 2, ri)));
+  if (depth) *depth = depths.back().second;
+}
+
+// Goal: each replica sizes its tree from its own keys, and two trees of
+// different depths compare at the shallower one: n2 missed nearly every
+// write, so its trees are shallow and n1's deep; one round converges them,
+// and the next finds a single new difference with deep trees on both sides.
+TEST(AntiEntropy, TreesOfDifferentDepthsCompareAtTheShallowerAndConverge) {
+  SimCluster c(2, 2, 1000, ae_modes());
+  c.start();
+  c.set_drop_if([](NodeId from, NodeId, const Body& b) { return from == 1 && std::holds_alternative<WriteRequest>(b); });
+  for (int i = 0; i < 3000; ++i) {
+    c.replica(1).coordinate_write("k" + std::to_string(i), "v", ConsistencyLevel::kOne, [](const WriteResult&) {});
+    if (i % 500 == 0) c.run_for(5);
+  }
+  c.run_for(1500);
+  c.set_drop_if(nullptr);
+  ASSERT_EQ(c.store(2).count(), 0);
+  ASSERT_TRUE(run_round(c, 2));  // n2's trees are fitted to nothing: depth 1
+  for (const auto& [range, depth] : exchange_depths(c, 2)) EXPECT_EQ(depth, 1) << "range " << range;
+  EXPECT_EQ(records(c, 1), records(c, 2));
+  ASSERT_TRUE(run_round(c, 1));  // both fitted to their keys now
+  EXPECT_EQ(exchange_depths(c, 1).size(), 0u) << "equal data: no exchange goes below the root";
+  expect_replicas_agree(c, 2);
+  const Ring& ring = c.replica(1).ring();
+  for (const RangeRoot& rr : c.replica(1).anti_entropy().roots()) {
+    uint64_t keys = 0;
+    for (const Record& r : records(c, 1)) keys += ring.range_index(token_of(r.key)) == rr.range_index ? 1 : 0;
+    EXPECT_EQ(rr.depth, merkle_depth_for_keys(keys, kMerkleDepthMax)) << "range " << rr.range_index;
+    EXPECT_EQ(depth_of(c, 2, rr.range_index), rr.depth) << "range " << rr.range_index;
+  }
+
+  ASSERT_NO_FATAL_FAILURE(miss_one_write_then_round(c, "one-more", nullptr));
+  EXPECT_LE(c.replica(1).anti_entropy().totals().keys_sent, 8u) << "a leaf, not the range";
+  EXPECT_EQ(records(c, 1), records(c, 2));
+}
+
+// Goal: below the root the initiator asks only for left children (the
+// peer's sum of a right child is its parent's minus the left's): one
+// differing key costs one hash per level of the compare depth, plus one
+// root per exchange, and still converges.
+TEST(AntiEntropy, OneDifferingKeyCostsOneHashPerLevelBelowTheRoot) {
+  SimCluster c(2, 2, 1000, ae_modes());
+  c.start();
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(write(c, 1, "k" + std::to_string(i), "v", ConsistencyLevel::kAll).status);
+  ASSERT_TRUE(run_round(c, 1));  // sizes the trees; equal data
+  ASSERT_EQ(exchange_depths(c, 1).size(), 0u);
+  const ExchangeTotals before = c.replica(1).anti_entropy().totals();
+  int64_t depth = 0;
+  ASSERT_NO_FATAL_FAILURE(miss_one_write_then_round(c, "k7", &depth));
+  EXPECT_GE(depth, 5) << "sized from the keys, not kMerkleDepthMin";
+  const ExchangeTotals& t = c.replica(1).anti_entropy().totals();
+  EXPECT_EQ(t.hashes_received - before.hashes_received, (t.exchanges - before.exchanges) + static_cast<uint64_t>(depth));
+  EXPECT_EQ(t.differing_leaves - before.differing_leaves, 1u);
+  EXPECT_EQ(records(c, 1), records(c, 2));
+}
+
+// Goal: a request the responder cannot answer (a level deeper than its
+// tree) gets a clear refusal carrying its depth, no crash; the stray reply
+// is then ignored and a real round works.
+TEST(AntiEntropy, RequestBelowTheTreeIsRefusedWithTheResponderDepth) {
   SimCluster c(2, 2, 1000, ae_modes());
   c.start();
   ASSERT_TRUE(write(c, 1, "a", "1", ConsistencyLevel::kAll).status);
-  // n1 asks about a range with a depth n2 does not use: a clear refusal, no crash.
   const RangeRoot first = c.replica(2).anti_entropy().roots().front();
-  const MerkleTreeRequest bad{99, {static_cast<uint32_t>(first.range_index), first.left, first.right, 3}, 0, {0}};
+  ASSERT_EQ(first.depth, 1);
+  const MerkleTreeRequest bad{99, {static_cast<uint32_t>(first.range_index), first.left, first.right, 9}, 5, {0}};
+  std::optional<MerkleTreeReply> reply;
+  c.set_drop_if([&](NodeId, NodeId, const Body& b) {
+    if (const auto* r = std::get_if<MerkleTreeReply>(&b)) reply = *r;
+    return false;
+  });
   ASSERT_TRUE(c.replica(2).on_message(Envelope{1, bad}).is_ok());
   c.run_for(10);
+  c.set_drop_if(nullptr);
+  ASSERT_TRUE(reply);
+  EXPECT_FALSE(reply->ok);
+  EXPECT_EQ(reply->depth, 1u);
+  EXPECT_NE(reply->error.find("level 5 (trees of depth 9 and 1)"), std::string::npos) << reply->error;
   ASSERT_TRUE(run_round(c, 1));  // the stray reply is ignored; the round works
   EXPECT_EQ(count_events(c, 1, "merkle_exchange_failed"), 0);
 }

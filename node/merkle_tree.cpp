@@ -1,6 +1,6 @@
 #include "node/merkle_tree.h"
 
-#include <limits>
+#include <algorithm>
 
 #include "core/assert.h"
 
@@ -11,16 +11,45 @@ __extension__ typedef unsigned __int128 U128;
 }  // namespace
 
 MerkleTree::MerkleTree(TokenRange range, int depth, BugSet bugs) : range_(range), depth_(depth), bugs_(bugs) {
+  reset(depth);
+}
+
+void MerkleTree::reset(int depth) {
   FL_ASSERT(depth >= kMerkleDepthMin);
   FL_ASSERT(depth <= kMerkleDepthMax);
+  depth_ = depth;
   nodes_.assign(size_t{2} << depth, 0);
+  sums_.assign(size_t{1} << depth, 0);
+  nodes_.shrink_to_fit();
+  sums_.shrink_to_fit();
   clear();
 }
 
 void MerkleTree::clear() {
   const size_t leaves = size_t{1} << depth_;
   std::fill(nodes_.begin() + static_cast<ptrdiff_t>(leaves), nodes_.end(), 0);
-  for (size_t i = leaves - 1; i >= 1; --i) nodes_[i] = merkle_inner_hash(nodes_[2 * i], nodes_[2 * i + 1]);
+  keys_ = 0;
+  rehash();
+}
+
+void MerkleTree::rehash() {
+  const size_t leaves = size_t{1} << depth_;
+  for (size_t i = leaves - 1; i >= 1; --i) {
+    nodes_[i] = merkle_inner_hash(nodes_[2 * i], nodes_[2 * i + 1]);
+    sums_[i] = (2 * i < leaves ? sums_[2 * i] + sums_[2 * i + 1] : nodes_[2 * i] + nodes_[2 * i + 1]);
+  }
+}
+
+void MerkleTree::fold_to(int depth) {
+  FL_ASSERT(depth >= kMerkleDepthMin);
+  FL_ASSERT(depth < depth_);
+  std::vector<uint64_t> leaves(size_t{1} << depth);
+  for (size_t i = 0; i < leaves.size(); ++i) leaves[i] = sum(depth, i);
+  const uint64_t keys = keys_;
+  reset(depth);
+  std::copy(leaves.begin(), leaves.end(), nodes_.begin() + static_cast<ptrdiff_t>(leaves.size()));
+  keys_ = keys;
+  rehash();
 }
 
 uint64_t MerkleTree::hash(int level, uint64_t index) const {
@@ -30,20 +59,38 @@ uint64_t MerkleTree::hash(int level, uint64_t index) const {
   return nodes_[(size_t{1} << level) + index];
 }
 
+uint64_t MerkleTree::sum(int level, uint64_t index) const {
+  FL_ASSERT(level >= 0);
+  FL_ASSERT(level <= depth_);
+  FL_ASSERT(index < (uint64_t{1} << level));
+  const size_t i = (size_t{1} << level) + index;
+  return level == depth_ ? nodes_[i] : sums_[i];
+}
+
 void MerkleTree::set_leaf(size_t leaf, uint64_t value) {
   size_t i = (size_t{1} << depth_) + leaf;
   nodes_[i] = value;
-  for (i /= 2; i >= 1; i /= 2) nodes_[i] = merkle_inner_hash(nodes_[2 * i], nodes_[2 * i + 1]);
+  i /= 2;
+  if (i >= 1) {
+    nodes_[i] = merkle_inner_hash(nodes_[2 * i], nodes_[2 * i + 1]);
+    sums_[i] = nodes_[2 * i] + nodes_[2 * i + 1];
+  }
+  for (i /= 2; i >= 1; i /= 2) {
+    nodes_[i] = merkle_inner_hash(nodes_[2 * i], nodes_[2 * i + 1]);
+    sums_[i] = sums_[2 * i] + sums_[2 * i + 1];
+  }
 }
 
 void MerkleTree::add(Token t, uint64_t record_hash) {
   const size_t leaf = leaf_of(t);
   set_leaf(leaf, nodes_[(size_t{1} << depth_) + leaf] + record_hash);
+  ++keys_;
 }
 
 void MerkleTree::subtract(Token t, uint64_t record_hash) {
   const size_t leaf = leaf_of(t);
   set_leaf(leaf, nodes_[(size_t{1} << depth_) + leaf] - record_hash);
+  --keys_;
 }
 
 // Seeded bug merkle-leaf-off-by-one (docs/bugzoo.md).
@@ -54,31 +101,43 @@ size_t MerkleTree::leaf_off_by_one(Token t) const {
   return static_cast<size_t>((U128(offset) * ((U128(1) << depth_) - 1)) / size);
 }
 
-std::vector<std::pair<Token, Token>> MerkleTree::leaf_tokens(uint64_t leaf) const {
-  FL_ASSERT(leaf < leaf_count());
-  // Leaf j holds the offsets o with j * size <= o * 2^depth < (j + 1) * size
-  // (merkle_leaf_index inverted); token = left + 1 + o.
-  const U128 size = range_.left == range_.right ? (U128(1) << 64) : U128(range_.right - range_.left);
-  const U128 round_up = (U128(1) << depth_) - 1;
-  const U128 lo = (U128(leaf) * size + round_up) >> depth_;
-  const U128 end = (U128(leaf + 1) * size + round_up) >> depth_;
-  if (end <= lo) return {};
-  const Token first = range_.left + 1 + static_cast<uint64_t>(lo);
-  const Token last = range_.left + 1 + static_cast<uint64_t>(end - 1);
-  if (first <= last) return {{first, last}};
-  return {{first, std::numeric_limits<Token>::max()}, {0, last}};
+namespace {
+
+// The deepest depth <= depth_max at which `trees` trees fit in kMerkleTreesBytesMax.
+int depth_max_for_memory(int depth_max, size_t trees) {
+  FL_ASSERT(depth_max >= kMerkleDepthMin);
+  FL_ASSERT(depth_max <= kMerkleDepthMax);
+  int depth = depth_max;
+  while (depth > kMerkleDepthMin && trees * merkle_tree_bytes(depth) > kMerkleTreesBytesMax) --depth;
+  return depth;
 }
 
-MerkleTrees::MerkleTrees(const Ring& ring, NodeId self, int depth, BugSet bugs)
-    : ring_(ring), depth_(depth), bugs_(bugs) {
+size_t replicated_ranges(const Ring& ring, NodeId self) {
+  size_t n = 0;
+  for (size_t i = 0; i < ring.ranges().size(); ++i) {
+    const std::vector<NodeId> replicas = ring.replicas_of_range(i);
+    n += std::find(replicas.begin(), replicas.end(), self) != replicas.end() ? 1 : 0;
+  }
+  return n;
+}
+
+}  // namespace
+
+MerkleTrees::MerkleTrees(const Ring& ring, NodeId self, int depth_max, BugSet bugs)
+    : ring_(ring), depth_max_(depth_max_for_memory(depth_max, replicated_ranges(ring, self))), bugs_(bugs) {
   const std::vector<TokenRange> ranges = ring_.ranges();
   trees_.resize(ranges.size());
   for (size_t i = 0; i < ranges.size(); ++i) {
     const std::vector<NodeId> replicas = ring_.replicas_of_range(i);
     if (std::find(replicas.begin(), replicas.end(), self) == replicas.end()) continue;
     range_indices_.push_back(i);
-    trees_[i] = std::make_unique<MerkleTree>(ranges[i], depth, bugs_);
+    trees_[i] = std::make_unique<MerkleTree>(ranges[i], kMerkleDepthMin, bugs_);
   }
+}
+
+int MerkleTrees::fitting_depth(const MerkleTree& t) const {
+  const int wanted = merkle_depth_for_keys(t.keys(), depth_max_);
+  return wanted > t.depth() || wanted + 1 < t.depth() ? wanted : t.depth();
 }
 
 MerkleTree* MerkleTrees::tree(size_t range_index) {
@@ -146,14 +205,36 @@ Status TreeStore::purge(const Record& expected, bool* removed) {
 
 Status TreeStore::rebuild() {
   if (!trees_) return Status::ok();
-  trees_->clear();
-  return inner_->for_each([&](const Record& r) { trees_->replace(std::nullopt, r); });
+  for (size_t i : trees_->range_indices()) trees_->tree(i)->reset(kMerkleDepthMin);
+  // The first scan counts each range's keys (and fills the shallow trees);
+  // fit then builds each tree at its depth from a scan of its range.
+  if (Status s = inner_->for_each([&](const Record& r) { trees_->replace(std::nullopt, r); }); !s) return s;
+  for (size_t i : trees_->range_indices()) {
+    if (Status s = fit(i); !s) return s;
+  }
+  return Status::ok();
 }
 
-Status TreeStore::for_each_in_leaves(const MerkleTree& tree, const std::vector<uint64_t>& leaves,
+Status TreeStore::fit(size_t range_index) {
+  FL_ASSERT(trees_ != nullptr);
+  MerkleTree* t = trees_->tree(range_index);
+  FL_ASSERT(t != nullptr);
+  const int depth = trees_->fitting_depth(*t);
+  if (depth < t->depth()) t->fold_to(depth);
+  if (depth <= t->depth()) return Status::ok();
+  MerkleTree deeper(t->range(), depth, t->bugs());
+  const auto add = [&](const Record& r) { deeper.add(token_of(r.key), merkle_record_hash(r)); };
+  for (const auto& [first, last] : merkle_leaf_tokens(t->range(), 0, 0)) {
+    if (Status s = inner_->for_each_in_tokens(first, last, add); !s) return s;
+  }
+  *t = std::move(deeper);
+  return Status::ok();
+}
+
+Status TreeStore::for_each_in_leaves(const TokenRange& range, int depth, const std::vector<uint64_t>& leaves,
                                      const std::function<void(const Record&)>& fn) {
   for (uint64_t leaf : leaves) {
-    for (const auto& [first, last] : tree.leaf_tokens(leaf)) {
+    for (const auto& [first, last] : merkle_leaf_tokens(range, leaf, depth)) {
       if (Status s = inner_->for_each_in_tokens(first, last, fn); !s) return s;
     }
   }

@@ -43,9 +43,10 @@ std::unique_ptr<SimCluster> start_cluster(int nodes, int rf, const ModeSpec& mod
 // the records `n` stores (what the checker's merkle-convergence recomputes).
 int dishonest_roots(SimCluster& c, NodeId n) {
   const Ring& ring = c.replica(n).ring();
-  const int depth = c.config(n).modes.merkle_depth;
-  std::map<size_t, MerkleTree> rebuilt;
-  for (const RangeRoot& rr : c.replica(n).anti_entropy().roots()) rebuilt.emplace(rr.range_index, MerkleTree({rr.left, rr.right}, depth));
+  std::map<size_t, MerkleTree> rebuilt;  // at the depth each root reports, as the checker does
+  for (const RangeRoot& rr : c.replica(n).anti_entropy().roots()) {
+    rebuilt.emplace(rr.range_index, MerkleTree({rr.left, rr.right}, rr.depth));
+  }
   for (const Record& r : records(c, n)) {
     auto it = rebuilt.find(ring.range_index(token_of(r.key)));
     if (it != rebuilt.end()) it->second.add(token_of(r.key), merkle_record_hash(r));
