@@ -3,9 +3,9 @@
 // are already in memory (the simulator's), without writing and re-reading
 // history.jsonl and final/*.json.
 //
-// Node events are still read from `events_dir`/nodes/<n>/events.jsonl (empty:
+// Node events are read from `events_dir`/nodes/<n>/events.jsonl (empty:
 // none, and the properties that judge events say so as check_run_dir would
-// for a run directory without them).
+// for a run directory without them), or taken from `event_lines`.
 #pragma once
 
 #include <string>
@@ -13,6 +13,7 @@
 
 #include "checker/checker.h"
 #include "checker/final_state.h"
+#include "checker/node_events.h"
 #include "core/history.h"
 #include "core/plan.h"
 
@@ -25,6 +26,9 @@ struct Evidence {
   const FinalState* final_state = nullptr;
   std::string final_error;
   std::string events_dir;
+  // When set, the node events in memory (a simulated run's), and events_dir
+  // is not read.
+  const NodeEventLines* event_lines = nullptr;
 };
 
 // Never throws: a crash inside a property is caught and yields unknown. An

@@ -113,7 +113,7 @@ Verdict check_ops(const std::vector<HistoryOp>& ops, const std::string& path, Ru
 
 Verdict check_evidence_or_throw(const Evidence& e, const CheckOptions& opts) {
   std::unique_ptr<RunChecker> rc;
-  Status s = RunChecker::create(*e.plan, e.final_state, e.final_error, opts, &rc, e.events_dir);
+  Status s = RunChecker::create(*e.plan, e.final_state, e.final_error, opts, &rc, e.events_dir, e.event_lines);
   if (!s) return unknown_verdict(s.message());
   const std::string path = e.events_dir.empty() ? "history" : e.events_dir + "/history.jsonl";
   Verdict v = check_ops(*e.ops, path, rc.get());

@@ -23,27 +23,41 @@ struct NodeEvents::Log {
 };
 
 NodeEvents::NodeEvents(std::string run_dir) : run_dir_(std::move(run_dir)) {}
+NodeEvents::NodeEvents(const NodeEventLines* lines) : lines_(lines) {}
 NodeEvents::~NodeEvents() = default;
 
 const NodeEvents::Log& NodeEvents::load(const std::string& node) const {
   std::unique_ptr<Log>& log = logs_[node];
   if (log) return *log;
   log = std::make_unique<Log>();
+  // Parses one line; false once a line is malformed (the rest is not read).
+  auto parse = [&](const std::string& line, int64_t line_number) {
+    if (line.empty()) return true;
+    json ev = json::parse(line, nullptr, false);
+    if (!ev.is_object() || !ev.contains("event") || !ev["event"].is_string()) {
+      log->error = log->path + ":" + std::to_string(line_number) + ": not a JSON object with a string \"event\"";
+      return false;
+    }
+    log->events.push_back(std::move(ev));
+    log->lines.push_back(line_number);
+    return true;
+  };
+  if (lines_ != nullptr) {
+    auto it = lines_->find(node);
+    if (it == lines_->end()) return *log;
+    log->found = true;
+    log->path = "nodes/" + node + "/events.jsonl";
+    for (size_t i = 0; i < it->second.size() && parse(it->second[i], static_cast<int64_t>(i) + 1); ++i) {
+    }
+    return *log;
+  }
   if (run_dir_.empty()) return *log;
   log->path = (std::filesystem::path(run_dir_) / "nodes" / node / "events.jsonl").string();
   std::ifstream in(log->path);
   if (!in) return *log;
   log->found = true;
   std::string line;
-  for (int64_t line_number = 1; std::getline(in, line); ++line_number) {
-    if (line.empty()) continue;
-    json ev = json::parse(line, nullptr, false);
-    if (!ev.is_object() || !ev.contains("event") || !ev["event"].is_string()) {
-      log->error = log->path + ":" + std::to_string(line_number) + ": not a JSON object with a string \"event\"";
-      break;
-    }
-    log->events.push_back(std::move(ev));
-    log->lines.push_back(line_number);
+  for (int64_t line_number = 1; std::getline(in, line) && parse(line, line_number); ++line_number) {
   }
   return *log;
 }

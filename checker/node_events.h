@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -24,6 +25,8 @@
 namespace faultline {
 
 using NodeEventFn = std::function<void(const nlohmann::json&, const std::string&)>;
+// node -> its events.jsonl lines (without newlines), for runs in memory.
+using NodeEventLines = std::map<std::string, std::vector<std::string>>;
 
 // The events of every node of one run directory, each node's file parsed on
 // first use and kept. Not thread-safe: one check at a time (a check is
@@ -32,6 +35,9 @@ class NodeEvents {
  public:
   // Empty run_dir: no node has events (checking in memory).
   explicit NodeEvents(std::string run_dir);
+  // Events held in memory (a simulated run's): `lines` outlives this; a node
+  // it lacks has no events file. Where: "nodes/<node>/events.jsonl:<line>".
+  explicit NodeEvents(const NodeEventLines* lines);
   ~NodeEvents();
   NodeEvents(const NodeEvents&) = delete;
   NodeEvents& operator=(const NodeEvents&) = delete;
@@ -46,6 +52,7 @@ class NodeEvents {
   struct Log;
   const Log& load(const std::string& node) const;
   std::string run_dir_;
+  const NodeEventLines* lines_ = nullptr;
   mutable std::map<std::string, std::unique_ptr<Log>> logs_;
 };
 

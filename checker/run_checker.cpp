@@ -10,7 +10,8 @@
 namespace faultline {
 
 Status RunChecker::create(const Plan& plan, const FinalState* final_state, std::string final_error,
-                          const CheckOptions& opts, std::unique_ptr<RunChecker>* out, const std::string& run_dir) {
+                          const CheckOptions& opts, std::unique_ptr<RunChecker>* out, const std::string& run_dir,
+                          const NodeEventLines* event_lines) {
   const auto& registry = property_registry();
   for (const std::string& id : opts.properties) {
     bool known = std::any_of(registry.begin(), registry.end(), [&](const PropertyEntry& e) { return e.id == id; });
@@ -23,7 +24,7 @@ Status RunChecker::create(const Plan& plan, const FinalState* final_state, std::
   rc->pairer_ = std::make_unique<OpPairer>(rc->spill_, opts.memory_budget_bytes / 4);
   rc->history_path_ = run_dir.empty() ? "history" : run_dir + "/history.jsonl";
   rc->plan_ = &plan;
-  rc->events_ = std::make_unique<NodeEvents>(run_dir);
+  rc->events_ = event_lines != nullptr ? std::make_unique<NodeEvents>(event_lines) : std::make_unique<NodeEvents>(run_dir);
   CheckContext ctx{&plan, final_state, rc->events_.get(), rc->spill_, opts.memory_budget_bytes - opts.memory_budget_bytes / 4,
                    &rc->pairer_->phases()};
   for (const PropertyEntry& e : registry) {

@@ -26,9 +26,11 @@ class RunChecker {
   // properties that need it are then unknown. `plan` and `final_state` must
   // outlive the checker.
   // An unknown id in opts.properties is an error.
-  // `run_dir` locates node events (empty: checking in memory, no events).
+  // `run_dir` locates node events (empty: checking in memory, no events),
+  // unless `event_lines` holds them in memory (it must outlive the checker).
   static Status create(const Plan& plan, const FinalState* final_state, std::string final_error,
-                       const CheckOptions& opts, std::unique_ptr<RunChecker>* out, const std::string& run_dir = "");
+                       const CheckOptions& opts, std::unique_ptr<RunChecker>* out, const std::string& run_dir = "",
+                       const NodeEventLines* event_lines = nullptr);
 
   // The next op in history order. Invalid when the op is malformed or names
   // a node or coordinator not in the plan (the message says why; the caller

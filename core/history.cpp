@@ -248,11 +248,17 @@ Status HistoryWriter::open(const std::string& path, const HistoryHeader& header,
     std::fclose(f);
     return Status::io("cannot write " + path);
   }
-  out->reset(new HistoryWriter(f));
+  out->reset(new HistoryWriter(f, nullptr));
   return Status::ok();
 }
 
-HistoryWriter::~HistoryWriter() { std::fclose(file_); }
+std::unique_ptr<HistoryWriter> HistoryWriter::to_memory(std::vector<HistoryOp>* sink) {
+  return std::unique_ptr<HistoryWriter>(new HistoryWriter(nullptr, sink));
+}
+
+HistoryWriter::~HistoryWriter() {
+  if (file_ != nullptr) std::fclose(file_);
+}
 
 HistoryOp HistoryWriter::append(HistoryOp op) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -261,6 +267,10 @@ HistoryOp HistoryWriter::append(HistoryOp op) {
   // Keep time non-decreasing in file order even when a caller stamped early.
   if (op.time_ns < last_time_ns_) op.time_ns = last_time_ns_;
   last_time_ns_ = op.time_ns;
+  if (sink_ != nullptr) {
+    sink_->push_back(op);
+    return op;
+  }
   std::string line = history_op_to_json_line(op) + "\n";
   std::fwrite(line.data(), 1, line.size(), file_);
   std::fflush(file_);

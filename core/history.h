@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 #include "core/types.h"
@@ -84,6 +85,9 @@ class HistoryWriter {
   // Creates (truncates) `path` and writes the header.
   static Status open(const std::string& path, const HistoryHeader& header,
                      std::unique_ptr<HistoryWriter>* out);
+  // No file: each appended op goes to *sink instead, in order (the
+  // simulator's in-memory path, sim/sim_check.h).
+  static std::unique_ptr<HistoryWriter> to_memory(std::vector<HistoryOp>* sink);
   ~HistoryWriter();
   HistoryWriter(const HistoryWriter&) = delete;
   HistoryWriter& operator=(const HistoryWriter&) = delete;
@@ -94,9 +98,10 @@ class HistoryWriter {
   int64_t count() const;
 
  private:
-  explicit HistoryWriter(FILE* f) : file_(f) {}
+  HistoryWriter(FILE* f, std::vector<HistoryOp>* sink) : file_(f), sink_(sink) {}
   mutable std::mutex mu_;
-  FILE* file_;  // owned; guarded by mu_
+  FILE* file_;  // owned, null in memory; guarded by mu_
+  std::vector<HistoryOp>* sink_;  // in memory, else null; guarded by mu_
   int64_t next_index_ = 0;  // guarded by mu_
   int64_t last_time_ns_ = 0;  // guarded by mu_
 };

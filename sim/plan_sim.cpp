@@ -197,7 +197,7 @@ class PlanSim final : public FaultedCluster, public LinkControl {
   void issue(const ClientRequest& req, NodeId via, std::function<void(const HistoryOp&)> then) {
     HistoryOp invoke = invoke_of(req, node_name(via));
     invoke.time_ns = now_ns();
-    cluster_.trace("client " + history_op_to_json_line(invoke));
+    if (cluster_.tracing()) cluster_.trace("client " + history_op_to_json_line(invoke));
     history_->append(invoke);
     auto finished = std::make_shared<bool>(false);
     auto complete = [this, req, finished, then](OpType type, const std::string& error, const HistoryOp& fields) {
@@ -208,7 +208,7 @@ class PlanSim final : public FaultedCluster, public LinkControl {
       op.type = type;
       op.error = error;
       op.time_ns = now_ns();
-      cluster_.trace("client " + history_op_to_json_line(op));
+      if (cluster_.tracing()) cluster_.trace("client " + history_op_to_json_line(op));
       history_->append(op);
       ++operations_;
       then(op);
@@ -349,21 +349,37 @@ class PlanSim final : public FaultedCluster, public LinkControl {
   int64_t operations_ = 0;
 };
 
+// Each node's events as events.jsonl lines.
+std::vector<std::string> event_lines(SimCluster& cluster, NodeId id) {
+  std::vector<std::string> lines;
+  for (const SimCluster::Event& e : cluster.events(id)) lines.push_back(event_json_line(e.time_ns, id, e.name, e.fields));
+  return lines;
+}
+
 Status write_events(SimCluster& cluster, int nodes, const std::string& dir) {
   for (NodeId id = 1; id <= static_cast<NodeId>(nodes); ++id) {
     std::string text;
-    for (const SimCluster::Event& e : cluster.events(id)) text += event_json_line(e.time_ns, id, e.name, e.fields) + "\n";
+    for (const std::string& line : event_lines(cluster, id)) text += line + "\n";
     const std::string path = dir + "/nodes/" + node_name(id) + "/events.jsonl";
     if (Status s = write_file_atomic(path, text, /*create_parent=*/true); !s) return s;
   }
   return Status::ok();
 }
 
-Status write_dumps(SimCluster& cluster, int nodes, const std::string& dir) {
+// Every node's dump, n1..nN.
+Status dumps(SimCluster& cluster, int nodes, std::vector<NodeDump>* out) {
+  out->assign(static_cast<size_t>(nodes), NodeDump{});
   for (NodeId id = 1; id <= static_cast<NodeId>(nodes); ++id) {
-    NodeDump d;
-    if (Status s = dump_replica(cluster.replica(id), cluster.store(id), &d); !s) return s;
-    const std::string path = dir + "/final/" + node_name(id) + ".json";
+    if (Status s = dump_replica(cluster.replica(id), cluster.store(id), &(*out)[id - 1]); !s) return s;
+  }
+  return Status::ok();
+}
+
+Status write_dumps(SimCluster& cluster, int nodes, const std::string& dir) {
+  std::vector<NodeDump> all;
+  if (Status s = dumps(cluster, nodes, &all); !s) return s;
+  for (const NodeDump& d : all) {
+    const std::string path = dir + "/final/" + d.node + ".json";
     if (Status s = write_file_atomic(path, node_dump_to_json(d) + "\n", /*create_parent=*/true); !s) return s;
   }
   return Status::ok();
@@ -389,6 +405,18 @@ Status simulate_plan(const Plan& plan, const std::string& dir, bool trace, PlanS
   std::string text;
   for (const std::string& l : lines) text += l + "\n";
   return write_file_atomic(dir + "/trace.txt", text);
+}
+
+Status simulate_plan(const Plan& plan, PlanSimSummary* summary, PlanSimRecord* record) {
+  std::unique_ptr<HistoryWriter> history = HistoryWriter::to_memory(&record->ops);
+  PlanSim sim(plan, history.get());
+  sim.run(summary);
+  if (Status s = dumps(sim.cluster(), plan.cluster.nodes, &record->dumps); !s) return s;
+  sim.done();
+  for (NodeId id = 1; id <= static_cast<NodeId>(plan.cluster.nodes); ++id) {
+    record->events[node_name(id)] = event_lines(sim.cluster(), id);
+  }
+  return Status::ok();
 }
 
 }  // namespace faultline

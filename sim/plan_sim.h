@@ -12,8 +12,12 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
 
+#include "core/history.h"
+#include "core/node_dump.h"
 #include "core/plan.h"
 #include "core/status.h"
 
@@ -32,5 +36,15 @@ struct PlanSimSummary {
 // message, drop, timer, fault and client operation). plan.json is the
 // caller's. An io error when a file cannot be written.
 Status simulate_plan(const Plan& plan, const std::string& dir, bool trace, PlanSimSummary* summary);
+
+// The same run left in memory, nothing written: what those files would hold.
+struct PlanSimRecord {
+  std::vector<HistoryOp> ops;  // history.jsonl after its header, in order
+  std::vector<NodeDump> dumps;  // final/<n>.json, n1..nN
+  // nodes/<n>/events.jsonl, one string per line (without the newline)
+  std::map<std::string, std::vector<std::string>> events;
+};
+// An error only when a node's dump cannot be taken.
+Status simulate_plan(const Plan& plan, PlanSimSummary* summary, PlanSimRecord* record);
 
 }  // namespace faultline

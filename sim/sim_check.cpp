@@ -1,56 +1,44 @@
 #include "sim/sim_check.h"
 
-#include <stdlib.h>
-
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
+
+#include "checker/check_evidence.h"
+#include "checker/verdict_io.h"
 
 namespace faultline {
 
 namespace {
 
-// A directory under $TMPDIR removed when this ends, or the kept one.
-class ScratchDir {
- public:
-  static Status make(const std::string& keep, ScratchDir* out) {
-    if (!keep.empty()) {
-      std::error_code ec;
-      std::filesystem::create_directories(keep, ec);
-      if (ec) return Status::io("cannot create " + keep + ": " + ec.message());
-      out->path_ = keep;
-      return Status::ok();
-    }
-    std::string tmpl = (std::filesystem::temp_directory_path() / "faultline-sim-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) return Status::io("cannot create a directory like " + tmpl);
-    out->path_ = tmpl;
-    out->remove_ = true;
-    return Status::ok();
-  }
-  ScratchDir() = default;
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  ~ScratchDir() {
-    if (!remove_) return;
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-  bool remove_ = false;
-};
+// The kept run directory: plan, files, trace, then the verdict of its files.
+Status simulate_into(const Plan& plan, const SimCheckOptions& options, SimCheckResult* out) {
+  const std::string& dir = options.keep_dir;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::io("cannot create " + dir + ": " + ec.message());
+  if (Status s = write_plan_file(dir + "/plan.json", plan); !s) return s;
+  if (Status s = simulate_plan(plan, dir, options.trace, &out->summary); !s) return s;
+  out->verdict = check_run_dir(dir, options.check);
+  return write_verdict(dir, out->verdict);
+}
 
 }  // namespace
 
 Status simulate_and_check(const Plan& plan, const SimCheckOptions& options, SimCheckResult* out) {
-  ScratchDir dir;
-  if (Status s = ScratchDir::make(options.keep_dir, &dir); !s) return s;
-  if (Status s = write_plan_file(dir.path() + "/plan.json", plan); !s) return s;
-  const bool trace = options.trace && !options.keep_dir.empty();
-  if (Status s = simulate_plan(plan, dir.path(), trace, &out->summary); !s) return s;
-  out->verdict = check_run_dir(dir.path(), options.check);
-  if (!options.keep_dir.empty()) return write_verdict(dir.path(), out->verdict);
+  if (!options.keep_dir.empty()) return simulate_into(plan, options, out);
+  PlanSimRecord record;
+  if (Status s = simulate_plan(plan, &out->summary, &record); !s) return s;
+  // FinalState::load reads final/*.json in file-name order: the same here.
+  std::sort(record.dumps.begin(), record.dumps.end(),
+            [](const NodeDump& a, const NodeDump& b) { return a.node < b.node; });
+  const FinalState final_state = FinalState::from_dumps(record.dumps);
+  Evidence evidence;
+  evidence.plan = &plan;
+  evidence.ops = &record.ops;
+  evidence.final_state = &final_state;
+  evidence.event_lines = &record.events;
+  out->verdict = check_evidence(evidence, options.check);
   return Status::ok();
 }
 

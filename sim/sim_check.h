@@ -1,10 +1,12 @@
 // One plan simulated and judged, for callers that run many plans (explore,
 // bugzoo --sim, sim --search, bench/sim_bench): the plan in virtual time
 // (sim/plan_sim.h), then the checker (checker/checker.h), the same verdict
-// `faultline sim --plan` would print for it. Nothing is left on disk unless
-// `keep_dir` is set, in which case that directory (created) holds the whole
-// run directory as `faultline sim` writes it, minus report.html and
-// junit.xml.
+// `faultline sim --plan` would print for it. Nothing is written unless
+// `keep_dir` is set: the history, the final dumps and the node events go
+// from the simulator to the checker in memory (checker/check_evidence.h),
+// with the verdict the written run directory would get. With `keep_dir`,
+// that directory (created) holds the whole run directory as `faultline sim`
+// writes it, minus report.html and junit.xml, and the checker reads it.
 //
 // Thread-safety: calls on different plans may run on different threads at
 // once (the simulator and the checker hold no global state).

@@ -81,5 +81,41 @@ TEST(SimCheck, PlansOnSeveralThreadsGiveTheVerdictsTheyGiveAlone) {
   for (int i = 0; i < kPlans; ++i) EXPECT_EQ(alone[i], together[i]) << "plan of seed " << base + i;
 }
 
+// Every occurrence of `from` in s replaced by `to`.
+std::string replaced(std::string s, const std::string& from, const std::string& to) {
+  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
+    s.replace(at, from.size(), to);
+  }
+  return s;
+}
+
+// Goal: the in-memory path (history, dumps and events handed to the checker
+// without files) gives the verdict the checker gives the written run
+// directory, byte for byte once the run directory's paths are taken out of
+// the witnesses ("<dir>/history.jsonl:N" is "history:N" in memory), on plans
+// with their drawn faults, clean and with a seeded bug.
+TEST(SimCheck, InMemoryVerdictIsTheRunDirectorysVerdict) {
+  const uint64_t base = test_seed();
+  for (int i = 0; i < 6; ++i) {
+    Plan plan;
+    ASSERT_TRUE(plan_from_seed(base + i, PlanPins{}, &plan));
+    plan.workload.duration_ms = std::min<int64_t>(plan.workload.duration_ms, 6000);
+    if (i % 2 == 1) plan.bugs = {i % 4 == 1 ? "merkle-leaf-off-by-one" : "sloppy-fallback-counts-primary"};
+    TempDir dir;
+    SimCheckOptions kept;
+    kept.keep_dir = dir.file("run");
+    SimCheckResult on_disk, in_memory;
+    ASSERT_TRUE(simulate_and_check(plan, kept, &on_disk));
+    ASSERT_TRUE(simulate_and_check(plan, SimCheckOptions{}, &in_memory));
+    EXPECT_EQ(in_memory.summary.operations, on_disk.summary.operations);
+    std::string disk_json = verdict_to_json(on_disk.verdict);
+    disk_json = replaced(disk_json, kept.keep_dir + "/history.jsonl", "history");
+    disk_json = replaced(disk_json, kept.keep_dir + "/", "");
+    EXPECT_EQ(verdict_to_json(in_memory.verdict), disk_json)
+        << "plan of seed " << base + i << "; replay: FAULTLINE_TEST_SEED=" << base
+        << " build/bin/sim_test --gtest_filter=SimCheck.InMemory*";
+  }
+}
+
 }  // namespace
 }  // namespace faultline

@@ -147,6 +147,8 @@ class SimCluster {
   void trace(const std::string& what) {
     if (trace_ != nullptr) trace_->push_back("t=" + std::to_string(now_ms_) + " " + what);
   }
+  // Whether trace() keeps anything (to skip building costly lines).
+  bool tracing() const { return trace_ != nullptr; }
 
   // Starts every failure detector and runs until every peer is seen up.
   void start() {
