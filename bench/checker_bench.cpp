@@ -1,5 +1,6 @@
 // checker_bench: checker throughput against parse-only throughput on
-// generated histories of 10^5, 10^6 and 10^7 operations (history lines), and
+// generated histories of 10^5, 10^6 and 10^7 operations (history lines), by
+// both paths (JSONL: check_run_dir; in memory: check_evidence), and
 // the peak memory of each, in the same run.
 //
 // Each measurement runs in its own child process (fork), so its peak RSS
@@ -25,7 +26,9 @@
 #include <string>
 #include <vector>
 
+#include "checker/check_evidence.h"
 #include "checker/checker.h"
+#include "checker/final_state.h"
 #include "core/history.h"
 #include "core/node_dump.h"
 #include "core/plan.h"
@@ -183,6 +186,25 @@ int check_only(const fs::path& dir) {
   return verdict_exit_code(v);
 }
 
+// The in-memory path (checker/check_evidence.h): the history is read into
+// memory first (untimed, as the simulator hands it over), then checked;
+// returns the seconds of the check alone through `*seconds`.
+int memory_check(const fs::path& dir, double* seconds) {
+  Plan plan;
+  if (!read_plan_file((dir / "plan.json").string(), &plan)) return 3;
+  std::unique_ptr<HistoryReader> reader;
+  if (!HistoryReader::open((dir / "history.jsonl").string(), &reader)) return 3;
+  std::vector<HistoryOp> ops;
+  HistoryOp op;
+  while (reader->next(&op) == HistoryReader::Result::kOp) ops.push_back(op);
+  FinalState final_state;
+  if (!FinalState::load(dir.string(), plan, &final_state)) return 3;
+  auto start = std::chrono::steady_clock::now();
+  Verdict v = check_evidence(Evidence{&plan, &ops, &final_state, "", dir.string()}, g_check_options);
+  *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return verdict_exit_code(v);
+}
+
 struct Measurement {
   double seconds = 0;
   double peak_mb = 0;
@@ -201,6 +223,29 @@ Measurement in_child(int (*f)(const fs::path&), const fs::path& dir) {
   m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   m.peak_mb = static_cast<double>(ru.ru_maxrss) / 1024.0;  // ru_maxrss is KiB on Linux
   m.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return m;
+}
+
+// memory_check in a child: the seconds come back through a pipe.
+Measurement memory_in_child(const fs::path& dir) {
+  int fds[2];
+  if (pipe(fds) != 0) return Measurement{0, 0, 3};
+  pid_t pid = fork();
+  if (pid == 0) {
+    double seconds = 0;
+    int rc = memory_check(dir, &seconds);
+    if (write(fds[1], &seconds, sizeof seconds) != sizeof seconds) rc = 3;
+    _exit(rc);
+  }
+  close(fds[1]);
+  Measurement m;
+  if (read(fds[0], &m.seconds, sizeof m.seconds) != sizeof m.seconds) m.exit_code = 3;
+  close(fds[0]);
+  int status = 0;
+  rusage ru{};
+  wait4(pid, &status, 0, &ru);
+  m.peak_mb = static_cast<double>(ru.ru_maxrss) / 1024.0;
+  if (m.exit_code == 0) m.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return m;
 }
 
@@ -232,8 +277,8 @@ int main(int argc, char** argv) {
   if (sizes.empty()) sizes = {100000, 1000000, 10000000};
   fs::path root = fs::temp_directory_path() / ("faultline-checker-bench-" + std::to_string(getpid()));
   std::printf("memory budget: %zu MiB\n", g_check_options.memory_budget_bytes >> 20);
-  std::printf("%10s %9s %9s %12s %12s %7s %9s %9s %8s\n", "ops", "parse_s", "check_s", "parse_ops/s",
-              "check_ops/s", "ratio", "parse_MB", "check_MB", "hist_MB");
+  std::printf("%10s %9s %9s %9s %12s %12s %12s %7s %7s %9s %9s %9s %8s\n", "ops", "parse_s", "check_s", "mem_s",
+              "parse_ops/s", "check_ops/s", "mem_ops/s", "ratio", "mratio", "parse_MB", "check_MB", "mem_MB", "hist_MB");
   int rc = 0;
   for (int64_t n : sizes) {
     fs::path dir = root / std::to_string(n);
@@ -241,15 +286,19 @@ int main(int argc, char** argv) {
     double hist_mb = static_cast<double>(fs::file_size(dir / "history.jsonl")) / (1024.0 * 1024.0);
     Measurement parse = in_child(&parse_only, dir);
     Measurement check = in_child(&check_only, dir);
-    if (parse.exit_code != 0 || check.exit_code != 0) rc = 1;
-    std::printf("%10" PRId64 " %9.2f %9.2f %12.0f %12.0f %7.2f %9.1f %9.1f %8.1f%s\n", n, parse.seconds, check.seconds,
-                static_cast<double>(n) / parse.seconds, static_cast<double>(n) / check.seconds,
-                check.seconds / parse.seconds, parse.peak_mb, check.peak_mb, hist_mb,
-                check.exit_code == 0 ? "" : "  (check did not say valid)");
+    Measurement mem = memory_in_child(dir);
+    if (parse.exit_code != 0 || check.exit_code != 0 || mem.exit_code != 0) rc = 1;
+    const double ops = static_cast<double>(n);
+    std::printf("%10" PRId64 " %9.2f %9.2f %9.2f %12.0f %12.0f %12.0f %7.2f %7.2f %9.1f %9.1f %9.1f %8.1f%s\n", n,
+                parse.seconds, check.seconds, mem.seconds, ops / parse.seconds, ops / check.seconds, ops / mem.seconds,
+                check.seconds / parse.seconds, mem.seconds / parse.seconds, parse.peak_mb, check.peak_mb, mem.peak_mb,
+                hist_mb, check.exit_code == 0 && mem.exit_code == 0 ? "" : "  (a check did not say valid)");
     std::fflush(stdout);
     fs::remove_all(dir);
   }
   fs::remove_all(root);
-  std::printf("ratio = check time / parse-only time on the same file; MB = peak RSS of that child\n");
+  std::printf("check = the JSONL path (check_run_dir); mem = the in-memory path (check_evidence, the history already "
+              "in memory, its reading untimed); ratio, mratio = check, mem time / parse-only time on the same file; "
+              "MB = peak RSS of that child\n");
   return rc;
 }

@@ -2,6 +2,7 @@
 // stream (plan, then final state, then the history line by line) and turns
 // every failure into an unknown verdict that says where.
 #include "checker/checker.h"
+#include "checker/check_evidence.h"
 
 #include <exception>
 
@@ -91,17 +92,58 @@ Verdict check_run_dir_or_throw(const std::string& run_dir, const CheckOptions& o
   return v;
 }
 
-}  // namespace
+// The in-memory twin of check_history: the same checks HistoryReader makes
+// (consecutive indices, time never going backwards), the same messages.
+Verdict check_ops(const std::vector<HistoryOp>& ops, const std::string& path, RunChecker* rc) {
+  int64_t line = 1, last_time_ns = 0;
+  for (const HistoryOp& op : ops) {
+    const int64_t expected = line - 1;
+    ++line;
+    const std::string where = path + ":" + std::to_string(line) + ": ";
+    if (op.index != expected) {
+      return rc->abort(where + "index " + std::to_string(op.index) + ", expected " + std::to_string(expected));
+    }
+    if (op.time_ns < last_time_ns) return rc->abort(where + "time goes backwards");
+    last_time_ns = op.time_ns;
+    Status s = rc->feed(op, line);
+    if (!s) return rc->abort(where + s.message());
+  }
+  return rc->finish("");
+}
 
-Verdict check_run_dir(const std::string& run_dir, const CheckOptions& opts) {
-  // A checker that crashes yields unknown, never valid (Jepsen).
+Verdict check_evidence_or_throw(const Evidence& e, const CheckOptions& opts) {
+  std::unique_ptr<RunChecker> rc;
+  Status s = RunChecker::create(*e.plan, e.final_state, e.final_error, opts, &rc, e.events_dir);
+  if (!s) return unknown_verdict(s.message());
+  const std::string path = e.events_dir.empty() ? "history" : e.events_dir + "/history.jsonl";
+  Verdict v = check_ops(*e.ops, path, rc.get());
+  if (e.final_state == nullptr && v.error.empty()) {
+    v.error = e.final_error;
+    v.value = judge(v.properties, v.error);
+  }
+  return v;
+}
+
+// A checker that crashes yields unknown, never valid (Jepsen).
+template <typename F>
+Verdict unknown_on_throw(F f) {
   try {
-    return check_run_dir_or_throw(run_dir, opts);
+    return f();
   } catch (const std::exception& e) {
     return unknown_verdict(std::string("checker failed: ") + e.what());
   } catch (...) {
     return unknown_verdict("checker failed: unknown exception");
   }
+}
+
+}  // namespace
+
+Verdict check_evidence(const Evidence& evidence, const CheckOptions& opts) {
+  return unknown_on_throw([&] { return check_evidence_or_throw(evidence, opts); });
+}
+
+Verdict check_run_dir(const std::string& run_dir, const CheckOptions& opts) {
+  return unknown_on_throw([&] { return check_run_dir_or_throw(run_dir, opts); });
 }
 
 }  // namespace faultline

@@ -6,7 +6,10 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "checker/check_evidence.h"
 #include "checker/checker_test_util.h"
+#include "checker/final_state.h"
+#include "core/history.h"
 
 namespace faultline::testing {
 namespace {
@@ -50,6 +53,36 @@ TEST(GoldenHistories, VerdictsMatchExpected) {
       EXPECT_EQ(v.error.substr(v.error.size() - suffix.size()), suffix);
     }
   }
+}
+
+// The history of `dir` in memory; false when the file path would stop before
+// the checker sees every op (an unreadable line, a truncated tail, a header of
+// another seed), which the in-memory path has no counterpart for.
+bool read_ops(const fs::path& dir, const Plan& plan, std::vector<HistoryOp>* ops) {
+  std::unique_ptr<HistoryReader> reader;
+  if (!HistoryReader::open((dir / "history.jsonl").string(), &reader) || reader->header().seed != plan.seed) return false;
+  HistoryOp op;
+  HistoryReader::Result r;
+  while ((r = reader->next(&op)) == HistoryReader::Result::kOp) ops->push_back(op);
+  return r == HistoryReader::Result::kEnd && !reader->truncated_tail();
+}
+
+// Goal: the in-memory path (check_evidence) gives every golden run directory
+// whose history reads to its end the file path's verdict, byte for byte.
+TEST(GoldenHistories, InMemoryPathMatchesFilePath) {
+  int compared = 0;
+  for (const fs::path& dir : golden_run_dirs()) {
+    SCOPED_TRACE(dir.filename().string());
+    Plan plan;
+    std::vector<HistoryOp> ops;
+    if (!read_plan_file((dir / "plan.json").string(), &plan) || !read_ops(dir, plan, &ops)) continue;
+    FinalState final_state;
+    Status final_status = FinalState::load(dir.string(), plan, &final_state);
+    Evidence e{&plan, &ops, final_status ? &final_state : nullptr, final_status.message(), dir.string()};
+    EXPECT_EQ(verdict_to_json(check_evidence(e, {})), verdict_to_json(check_run_dir(dir.string(), {})));
+    ++compared;
+  }
+  EXPECT_GE(compared, 10);
 }
 
 }  // namespace

@@ -47,12 +47,13 @@ Status OpPairer::finish(int64_t* line) {
 }
 
 Status OpPairer::accept_invoke(const HistoryOp& op, int64_t line) {
-  std::string who = "process " + std::to_string(op.process);
+  // Messages are built only on error: this runs once per operation.
+  auto who = [&] { return "process " + std::to_string(op.process); };
   if (auto it = pending_.find(op.process); it != pending_.end()) {
-    return Status::invalid(who + " invokes while its " + describe(it->second) + " is pending");
+    return Status::invalid(who() + " invokes while its " + describe(it->second) + " is pending");
   }
   if (auto it = retired_.find(op.process); it != retired_.end()) {
-    return Status::invalid(who + " invokes after its info completion at index " + std::to_string(it->second) +
+    return Status::invalid(who() + " invokes after its info completion at index " + std::to_string(it->second) +
                            " (a process that got info never issues again)");
   }
   if (op.f == "write") written_.add(Written{value_hash(*op.value), op.index, line, written_values_.append(*op.value)});
@@ -62,15 +63,17 @@ Status OpPairer::accept_invoke(const HistoryOp& op, int64_t line) {
 
 Status OpPairer::accept_completion(const HistoryOp& op, std::optional<HistoryOp>* invoke) {
   auto it = pending_.find(op.process);
-  std::string what = std::string(to_string(op.type)) + " " + op.f + " of " + op.key.value_or("?") + " by process " +
-                     std::to_string(op.process);
-  if (it == pending_.end()) return Status::invalid(what + " matches no pending invocation");
+  auto what = [&] {
+    return std::string(to_string(op.type)) + " " + op.f + " of " + op.key.value_or("?") + " by process " +
+           std::to_string(op.process);
+  };
+  if (it == pending_.end()) return Status::invalid(what() + " matches no pending invocation");
   const HistoryOp& inv = it->second;
   if (inv.f != op.f || inv.key != op.key) {
-    return Status::invalid(what + " does not match its pending invocation, a " + describe(inv));
+    return Status::invalid(what() + " does not match its pending invocation, a " + describe(inv));
   }
   if (op.f == "write" && op.value && op.value != inv.value) {
-    return Status::invalid(what + " carries value '" + *op.value + "' but its invocation wrote '" + *inv.value + "'");
+    return Status::invalid(what() + " carries value '" + *op.value + "' but its invocation wrote '" + *inv.value + "'");
   }
   if (op.type == OpType::kInfo) retired_.emplace(op.process, op.index);
   ++completions_;

@@ -113,6 +113,11 @@ std::string history_op_to_json_line(const HistoryOp& op) {
 }
 
 Status history_op_from_json_line(std::string_view line, HistoryOp* out) {
+  if (history_op_from_json_line_fast(line, out)) return Status::ok();
+  return history_op_from_json_line_reference(line, out);
+}
+
+Status history_op_from_json_line_reference(std::string_view line, HistoryOp* out) {
   json j;
   Status s = parse_json_line(line, &j);
   if (!s) return s;
@@ -213,7 +218,7 @@ Status HistoryReader::open(const std::string& path, std::unique_ptr<HistoryReade
   FILE* f = std::fopen(path.c_str(), "r");
   if (f == nullptr) return Status::not_found("cannot open " + path);
   std::unique_ptr<HistoryReader> r(new HistoryReader(path, f));
-  std::string line;
+  std::string_view line;
   if (!r->read_line(&line)) return Status::invalid(path + ":1: empty file, expected the header line");
   Status s = history_header_from_json_line(line, &r->header_);
   if (!s) return Status::invalid(path + ":1: " + s.message());
@@ -221,20 +226,17 @@ Status HistoryReader::open(const std::string& path, std::unique_ptr<HistoryReade
   return Status::ok();
 }
 
-HistoryReader::~HistoryReader() { std::fclose(file_); }
+HistoryReader::~HistoryReader() {
+  std::fclose(file_);
+  std::free(buf_);
+}
 
-bool HistoryReader::read_line(std::string* line) {
-  char* buf = nullptr;
-  size_t cap = 0;
-  ssize_t n = ::getline(&buf, &cap, file_);
-  if (n < 0) {
-    std::free(buf);
-    return false;
-  }
+bool HistoryReader::read_line(std::string_view* line) {
+  ssize_t n = ::getline(&buf_, &buf_capacity_, file_);
+  if (n < 0) return false;
   ++line_number_;
-  last_line_terminated_ = n > 0 && buf[n - 1] == '\n';
-  line->assign(buf, last_line_terminated_ ? static_cast<size_t>(n - 1) : static_cast<size_t>(n));
-  std::free(buf);
+  last_line_terminated_ = n > 0 && buf_[n - 1] == '\n';
+  *line = std::string_view(buf_, last_line_terminated_ ? static_cast<size_t>(n - 1) : static_cast<size_t>(n));
   return true;
 }
 
@@ -245,7 +247,7 @@ HistoryReader::Result HistoryReader::fail(const std::string& why) {
 
 HistoryReader::Result HistoryReader::next(HistoryOp* out) {
   if (!error_.is_ok()) return Result::kError;
-  std::string line;
+  std::string_view line;
   if (!read_line(&line)) return Result::kEnd;
   if (line.empty()) return fail("empty line");
   Status s = history_op_from_json_line(line, out);

@@ -64,7 +64,15 @@ struct HistoryHeader {
 std::string history_header_to_json_line(const HistoryHeader& h);
 Status history_header_from_json_line(std::string_view line, HistoryHeader* out);
 std::string history_op_to_json_line(const HistoryOp& op);  // no trailing newline
+// The fast reader (core/history_line.cpp) where it takes the line, else the
+// reference; the same result either way.
 Status history_op_from_json_line(std::string_view line, HistoryOp* out);
+// The definition of a history line (nlohmann): every error and its message.
+Status history_op_from_json_line_reference(std::string_view line, HistoryOp* out);
+// False, *out untouched, when the fast reader declines the line (nemesis
+// lines, unknown or repeated fields, escapes, non-ASCII, any error); true
+// only where the reference would read the same op.
+bool history_op_from_json_line_fast(std::string_view line, HistoryOp* out);
 
 class HistoryWriter {
  public:
@@ -111,11 +119,14 @@ class HistoryReader {
 
  private:
   HistoryReader(std::string path, FILE* f) : path_(std::move(path)), file_(f) {}
-  bool read_line(std::string* line);
+  // *line points into buf_, valid until the next call.
+  bool read_line(std::string_view* line);
   Result fail(const std::string& why);
 
   std::string path_;
   FILE* file_;  // owned
+  char* buf_ = nullptr;  // getline's buffer, reused line after line (owned)
+  size_t buf_capacity_ = 0;
   HistoryHeader header_;
   int64_t line_number_ = 0;
   int64_t expected_index_ = 0;

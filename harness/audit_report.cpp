@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <filesystem>
 #include <iomanip>
+#include <ostream>
+#include <stdexcept>
 #include <sstream>
 
 #include "core/file_io.h"
 #include "core/json_reader.h"
+#include "harness/exit_codes.h"
 #include "harness/html.h"
 
 namespace faultline {
@@ -191,7 +194,7 @@ std::string audit_md(const AuditResult& r, const AuditOptions& o) {
   for (const auto& n : kModeNotes) m << "| " << n.mode << " | " << n.promise << " | " << n.production << " |\n";
   std::string errors;
   for (const auto& run : r.runs) {
-    if (!run.has_verdict) errors += "- " + run.row + " seed " + std::to_string(run.seed) + ": " + run.error + "\n";
+    if (!run.has_verdict) errors += "- " + cell_name(run.row, run.seed) + ": " + run.error + "\n";
   }
   if (!errors.empty()) m << "\n## Harness errors\n\n" << errors;
   return m.str();
@@ -445,8 +448,93 @@ Status read_audit_json(const std::string& path, AuditJson* out) {
   return audit_json_from_text(text, path, out);
 }
 
+Status audit_rows_named(const std::vector<std::string>& names, std::vector<const AuditRow*>* rows) {
+  for (const auto& name : names) {
+    const AuditRow* row = find_audit_row(name);
+    if (!row) return Status::invalid("no configuration named '" + name + "'");
+    rows->push_back(row);
+  }
+  if (names.empty()) {
+    for (const auto& row : audit_rows()) rows->push_back(&row);
+  }
+  return Status::ok();
+}
+
+void audit_tally(const std::vector<CellRun>& records, AuditResult* result) {
+  for (const CellRun& run : records) {
+    if (!run.started) {
+      ++result->not_started;
+      continue;
+    }
+    result->runs.push_back(run);
+    if (!run.has_verdict) ++result->harness_errors;
+    else if (run.verdict.value == VerdictValue::kUnknown) ++result->unknown_runs;
+  }
+  bool violated = false;
+  for (const AuditRow* row : result->rows) {
+    for (auto id : all_property_ids()) {
+      AuditCell c = aggregate_cell(row->name, std::string(id), result->runs, expectation_for(id, cell_plan(*row, 1)));
+      violated = violated || c.state == CellState::kViolated;
+      result->cells.push_back(std::move(c));
+    }
+  }
+  result->exit_code = violated ? 1 : result->harness_errors > 0 ? kExitHarnessError : 0;
+}
+
+int finish_audit(const AuditResult& r, const AuditOptions& o, const std::string& self, std::ostream& out,
+                 std::ostream& err) {
+  if (Status s = write_audit_reports(r, o, self); !s) {
+    err << "faultline audit: " << s.message() << "\n";
+    return kExitHarnessError;
+  }
+  out << "\n" << audit_md(r, o) << "\n";
+  for (const auto& c : r.cells) {
+    if (c.state == CellState::kViolated) {
+      out << "VIOLATED: " << c.row << " " << c.property << ": replay: " << replay_command(self, c.example_run_dir)
+          << "\n";
+    }
+  }
+  out << "wrote " << o.out_dir << "/audit.md, audit.json, audit.html, junit.xml\n";
+  return r.exit_code;
+}
+
+ShardManifest::Fields audit_shard_params(const AuditOptions& o) {
+  std::string rows;
+  for (const auto& name : o.rows) rows += (rows.empty() ? "" : ",") + name;
+  return {{"seeds", std::to_string(o.seeds)},
+          {"budget_ms", std::to_string(o.budget_ms)},
+          {"rows", rows},
+          {"duration_ms", std::to_string(o.duration_ms)}};
+}
+
+Status audit_options_from_params(const ShardManifest::Fields& params, AuditOptions* o) {
+  const std::string *seeds = find_field(params, "seeds"), *budget = find_field(params, "budget_ms"),
+                    *rows = find_field(params, "rows"), *duration = find_field(params, "duration_ms");
+  if (!seeds || !budget || !rows || !duration || params.size() != 4) {
+    return Status::invalid("params: expected seeds, budget_ms, rows and duration_ms");
+  }
+  try {
+    size_t used = 0;
+    o->seeds = std::stoi(*seeds, &used);
+    if (used != seeds->size()) return Status::invalid("params.seeds: not a number: " + *seeds);
+    o->budget_ms = std::stoll(*budget, &used);
+    if (used != budget->size()) return Status::invalid("params.budget_ms: not a number: " + *budget);
+    o->duration_ms = std::stoll(*duration, &used);
+    if (used != duration->size()) return Status::invalid("params.duration_ms: not a number: " + *duration);
+  } catch (const std::logic_error&) {
+    return Status::invalid("params: seeds, budget_ms and duration_ms must be numbers");
+  }
+  o->rows.clear();
+  for (size_t at = 0; !rows->empty() && at <= rows->size();) {
+    const size_t comma = std::min(rows->find(',', at), rows->size());
+    o->rows.push_back(rows->substr(at, comma - at));
+    at = comma + 1;
+  }
+  return Status::ok();
+}
+
 Status write_audit_reports(const AuditResult& r, const AuditOptions& o, const std::string& self) {
-  Status s = write_file_atomic(o.out_dir + "/audit.md", audit_md(r, o));
+  Status s = write_file_atomic(o.out_dir + "/audit.md", audit_md(r, o), /*create_parent=*/true);
   if (s) s = write_file_atomic(o.out_dir + "/audit.json", audit_json(r, o));
   if (s) s = write_file_atomic(o.out_dir + "/audit.html", audit_html(r, o));
   if (s) s = write_junit_file(o.out_dir + "/junit.xml", audit_junit(r, self));

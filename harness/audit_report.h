@@ -15,6 +15,8 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +27,7 @@
 #include "harness/audit_matrix.h"
 #include "harness/cell_pool.h"
 #include "harness/junit.h"
+#include "harness/shard_manifest.h"
 
 namespace faultline {
 
@@ -60,6 +63,8 @@ struct AuditOptions {
   std::vector<std::string> rows; // empty: every row (hidden option, for tests)
   int64_t duration_ms = 0;       // > 0: every row's workload this long (hidden option, for tests)
   std::string self;              // how the user invoked faultline, for replay commands
+  std::optional<Shard> shard;    // run only this shard of the cells
+  bool list = false;             // print the cells, run nothing
 };
 
 struct AuditResult {
@@ -72,6 +77,27 @@ struct AuditResult {
   int unknown_runs = 0;
   int exit_code = 0;
 };
+
+// --rows names -> rows (every row when none); invalid naming an unknown one.
+Status audit_rows_named(const std::vector<std::string>& names, std::vector<const AuditRow*>* rows);
+
+// From one record per cell (harness/cell_pool.h runs_in_cell_order, so the
+// result does not depend on the order the runs finished): r->runs (the
+// started ones), r->not_started, every (row, property) cell of r->rows,
+// the counts and the exit code (0; 1 a guaranteed property violated; 255
+// a run left no verdict). `audit` and `merge` both make their result so.
+void audit_tally(const std::vector<CellRun>& records, AuditResult* r);
+
+// Writes the four files, prints the table and a replay line per violated
+// cell to `out` (errors to `err`); returns r.exit_code, or 255 when a file
+// cannot be written.
+int finish_audit(const AuditResult& r, const AuditOptions& o, const std::string& self, std::ostream& out,
+                 std::ostream& err);
+
+// shard.json params of a sharded audit: what every shard must share
+// (seeds, budget, rows, duration), and back.
+ShardManifest::Fields audit_shard_params(const AuditOptions& o);
+Status audit_options_from_params(const ShardManifest::Fields& params, AuditOptions* o);
 
 std::string audit_md(const AuditResult& r, const AuditOptions& o);
 std::string audit_html(const AuditResult& r, const AuditOptions& o);

@@ -159,7 +159,7 @@ class Pool {
   void report(const CellSpec& spec, const CellRun& run, double wall_s) {
     if (live_) {
       std::lock_guard<std::mutex> lock(last_mu_);
-      last_ = "last: " + spec.row + " seed " + std::to_string(spec.seed) + " " + describe_run(run);
+      last_ = "last: " + cell_name(spec.row, spec.seed) + " " + describe_run(run);
     } else if (o_.progress) {
       *o_.progress << "[" << runs_->size() + 1 << "/" << cells_.size() << " " << std::fixed << std::setprecision(0)
                    << seconds_since(t0_) << "s] " << spec.row << " seed " << spec.seed << ": " << describe_run(run)
@@ -185,6 +185,29 @@ class Pool {
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::vector<CellRun> runs_in_cell_order(const std::vector<CellSpec>& cells, const std::vector<CellRun>& runs,
+                                        const std::string& not_started_error) {
+  std::vector<CellRun> ordered;
+  std::vector<bool> used(runs.size(), false);
+  for (const CellSpec& c : cells) {
+    size_t i = 0;
+    while (i < runs.size() && (used[i] || runs[i].row != c.row || runs[i].seed != c.seed)) ++i;
+    if (i < runs.size()) {
+      used[i] = true;
+      ordered.push_back(runs[i]);
+      continue;
+    }
+    CellRun left_out;
+    left_out.row = c.row;
+    left_out.seed = c.seed;
+    left_out.started = false;
+    left_out.error = not_started_error;
+    ordered.push_back(std::move(left_out));
+  }
+  FL_ASSERT(std::count(used.begin(), used.end(), true) == static_cast<std::ptrdiff_t>(runs.size()));
+  return ordered;
 }
 
 Status run_cells(const std::vector<CellSpec>& cells, const CellRunnerOptions& o, std::vector<CellRun>* runs,
@@ -221,6 +244,8 @@ Status make_cell_runner(const std::string& node_bin_given, int jobs, int64_t bud
 std::string replay_command(const std::string& self, const std::string& run_dir) {
   return self + " run --plan " + run_dir + "/plan.json";
 }
+
+std::string cell_name(const std::string& row, uint64_t seed) { return row + " seed " + std::to_string(seed); }
 
 std::string describe_run(const CellRun& r) {
   if (!r.has_verdict) return "ERROR: " + r.error;

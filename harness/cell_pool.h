@@ -43,6 +43,7 @@ struct CellRun {
   Verdict verdict;       // read from run_dir/verdict.json
   std::string error;     // why there is no verdict
   double wall_s = 0;
+  bool started = true;   // false: the budget left it out (see runs_in_cell_order)
 };
 
 struct CellRunnerOptions {
@@ -73,12 +74,23 @@ inline constexpr int64_t kCellTermGraceMs = 5000;
 Status run_cells(const std::vector<CellSpec>& cells, const CellRunnerOptions& options, std::vector<CellRun>* runs,
                  int* not_started);
 
+// One record per cell, in the cells' order (run_cells collects them in the
+// order they finish): each cell's run, or a record with started = false and
+// the error `not_started_error` when the budget left it out. Writers that
+// take these records write the same files however the runs interleaved.
+std::vector<CellRun> runs_in_cell_order(const std::vector<CellSpec>& cells, const std::vector<CellRun>& runs,
+                                        const std::string& not_started_error);
+
 // Fills a runner for this binary: self_exe from /proc/self/exe, node_bin
 // (given or next to it), jobs (0: the number of cores; else 1..kJobsMax),
 // budget; progress to `progress` (live when it is std::cout on a
 // terminal). Invalid for a bad --jobs; not_found without a node binary.
 Status make_cell_runner(const std::string& node_bin_given, int jobs, int64_t budget_ms, std::ostream* progress,
                         CellRunnerOptions* out);
+
+// "swarm seed 4": a cell's name in progress lines, junit.xml, --list and
+// shard.json.
+std::string cell_name(const std::string& row, uint64_t seed);
 
 // The replay command of a run directory.
 std::string replay_command(const std::string& self, const std::string& run_dir);

@@ -172,6 +172,25 @@ TEST(AntiEntropy, UnresponsivePeerIsSkippedAndTheRoundStillCompletes) {
   EXPECT_GT(count_events(c, 1, "merkle_exchange"), 0);  // the n2 exchanges happened
 }
 
+// Regression (found by the simulator): a round timer that fired while its
+// node was paused ran at the resume even though a round requested right
+// after the resume (the harness's quiesce, FL.REPAIR) had cancelled it, so a
+// second round started inside the first and aborted on `!in_round_`. A
+// timer cancelled after it fired but before it ran must not run, as
+// AsioTimers does.
+TEST(AntiEntropy, RoundTimerHeldByAPauseAndCancelledByARequestedRoundDoesNotRun) {
+  ModeSpec m = ae_modes();
+  m.anti_entropy_interval_ms = 100;
+  SimCluster c(3, 3, 1000, m);
+  c.start();  // 50 ms: n1's first round timer is due at 100 ms
+  c.pause(1);
+  c.run_for(200);  // it fires while n1 is paused and is held
+  c.resume(1);
+  const uint64_t round = c.replica(1).anti_entropy().request_round();
+  c.run_for(3 * AntiEntropy::kExchangeStepTimeoutMs);
+  EXPECT_GE(c.replica(1).anti_entropy().rounds_completed(), round);
+}
+
 TEST(AntiEntropy, TombstonesArePurgedAfterGcGraceAndLeaveTheTreeEmpty) {
   ModeSpec m = ae_modes();
   m.gc_grace_ms = 200;

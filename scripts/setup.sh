@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   redis-server
   libboost-dev libboost-filesystem-dev
-  librocksdb-dev nlohmann-json3-dev libxxhash-dev libcli11-dev
+  librocksdb-dev nlohmann-json3-dev libsimdjson-dev libxxhash-dev libcli11-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   libfaketime faketime redis-tools
   libssl-dev

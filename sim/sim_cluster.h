@@ -217,17 +217,31 @@ class SimCluster {
   class SimTimers final : public Timers {
    public:
     SimTimers(SimCluster* c, NodeId self) : c_(c), self_(self) {}
+    // A timer that fires while its node is paused is held until resume();
+    // cancelling it in between must still stop it (AsioTimers drops a
+    // callback cancelled after its timer expired): `held_` names such
+    // timers, and one no longer there does not run.
     TimerId schedule(int64_t delay_ms, std::function<void()> fn) override {
-      return c_->at(c_->now_ms_ + delay_ms, [c = c_, self = self_, delay_ms, fn = std::move(fn)]() mutable {
-        if (c->trace_ != nullptr) c->trace("timer n" + std::to_string(self) + " after " + std::to_string(delay_ms) + "ms");
-        c->run_on(self, std::move(fn));
+      auto id = std::make_shared<TimerId>(0);
+      *id = c_->at(c_->now_ms_ + delay_ms, [this, id, delay_ms, fn = std::move(fn)]() mutable {
+        if (c_->trace_ != nullptr) c_->trace("timer n" + std::to_string(self_) + " after " + std::to_string(delay_ms) + "ms");
+        if (!c_->paused(self_)) return fn();
+        held_.insert(*id);
+        c_->run_on(self_, [this, id, fn = std::move(fn)] {
+          if (held_.erase(*id) > 0) fn();
+        });
       });
+      return *id;
     }
-    void cancel(TimerId id) override { c_->cancel(id); }
+    void cancel(TimerId id) override {
+      c_->cancel(id);
+      held_.erase(id);
+    }
 
    private:
     SimCluster* c_;
     NodeId self_;
+    std::set<TimerId> held_;  // fired while paused, not run or cancelled yet
   };
 
   class SimTransport final : public Transport {

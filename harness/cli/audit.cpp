@@ -2,39 +2,29 @@
 // gives. Runs every row of the matrix (harness/audit_matrix.h) under several
 // seeds in the cell pool (harness/cell_pool.h), within --budget, and
 // aggregates the verdicts into cells (harness/audit_report.h), written to
-// --out as audit.md, audit.json, audit.html and junit.xml.
+// --out as audit.md, audit.json, audit.html and junit.xml. With --shard K/N
+// it runs only its share of the (row, seed) cells (harness/shard.h), writes
+// those files for them and <out>/shard.json, which `faultline merge`
+// combines into the files the whole audit would have written.
 // Exit: 0 no guaranteed property violated, 1 one was, 255 harness error
 // (a run that left no verdict), 254 bad arguments.
 #include <chrono>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "harness/audit_report.h"
+#include "harness/cell_run_io.h"
 #include "harness/cli/subcommand.h"
 #include "harness/options.h"
 #include "harness/run_dir.h"
+#include "harness/shard.h"
 
 namespace faultline {
 namespace {
 
 constexpr int kSeedsMax = 1000;
 constexpr double kDurationSMax = 3600;
-
-// --rows names (all rows when none) -> rows; false after saying which name is unknown.
-bool choose_rows(const AuditOptions& o, std::vector<const AuditRow*>* rows, std::ostream& err) {
-  for (const auto& name : o.rows) {
-    const AuditRow* row = find_audit_row(name);
-    if (!row) {
-      err << "faultline audit: --rows: no configuration named '" << name << "'\n";
-      return false;
-    }
-    rows->push_back(row);
-  }
-  if (o.rows.empty()) {
-    for (const auto& row : audit_rows()) rows->push_back(&row);
-  }
-  return true;
-}
 
 // Seed-major order: every row gets its first seed before any its second,
 // so a short budget still covers the whole matrix.
@@ -50,31 +40,17 @@ Status make_cells(const AuditOptions& o, const std::vector<const AuditRow*>& row
   return Status::ok();
 }
 
-// Counts the runs and aggregates every (row, property) cell; sets the exit code.
-void tally(AuditResult* result) {
-  for (const auto& run : result->runs) {
-    if (!run.has_verdict) ++result->harness_errors;
-    else if (run.verdict.value == VerdictValue::kUnknown) ++result->unknown_runs;
-  }
-  bool violated = false;
-  for (const AuditRow* row : result->rows) {
-    for (auto id : all_property_ids()) {
-      AuditCell c = aggregate_cell(row->name, std::string(id), result->runs, expectation_for(id, cell_plan(*row, 1)));
-      violated = violated || c.state == CellState::kViolated;
-      result->cells.push_back(std::move(c));
-    }
-  }
-  result->exit_code = violated ? 1 : result->harness_errors > 0 ? kExitHarnessError : 0;
-}
-
-void print_results(const AuditResult& result, const AuditOptions& o, const std::string& self, std::ostream& out) {
-  out << "\n" << audit_md(result, o) << "\n";
-  for (const auto& c : result.cells) {
-    if (c.state == CellState::kViolated) {
-      out << "VIOLATED: " << c.row << " " << c.property << ": replay: " << replay_command(self, c.example_run_dir) << "\n";
-    }
-  }
-  out << "wrote " << o.out_dir << "/audit.md, audit.json, audit.html, junit.xml\n";
+// <out>/shard.json: this shard's records for `faultline merge`.
+Status write_manifest(const AuditOptions& o, const Shard& shard, size_t total, const std::vector<CellRun>& records,
+                      double wall_s) {
+  ShardManifest m;
+  m.command = "audit";
+  m.params = audit_shard_params(o);
+  m.facts = {{"wall_s", std::to_string(wall_s)}, {"jobs", std::to_string(o.jobs)}};
+  m.shard = shard;
+  m.items_total = total;
+  m.items = cell_run_items(shard_indices(shard, total), records, o.out_dir, cell_name);
+  return write_shard_manifest(o.out_dir, m);
 }
 
 int audit_command(const AuditOptions& given, std::ostream& out, std::ostream& err) {
@@ -84,35 +60,48 @@ int audit_command(const AuditOptions& given, std::ostream& out, std::ostream& er
     return kExitBadArguments;
   }
   AuditResult result;
-  if (!choose_rows(o, &result.rows, err)) return kExitBadArguments;
+  if (Status s = audit_rows_named(o.rows, &result.rows); !s) {
+    err << "faultline audit: --rows: " << s.message() << "\n";
+    return kExitBadArguments;
+  }
+  if (o.out_dir.empty()) o.out_dir = "runs/audit-" + utc_stamp();
+  std::vector<CellSpec> all;
+  if (Status s = make_cells(o, result.rows, &all); !s) {
+    err << "faultline audit: " << s.message() << "\n";
+    return kExitBadArguments;
+  }
+  if (o.list) return print_cell_list(all, o.shard, out);
+  const std::vector<CellSpec> cells = o.shard ? shard_select(*o.shard, all) : all;
   CellRunnerOptions runner;
   if (Status s = make_cell_runner(o.node_bin, o.jobs, o.budget_ms, &out, &runner); !s) {
     err << "faultline audit: " << s.message() << "\n";
     return s.code() == Status::Code::kInvalid ? kExitBadArguments : kExitHarnessError;
   }
   o.jobs = runner.jobs;
-  if (o.out_dir.empty()) o.out_dir = "runs/audit-" + utc_stamp();
-  std::vector<CellSpec> cells;
-  if (Status s = make_cells(o, result.rows, &cells); !s) {
-    err << "faultline audit: " << s.message() << "\n";
-    return kExitBadArguments;
-  }
-  out << "faultline audit: " << result.rows.size() << " configurations x " << o.seeds << " seeds, " << o.jobs
-      << " jobs, budget " << o.budget_ms / 1000 << " s, into " << o.out_dir << std::endl;
+  out << "faultline audit: " << result.rows.size() << " configurations x " << o.seeds << " seeds"
+      << (o.shard ? ", shard " + to_string(*o.shard) + ": " + std::to_string(cells.size()) + " of " +
+                        std::to_string(all.size()) + " runs"
+                  : "")
+      << ", " << o.jobs << " jobs, budget " << o.budget_ms / 1000 << " s, into " << o.out_dir << std::endl;
   const auto t0 = std::chrono::steady_clock::now();
-  if (Status s = run_cells(cells, runner, &result.runs, &result.not_started); !s) {
+  std::vector<CellRun> runs;
+  int not_started = 0;  // runs_in_cell_order finds them
+  if (Status s = run_cells(cells, runner, &runs, &not_started); !s) {
     err << "faultline audit: " << s.message() << "\n";
     return kExitHarnessError;
   }
   result.wall_s = seconds_since(t0);
-  tally(&result);
+  const std::vector<CellRun> records = runs_in_cell_order(cells, runs, "not started within the budget");
+  audit_tally(records, &result);
   const std::string self = o.self.empty() ? runner.self_exe : o.self;
-  if (Status s = write_audit_reports(result, o, self); !s) {
+  const int code = finish_audit(result, o, self, out, err);
+  if (!o.shard) return code;
+  if (Status s = write_manifest(o, *o.shard, all.size(), records, result.wall_s); !s) {
     err << "faultline audit: " << s.message() << "\n";
     return kExitHarnessError;
   }
-  print_results(result, o, self, out);
-  return result.exit_code;
+  out << "shard " << to_string(*o.shard) << ": " << o.out_dir << "/shard.json; combine the shards with `faultline merge DIR... --out DIR`\n";
+  return code;
 }
 
 SubcommandRun setup(CLI::App* app) {
@@ -128,6 +117,8 @@ SubcommandRun setup(CLI::App* app) {
   app->add_option("--duration", o->duration_ms, "workload seconds of every configuration")
       ->group("")
       ->transform(seconds_ms(0, kDurationSMax, false));
+  add_shard_option(app, &o->shard);
+  app->add_flag("--list", o->list, "print the runs (index, configuration, seed; with --shard only that shard's) and run nothing");
   return [o](const Invocation& inv) {
     AuditOptions options = *o;
     options.self = inv.self;

@@ -1,8 +1,12 @@
-// `faultline ci [--suite smoke|full] [--budget T] [--jobs J] [--out DIR]`:
-// the merge gate. Runs the suite's fixed (configuration, seed) pairs
-// (harness/ci_suites.h: swarm-drawn plans, and audit rows in the full suite) as child `faultline run` processes in the cell pool
-// (harness/cell_pool.h), prints one line per run and the replay command of
-// every failure, and writes <out>/junit.xml with one <testsuite> per run.
+// `faultline ci [--suite smoke|full] [--budget T] [--jobs J] [--out DIR]
+// [--shard K/N] [--list]`: the merge gate. Runs the suite's fixed
+// (configuration, seed) pairs (harness/ci_suites.h: swarm-drawn plans, and
+// audit rows in the full suite) as child `faultline run` processes in the
+// cell pool (harness/cell_pool.h), prints one line per run and the replay
+// command of every failure, and writes <out>/junit.xml with one <testsuite>
+// per run and <out>/ci.md (harness/ci_report.h). With --shard K/N it runs
+// only its share of the suite (harness/shard.h) and also writes
+// <out>/shard.json, which `faultline merge` combines with the other shards'.
 //
 // Exit: 0 when no run violated a guaranteed property; 1 when one did;
 // 255 harness error (a run left no verdict, its verdict was unknown, or a
@@ -11,6 +15,7 @@
 #include <algorithm>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "core/assert.h"
@@ -19,9 +24,12 @@
 #include "harness/cell_pool.h"
 #include "harness/ci_suites.h"
 #include "harness/cli/subcommand.h"
-#include "harness/junit.h"
+#include "harness/cell_run_io.h"
+#include "harness/ci_report.h"
 #include "harness/options.h"
 #include "harness/run_dir.h"
+#include "harness/shard.h"
+#include "harness/shard_manifest.h"
 
 namespace faultline {
 namespace {
@@ -33,6 +41,8 @@ struct CiOptions {
   std::string out_dir;   // empty: runs/ci-<suite>-<UTC time>
   std::string node_bin;
   std::string self;      // how the user invoked faultline, for replay commands
+  std::optional<Shard> shard;
+  bool list = false;     // print the runs, run nothing
 };
 
 // The suite's entries; false when there is no suite of that name.
@@ -50,8 +60,6 @@ bool suite_entries(const std::string& name, std::vector<CiEntry>* out) {
   }
   return true;
 }
-
-std::string run_name(const CellSpec& c) { return c.row + " seed " + std::to_string(c.seed); }
 
 // The suite's cells, each in <out>/runs/<row>/seed<N>.
 std::vector<CellSpec> suite_cells(const std::vector<CiEntry>& entries, const std::string& out_dir) {
@@ -77,54 +85,22 @@ std::vector<CellSpec> suite_cells(const std::vector<CiEntry>& entries, const std
   return cells;
 }
 
-// What the runs came to, and one junit <testsuite> per run.
-struct Outcome {
-  std::vector<JunitSuite> suites;
-  int violated = 0, errors = 0, anomalies = 0;
-};
-
-void judge_run(const CellRun& run, const std::string& self, std::ostream& out, Outcome* o) {
-  const std::string replay = replay_command(self, run.run_dir.empty() ? "<none>" : run.run_dir);
-  JunitSuite suite{run.row + " seed " + std::to_string(run.seed), run.wall_s, {}};
-  if (!run.has_verdict) {
-    ++o->errors;
-    Verdict none;
-    none.error = run.error;
-    suite.cases = junit_cases_for_verdict(none, run.row, replay);
-    out << "HARNESS ERROR: " << suite.name << ": " << run.error << "\n";
-  } else {
-    suite.cases = junit_cases_for_verdict(run.verdict, run.row, replay);
-    if (run.verdict.value == VerdictValue::kInvalid) {
-      ++o->violated;
-      out << "FAILED: " << suite.name << ": a guaranteed property was violated; replay: " << replay << "\n";
-    } else if (run.verdict.value == VerdictValue::kUnknown) {
-      ++o->errors;
-      out << "UNKNOWN: " << suite.name << ": the checker could not decide (" << run.verdict.error
-          << "); replay: " << replay << "\n";
-    }
-    for (const auto& p : run.verdict.properties) {
-      o->anomalies += !p.guaranteed && p.outcome == PropertyOutcome::kViolated ? 1 : 0;
-    }
-  }
-  o->suites.push_back(std::move(suite));
+// <out>/shard.json: this shard's records for `faultline merge`.
+Status write_manifest(const CiOptions& o, const std::vector<size_t>& indices, size_t total,
+                      const std::vector<CellRun>& records) {
+  ShardManifest m;
+  m.command = "ci";
+  m.params = {{"suite", o.suite}, {"suite_version", std::to_string(kCiSuitesVersion)}};
+  m.shard = *o.shard;
+  m.items_total = total;
+  m.items = cell_run_items(indices, records, o.out_dir, cell_name);
+  return write_shard_manifest(o.out_dir, m);
 }
 
-// Runs the budget left out are errors too: a gate that silently ran less
-// than its list would pass on nothing.
-void judge_not_started(const std::vector<CellSpec>& cells, const std::vector<CellRun>& runs, int64_t budget_ms,
-                       std::ostream& out, Outcome* o) {
-  for (const CellSpec& c : cells) {
-    bool ran = std::any_of(runs.begin(), runs.end(), [&](const CellRun& r) { return r.row == c.row && r.seed == c.seed; });
-    if (ran) continue;
-    ++o->errors;
-    JunitCase jc;
-    jc.classname = c.row;
-    jc.name = "run";
-    jc.kind = JunitCase::Kind::kError;
-    jc.message = "not started: --budget " + std::to_string(budget_ms / 1000) + " s ran out";
-    o->suites.push_back(JunitSuite{run_name(c), 0, {jc}});
-    out << "NOT RUN: " << run_name(c) << ": the budget ran out\n";
-  }
+std::string default_out_dir(const CiOptions& o) {
+  std::string dir = "runs/ci-" + o.suite + "-";
+  if (o.shard) dir += "shard" + std::to_string(o.shard->index) + "of" + std::to_string(o.shard->count) + "-";
+  return dir + utc_stamp();
 }
 
 int ci_command(const CiOptions& given, std::ostream& out, std::ostream& err) {
@@ -134,36 +110,38 @@ int ci_command(const CiOptions& given, std::ostream& out, std::ostream& err) {
     err << "faultline ci: --suite: expected smoke or full, got '" << o.suite << "'\n";
     return kExitBadArguments;
   }
+  if (o.out_dir.empty()) o.out_dir = default_out_dir(o);
+  const std::vector<CellSpec> all = suite_cells(entries, o.out_dir);
+  if (o.list) return print_cell_list(all, o.shard, out);
+  const std::vector<size_t> indices = o.shard ? shard_indices(*o.shard, all.size()) : shard_indices(Shard{}, all.size());
+  const std::vector<CellSpec> cells = o.shard ? shard_select(*o.shard, all) : all;
   CellRunnerOptions runner;
   if (Status s = make_cell_runner(o.node_bin, o.jobs, o.budget_ms, &out, &runner); !s) {
     err << "faultline ci: " << s.message() << "\n";
     return s.code() == Status::Code::kInvalid ? kExitBadArguments : kExitHarnessError;
   }
-  if (o.out_dir.empty()) o.out_dir = "runs/ci-" + o.suite + "-" + utc_stamp();
   const std::string self = o.self.empty() ? runner.self_exe : o.self;
-  const std::vector<CellSpec> cells = suite_cells(entries, o.out_dir);
-  out << "faultline ci: suite " << o.suite << " (version " << kCiSuitesVersion << "), " << cells.size() << " runs, "
+  out << "faultline ci: suite " << o.suite << " (version " << kCiSuitesVersion << "), " << cells.size() << " runs"
+      << (o.shard ? " (shard " + to_string(*o.shard) + " of " + std::to_string(all.size()) + ")" : "") << ", "
       << runner.jobs << " jobs, budget " << o.budget_ms / 1000 << " s, into " << o.out_dir << std::endl;
   std::vector<CellRun> runs;
-  int not_started = 0;  // judge_not_started finds them
+  int not_started = 0;  // runs_in_cell_order finds them
   if (Status s = run_cells(cells, runner, &runs, &not_started); !s) {
     err << "faultline ci: " << s.message() << "\n";
     return kExitHarnessError;
   }
-  Outcome outcome;
-  for (const CellRun& run : runs) judge_run(run, self, out, &outcome);
-  judge_not_started(cells, runs, o.budget_ms, out, &outcome);
-  const std::string junit_path = o.out_dir + "/junit.xml";
-  if (Status s = write_junit_file(junit_path, outcome.suites); !s) {
+  CiReport report{o.suite, kCiSuitesVersion,
+                  runs_in_cell_order(cells, runs, "not started: --budget " + std::to_string(o.budget_ms / 1000) +
+                                                      " s ran out")};
+  const int code = finish_ci(report, self, o.out_dir, out, err);
+  if (!o.shard) return code;
+  if (Status s = write_manifest(o, indices, all.size(), report.records); !s) {
     err << "faultline ci: " << s.message() << "\n";
     return kExitHarnessError;
   }
-  out << "faultline ci: " << runs.size() << " of " << cells.size() << " runs, " << outcome.violated
-      << " with a guaranteed property violated, " << outcome.errors << " harness error(s), " << outcome.anomalies
-      << " allowed anomal" << (outcome.anomalies == 1 ? "y" : "ies") << " (reported, not failures); junit: "
-      << junit_path << "\n";
-  if (outcome.violated > 0) return 1;
-  return outcome.errors > 0 ? kExitHarnessError : 0;
+  out << "faultline ci: shard " << to_string(*o.shard) << " written to " << o.out_dir
+      << "/shard.json; combine the shards with `faultline merge DIR... --out DIR`\n";
+  return code;
 }
 
 SubcommandRun setup(CLI::App* app) {
@@ -174,6 +152,8 @@ SubcommandRun setup(CLI::App* app) {
   app->add_option("--jobs", o->jobs, "runs at once (default: the number of cores)");
   app->add_option("--out", o->out_dir, "output directory (default runs/ci-<suite>-<UTC time>)");
   app->add_option("--node-bin", o->node_bin, "faultline-node binary (default: next to faultline)");
+  add_shard_option(app, &o->shard);
+  app->add_flag("--list", o->list, "print the suite's runs (index, name; with --shard only that shard's) and run nothing");
   return [o](const Invocation& inv) {
     CiOptions options = *o;
     options.self = inv.self;

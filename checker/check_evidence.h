@@ -1,0 +1,36 @@
+// check_evidence: the checker's in-memory path. The same verdict as
+// check_run_dir (checker/checker.h) for a run whose history and final state
+// are already in memory (the simulator's), without writing and re-reading
+// history.jsonl and final/*.json.
+//
+// Node events are still read from `events_dir`/nodes/<n>/events.jsonl (empty:
+// none, and the properties that judge events say so as check_run_dir would
+// for a run directory without them).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "checker/checker.h"
+#include "checker/final_state.h"
+#include "core/history.h"
+#include "core/plan.h"
+
+namespace faultline {
+
+struct Evidence {
+  const Plan* plan = nullptr;                 // never null
+  const std::vector<HistoryOp>* ops = nullptr;  // in history order, never null
+  // Null when the final state is unavailable; final_error says why.
+  const FinalState* final_state = nullptr;
+  std::string final_error;
+  std::string events_dir;
+};
+
+// Never throws: a crash inside a property is caught and yields unknown. An
+// op that is malformed is reported as check_run_dir reports its line, with
+// "history:<position>" for "<path>:<line>" (positions count from 2, the
+// header being line 1, so they match history.jsonl's line numbers).
+Verdict check_evidence(const Evidence& evidence, const CheckOptions& opts);
+
+}  // namespace faultline
