@@ -1,8 +1,10 @@
 #include "core/link_latency.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/json_reader.h"
+#include "core/rng.h"
 
 namespace faultline {
 namespace {
@@ -108,6 +110,20 @@ const LatencyDistribution* LinkLatency::find(NodeId from, NodeId to, MessageLeg 
     if (it->from == f && it->to == t && it->legs[leg]) return &*it->legs[leg];
   }
   return defaults[leg] ? &*defaults[leg] : nullptr;
+}
+
+bool LinkLatency::any(NodeId from, NodeId to) const {
+  for (int i = 0; i < kMessageLegCount; ++i) {
+    if (find(from, to, static_cast<MessageLeg>(i)) != nullptr) return true;
+  }
+  return false;
+}
+
+bool LinkLatency::draw_ms(NodeId from, NodeId to, MessageLeg leg, Rng& rng, double* ms) const {
+  const LatencyDistribution* d = find(from, to, leg);
+  if (d == nullptr) return false;
+  *ms = std::min(d->sample(rng), kLegDelayMsMax);
+  return true;
 }
 
 std::string link_latency_to_json(const LinkLatency& l) {

@@ -31,6 +31,11 @@
 
 namespace faultline {
 
+class Rng;
+
+// A drawn message delay is capped here (a lognormal tail could overflow).
+inline constexpr double kLegDelayMsMax = 600000;
+
 struct LegLatencies {
   std::optional<LatencyDistribution> legs[kMessageLegCount];
 
@@ -52,6 +57,11 @@ struct LinkLatency {
   // The distribution for one message leg on from -> to: the last override
   // of that direction that sets the leg, else the default; null: none.
   const LatencyDistribution* find(NodeId from, NodeId to, MessageLeg leg) const;
+  // True when some leg of from -> to has a distribution.
+  bool any(NodeId from, NodeId to) const;
+  // One message's time on the wire in ms, drawn from `rng` and capped at
+  // kLegDelayMsMax; false (nothing drawn) when its leg has no distribution.
+  bool draw_ms(NodeId from, NodeId to, MessageLeg leg, Rng& rng, double* ms) const;
 };
 
 // The object's JSON text, fields in a fixed order (legs, then overrides).

@@ -404,7 +404,8 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
   }
   print_header(out, options, plan, dir);
   ClusterOptions cluster_options{node_bin, dir.path(), plan};
-  cluster_options.link_proxy = has_fault_kind(plan, {"partition", "delay"});
+  // The proxy also applies the plan's per-leg latency (faults/link_proxy.h).
+  cluster_options.link_proxy = has_fault_kind(plan, {"partition", "delay"}) || !plan.latency.empty();
   cluster_options.faketime = has_fault_kind(plan, {"clock"});
   Cluster cluster(cluster_options);
   if (s = cluster.start(); !s) {

@@ -34,8 +34,6 @@ constexpr int64_t kHopMs = 1;
 // and write quorums: their own, so plans without them draw as before.
 constexpr uint64_t kLegLatencyRngStream = 0x6c6567;  // "leg"
 constexpr uint64_t kProbeRngStream = 0x70726f6265;   // "probe"
-// A drawn leg latency is capped here (a lognormal tail could overflow).
-constexpr double kLegDelayMsMax = 600000;
 
 class PlanSim final : public FaultedCluster, public LinkControl {
  public:
@@ -165,9 +163,9 @@ class PlanSim final : public FaultedCluster, public LinkControl {
   // the plan sets one (rounded to the simulator's whole milliseconds), else
   // the fixed hop.
   int64_t leg_delay_ms(NodeId from, NodeId to, MessageLeg leg) {
-    const LatencyDistribution* d = plan_.latency.find(from, to, leg);
-    if (d == nullptr) return kHopMs;
-    return std::llround(std::min(d->sample(leg_latency_), kLegDelayMsMax));
+    double ms = 0;
+    if (!plan_.latency.draw_ms(from, to, leg, leg_latency_, &ms)) return kHopMs;
+    return std::llround(ms);
   }
 
   // probe.write_quorum_only: a write reaches its coordinator and W - 1 of

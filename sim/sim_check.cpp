@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include "checker/staleness.h"
+
 namespace faultline {
 
 namespace {
@@ -50,8 +52,9 @@ Status simulate_and_check(const Plan& plan, const SimCheckOptions& options, SimC
   const bool trace = options.trace && !options.keep_dir.empty();
   if (Status s = simulate_plan(plan, dir.path(), trace, &out->summary); !s) return s;
   out->verdict = check_run_dir(dir.path(), options.check);
-  if (!options.keep_dir.empty()) return write_verdict(dir.path(), out->verdict);
-  return Status::ok();
+  if (options.keep_dir.empty()) return Status::ok();
+  if (Status s = write_verdict(dir.path(), out->verdict); !s) return s;
+  return write_staleness_file(dir.path());
 }
 
 }  // namespace faultline

@@ -3,8 +3,8 @@
 // (sim/plan_sim.h), then the checker (checker/checker.h), the same verdict
 // `faultline sim --plan` would print for it. Nothing is left on disk unless
 // `keep_dir` is set, in which case that directory (created) holds the whole
-// run directory as `faultline sim` writes it, minus report.html and
-// junit.xml.
+// run directory as `faultline sim` writes it (with verdict.json and
+// staleness.json), minus report.html and junit.xml.
 //
 // Thread-safety: calls on different plans may run on different threads at
 // once (the simulator and the checker hold no global state).
