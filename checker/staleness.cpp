@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <initializer_list>
+#include <charconv>
 #include <limits>
 #include <memory>
 
@@ -11,6 +11,7 @@
 
 #include "checker/op_pairing.h"
 #include "core/file_io.h"
+#include "core/json_reader.h"
 
 namespace faultline {
 
@@ -118,129 +119,106 @@ std::string staleness_to_json(const StalenessSummary& s) {
 
 namespace {
 
-using nlohmann::json;
+// A count field: required, an integer >= 0.
+int64_t count(ObjectReader& r, const char* name) {
+  int64_t v = 0;
+  r.require({name});
+  r.get(name, &v);
+  if (v < 0) r.fail(name, "must be an integer >= 0");
+  return v;
+}
 
-// Reads one staleness document; the first error wins and names the field.
-class StalenessReader {
- public:
-  explicit StalenessReader(std::string source) : source_(std::move(source)) {}
-
-  Status read(const json& j, StalenessSummary* out) {
-    if (!object(j, "", {"format_version", "reads_ok", "reads_judged", "consistent", "p_consistent", "k_histogram",
-                        "t_visibility", "stale_t_ms_max"})) {
-      return status_;
+void read_k(ObjectReader& top, StalenessSummary* out) {
+  const ordered_json* k = top.child("k_histogram");
+  if (k == nullptr) return;
+  ObjectReader r(*k, "k_histogram");
+  for (const auto& [behind, reads] : k->items()) {
+    int64_t b = -1;
+    const auto [end, ec] = std::from_chars(behind.data(), behind.data() + behind.size(), b);
+    if (ec != std::errc() || end != behind.data() + behind.size() || b < 0 ||
+        b > StalenessSummary::kTrackedVersionsMax) {
+      r.fail(behind, "the key must be a count of versions in 0.." + std::to_string(StalenessSummary::kTrackedVersionsMax));
+      break;
     }
-    if (count(j, "format_version", "") != kStalenessFormatVersion) fail("format_version", "unsupported version");
-    out->reads_ok = count(j, "reads_ok", "");
-    out->reads_judged = count(j, "reads_judged", "");
-    out->consistent = count(j, "consistent", "");
-    if (out->reads_judged > out->reads_ok) fail("reads_judged", "must be <= reads_ok");
-    if (out->consistent > out->reads_judged) fail("consistent", "must be <= reads_judged");
-    const json& p = j.at("p_consistent");
-    if (!p.is_number() || std::abs(p.get<double>() - out->p_consistent()) > 1e-9) {
-      fail("p_consistent", "must be consistent / reads_judged");
-    }
-    read_k(j.at("k_histogram"), out);
-    read_buckets(j.at("t_visibility"), out);
-    const json& stale = j.at("stale_t_ms_max");
-    if (!stale.is_number_integer() || stale.get<int64_t>() < -1) fail("stale_t_ms_max", "must be an integer >= -1");
-    else out->stale_t_ms_max = stale.get<int64_t>();
-    return status_;
+    out->k_histogram[b] = count(r, behind.c_str());
   }
+  if (Status s = r.finish(); !s) return top.fail("", s.message());
+}
 
- private:
-  void fail(const std::string& path, const std::string& what) {
-    if (status_) status_ = Status::invalid(source_ + ": " + path + ": " + what);
+// One bucket of t_visibility; `next_min` is where it must start.
+void read_bucket(const ordered_json& j, const std::string& at, bool last, int64_t next_min, StalenessBucket* b,
+                 ObjectReader* top) {
+  ObjectReader r(j, at);
+  b->t_ms_min = count(r, "t_ms_min");
+  r.require({"t_ms_max"});
+  const ordered_json* max = r.child("t_ms_max");
+  if (max != nullptr && last != max->is_null()) r.fail("t_ms_max", "must be null exactly in the last bucket");
+  b->t_ms_max = last ? std::numeric_limits<int64_t>::max() : count(r, "t_ms_max");
+  b->reads = count(r, "reads");
+  b->consistent = count(r, "consistent");
+  if (b->t_ms_min != next_min) r.fail("t_ms_min", "must be " + std::to_string(next_min));
+  if (b->t_ms_max < b->t_ms_min) r.fail("t_ms_max", "must be >= t_ms_min");
+  if (b->consistent > b->reads) r.fail("consistent", "must be <= reads");
+  if (Status s = r.finish(); !s) top->fail("", s.message());
+}
+
+void read_buckets(ObjectReader& top, StalenessSummary* out) {
+  const ordered_json* a = top.child("t_visibility");
+  if (a == nullptr) return;
+  if (!a->is_array() || a->empty()) return top.fail("t_visibility", "must be a non-empty array");
+  int64_t next_min = 0;
+  for (size_t i = 0; i < a->size(); ++i) {
+    StalenessBucket b;
+    read_bucket((*a)[i], "t_visibility[" + std::to_string(i) + "]", i + 1 == a->size(), next_min, &b, &top);
+    next_min = b.t_ms_max == std::numeric_limits<int64_t>::max() ? 0 : b.t_ms_max + 1;
+    out->t_visibility.push_back(b);
   }
-  static std::string join(const std::string& at, const std::string& name) { return at.empty() ? name : at + "." + name; }
+}
 
-  bool object(const json& j, const std::string& at, std::initializer_list<const char*> names) {
-    if (!j.is_object()) {
-      fail(at.empty() ? "(top)" : at, "must be an object");
-      return false;
-    }
-    for (const char* n : names) {
-      if (!j.contains(n)) fail(join(at, n), "missing");
-    }
-    for (const auto& [k, v] : j.items()) {
-      if (std::find_if(names.begin(), names.end(), [&k](const char* n) { return k == n; }) == names.end()) {
-        fail(join(at, k), "unknown field");
-      }
-    }
-    return status_.is_ok();
+// The sums that tie the fields together.
+void check_totals(ObjectReader& r, const ordered_json& j, const StalenessSummary& s) {
+  if (s.reads_judged > s.reads_ok) r.fail("reads_judged", "must be <= reads_ok");
+  if (s.consistent > s.reads_judged) r.fail("consistent", "must be <= reads_judged");
+  const ordered_json& p = j["p_consistent"];
+  if (!p.is_number() || std::abs(p.get<double>() - s.p_consistent()) > 1e-9) {
+    r.fail("p_consistent", "must be consistent / reads_judged");
   }
+  int64_t k_sum = 0, t_sum = 0;
+  for (const auto& [behind, reads] : s.k_histogram) k_sum += reads;
+  for (const StalenessBucket& b : s.t_visibility) t_sum += b.reads;
+  if (k_sum != s.reads_judged) r.fail("k_histogram", "must sum to reads_judged");
+  const auto zero = s.k_histogram.find(0);
+  if ((zero == s.k_histogram.end() ? 0 : zero->second) != s.consistent) r.fail("k_histogram.0", "must equal consistent");
+  if (t_sum != s.reads_judged) r.fail("t_visibility", "reads must sum to reads_judged");
+}
 
-  int64_t count(const json& j, const char* name, const std::string& at) {
-    const json& v = j.at(name);
-    if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX)) ||
-        v.get<int64_t>() < 0) {
-      fail(join(at, name), "must be an integer >= 0");
-      return 0;
-    }
-    return v.get<int64_t>();
-  }
-
-  void read_k(const json& k, StalenessSummary* out) {
-    if (!k.is_object()) return fail("k_histogram", "must be an object");
-    int64_t total = 0;
-    for (const auto& [behind, reads] : k.items()) {
-      const std::string at = "k_histogram." + behind;
-      int64_t b = -1;
-      try {
-        size_t used = 0;
-        b = std::stoll(behind, &used);
-        if (used != behind.size()) b = -1;
-      } catch (...) {
-      }
-      if (b < 0 || b > StalenessSummary::kTrackedVersionsMax) {
-        return fail(at, "the key must be a count of versions in 0.." + std::to_string(StalenessSummary::kTrackedVersionsMax));
-      }
-      if (!reads.is_number_integer() || reads.get<int64_t>() < 0) return fail(at, "must be an integer >= 0");
-      out->k_histogram[b] = reads.get<int64_t>();
-      total += reads.get<int64_t>();
-    }
-    if (status_ && total != out->reads_judged) fail("k_histogram", "must sum to reads_judged");
-    const auto zero = out->k_histogram.find(0);
-    if (status_ && (zero == out->k_histogram.end() ? 0 : zero->second) != out->consistent) {
-      fail("k_histogram.0", "must equal consistent");
-    }
-  }
-
-  void read_buckets(const json& a, StalenessSummary* out) {
-    if (!a.is_array() || a.empty()) return fail("t_visibility", "must be a non-empty array");
-    int64_t next_min = 0, reads = 0;
-    for (size_t i = 0; i < a.size() && status_; ++i) {
-      const std::string at = "t_visibility[" + std::to_string(i) + "]";
-      if (!object(a[i], at, {"t_ms_min", "t_ms_max", "reads", "consistent"})) return;
-      StalenessBucket b;
-      b.t_ms_min = count(a[i], "t_ms_min", at);
-      const bool last = i + 1 == a.size();
-      const json& max = a[i].at("t_ms_max");
-      if (last != max.is_null()) return fail(at + ".t_ms_max", "must be null exactly in the last bucket");
-      b.t_ms_max = last ? std::numeric_limits<int64_t>::max() : count(a[i], "t_ms_max", at);
-      b.reads = count(a[i], "reads", at);
-      b.consistent = count(a[i], "consistent", at);
-      if (b.t_ms_min != next_min) return fail(at + ".t_ms_min", "must be " + std::to_string(next_min));
-      if (b.t_ms_max < b.t_ms_min) return fail(at + ".t_ms_max", "must be >= t_ms_min");
-      if (b.consistent > b.reads) return fail(at + ".consistent", "must be <= reads");
-      next_min = last ? 0 : b.t_ms_max + 1;
-      reads += b.reads;
-      out->t_visibility.push_back(b);
-    }
-    if (status_ && reads != out->reads_judged) fail("t_visibility", "reads must sum to reads_judged");
-  }
-
-  std::string source_;
-  Status status_;
-};
+Status read_summary(const ordered_json& j, StalenessSummary* out) {
+  ObjectReader r(j, "");
+  r.require({"format_version", "reads_ok", "reads_judged", "consistent", "p_consistent", "k_histogram",
+             "t_visibility", "stale_t_ms_max"});
+  int version = 0;
+  r.get("format_version", &version);
+  if (version != kStalenessFormatVersion) r.fail("format_version", "unsupported version");
+  out->reads_ok = count(r, "reads_ok");
+  out->reads_judged = count(r, "reads_judged");
+  out->consistent = count(r, "consistent");
+  r.child("p_consistent");
+  read_k(r, out);
+  read_buckets(r, out);
+  r.get("stale_t_ms_max", &out->stale_t_ms_max);
+  if (out->stale_t_ms_max < -1) r.fail("stale_t_ms_max", "must be an integer >= -1");
+  if (Status s = r.finish(); !s) return s;
+  check_totals(r, j, *out);
+  return r.finish();
+}
 
 }  // namespace
 
 Status staleness_from_json(std::string_view text, const std::string& source, StalenessSummary* out) {
-  const json j = json::parse(text.begin(), text.end(), nullptr, false);
+  const ordered_json j = ordered_json::parse(text.begin(), text.end(), nullptr, false);
   if (j.is_discarded()) return Status::invalid(source + ": not valid JSON");
   StalenessSummary s;
-  if (Status st = StalenessReader(source).read(j, &s); !st) return st;
+  if (Status st = read_summary(j, &s); !st) return Status::invalid(source + ": " + st.message());
   *out = std::move(s);
   return Status::ok();
 }
