@@ -25,6 +25,7 @@
 #include "core/test_util.h"
 #include "model/wars.h"
 #include "sim/sim_check.h"
+#include "sim/staleness_probe.h"
 
 namespace faultline {
 namespace {
@@ -36,70 +37,43 @@ constexpr int kModelTrials = 200000;
 constexpr int64_t kKReads = 8000;
 constexpr int kWritesPerKey = 4;
 constexpr double kLegMeanMs = 10;
-// In the simulator a read reaches its coordinator one hop (1 ms) after its
-// invocation, and delays are whole milliseconds (rounded), which makes a
-// write that lands in the same millisecond as the read visible to it: half
-// a millisecond more on average. The model's read starts this much later.
-constexpr double kReadStartOffsetMs = 1.5;
 constexpr double kTVisibilityToleranceMax = 0.03;
 constexpr double kKStalenessToleranceMax = 0.02;
 
-ConsistencyLevel cl_of(int count) { return count == 1 ? ConsistencyLevel::kOne : count == 2 ? ConsistencyLevel::kTwo : ConsistencyLevel::kAll; }
-
-Plan probe_plan(uint64_t seed, int r, int w, bool quorum_only) {
-  Plan p;
+StalenessProbe probe(uint64_t seed, int r, int w, bool k_staleness) {
+  StalenessProbe p;
+  p.r = r;
+  p.w = w;
+  p.leg = LatencyDistribution::exponential(kLegMeanMs);
+  p.t_ms = kGridMs;
   p.seed = seed;
-  p.cluster.nodes = 3;
-  p.cluster.rf = 3;
-  p.modes.read_repair = ReadRepair::kNone;
-  p.modes.hinted_handoff = false;
-  p.modes.anti_entropy = false;
-  p.workload.read_cl = cl_of(r);
-  p.workload.write_cl = cl_of(w);
-  for (MessageLeg leg : {MessageLeg::kWrite, MessageLeg::kAck, MessageLeg::kRead, MessageLeg::kResponse}) {
-    p.latency.defaults[leg] = LatencyDistribution::exponential(kLegMeanMs);
-  }
-  if (quorum_only) {
-    p.probe.t_ms = {0};
-    p.probe.rounds = kKReads;
-    p.probe.writes_per_key = kWritesPerKey;
-    p.probe.gap_ms = 20;  // dropped writes never arrive; the others are in before the ack
-    p.probe.write_quorum_only = true;
-  } else {
-    p.probe.t_ms = kGridMs;
-    p.probe.rounds = kReadsPerT * static_cast<int64_t>(kGridMs.size());
-    p.probe.gap_ms = 100;  // 10 leg means: the previous round's messages are in
-  }
+  p.k_staleness = k_staleness;
+  p.reads_per_t = k_staleness ? kKReads : kReadsPerT;
+  p.writes_per_key = kWritesPerKey;
+  // 10 leg means: the previous round's messages are in; with propagation
+  // suppressed, dropped writes never arrive and the others are in before
+  // the ack.
+  p.gap_ms = k_staleness ? 20 : 100;
   return p;
 }
 
 // Simulates and checks the plan, keeping the run directory, and measures its
 // staleness with one bucket per grid point (a read invoked t ms after the
 // ack measures t or, by the history's sub-millisecond steps, t - 1).
-StalenessSummary simulate(const Plan& plan, const test::TempDir& dir, Verdict* verdict) {
+StalenessSummary simulate(const Plan& plan, Verdict* verdict = nullptr) {
+  test::TempDir dir;
   SimCheckOptions options;
   options.keep_dir = dir.file("run");
   SimCheckResult result;
   const auto start = std::chrono::steady_clock::now();
   EXPECT_TRUE(simulate_and_check(plan, options, &result));
-  *verdict = result.verdict;
+  if (verdict != nullptr) *verdict = result.verdict;
   StalenessSummary s;
   EXPECT_TRUE(measure_staleness(options.keep_dir + "/history.jsonl", StalenessOptions{kGridMs}, &s));
   std::printf("  R=%s W=%s: %lld reads judged, %.1f s wall\n", std::string(to_string(plan.workload.read_cl)).c_str(),
               std::string(to_string(plan.workload.write_cl)).c_str(), static_cast<long long>(s.reads_judged),
               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return s;
-}
-
-WarsConfig model_of(int r, int w) {
-  WarsConfig c;
-  c.n = 3;
-  c.r = r;
-  c.w = w;
-  c.write_leg = c.ack_leg = c.read_leg = c.response_leg = LatencyDistribution::exponential(kLegMeanMs);
-  c.coordinator_is_replica = true;  // faultline-node's read path (docs/staleness.md)
-  c.read_contacts_all = false;
-  return c;
 }
 
 const PropertyResult* property(const Verdict& v, const std::string& id) {
@@ -111,14 +85,12 @@ const PropertyResult* property(const Verdict& v, const std::string& id) {
 
 TEST(StalenessAgreement, MeasuredTVisibilityMatchesTheWarsModel) {
   const uint64_t seed = test::test_seed(kFixedSeed);
-  std::vector<double> model_t;
-  for (int64_t t : kGridMs) model_t.push_back(static_cast<double>(t) + kReadStartOffsetMs);
   double gap_max = 0;
   for (auto [r, w] : {std::pair{1, 1}, {1, 2}, {2, 1}}) {
-    test::TempDir dir;
-    Verdict verdict;
-    const StalenessSummary s = simulate(probe_plan(seed, r, w, false), dir, &verdict);
-    const std::vector<double> model = wars_t_visibility(model_of(r, w), model_t, kModelTrials, seed);
+    const StalenessProbe p = probe(seed, r, w, false);
+    const StalenessSummary s = simulate(staleness_probe_plan(p));
+    const std::vector<double> model =
+        wars_t_visibility(staleness_probe_model(p), staleness_probe_model_t(p), kModelTrials, seed);
     for (size_t i = 0; i < kGridMs.size(); ++i) {
       const StalenessBucket& b = s.t_visibility[i];
       ASSERT_GE(b.reads, kReadsPerT * 99 / 100) << "t=" << kGridMs[i] << ": reads missing";
@@ -137,9 +109,7 @@ TEST(StalenessAgreement, KStalenessWithPropagationSuppressedMatchesTheClosedForm
   const uint64_t seed = test::test_seed(kFixedSeed);
   double gap_max = 0;
   for (auto [r, w] : {std::pair{1, 1}, {1, 2}, {2, 1}}) {
-    test::TempDir dir;
-    Verdict verdict;
-    const StalenessSummary s = simulate(probe_plan(seed, r, w, true), dir, &verdict);
+    const StalenessSummary s = simulate(staleness_probe_plan(probe(seed, r, w, true)));
     ASSERT_GE(s.reads_judged, kKReads * 99 / 100);
     int64_t within = 0;  // reads at most k - 1 versions behind
     for (int k = 1; k < kWritesPerKey; ++k) {
@@ -158,11 +128,10 @@ TEST(StalenessAgreement, KStalenessWithPropagationSuppressedMatchesTheClosedForm
 
 TEST(StalenessAgreement, OverlappingQuorumsAreConsistentAtEveryT) {
   const uint64_t seed = test::test_seed(kFixedSeed);
-  Plan plan = probe_plan(seed, 2, 2, false);
+  Plan plan = staleness_probe_plan(probe(seed, 2, 2, false));
   plan.probe.rounds = 300 * static_cast<int64_t>(kGridMs.size());
-  test::TempDir dir;
   Verdict verdict;
-  const StalenessSummary s = simulate(plan, dir, &verdict);
+  const StalenessSummary s = simulate(plan, &verdict);
   ASSERT_GE(s.reads_judged, plan.probe.rounds * 99 / 100);
   EXPECT_EQ(s.consistent, s.reads_judged);
   for (size_t i = 0; i < kGridMs.size(); ++i) {
