@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/codec.h"
 #include "core/plan.h"
 
 namespace faultline {

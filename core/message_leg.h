@@ -3,7 +3,8 @@
 // replica's acknowledgement; R, a read request; S, its response. Everything
 // else (failure detector pings, Merkle exchanges) is "other". Plans set a
 // latency distribution per leg (core/link_latency.h); the simulator and the
-// link proxy classify each message with this one table.
+// link proxy classify each message with one table, message_leg() in
+// core/codec.h (this header stays light: plan.h includes it).
 //
 // Every WriteRequest is the write leg, whoever sends it: a coordinator's
 // write, a read repair, a hint replay or a sloppy-quorum handoff all travel
@@ -11,9 +12,6 @@
 #pragma once
 
 #include <string_view>
-#include <variant>
-
-#include "core/codec.h"
 
 namespace faultline {
 
@@ -24,14 +22,6 @@ inline constexpr int kMessageLegCount = 5;
 inline std::string_view to_string(MessageLeg leg) {
   constexpr std::string_view kNames[kMessageLegCount] = {"write", "ack", "read", "response", "other"};
   return kNames[static_cast<int>(leg)];
-}
-
-inline MessageLeg message_leg(const Body& body) {
-  if (std::holds_alternative<WriteRequest>(body)) return MessageLeg::kWrite;
-  if (std::holds_alternative<WriteReply>(body)) return MessageLeg::kAck;
-  if (std::holds_alternative<ReadRequest>(body)) return MessageLeg::kRead;
-  if (std::holds_alternative<ReadReply>(body)) return MessageLeg::kResponse;
-  return MessageLeg::kOther;
 }
 
 }  // namespace faultline

@@ -32,7 +32,7 @@
 #include <vector>
 
 #include "core/assert.h"
-#include "core/message_leg.h"
+#include "core/codec.h"
 #include "node/mem_store.h"
 #include "node/replica.h"
 
