@@ -94,7 +94,9 @@ std::string staleness_section(const std::string& run_dir, std::vector<std::strin
     st = measure_staleness(run_dir + "/history.jsonl", StalenessOptions{}, &s);
   }
   if (!st) {
-    missing->push_back(st.message());
+    // A history that cannot be read is listed once, by the history's own
+    // section; a malformed staleness.json is listed here.
+    if (source == "staleness.json") missing->push_back(st.message());
     return out + "<p class=\"note\">Staleness could not be measured: " + html_escape(st.message()) + "</p>\n";
   }
   out += "<p class=\"caption\">From " + html_escape(source) +
