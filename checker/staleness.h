@@ -22,6 +22,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -89,5 +90,25 @@ Status measure_staleness(const std::string& history_path, const StalenessOptions
 //  "k_histogram":{"0":..,"1":..},"t_visibility":[{"t_ms_min":..,"t_ms_max":..|null,"reads":..,"consistent":..}],
 //  "stale_t_ms_max":..}
 std::string staleness_to_json(const StalenessSummary& s);
+
+// staleness.json, the summary of a run directory (written by `check`, `run`
+// and `sim` beside verdict.json; read by report.html and the audit). Its
+// text is staleness_to_json's plus "format_version": 1 first.
+inline constexpr int kStalenessFormatVersion = 1;
+inline constexpr const char* kStalenessFileName = "staleness.json";
+
+// Measures <run_dir>/history.jsonl and writes <run_dir>/staleness.json;
+// *out (may be null) receives the summary. A malformed history or an
+// unwritable file is an error naming it.
+Status write_staleness_file(const std::string& run_dir, StalenessSummary* out = nullptr);
+
+// The strict reader: every field the writer writes must be there with its
+// type, no other field may be, counts must be consistent (consistent <=
+// judged <= ok, buckets contiguous from 0, p_consistent = consistent /
+// judged). Errors name `source` and the field path
+// ("runs/x/staleness.json: t_visibility[2].reads: must be an integer >= 0").
+Status staleness_from_json(std::string_view text, const std::string& source, StalenessSummary* out);
+// not_found when <run_dir>/staleness.json is missing; invalid as above.
+Status read_staleness_file(const std::string& run_dir, StalenessSummary* out);
 
 }  // namespace faultline

@@ -123,3 +123,56 @@ TEST(Staleness, MeasuredFromAHistoryFileAndMalformedLinesAreNamed) {
 
 }  // namespace
 }  // namespace faultline
+
+namespace faultline {
+namespace {
+
+// Goal: staleness.json round-trips through its strict reader, and each kind
+// of bad input is refused with the file and the field named.
+TEST(StalenessFile, WrittenFromARunDirectoryAndReadBackStrictly) {
+  HistoryBuilder h;
+  h.acked_write(1, "k", "a", V(10));
+  h.acked_write(1, "k", "b", V(20));
+  h.read_saw(2, "k", std::string("a"), V(10));
+  h.read_saw(2, "k", std::string("b"), V(20));
+  const std::filesystem::path dir = testing::temp_run_dir();
+  testing::write_run_dir(dir, testing::strong_plan(), ms_apart(h), {});
+  StalenessSummary written, read;
+  ASSERT_TRUE(write_staleness_file(dir.string(), &written));
+  ASSERT_TRUE(read_staleness_file(dir.string(), &read));
+  EXPECT_EQ(staleness_to_json(read), staleness_to_json(written));
+  EXPECT_EQ(read.reads_judged, 2);
+  EXPECT_EQ(read.k_histogram, (std::map<int64_t, int64_t>{{0, 1}, {1, 1}}));
+
+  const std::string good = staleness_to_json(written);
+  auto error_of = [](const std::string& text) {
+    StalenessSummary s;
+    const Status st = staleness_from_json(text, "x/staleness.json", &s);
+    return st ? std::string("accepted") : st.message();
+  };
+  auto edited = [&good](const std::function<void(nlohmann::json&)>& edit) {
+    nlohmann::json j = nlohmann::json::parse(good);
+    edit(j);
+    return j.dump();
+  };
+  EXPECT_EQ(error_of(good), "accepted");
+  EXPECT_EQ(error_of("{"), "x/staleness.json: not valid JSON");
+  EXPECT_EQ(error_of(edited([](nlohmann::json& j) { j.erase("reads_ok"); })), "x/staleness.json: reads_ok: missing");
+  EXPECT_EQ(error_of(edited([](nlohmann::json& j) { j["extra"] = 1; })), "x/staleness.json: extra: unknown field");
+  EXPECT_EQ(error_of(edited([](nlohmann::json& j) { j["t_visibility"][2]["reads"] = -1; })),
+            "x/staleness.json: t_visibility[2].reads: must be an integer >= 0");
+  EXPECT_EQ(error_of(edited([](nlohmann::json& j) { j["consistent"] = 2; })),
+            "x/staleness.json: p_consistent: must be consistent / reads_judged");
+  EXPECT_EQ(error_of(edited([](nlohmann::json& j) { j["k_histogram"]["x"] = 1; })),
+            "x/staleness.json: k_histogram.x: the key must be a count of versions in 0..64");
+  EXPECT_EQ(error_of(edited([](nlohmann::json& j) { j["t_visibility"].back()["t_ms_max"] = 9; })),
+            "x/staleness.json: t_visibility[13].t_ms_max: must be null exactly in the last bucket");
+  EXPECT_EQ(error_of(edited([](nlohmann::json& j) { j["format_version"] = 2; })),
+            "x/staleness.json: format_version: unsupported version");
+
+  std::filesystem::remove(dir / "staleness.json");
+  EXPECT_EQ(read_staleness_file(dir.string(), &read).code(), Status::Code::kNotFound);
+}
+
+}  // namespace
+}  // namespace faultline

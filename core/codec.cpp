@@ -491,4 +491,12 @@ FrameDecoder::Result FrameDecoder::next(Envelope* out) {
   return Result::kGood;
 }
 
+MessageLeg message_leg(const Body& body) {
+  if (std::holds_alternative<WriteRequest>(body)) return MessageLeg::kWrite;
+  if (std::holds_alternative<WriteReply>(body)) return MessageLeg::kAck;
+  if (std::holds_alternative<ReadRequest>(body)) return MessageLeg::kRead;
+  if (std::holds_alternative<ReadReply>(body)) return MessageLeg::kResponse;
+  return MessageLeg::kOther;
+}
+
 }  // namespace faultline

@@ -20,6 +20,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/message_leg.h"
 #include "core/types.h"
 
 namespace faultline {
@@ -165,6 +166,9 @@ struct Envelope {
 };
 
 std::string_view message_type_name(const Body& body);
+// Which WARS leg the message is (core/message_leg.h): WriteRequest write,
+// WriteReply ack, ReadRequest read, ReadReply response, the rest other.
+MessageLeg message_leg(const Body& body);
 
 // A complete frame: length prefix and body. A body longer than
 // kMaxFrameBytes is refused (invalid), never sent: the node reports such a

@@ -103,6 +103,29 @@ Status read_fault(const ordered_json& j, const std::string& path, FaultEvent* f)
   return r.finish();
 }
 
+Status probe_from_json(const ordered_json& j, ProbeSpec* probe) {
+  ObjectReader r(j, "probe");
+  r.require({"t_ms", "rounds"});
+  if (const auto* t = r.child("t_ms")) {
+    if (!t->is_array() || t->empty()) {
+      r.fail("t_ms", "must be a non-empty array of integers >= 0");
+    } else {
+      for (const auto& e : *t) {
+        if (!json_integer_fits<int64_t>(e) || e.get<int64_t>() < 0 || e.get<int64_t>() > kWorkloadDurationMsMax) {
+          r.fail("t_ms", "must be a non-empty array of integers >= 0");
+          break;
+        }
+        probe->t_ms.push_back(e.get<int64_t>());
+      }
+    }
+  }
+  r.get("rounds", &probe->rounds);
+  r.get("writes_per_key", &probe->writes_per_key);
+  r.get("gap_ms", &probe->gap_ms);
+  r.get("write_quorum_only", &probe->write_quorum_only);
+  return r.finish();
+}
+
 }  // namespace
 
 std::string plan_to_json(const Plan& p) {
@@ -135,6 +158,14 @@ std::string plan_to_json(const Plan& p) {
                            {"params", ordered_json::parse(f.params_json)}});
   }
   j["bugs"] = p.bugs;
+  if (!p.latency.empty()) j["latency"] = ordered_json::parse(link_latency_to_json(p.latency));
+  if (p.probe.enabled()) {
+    j["probe"] = {{"t_ms", p.probe.t_ms},
+                  {"rounds", p.probe.rounds},
+                  {"writes_per_key", p.probe.writes_per_key},
+                  {"gap_ms", p.probe.gap_ms},
+                  {"write_quorum_only", p.probe.write_quorum_only}};
+  }
   return j.dump(2) + "\n";
 }
 
@@ -199,6 +230,13 @@ Status plan_from_json(std::string_view text, Plan* out) {
         p.bugs.push_back(e.get<std::string>());
       }
     }
+  }
+  if (const auto* l = r.child("latency")) {
+    // Node names are bounded by the cluster in validate_plan.
+    if (!(s = link_latency_from_json(l->dump(), "latency", kPlanNodesMax, &p.latency))) return s;
+  }
+  if (const auto* c = r.child("probe")) {
+    if (!(s = probe_from_json(*c, &p.probe))) return s;
   }
   if (!(s = r.finish())) return s;
   if (!(s = validate_plan(p))) return s;
@@ -306,10 +344,37 @@ Status validate_fault(const FaultEvent& f, const std::string& at, int nodes) {
   return Status::ok();
 }
 
+
+Status validate_latency(const LinkLatency& l, int nodes) {
+  for (size_t i = 0; i < l.overrides.size(); ++i) {
+    const std::string at = "latency.overrides[" + std::to_string(i) + "]";
+    for (const auto& [field, name] : {std::pair{"from", &l.overrides[i].from}, {"to", &l.overrides[i].to}}) {
+      NodeId id = 0;
+      if (!parse_node_name(*name, &id) || id > static_cast<NodeId>(nodes)) {
+        return bad_field(at + "." + field, "no node " + *name + " in the cluster");
+      }
+    }
+  }
+  return Status::ok();
+}
+
+Status validate_probe(const ProbeSpec& probe, const ClusterSpec& cluster) {
+  if (!probe.enabled()) return Status::ok();
+  if (probe.write_quorum_only && cluster.nodes != cluster.rf) {
+    return bad_field("probe.write_quorum_only", "needs cluster.nodes == cluster.rf (every node a replica of every key)");
+  }
+  if (probe.rounds < 1 || probe.rounds > kProbeRoundsMax) return bad_field("probe.rounds", range_text(1, kProbeRoundsMax));
+  if (probe.writes_per_key < 1 || probe.writes_per_key > kProbeWritesPerKeyMax) {
+    return bad_field("probe.writes_per_key", range_text(1, kProbeWritesPerKeyMax));
+  }
+  if (probe.gap_ms < 0 || probe.gap_ms > kWorkloadDurationMsMax) return bad_field("probe.gap_ms", range_text(0, kWorkloadDurationMsMax));
+  return Status::ok();
+}
+
 }  // namespace
 
 Status validate_plan(const Plan& p) {
-  if (p.cluster.nodes < 1 || p.cluster.nodes > 64) return bad_field("cluster.nodes", "must be in 1..64");
+  if (p.cluster.nodes < 1 || p.cluster.nodes > kPlanNodesMax) return bad_field("cluster.nodes", "must be in 1..64");
   if (p.cluster.rf < 1 || p.cluster.rf > p.cluster.nodes) return bad_field("cluster.rf", "must be in 1..cluster.nodes");
   if (p.cluster.vnodes < 1 || p.cluster.vnodes > 256) return bad_field("cluster.vnodes", "must be in 1..256");
   if (Status s = validate_modes(p.modes); !s) return s;
@@ -319,7 +384,8 @@ Status validate_plan(const Plan& p) {
   for (size_t i = 0; i < p.faults.size(); ++i) {
     if (Status s = validate_fault(p.faults[i], "faults[" + std::to_string(i) + "]", p.cluster.nodes); !s) return s;
   }
-  return Status::ok();
+  if (Status s = validate_latency(p.latency, p.cluster.nodes); !s) return s;
+  return validate_probe(p.probe, p.cluster);
 }
 
 Status read_plan_file(const std::string& path, Plan* out) {

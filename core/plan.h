@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/link_latency.h"
 #include "core/status.h"
 #include "core/types.h"
 
@@ -109,6 +110,28 @@ struct FaultEvent {
   bool operator==(const FaultEvent&) const = default;
 };
 
+// Simulator only (`faultline sim`; `run` refuses it): instead of the
+// workload's mix, `rounds` probe rounds one after another, each on a fresh
+// key "probe<i>": `writes_per_key` writes in sequence (each after the
+// previous one's acknowledgement) at the workload's write_cl, then one read
+// at read_cl invoked exactly t ms after the last acknowledgement, t being
+// t_ms[i % t_ms.size()], then `gap_ms` of quiet. Each operation goes to a
+// node drawn uniformly from the plan's seed. This is the measurement
+// Probabilistically Bounded Staleness defines (docs/staleness.md).
+// write_quorum_only suppresses propagation: each write reaches its
+// coordinator and W - 1 other replicas drawn uniformly, never the rest (for
+// the k-staleness closed form); use it with hinted handoff, read repair and
+// anti-entropy off, and expect merkle-convergence to fail.
+struct ProbeSpec {
+  std::vector<int64_t> t_ms;  // empty: no probe (the plan's workload runs)
+  int64_t rounds = 0;
+  int writes_per_key = 1;
+  int64_t gap_ms = 100;
+  bool write_quorum_only = false;
+
+  bool enabled() const { return !t_ms.empty(); }
+};
+
 struct Plan {
   uint64_t seed = 0;
   ClusterSpec cluster;
@@ -116,6 +139,10 @@ struct Plan {
   WorkloadSpec workload;
   std::vector<FaultEvent> faults;
   std::vector<std::string> bugs;  // seeded bugs (--bug), names from DESIGN.md
+  // Optional: written to plan.json only when set, so plans without them
+  // keep their text byte for byte.
+  LinkLatency latency;  // per-leg message latency (core/link_latency.h)
+  ProbeSpec probe;
 };
 
 std::string plan_to_json(const Plan& plan);  // pretty-printed, ends with "\n"

@@ -17,5 +17,9 @@ inline constexpr int64_t kRequestTimeoutMsMax = 10 * 60 * 1000;
 inline constexpr int64_t kAntiEntropyIntervalMsMin = 10;
 inline constexpr int64_t kAntiEntropyIntervalMsMax = 3600 * 1000;
 inline constexpr int64_t kModeWindowMsMax = int64_t{7} * 24 * 3600 * 1000;  // gc_grace_ms, hint_window_ms
+inline constexpr int kPlanNodesMax = 64;
+inline constexpr int64_t kProbeRoundsMax = 10000000;  // probe.rounds
+// probe.writes_per_key: the staleness meter tracks this many versions per key.
+inline constexpr int kProbeWritesPerKeyMax = 64;
 
 }  // namespace faultline

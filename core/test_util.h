@@ -48,12 +48,14 @@ inline void PrintTo(const Record& r, std::ostream* os) { showValue(r, *os); }
 namespace test {
 
 // The seed of a test that draws its own randomness: $FAULTLINE_TEST_SEED when
-// set, otherwise a fresh one. Printed with the command that replays it.
-inline uint64_t test_seed() {
-  uint64_t seed = 0;
+// set, otherwise `fixed` when nonzero (a statistical test whose verdict must
+// not vary between runs of the suite), otherwise a fresh one. Printed with
+// the command that replays it.
+inline uint64_t test_seed(uint64_t fixed = 0) {
+  uint64_t seed = fixed;
   if (const char* env = std::getenv("FAULTLINE_TEST_SEED")) {
     seed = std::strtoull(env, nullptr, 10);
-  } else {
+  } else if (seed == 0) {
     std::random_device rd;
     seed = (uint64_t{rd()} << 32) ^ rd();
   }

@@ -3,6 +3,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <deque>
 #include <functional>
 #include <future>
@@ -20,7 +21,9 @@
 #include <boost/asio/write.hpp>
 
 #include "core/assert.h"
+#include "core/link_latency.h"
 #include "core/rng.h"
+#include "faults/peer_frame_splitter.h"
 
 namespace faultline {
 
@@ -51,6 +54,9 @@ struct ProxyLink {
   tcp::endpoint target;
   tcp::acceptor acceptor;
   LinkState state;
+  // Per-leg latency of from's messages (set_leg_latency); null: none.
+  const LinkLatency* latency = nullptr;
+  PeerFraming framing;
   std::vector<std::weak_ptr<ProxySession>> sessions;
   std::vector<std::unique_ptr<tcp::socket>> blackholes;
   std::atomic<uint64_t> bytes_forwarded{0}, accepted{0}, blackholed{0}, reset{0};
@@ -65,7 +71,9 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
  public:
   ProxySession(asio::io_context& io, ProxyLink* link, Rng* rng, tcp::socket client)
       : link_(link), rng_(rng), client_(std::move(client)), upstream_(io), connect_timer_(io),
-        to_upstream_(io, client_, upstream_), to_client_(io, upstream_, client_) {}
+        to_upstream_(io, client_, upstream_), to_client_(io, upstream_, client_) {
+    if (link_->latency != nullptr) to_upstream_.splitter.emplace(link_->framing);
+  }
 
   void start() {
     auto self = shared_from_this();
@@ -105,18 +113,44 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
     std::deque<Chunk> queue;
     size_t queued_bytes = 0;
     SteadyTime last_due{};
+    // Set on the forward pipe of a link with per-leg latency.
+    std::optional<PeerFrameSplitter> splitter;
+    std::vector<PeerFrameSplitter::Unit> units;  // scratch of on_read
     bool reading = false;
     bool writing = false;  // a write or a wait for the front's due time is pending
     bool eof = false;
   };
 
-  SteadyTime due_time() {
+  // When bytes read now are due: the link's delay fault, plus the drawn
+  // latency of a message of `leg` when the link sets one.
+  SteadyTime due_time(std::optional<MessageLeg> leg = std::nullopt) {
     SteadyTime now = std::chrono::steady_clock::now();
     const LinkState& s = link_->state;
-    if (s.mode != LinkState::Mode::kDelayed) return now;
-    int64_t delay_ms = s.latency_ms;
-    if (s.jitter_ms > 0) delay_ms += rng_->range(-s.jitter_ms, s.jitter_ms);
-    return now + std::chrono::milliseconds(std::max<int64_t>(0, delay_ms));
+    std::chrono::microseconds delay{0};
+    if (s.mode == LinkState::Mode::kDelayed) {
+      int64_t delay_ms = s.latency_ms;
+      if (s.jitter_ms > 0) delay_ms += rng_->range(-s.jitter_ms, s.jitter_ms);
+      delay += std::chrono::milliseconds(std::max<int64_t>(0, delay_ms));
+    }
+    double leg_ms = 0;
+    if (leg && link_->latency->draw_ms(link_->from, link_->to, *leg, *rng_, &leg_ms)) {
+      delay += std::chrono::microseconds(std::llround(leg_ms * 1000));
+    }
+    return now + delay;
+  }
+
+  // Queues what was read: one chunk, or one per message on a pipe that
+  // splits its stream.
+  void enqueue(Pipe* p, const char* data, size_t n) {
+    p->units.clear();
+    if (p->splitter) p->splitter->feed(data, n, &p->units);
+    else p->units.push_back(PeerFrameSplitter::Unit{std::string(data, n), MessageLeg::kOther});
+    for (PeerFrameSplitter::Unit& u : p->units) {
+      const SteadyTime due = std::max(p->splitter ? due_time(u.leg) : due_time(), p->last_due);  // never overtake
+      p->last_due = due;
+      p->queued_bytes += u.bytes.size();
+      p->queue.push_back(Chunk{due, std::move(u.bytes)});
+    }
   }
 
   void read(Pipe* p) {
@@ -132,10 +166,7 @@ class ProxySession : public std::enable_shared_from_this<ProxySession> {
         if (p->queue.empty() && !p->writing) self->close();
         return;
       }
-      SteadyTime due = std::max(self->due_time(), p->last_due);  // never overtake
-      p->last_due = due;
-      p->queue.push_back(Chunk{due, std::string(p->buf.data(), n)});
-      p->queued_bytes += n;
+      self->enqueue(p, p->buf.data(), n);
       self->pump(p);
       self->read(p);
     });
@@ -200,6 +231,7 @@ struct LinkProxy::Impl {
   Rng rng;  // I/O thread only (jitter)
   mutable std::mutex mu;  // guards every ProxyLink::state
   std::map<std::pair<NodeId, NodeId>, std::unique_ptr<ProxyLink>> links;
+  std::optional<LinkLatency> latency;  // set_leg_latency's copy
   bool running = false;
 
   ProxyLink* find(NodeId from, NodeId to) const {
@@ -290,6 +322,16 @@ Status LinkProxy::add_link(NodeId from, NodeId to, int target_port, int* listen_
   if (ec) return Status::io(what + ": " + ec.message());
   impl_->links[{from, to}] = std::move(l);
   return Status::ok();
+}
+
+void LinkProxy::set_leg_latency(const LinkLatency& latency, const PeerFraming& framing) {
+  FL_ASSERT(!impl_->running);
+  impl_->latency = latency;
+  for (auto& [key, l] : impl_->links) {
+    const bool any = impl_->latency->any(l->from, l->to);
+    l->latency = any ? &*impl_->latency : nullptr;
+    l->framing = framing;
+  }
 }
 
 void LinkProxy::start() {

@@ -15,6 +15,14 @@
 //   same connection and direction, so order is kept.
 // Both directions of a connection follow the link's state.
 //
+// Per-message latency (plan.json "latency", core/link_latency.h): after
+// set_leg_latency, the forward direction (from's bytes to `to`) of a link
+// with a distribution for some leg is cut into messages
+// (faults/peer_frame_splitter.h), and each message is held for a delay drawn
+// from its leg's distribution (plus the link's delay fault, if any) before
+// it is written on; order is kept as above. The reverse direction and links
+// without a distribution forward bytes as before.
+//
 // Threading: one Asio thread owned by the proxy runs every socket. The
 // public methods may be called from any thread; set_link() and the other
 // changes wait (bounded by kControlTimeoutMs) until the I/O thread applied
@@ -31,6 +39,9 @@
 #include "core/types.h"
 
 namespace faultline {
+
+struct LinkLatency;
+struct PeerFraming;
 
 struct LinkState {
   enum class Mode { kUp, kDown, kDelayed };
@@ -82,6 +93,9 @@ class LinkProxy final : public LinkControl {
   // port (*listen_port), forwarding to 127.0.0.1:target_port. Error naming
   // the link when the port cannot be bound.
   Status add_link(NodeId from, NodeId to, int target_port, int* listen_port);
+  // After add_link, before start(): per-leg message latency on every link, for peer streams
+  // framed as `framing` says (copied; the proxy's seed drives the draws).
+  void set_leg_latency(const LinkLatency& latency, const PeerFraming& framing);
   // Starts the I/O thread. Links start up.
   void start();
   // Closes every listener and connection and joins the I/O thread.

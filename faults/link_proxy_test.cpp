@@ -3,6 +3,9 @@
 // black-holes new ones until it heals.
 #include "faults/link_proxy.h"
 #include "core/clock.h"
+#include "core/codec.h"
+#include "core/link_latency.h"
+#include "faults/peer_frame_splitter.h"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -169,6 +172,33 @@ TEST_F(ProxyFixture, DownResetsOpenConnectionsAndBlackHolesNewOnes) {
   fresh.send("b");
   error.clear();
   EXPECT_EQ(fresh.read(1, &error), "b") << error;
+}
+
+// Per-leg latency: a write frame is held for its leg's (constant) latency,
+// a ping on the same connection, whose leg has none, is not.
+TEST(LinkProxyLegLatency, HoldsEachMessageForItsLegsLatency) {
+  constexpr int64_t kWriteLegMs = 1000;
+  EchoServer server;
+  LinkProxy proxy(7);
+  int port = 0;
+  ASSERT_TRUE(proxy.add_link(1, 2, server.port(), &port));
+  LinkLatency latency;
+  latency.defaults[MessageLeg::kWrite] = LatencyDistribution::constant(kWriteLegMs);
+  proxy.set_leg_latency(latency, PeerFraming{64, 32});
+  proxy.start();
+  const std::string tag(32, 't');
+  const std::string ping = std::string(64, 'h') + encode_frame(Envelope{1, Ping{}}) + tag;
+  const std::string write = encode_frame(Envelope{1, WriteRequest{}}) + tag;
+  Client c(port);
+  std::string error;
+  auto start = Clock::now();
+  c.send(ping);
+  EXPECT_EQ(c.read(ping.size(), &error), ping) << error;
+  EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(kWriteLegMs)) << "the hello and the ping were held";
+  start = Clock::now();
+  c.send(write);
+  EXPECT_EQ(c.read(write.size(), &error), write) << error;
+  EXPECT_GE(Clock::now() - start, std::chrono::milliseconds(kWriteLegMs)) << "the write was not held";
 }
 
 }  // namespace

@@ -18,11 +18,14 @@
 #include "core/assert.h"
 #include "core/clock.h"
 #include "core/file_io.h"
+#include "core/link_latency.h"
 #include "core/node_config.h"
 #include "faults/clock_skew.h"
+#include "faults/peer_frame_splitter.h"
 #include "faults/process_faults.h"
 #include "harness/child_process.h"
 #include "harness/resp_client.h"
+#include "node/peer_auth.h"
 
 namespace faultline {
 
@@ -196,6 +199,11 @@ Status Cluster::start_proxy() {
       if (!s) return s;
       proxy_ports_[{from.id, to.id}] = port;
     }
+  }
+  // Every peer connection is authenticated (docs/protocol.md): a hello,
+  // then frames each with its tag.
+  if (!options_.plan.latency.empty()) {
+    proxy->set_leg_latency(options_.plan.latency, PeerFraming{PeerAuth::kHelloBytes, PeerAuth::kTagBytes});
   }
   proxy->start();
   proxy_ = std::move(proxy);

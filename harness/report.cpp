@@ -21,6 +21,7 @@
 #include "core/node_dump.h"
 #include "core/plan.h"
 #include "harness/html.h"
+#include "harness/report_staleness.h"
 
 namespace faultline {
 
@@ -779,6 +780,7 @@ std::string render_report(const std::string& run_dir, const ReportOptions& optio
   body += throughput_section(history);
   body += availability_section(history, verdict);
   body += convergence_section(history);
+  body += staleness_section(run_dir, &missing);
   body += events_section(run_dir, nodes, &missing);
   body += final_section(run_dir, nodes, &missing);
   body += witnesses_section(slices, history);
@@ -788,7 +790,7 @@ std::string render_report(const std::string& run_dir, const ReportOptions& optio
   page += "<h1>faultline run " + html_escape(name) + "</h1>\n<p class=\"caption\">" + html_escape(run_dir) + "; " +
           std::to_string(history.lines) + " history lines.</p>\n";
   page += "<nav><a href=\"#plan\">plan</a><a href=\"#verdict\">verdict</a><a href=\"#latency\">latency</a><a "
-          "href=\"#throughput\">throughput</a><a href=\"#convergence\">convergence</a><a href=\"#events\">node "
+          "href=\"#throughput\">throughput</a><a href=\"#convergence\">convergence</a><a href=\"#staleness\">staleness</a><a href=\"#events\">node "
           "events</a><a href=\"#final\">final state</a>" +
           std::string(slices.empty() ? "" : "<a href=\"#witnesses\">witnesses</a>") + "</nav>\n";
   if (!missing.empty()) {

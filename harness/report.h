@@ -6,6 +6,8 @@
 //                       over time, the phase markers (heal, quiesce: the time
 //                       to converge) and the history slices around witnesses
 //   verdict.json        the verdict table; each witness links to its slice
+//   staleness.json      P(consistent) versus t and the distribution of k
+//                       (harness/report_staleness.h)
 //   nodes/*/events.jsonl  mechanism event counts per node
 //   final/*.json        records, tombstones and pending hints per node
 // One self-contained file: inline CSS and SVG (harness/html.h), a one-line

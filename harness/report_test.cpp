@@ -14,6 +14,7 @@
 
 #include "core/history.h"
 #include "core/plan.h"
+#include "core/file_io.h"
 #include "core/test_util.h"
 #include "harness/html.h"
 
@@ -147,6 +148,14 @@ TEST(ReportTest, EmptyDirectoryStillRendersAndSaysWhatIsMissing) {
   EXPECT_EQ(missing[3], "nodes/: no node directories");
   EXPECT_NE(html.find("Missing or malformed inputs"), std::string::npos);
   EXPECT_NE(html.find("No verdict.json"), std::string::npos);
+
+  // A malformed staleness.json is listed, with the file named.
+  ASSERT_TRUE(write_file_atomic(dir.file("staleness.json"), "{"));
+  missing.clear();
+  const std::string again = render_report(dir.path(), ReportOptions{}, &missing);
+  ASSERT_EQ(missing.size(), 5u) << ::testing::PrintToString(missing);
+  EXPECT_NE(missing[3].find("staleness.json: not valid JSON"), std::string::npos) << missing[3];
+  EXPECT_NE(again.find("Staleness could not be measured"), std::string::npos);
 }
 
 TEST(ReportTest, CrashedRunPrefixRendersUpToTheCut) {

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "checker/checker.h"
+#include "checker/staleness.h"
 #include "core/plan_limits.h"
 #include "core/bugs.h"
 #include "core/file_io.h"
@@ -330,7 +331,7 @@ void settle_and_read(const Plan& plan, const Cluster& cluster, const Workload& w
   append_phase(history, "done");
 }
 
-// Step 7 after the cluster stopped: check, then verdict.json, junit.xml,
+// Step 7 after the cluster stopped: check, then verdict.json, staleness.json, junit.xml,
 // the summary and report.html. Returns the exit code of the verdict.
 int check_and_report(const RunOptions& options, const Plan& plan, const RunDir& dir, std::ostream& out,
                      std::ostream& err) {
@@ -338,6 +339,8 @@ int check_and_report(const RunOptions& options, const Plan& plan, const RunDir& 
   const std::string warning = std::string("faultline ") + options.command() + ": warning: ";
   Status s = write_verdict(dir.path(), verdict);
   if (!s) err << warning << s.message() << "\n";
+  s = write_staleness_file(dir.path());
+  if (!s) err << warning << "staleness.json not written: " << s.message() << "\n";
   s = write_run_junit(dir.path(), plan, verdict, options.self + " " + options.command() + " --plan " + dir.plan_path());
   if (!s) err << warning << s.message() << "\n";
   out << "\n";
@@ -385,6 +388,10 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
   if (int rc = resolve_plan_and_node_bin(options.overrides, options.node_bin, "faultline run", err, &plan, &node_bin)) {
     return rc;
   }
+  if (plan.probe.enabled()) {
+    err << "faultline run: the plan's probe is for the simulator only: use faultline sim --plan\n";
+    return kExitBadArguments;
+  }
   RunDir dir;
   Status s = RunDir::create(options.out_dir, plan.seed, &dir);
   if (s && options.run_dir_out != nullptr) *options.run_dir_out = dir.path();
@@ -397,7 +404,8 @@ int run_command(const RunOptions& options, std::ostream& out, std::ostream& err)
   }
   print_header(out, options, plan, dir);
   ClusterOptions cluster_options{node_bin, dir.path(), plan};
-  cluster_options.link_proxy = has_fault_kind(plan, {"partition", "delay"});
+  // The proxy also applies the plan's per-leg latency (faults/link_proxy.h).
+  cluster_options.link_proxy = has_fault_kind(plan, {"partition", "delay"}) || !plan.latency.empty();
   cluster_options.faketime = has_fault_kind(plan, {"clock"});
   cluster_options.fault_hooks = has_fault_kind(plan, {"disk"});
   Cluster cluster(cluster_options);

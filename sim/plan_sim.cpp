@@ -1,6 +1,7 @@
 #include "sim/plan_sim.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -26,19 +27,30 @@ namespace {
 
 // Rng stream of the simulated network's jitter, apart from the workload's.
 constexpr uint64_t kJitterRngStream = 0x6a6974746572;  // "jitter"
-// Every simulated message takes at least this long (loopback is not free).
+// Every simulated message takes at least this long (loopback is not free),
+// unless the plan draws its leg's latency (core/link_latency.h).
 constexpr int64_t kHopMs = 1;
+// Rng streams of per-leg message latency and of the probe's coordinators
+// and write quorums: their own, so plans without them draw as before.
+constexpr uint64_t kLegLatencyRngStream = 0x6c6567;  // "leg"
+constexpr uint64_t kProbeRngStream = 0x70726f6265;   // "probe"
 
 class PlanSim final : public FaultedCluster, public LinkControl {
  public:
   PlanSim(const Plan& plan, HistoryWriter* history)
       : plan_(plan), history_(history), cluster_(plan.cluster.nodes, node_config_for_plan(plan)),
-        jitter_(Rng(plan.seed).fork(kJitterRngStream)) {
-    cluster_.set_link_delay_fn([this](NodeId from, NodeId to) {
+        jitter_(Rng(plan.seed).fork(kJitterRngStream)),
+        leg_latency_(Rng(plan.seed).fork(kLegLatencyRngStream)),
+        probe_rng_(Rng(plan.seed).fork(kProbeRngStream)) {
+    cluster_.set_link_delay_fn([this](NodeId from, NodeId to, MessageLeg leg) {
+      const int64_t hop_ms = leg_delay_ms(from, to, leg);
       auto it = links_.find({from, to});
-      if (it == links_.end() || it->second.mode != LinkState::Mode::kDelayed) return kHopMs;
-      return kHopMs + it->second.latency_ms + jitter_.range(0, it->second.jitter_ms);
+      if (it == links_.end() || it->second.mode != LinkState::Mode::kDelayed) return hop_ms;
+      return hop_ms + it->second.latency_ms + jitter_.range(0, it->second.jitter_ms);
     });
+    if (plan_.probe.write_quorum_only) {
+      cluster_.set_drop_if([this](NodeId from, NodeId to, const Body& body) { return outside_quorum(from, to, body); });
+    }
   }
 
   void set_trace(std::vector<std::string>* lines) { cluster_.set_trace(lines); }
@@ -52,7 +64,8 @@ class PlanSim final : public FaultedCluster, public LinkControl {
     for (const Nemesis::Action& a : nemesis.actions()) {
       cluster_.after_ms(a.at_ms, [&nemesis, a] { nemesis.apply(a); });
     }
-    run_workload();
+    if (plan_.probe.enabled()) run_probe();
+    else run_workload();
     append_phase(history_, "workload-end", now_ns());
     // Heal at once, as the real driver does after the workload (a schedule
     // never outlasts the workload).
@@ -149,6 +162,79 @@ class PlanSim final : public FaultedCluster, public LinkControl {
   }
 
   int64_t client_timeout_ms() const { return plan_.modes.request_timeout_ms + kClientTimeoutMarginMs; }
+
+  // One message's time on the wire: drawn from its leg's distribution when
+  // the plan sets one (rounded to the simulator's whole milliseconds), else
+  // the fixed hop.
+  int64_t leg_delay_ms(NodeId from, NodeId to, MessageLeg leg) {
+    double ms = 0;
+    if (!plan_.latency.draw_ms(from, to, leg, leg_latency_, &ms)) return kHopMs;
+    return std::llround(ms);
+  }
+
+  // probe.write_quorum_only: a write reaches its coordinator and W - 1 of
+  // the other replicas drawn uniformly once per write; the rest never get
+  // it. validate_plan makes every node a replica of every key.
+  bool outside_quorum(NodeId from, NodeId to, const Body& body) {
+    const auto* w = std::get_if<WriteRequest>(&body);
+    if (w == nullptr) return false;
+    auto [it, fresh] = write_quorums_.try_emplace({w->record.key, w->record.version});
+    if (fresh) {
+      std::vector<NodeId> others;
+      for (NodeId n = 1; n <= static_cast<NodeId>(size()); ++n) {
+        if (n != from) others.push_back(n);
+      }
+      const int w_acks = required_acks(plan_.workload.write_cl, plan_.cluster.rf);
+      for (int i = 0; i + 1 < w_acks && !others.empty(); ++i) {
+        const size_t pick = probe_rng_.uniform(others.size());
+        it->second.insert(others[pick]);
+        others.erase(others.begin() + static_cast<std::ptrdiff_t>(pick));
+      }
+    }
+    return it->second.count(to) == 0;
+  }
+
+  // The probe (core/plan.h ProbeSpec) instead of the workload: rounds one
+  // after another until the last read completed (each operation ends by its
+  // client timeout at the latest, so this ends).
+  void run_probe() {
+    probe_round(0);
+    while (!probe_done_) cluster_.run_for(kQuiescePollMs);
+    next_free_process_ = probe_process_ + 1;
+  }
+
+  NodeId probe_node() { return static_cast<NodeId>(probe_rng_.uniform(static_cast<uint64_t>(size())) + 1); }
+
+  void probe_round(int64_t round) {
+    if (round >= plan_.probe.rounds) {
+      probe_done_ = true;
+      return;
+    }
+    keys_written_.insert("probe" + std::to_string(round));
+    probe_write(round, 0);
+  }
+
+  void probe_write(int64_t round, int written) {
+    const ProbeSpec& p = plan_.probe;
+    const std::string key = "probe" + std::to_string(round);
+    if (written == p.writes_per_key) {
+      const int64_t t_ms = p.t_ms[static_cast<size_t>(round) % p.t_ms.size()];
+      cluster_.after_ms(t_ms, [this, round, key] {
+        const ClientRequest read{probe_process_, "read", key, std::nullopt, plan_.workload.read_cl};
+        issue(read, probe_node(), [this, round](const HistoryOp& done) {
+          if (done.type == OpType::kInfo) ++probe_process_;
+          cluster_.after_ms(plan_.probe.gap_ms, [this, round] { probe_round(round + 1); });
+        });
+      });
+      return;
+    }
+    const std::string value = std::to_string(probe_process_) + "-" + std::to_string(probe_seq_++);
+    const ClientRequest write{probe_process_, "write", key, value, plan_.workload.write_cl};
+    issue(write, probe_node(), [this, round, written](const HistoryOp& done) {
+      if (done.type == OpType::kInfo) ++probe_process_;
+      probe_write(round, written + 1);
+    });
+  }
 
   // The workers of harness/workload.cpp in virtual time: each paced to its
   // share of the rate, one operation at a time, skipping missed slots.
@@ -338,6 +424,13 @@ class PlanSim final : public FaultedCluster, public LinkControl {
   HistoryWriter* history_;
   SimCluster cluster_;
   Rng jitter_;
+  Rng leg_latency_;
+  Rng probe_rng_;
+  // probe.write_quorum_only: (key, version) of each write -> the other
+  // replicas it may reach.
+  std::map<std::pair<std::string, Version>, std::set<NodeId>> write_quorums_;
+  int64_t probe_process_ = 0, probe_seq_ = 0;
+  bool probe_done_ = false;
   std::map<std::pair<NodeId, NodeId>, LinkState> links_;  // links not up
   int64_t last_base_ns_ = -1, sub_ns_ = 0;
   double interval_ns_ = 0;

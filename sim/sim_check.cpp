@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "checker/check_evidence.h"
+#include "checker/staleness.h"
 #include "checker/verdict_io.h"
 
 namespace faultline {
@@ -20,7 +21,8 @@ Status simulate_into(const Plan& plan, const SimCheckOptions& options, SimCheckR
   if (Status s = write_plan_file(dir + "/plan.json", plan); !s) return s;
   if (Status s = simulate_plan(plan, dir, options.trace, &out->summary); !s) return s;
   out->verdict = check_run_dir(dir, options.check);
-  return write_verdict(dir, out->verdict);
+  if (Status s = write_verdict(dir, out->verdict); !s) return s;
+  return write_staleness_file(dir);
 }
 
 }  // namespace

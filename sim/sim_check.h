@@ -6,7 +6,8 @@
 // from the simulator to the checker in memory (checker/check_evidence.h),
 // with the verdict the written run directory would get. With `keep_dir`,
 // that directory (created) holds the whole run directory as `faultline sim`
-// writes it, minus report.html and junit.xml, and the checker reads it.
+// writes it (with verdict.json and staleness.json), minus report.html and
+// junit.xml, and the checker reads it.
 //
 // Thread-safety: calls on different plans may run on different threads at
 // once (the simulator and the checker hold no global state).

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "checker/staleness.h"
 #include "core/file_io.h"
 #include "core/test_util.h"
 #include "generators/plan_gen.h"
@@ -45,6 +46,8 @@ TEST(SimCheck, KeptRunDirectoryHoldsTheSameVerdictTheCheckerGivesIt) {
   EXPECT_EQ(verdict_to_json(check_run_dir(dir.file("run"), CheckOptions{})), verdict_to_json(result.verdict));
   EXPECT_TRUE(std::filesystem::exists(dir.file("run/trace.txt")));
   EXPECT_TRUE(std::filesystem::exists(dir.file("run/plan.json")));
+  StalenessSummary staleness;
+  EXPECT_TRUE(read_staleness_file(dir.file("run"), &staleness)) << "a kept run holds staleness.json";
 }
 
 TEST(SimCheck, LeavesNothingOnDiskUnlessKept) {

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "core/assert.h"
+#include "core/codec.h"
 #include "node/faulty_store.h"
 #include "node/mem_store.h"
 #include "node/replica.h"
@@ -47,8 +48,9 @@ class SimCluster {
   };
 
   using DropIf = std::function<bool(NodeId from, NodeId to, const Body& body)>;
-  // Delay in ms of one message on from -> to (>= 0).
-  using LinkDelayFn = std::function<int64_t(NodeId from, NodeId to)>;
+  // Delay in ms of one message on from -> to (>= 0); `leg` says which
+  // kind of message it is (core/message_leg.h).
+  using LinkDelayFn = std::function<int64_t(NodeId from, NodeId to, MessageLeg leg)>;
 
   // Nodes n1..n<nodes>; every config field but ids, peers, modes and bugs
   // keeps its default (modes: the plan's defaults; bugs: seeded bugs of
@@ -355,6 +357,7 @@ class SimCluster {
       return;
     }
     const std::string type = trace_ != nullptr ? std::string(message_type_name(body)) : std::string();
+    const MessageLeg leg = message_leg(body);
     // Through the real codec, as the runtime sends it; a message over the
     // frame limit is lost, as the runtime reports and drops it.
     std::string frame;
@@ -365,7 +368,7 @@ class SimCluster {
     }
     int64_t deliver_ms = now_ms_ + kDefaultDelayMs;
     if (link_delay_fn_) {
-      const int64_t delay_ms = link_delay_fn_(from, to);
+      const int64_t delay_ms = link_delay_fn_(from, to, leg);
       FL_ASSERT(delay_ms >= 0);
       int64_t& last_ms = last_delivery_ms_[{from, to}];
       deliver_ms = last_ms = std::max(now_ms_ + delay_ms, last_ms);  // no overtaking on one link

@@ -2,7 +2,8 @@
 // and the partition shaded; `faultline report RUN_DIR` regenerates the same
 // page from the run directory alone; and the page loads in headless Chromium
 // (Debian's chromium package, installed by scripts/setup.sh) without script
-// errors, runs its inline script, and renders to a non-trivial screenshot.
+// errors, runs its inline script, shows the staleness plots (P(consistent)
+// versus t, the distribution of k) and renders to a non-trivial screenshot.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -69,10 +70,12 @@ TEST(ReportTest, RunWritesAReportThatChromiumRendersWithoutScriptErrors) {
   const std::string html = testing::read_file(report);
   for (const char* section : {"id=\"plan\"", "id=\"verdict\"", "id=\"latency\"", "id=\"throughput\"",
                               "id=\"convergence\"", "id=\"events\"", "id=\"final\"", "Time to converge after heal",
-                              "<rect class=\"fault fault-partition\"", "run --plan " }) {
+                              "<rect class=\"fault fault-partition\"", "run --plan ", "id=\"staleness\"",
+                              "<div id=\"staleness-t\"><svg", "<div id=\"staleness-k\"><svg"}) {
     EXPECT_NE(html.find(section), std::string::npos) << section;
   }
   EXPECT_EQ(html.find("Missing or malformed inputs"), std::string::npos) << "a finished run has every input";
+  EXPECT_TRUE(fs::is_regular_file(run_dir + "/staleness.json")) << "run writes staleness.json";
   EXPECT_EQ(html.find("http"), std::string::npos) << "the page must not reference the network";
 
   // Regenerated from the directory alone: the same page.
@@ -90,6 +93,12 @@ TEST(ReportTest, RunWritesAReportThatChromiumRendersWithoutScriptErrors) {
 
   ASSERT_EQ(chromium(browser, "--dump-dom", "file://" + report, &dom, &log), 0) << log;
   EXPECT_NE(dom.find("data-report-ready=\"yes\""), std::string::npos) << "the inline script did not run";
+  // The staleness plots are in the rendered DOM as SVG, with their data path.
+  for (const char* plot : {"staleness-t", "staleness-k"}) {
+    const size_t at = dom.find(std::string("id=\"") + plot + "\"");
+    ASSERT_NE(at, std::string::npos) << plot;
+    EXPECT_NE(dom.find("<path class=\"ln ", at), std::string::npos) << plot << " has no data line";
+  }
   EXPECT_FALSE(has_console_messages(log)) << log;
 
   const std::string png = browser.path() + "/report.png";

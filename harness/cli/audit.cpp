@@ -16,6 +16,7 @@
 #include "harness/audit_report.h"
 #include "harness/cell_run_io.h"
 #include "harness/cli/subcommand.h"
+#include "harness/quantify.h"
 #include "harness/options.h"
 #include "harness/run_dir.h"
 #include "harness/shard.h"
@@ -104,6 +105,25 @@ int audit_command(const AuditOptions& given, std::ostream& out, std::ostream& er
   return code;
 }
 
+// --quantify: staleness measured in the simulator next to the model
+// (harness/quantify.h); no real runs, no child processes.
+int quantify_command(QuantifyOptions q, std::ostream& out, std::ostream& err) {
+  if (q.reads_per_t < 100 || q.reads_per_t > 1000000) {
+    err << "faultline audit: --reads: must be in 100..1000000\n";
+    return kExitBadArguments;
+  }
+  if (q.out_dir.empty()) q.out_dir = "runs/quantify-" + utc_stamp();
+  out << "faultline audit --quantify: simulator probe runs, " << q.reads_per_t << " reads per point, into "
+      << q.out_dir << std::endl;
+  std::vector<QuantifyRow> rows;
+  if (Status s = run_quantify(q, &rows); !s) {
+    err << "faultline audit: " << s.message() << "\n";
+    return kExitHarnessError;
+  }
+  out << quantify_markdown(q, rows) << "\n" << q.out_dir << "/quantify.md, " << q.out_dir << "/quantify.json\n";
+  return 0;
+}
+
 SubcommandRun setup(CLI::App* app) {
   auto o = std::make_shared<AuditOptions>();
   app->add_option("--budget", o->budget_ms, "wall-clock budget: 90s, 10m, 1h or seconds (default 10m)")
@@ -119,7 +139,14 @@ SubcommandRun setup(CLI::App* app) {
       ->transform(seconds_ms(0, kDurationSMax, false));
   add_shard_option(app, &o->shard);
   app->add_flag("--list", o->list, "print the runs (index, configuration, seed; with --shard only that shard's) and run nothing");
-  return [o](const Invocation& inv) {
+  auto quantify = std::make_shared<bool>(false);
+  auto reads = std::make_shared<int64_t>(1000);
+  app->add_flag("--quantify", *quantify,
+                "instead of the matrix: staleness measured in the simulator next to the WARS model "
+                "(docs/staleness.md); writes quantify.md and quantify.json to --out");
+  app->add_option("--reads", *reads, "with --quantify: reads per point (default 1000)");
+  return [o, quantify, reads](const Invocation& inv) {
+    if (*quantify) return quantify_command(QuantifyOptions{o->out_dir, *reads}, std::cout, std::cerr);
     AuditOptions options = *o;
     options.self = inv.self;
     return audit_command(options, std::cout, std::cerr);

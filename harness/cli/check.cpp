@@ -1,10 +1,11 @@
 // `faultline check RUN_DIR`: the checker alone over a run directory; writes
-// verdict.json and prints the verdict table.
+// verdict.json and staleness.json and prints the verdict table.
 #include <filesystem>
 #include <iostream>
 #include <memory>
 
 #include "checker/checker.h"
+#include "checker/staleness.h"
 #include "harness/cli/subcommand.h"
 #include "harness/exit_codes.h"
 
@@ -25,6 +26,8 @@ int check(const CheckFlags& f) {
   Verdict verdict = check_run_dir(f.run_dir, CheckOptions{f.properties});
   Status s = write_verdict(f.run_dir, verdict);
   if (!s) std::cerr << "faultline check: warning: " << s.message() << "\n";
+  s = write_staleness_file(f.run_dir);
+  if (!s) std::cerr << "faultline check: warning: staleness.json not written: " << s.message() << "\n";
   print_verdict(std::cout, verdict);
   return verdict_exit_code(verdict);
 }
