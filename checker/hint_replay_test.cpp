@@ -150,6 +150,35 @@ TEST(HintReplay, MalformedEventLineIsReportedToEveryReader) {
   }
 }
 
+// Goal: an events file too large to keep parsed (over 16 MiB) is streamed
+// by each reader instead, with the same judgement and the same error for a
+// malformed line.
+TEST(HintReplay, LargeEventsFileIsStreamedWithTheSameResult) {
+  Plan plan = strong_plan();
+  plan.modes.hinted_handoff = true;
+  auto dir = temp_run_dir();
+  HistoryBuilder quiesced;
+  quiesced.quiesced();
+  write_run_dir(dir, plan, quiesced.ops(), dumps_with_n3({}));
+  const std::string filler = R"({"time":1,"node":"n1","event":"filler","pad":")" + std::string(200, 'x') + R"("})";
+  int64_t lines = 0;
+  for (const char* n : {"n1", "n2", "n3"}) {
+    std::filesystem::create_directories(dir / "nodes" / n);
+    std::ofstream out(dir / "nodes" / n / "events.jsonl");
+    if (std::string(n) != "n1") continue;
+    out << stored("n1:1", "n3", 5) << "\n";
+    for (lines = 1; lines * static_cast<int64_t>(filler.size()) < (17 << 20); ++lines) out << filler << "\n";
+    out << "[1,2]\n";
+  }
+  Verdict v = check_run_dir(dir.string(), {{kId, "hint-obligations"}});
+  const std::string where = "n1/events.jsonl:" + std::to_string(lines + 1) + ": not a JSON object";
+  for (const char* id : {kId, "hint-obligations"}) {
+    PropertyResult p = property(v, id);
+    EXPECT_EQ(p.outcome, PropertyOutcome::kUnknown) << id;
+    EXPECT_NE(p.note.find(where), std::string::npos) << id << ": " << p.note;
+  }
+}
+
 // Goal: a hint the final dumps still list after the harness
 // healed every fault and gave up quiescing is a hint-replay violation (the
 // run is invalid, exit 1), not an unknown that `ci` reports as a harness

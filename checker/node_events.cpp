@@ -1,8 +1,10 @@
 #include "checker/node_events.h"
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <system_error>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -14,13 +16,36 @@ namespace faultline {
 
 using nlohmann::json;
 
+// An events file larger than this is not kept parsed (a DOM costs about ten
+// times the text): each reader streams it again, as before the cache.
+constexpr uintmax_t kCachedFileBytesMax = 16u << 20;
+
 struct NodeEvents::Log {
   bool found = false;
+  bool streamed = false;  // too large to keep: read again by every for_each
   std::string path;
   std::vector<json> events;
   std::vector<int64_t> lines;  // each event's line number
   std::string error;           // the malformed line that ended the parse, if any
 };
+
+namespace {
+
+// Parses one events line for fn(event, line); false (and *error naming
+// path:line) when it is not an object with a string "event".
+bool parse_event_line(const std::string& line, int64_t line_number, const std::string& path, std::string* error,
+                      const std::function<void(json&&, int64_t)>& fn) {
+  if (line.empty()) return true;
+  json ev = json::parse(line, nullptr, false);
+  if (!ev.is_object() || !ev.contains("event") || !ev["event"].is_string()) {
+    *error = path + ":" + std::to_string(line_number) + ": not a JSON object with a string \"event\"";
+    return false;
+  }
+  fn(std::move(ev), line_number);
+  return true;
+}
+
+}  // namespace
 
 NodeEvents::NodeEvents(std::string run_dir) : run_dir_(std::move(run_dir)) {}
 NodeEvents::NodeEvents(const NodeEventLines* lines) : lines_(lines) {}
@@ -30,24 +55,18 @@ const NodeEvents::Log& NodeEvents::load(const std::string& node) const {
   std::unique_ptr<Log>& log = logs_[node];
   if (log) return *log;
   log = std::make_unique<Log>();
-  // Parses one line; false once a line is malformed (the rest is not read).
-  auto parse = [&](const std::string& line, int64_t line_number) {
-    if (line.empty()) return true;
-    json ev = json::parse(line, nullptr, false);
-    if (!ev.is_object() || !ev.contains("event") || !ev["event"].is_string()) {
-      log->error = log->path + ":" + std::to_string(line_number) + ": not a JSON object with a string \"event\"";
-      return false;
-    }
-    log->events.push_back(std::move(ev));
-    log->lines.push_back(line_number);
-    return true;
+  Log* l = log.get();
+  auto keep = [l](json&& ev, int64_t line_number) {
+    l->events.push_back(std::move(ev));
+    l->lines.push_back(line_number);
   };
   if (lines_ != nullptr) {
     auto it = lines_->find(node);
     if (it == lines_->end()) return *log;
     log->found = true;
     log->path = "nodes/" + node + "/events.jsonl";
-    for (size_t i = 0; i < it->second.size() && parse(it->second[i], static_cast<int64_t>(i) + 1); ++i) {
+    for (size_t i = 0; i < it->second.size(); ++i) {
+      if (!parse_event_line(it->second[i], static_cast<int64_t>(i) + 1, log->path, &log->error, keep)) break;
     }
     return *log;
   }
@@ -56,8 +75,15 @@ const NodeEvents::Log& NodeEvents::load(const std::string& node) const {
   std::ifstream in(log->path);
   if (!in) return *log;
   log->found = true;
+  std::error_code ec;
+  const uintmax_t bytes = std::filesystem::file_size(log->path, ec);
+  if (!ec && bytes > kCachedFileBytesMax) {
+    log->streamed = true;
+    return *log;
+  }
   std::string line;
-  for (int64_t line_number = 1; std::getline(in, line) && parse(line, line_number); ++line_number) {
+  for (int64_t line_number = 1; std::getline(in, line); ++line_number) {
+    if (!parse_event_line(line, line_number, log->path, &log->error, keep)) break;
   }
   return *log;
 }
@@ -65,6 +91,15 @@ const NodeEvents::Log& NodeEvents::load(const std::string& node) const {
 bool NodeEvents::for_each(const std::string& node, const NodeEventFn& fn) const {
   const Log& log = load(node);
   if (!log.found) return false;
+  if (log.streamed) {
+    std::ifstream in(log.path);
+    std::string line, error;
+    auto call = [&](json&& ev, int64_t line_number) { fn(ev, log.path + ":" + std::to_string(line_number)); };
+    for (int64_t line_number = 1; std::getline(in, line); ++line_number) {
+      if (!parse_event_line(line, line_number, log.path, &error, call)) throw std::runtime_error(error);
+    }
+    return true;
+  }
   for (size_t i = 0; i < log.events.size(); ++i) fn(log.events[i], log.path + ":" + std::to_string(log.lines[i]));
   if (!log.error.empty()) throw std::runtime_error(log.error);
   return true;

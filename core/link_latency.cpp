@@ -76,7 +76,9 @@ Status node_field(const ordered_json& j, const std::string& path, const char* na
   if (!j[name].is_string()) return Status::invalid(at + ": must be a node name");
   *out = j[name].get<std::string>();
   NodeId id = 0;
-  if (Status s = parse_node_name(*out, &id); !s || id < 1 || id > static_cast<NodeId>(nodes)) {
+  // Written as the plan names nodes ("n1", not "n01"): overrides are matched
+  // by name, so another spelling would never apply.
+  if (Status s = parse_node_name(*out, &id); !s || id < 1 || id > static_cast<NodeId>(nodes) || node_name(id) != *out) {
     return Status::invalid(at + ": no node '" + *out + "' in the cluster");
   }
   return Status::ok();

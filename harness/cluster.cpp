@@ -380,6 +380,9 @@ Status Cluster::resume_node(NodeId id) {
   if (!n.paused) return Status::unavailable(n.name + " is not paused");
   if (Status s = continue_group(n.pid, n.name); !s) return s;
   n.paused = false;
+  // The disk state set while it was stopped (set_disk_failing); requests
+  // queued during the pause may still meet the state before it.
+  if (options_.fault_hooks) return send_disk_fault(n);
   return Status::ok();
 }
 
@@ -393,6 +396,9 @@ Status Cluster::set_disk_failing(NodeId id, bool failing) {
   NodeProcess& n = nodes_[node(id).id - 1];
   n.disk_failing = failing;
   if (n.pid <= 0) return Status::ok();  // applied by restart_node
+  // A stopped node cannot answer: the command would time out, delay every
+  // later fault and land whenever the node resumes. resume_node applies it.
+  if (n.paused) return Status::ok();
   return send_disk_fault(n);
 }
 

@@ -141,6 +141,11 @@ TryRunner sim_try_runner() {
   auto tries = std::make_shared<std::atomic<int>>(0);
   return [tries](const Plan& plan, const std::string& runs_dir, std::string* run_dir, VerdictSummary* verdict) {
     *run_dir = runs_dir + "/try-" + std::to_string(++*tries);
+    // An earlier explore into the same --out may have left this directory:
+    // a stale final/<node>.json would make this try's verdict unknown.
+    std::error_code ec;
+    std::filesystem::remove_all(*run_dir, ec);
+    if (ec) return Status::io("cannot clear " + *run_dir + ": " + ec.message());
     SimCheckOptions options;
     options.keep_dir = *run_dir;
     SimCheckResult result;

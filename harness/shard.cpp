@@ -68,6 +68,11 @@ bool shard_owns(const Shard& s, size_t i) {
   return i % static_cast<size_t>(s.count) == static_cast<size_t>(s.index - 1);
 }
 
+size_t shard_owned_count(const Shard& s, size_t total) {
+  const size_t first = static_cast<size_t>(s.index - 1);
+  return total <= first ? 0 : (total - first - 1) / static_cast<size_t>(s.count) + 1;
+}
+
 std::vector<size_t> shard_indices(const Shard& s, size_t total) {
   std::vector<size_t> mine;
   for (size_t i = static_cast<size_t>(s.index - 1); i < total; i += static_cast<size_t>(s.count)) {

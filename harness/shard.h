@@ -25,6 +25,9 @@ namespace faultline {
 // Bound on N: a matrix wider than this is a typo (and each shard starts a
 // cluster per item, so thousands of shards of a suite of 38 is pointless).
 inline constexpr int kShardCountMax = 10000;
+// The most items one sharded command may list (a bound on shard.json's
+// items_total, which a merge trusts only after checking it).
+inline constexpr size_t kShardItemsMax = 10000000;
 
 struct Shard {
   int index = 1;  // K, 1..count
@@ -46,6 +49,8 @@ void add_shard_option(CLI::App* app, std::optional<Shard>* out);
 bool shard_owns(const Shard& s, size_t i);
 // The items of `total` that s owns, ascending.
 std::vector<size_t> shard_indices(const Shard& s, size_t total);
+// How many of them, without listing them (total may come from a file).
+size_t shard_owned_count(const Shard& s, size_t total);
 
 // The items of `all` that s owns, in order.
 template <typename T>

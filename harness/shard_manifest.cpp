@@ -65,7 +65,11 @@ Status read_items(ObjectReader* r, ShardManifest* m) {
 
 // What one shard must satisfy alone: exactly the items it owns.
 Status check_own_items(const ShardManifest& m) {
-  const std::vector<size_t> owned = shard_indices(m.shard, m.items_total);
+  if (m.items_total > kShardItemsMax) {
+    return Status::invalid("items_total: " + std::to_string(m.items_total) + " is above the limit " +
+                           std::to_string(kShardItemsMax));
+  }
+  const size_t owned = shard_owned_count(m.shard, m.items_total);
   for (size_t i = 0; i < m.items.size(); ++i) {
     const size_t index = m.items[i].index;
     const std::string at = "items[" + std::to_string(i) + "].index: ";
@@ -79,9 +83,9 @@ Status check_own_items(const ShardManifest& m) {
     }
     if (i > 0 && index <= m.items[i - 1].index) return Status::invalid(at + "not in ascending order");
   }
-  if (m.items.size() != owned.size()) {
+  if (m.items.size() != owned) {
     return Status::invalid("items: shard " + to_string(m.shard) + " of " + std::to_string(m.items_total) +
-                           " items owns " + std::to_string(owned.size()) + ", the file has " +
+                           " items owns " + std::to_string(owned) + ", the file has " +
                            std::to_string(m.items.size()));
   }
   return Status::ok();

@@ -70,6 +70,10 @@ TEST(ShardManifest, RejectsMalformedNamingFileAndField) {
       {"item of another shard", [](auto& j) { j["items"][1]["index"] = 1; }, "items[1].index: item 1 belongs to shard 2"},
       {"item beyond the total", [](auto& j) { j["items"][1]["index"] = 4; }, "items[1].index: 4 is not below"},
       {"item left out", [](auto& j) { j["items"].erase(1); }, "owns 2, the file has 1"},
+      // A huge total is refused before anything is sized by it (it once
+      // listed every owned index: bad_alloc, an abort).
+      {"items_total huge", [](auto& j) { j["items_total"] = 1000000000000000000ull; }, "items_total: 1000000000000000000 is above the limit"},
+      {"items_total above the items", [](auto& j) { j["items_total"] = 9; }, "owns 5, the file has 2"},
       {"not in order", [](auto& j) { std::swap(j["items"][0], j["items"][1]); }, "not in ascending order"},
   };
   for (const Case& c : cases) {

@@ -28,7 +28,7 @@ TEST(ExploreCli, ReplayCommandsFailEveryTimeAndShardsMergeToTheSameSeed) {
   ScratchDir dir;
   const std::string bin = testing::faultline_bin();
   std::string out;
-  const std::string explore = bin + " explore --bug " + std::string(kBug) + " --seeds 20 --shrink-budget 2s";
+  const std::string explore = bin + " explore --bug " + std::string(kBug) + " --seeds 20 --budget 10m --shrink-budget 2s";
   ASSERT_EQ(testing::run_shell(explore + " --out " + dir.path() + "/whole", &out), 1) << out;
   const std::string found = line_after(out, "\nfailing seed: ");
   const std::string seed = found.substr(0, found.find(' '));
