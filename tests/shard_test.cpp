@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "core/bugs.h"
+#include "core/file_io.h"
 #include "harness/audit_report.h"
 #include "harness/bugzoo_table.h"
 #include "harness/cell_run_io.h"
@@ -313,6 +314,41 @@ TEST(Shard, MergedBugzooWritesWhatTheUnshardedBugzooWrites) {
   EXPECT_FALSE(table_body(want.str()).empty());
   EXPECT_EQ(table_body(merged), table_body(want.str()));
   EXPECT_NE(output.find("bugzoo: 4 of 5 bug(s) caught"), std::string::npos) << output;
+}
+
+TEST(Shard, MergedBugzooTableKeepsTheHandWrittenSectionAndShrunkPlans) {
+  // Goal: `merge --table PATH` of bugzoo shards, as `bugzoo --table PATH`,
+  // keeps PATH's hand-written section and copies each shrunk plan beside it
+  // (the row then names the copy); --table with ci shards is a usage error.
+  ScratchDir root;
+  const std::string dir = root.path() + "/shard1";
+  BugzooTable t;
+  t.machine = "Test CPU, 2 CPUs";
+  t.rows.emplace_back();
+  t.rows[0].bug = static_cast<Bug>(0);
+  t.rows[0].caught = true;
+  t.rows[0].shrunk_plan_file = dir + "/b/shrink/plan.json";
+  ASSERT_TRUE(write_file_atomic(t.rows[0].shrunk_plan_file, "{\"plan\": 1}\n", true).is_ok());
+  ASSERT_TRUE(write_shard_manifest(dir, bugzoo_manifest(t, {"b"}, Shard{1, 1}, {0}, dir)).is_ok());
+  const std::string table = root.path() + "/docs/bugzoo.md";
+  ASSERT_TRUE(write_file_atomic(table, "# old table\n\n## The bugs\n\nHand-written.\n", true).is_ok());
+  std::string output;
+  const std::string cmd = testing::faultline_bin() + " merge " + dir + " --out " + root.path() + "/merged";
+  EXPECT_EQ(testing::run_shell(cmd + " --table " + table, &output), 0) << output;
+  const std::string kept = root.path() + "/docs/bugzoo-shrunk/" + std::string(bug_name(static_cast<Bug>(0))) + ".json";
+  EXPECT_EQ(testing::read_file(kept), "{\"plan\": 1}\n");
+  const std::string text = testing::read_file(table);
+  EXPECT_EQ(text.rfind("# Seeded-bug zoo\n", 0), 0u) << text;
+  EXPECT_NE(text.find("run --plan " + kept + "`"), std::string::npos) << text;
+  EXPECT_NE(text.find("\n## The bugs\n\nHand-written.\n"), std::string::npos) << text;
+  EXPECT_EQ(testing::read_file(root.path() + "/merged/bugzoo.md"), text);
+
+  ScratchDir ci;
+  write_shards(ci.path(), 1, "ci", {{"suite", "smoke"}, {"suite_version", "3"}},
+               {fabricated(0, "swarm", 1, ci.path() + "/shard1")});
+  EXPECT_EQ(testing::run_shell(testing::faultline_bin() + " merge " + ci.path() + "/shard1 --out " + ci.path() +
+                                   "/m --table " + table, &output), 254) << output;
+  EXPECT_NE(output.find("--table: only for bugzoo shards"), std::string::npos) << output;
 }
 
 TEST(Shard, MergeRejectsMissingDuplicateAndForeignShards) {

@@ -6,8 +6,8 @@
 // audit.json, audit.html and junit.xml (harness/audit_report.h); for
 // explore (harness/explore.h "shard.json"), no file: the lowest failing
 // seed over the shards and its replay; for bugzoo, bugzoo.md
-// (harness/bugzoo_table.h: the rows in the bug list's order, without the
-// hand-written section of docs/bugzoo.md). It prints
+// (harness/bugzoo_table.h: the rows in the bug list's order; with --table
+// PATH also PATH, keeping its hand-written section, as `bugzoo --table`). It prints
 // what that command prints at its end. The run directories stay where the
 // shards left them; the merged files name them there.
 //
@@ -41,6 +41,7 @@ namespace {
 struct MergeOptions {
   std::vector<std::string> dirs;
   std::string out_dir;
+  std::string table_path;  // bugzoo only: also this table, as `bugzoo --table`
 };
 
 Status merge_ci(const ShardManifest& merged, const Invocation& inv, const MergeOptions& o, std::ostream& out,
@@ -126,7 +127,9 @@ Status merge_explore(const ShardManifest& merged, const MergeOptions& o, std::os
 
 // The table an unsharded bugzoo writes, from the shards' rows in the bug
 // list's order, into <out>/bugzoo.md; the header names this merge's command.
-// Shrunk plans stay in the shards' run directories (the rows name them there).
+// With --table, also to that file with its hand-written section kept and
+// the shrunk plans copied beside it, as `bugzoo --table`; without, shrunk
+// plans stay in the shards' run directories (the rows name them there).
 Status merge_bugzoo(const std::vector<ShardManifest>& shards, const ShardManifest& merged, const Invocation& inv,
                     const MergeOptions& o, std::ostream& out, std::ostream& err, int* code) {
   BugzooTable t;
@@ -134,7 +137,7 @@ Status merge_bugzoo(const std::vector<ShardManifest>& shards, const ShardManifes
   t.command_line = inv.command_line;
   t.self = inv.self;
   t.when = utc_time("%Y-%m-%d %H:%M UTC");
-  *code = finish_bugzoo(&t, o.out_dir, /*table_path=*/"", out, err);
+  *code = finish_bugzoo(&t, o.out_dir, o.table_path, out, err);
   return Status::ok();
 }
 
@@ -149,6 +152,10 @@ int merge_command(const MergeOptions& o, const Invocation& inv, std::ostream& ou
   ShardManifest merged;
   if (Status s = merge_shard_records(shards, o.dirs, &merged); !s) {
     err << "faultline merge: " << s.message() << "\n";
+    return kExitBadArguments;
+  }
+  if (!o.table_path.empty() && merged.command != "bugzoo") {
+    err << "faultline merge: --table: only for bugzoo shards, these are " << merged.command << "'s\n";
     return kExitBadArguments;
   }
   std::error_code ec;
@@ -177,6 +184,9 @@ SubcommandRun setup(CLI::App* app) {
   app->add_option("dirs", o->dirs, "the shards' output directories (each with shard.json), every shard once")
       ->required();
   app->add_option("--out", o->out_dir, "where the merged files go")->required();
+  app->add_option("--table", o->table_path,
+                  "bugzoo shards only: also write the table here (e.g. docs/bugzoo.md), keeping its hand-written "
+                  "section, shrunk plans beside it");
   return [o](const Invocation& inv) { return merge_command(*o, inv, std::cout, std::cerr); };
 }
 
