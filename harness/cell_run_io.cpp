@@ -11,22 +11,17 @@ namespace faultline {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-// `path` relative to `base` when it lies inside it, else as it is.
-std::string relative_inside(const std::string& path, const std::string& base) {
+std::string path_relative_inside(const std::string& path, const std::string& base) {
   if (path.empty() || base.empty()) return path;
   const fs::path rel = fs::path(path).lexically_normal().lexically_relative(fs::path(base).lexically_normal());
   if (rel.empty() || *rel.begin() == "..") return path;
   return rel.string();
 }
 
-std::string joined(const std::string& base, const std::string& path) {
+std::string path_joined(const std::string& base, const std::string& path) {
   if (path.empty() || base.empty() || fs::path(path).is_absolute()) return path;
   return (fs::path(base) / path).string();
 }
-
-}  // namespace
 
 std::string cell_run_to_json(const CellRun& run, const std::string& base_dir) {
   ordered_json j;
@@ -34,7 +29,7 @@ std::string cell_run_to_json(const CellRun& run, const std::string& base_dir) {
   j["seed"] = run.seed;
   j["started"] = run.started;
   j["exit_code"] = run.exit_code;
-  j["run_dir"] = relative_inside(run.run_dir, base_dir);
+  j["run_dir"] = path_relative_inside(run.run_dir, base_dir);
   j["verdict"] = run.has_verdict ? ordered_json::parse(verdict_to_json(run.verdict)) : ordered_json(nullptr);
   j["error"] = run.error;
   j["wall_s"] = run.wall_s;
@@ -57,7 +52,7 @@ Status cell_run_from_json(std::string_view text, const std::string& source, cons
   r.get("wall_s", &run.wall_s);
   const ordered_json* verdict = r.child("verdict");
   if (Status s = r.finish(); !s) return s;
-  run.run_dir = joined(base_dir, run.run_dir);
+  run.run_dir = path_joined(base_dir, run.run_dir);
   if (!verdict->is_null()) {
     if (Status s = verdict_from_json(verdict->dump(), source + ".verdict", &run.verdict); !s) return s;
     run.has_verdict = true;
@@ -80,10 +75,15 @@ std::vector<ShardItem> cell_run_items(const std::vector<size_t>& indices, const 
 }
 
 int print_cell_list(const std::vector<CellSpec>& cells, const std::optional<Shard>& shard, std::ostream& out) {
-  for (size_t i = 0; i < cells.size(); ++i) {
+  std::vector<std::string> names;
+  for (const CellSpec& c : cells) names.push_back(cell_name(c.row, c.seed));
+  return print_shard_list(names, shard, out);
+}
+
+int print_shard_list(const std::vector<std::string>& names, const std::optional<Shard>& shard, std::ostream& out) {
+  for (size_t i = 0; i < names.size(); ++i) {
     if (shard && !shard_owns(*shard, i)) continue;
-    out << i << " " << cell_name(cells[i].row, cells[i].seed) << (shard ? " (shard " + to_string(*shard) + ")" : "")
-        << "\n";
+    out << i << " " << names[i] << (shard ? " (shard " + to_string(*shard) + ")" : "") << "\n";
   }
   return 0;
 }

@@ -24,6 +24,12 @@
 
 namespace faultline {
 
+// `path` relative to `base` when it lies inside it, else as it is; and back:
+// a relative path joined to `base` (absolute and empty ones as they are).
+// Every record that names a file of the shard's output directory uses them.
+std::string path_relative_inside(const std::string& path, const std::string& base);
+std::string path_joined(const std::string& base, const std::string& path);
+
 std::string cell_run_to_json(const CellRun& run, const std::string& base_dir);
 // `source` names the record in errors ("sh1/shard.json: items[3].record").
 Status cell_run_from_json(std::string_view text, const std::string& source, const std::string& base_dir,
@@ -37,6 +43,8 @@ std::vector<ShardItem> cell_run_items(const std::vector<size_t>& indices, const 
 // --list of a command whose items are cells: "<index> <name>" per line, with
 // " (shard K/N)" and only the shard's own when a shard is given. Returns 0.
 int print_cell_list(const std::vector<CellSpec>& cells, const std::optional<Shard>& shard, std::ostream& out);
+// The same for any list of item names.
+int print_shard_list(const std::vector<std::string>& names, const std::optional<Shard>& shard, std::ostream& out);
 
 // Back from merged items (each read relative to the directory it came from).
 Status cell_runs_from_items(const std::vector<ShardItem>& items, std::vector<CellRun>* out);

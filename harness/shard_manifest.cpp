@@ -1,6 +1,7 @@
 #include "harness/shard_manifest.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 
 #include "core/assert.h"
@@ -184,6 +185,16 @@ const std::string* find_field(const ShardManifest::Fields& fields, std::string_v
     if (k == name) return &v;
   }
   return nullptr;
+}
+
+Status field_number(const ShardManifest::Fields& fields, const char* name, const std::string& source, double* out) {
+  const std::string* text = find_field(fields, name);
+  char* end = nullptr;
+  if (text != nullptr && !text->empty()) *out = std::strtod(text->c_str(), &end);
+  if (text == nullptr || text->empty() || *end != '\0' || *out < 0) {
+    return Status::invalid(source + ": " + name + ": missing or not a number");
+  }
+  return Status::ok();
 }
 
 Status merge_shard_records(const std::vector<ShardManifest>& shards, const std::vector<std::string>& sources,

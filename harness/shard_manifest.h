@@ -70,6 +70,9 @@ Status shard_manifest_from_text(std::string_view text, const std::string& source
 Status read_shard_manifest(const std::string& dir, ShardManifest* out);
 // The value of `name` in fields, or nullptr.
 const std::string* find_field(const ShardManifest::Fields& fields, std::string_view name);
+// The value of `name` in fields as a non-negative number; invalid, naming
+// "<source>: <name>", when missing or not one.
+Status field_number(const ShardManifest::Fields& fields, const char* name, const std::string& source, double* out);
 
 // The shards of one fan-out -> one manifest with every item in the
 // unsharded order (shard {1, 1}). `sources[i]` names shards[i] in errors

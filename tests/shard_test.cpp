@@ -10,7 +10,10 @@
 #include <set>
 #include <sstream>
 
+#include "core/bugs.h"
+#include "core/file_io.h"
 #include "harness/audit_report.h"
+#include "harness/bugzoo_table.h"
 #include "harness/cell_run_io.h"
 #include "harness/ci_report.h"
 #include "harness/ci_suites.h"
@@ -67,10 +70,25 @@ TEST(Shard, ListsPartitionTheCiSuiteAndTheAudit) {
   expect_partition("audit --seeds 1 --rows rr-async-one,wipe-ae-off", 2);
 }
 
+TEST(Shard, ListsPartitionTheBugzoo) {
+  // Goal: `bugzoo --list` is the bug list (every seeded bug, or the --bug
+  // names in the order given) and shards 1/N..N/N partition it.
+  const std::map<size_t, std::string> all = list("bugzoo");
+  EXPECT_EQ(all.size(), static_cast<size_t>(Bug::kCount));
+  EXPECT_EQ(all.at(0), " " + std::string(bug_name(static_cast<Bug>(0))));
+  for (int n : {1, 2, 3, 5}) expect_partition("bugzoo", n);
+  const std::string chosen = "bugzoo --bug " + std::string(bug_name(static_cast<Bug>(5))) + " --bug " +
+                             std::string(bug_name(static_cast<Bug>(1)));
+  const std::map<size_t, std::string> two = list(chosen);
+  ASSERT_EQ(two.size(), 2u);
+  EXPECT_EQ(two.at(0), " " + std::string(bug_name(static_cast<Bug>(5))));
+  expect_partition(chosen, 2);
+}
+
 TEST(Shard, BadShardIsAUsageError) {
   // Goal: --shard 0/2, 3/2, x/2 and 1/0 exit 254 and say what is wrong.
   for (const char* bad : {"0/2", "3/2", "x/2", "1/0"}) {
-    for (const char* command : {"ci --suite smoke", "audit"}) {
+    for (const char* command : {"ci --suite smoke", "audit", "bugzoo"}) {
       std::string output;
       const std::string cmd = testing::faultline_bin() + " " + command + " --list --shard " + bad;
       EXPECT_EQ(testing::run_shell(cmd, &output), 254) << cmd << "\n" << output;
@@ -244,6 +262,93 @@ TEST(Shard, MergedAuditWritesWhatTheUnshardedAuditWrites) {
       expect_same_file(root.path() + "/unsharded/" + f, root.path() + "/merged/" + f);
     }
   }
+}
+
+// The table after its first paragraph (the command and time that wrote it).
+std::string table_body(const std::string& text) {
+  const size_t at = text.find("\n\n", text.find("\n\n") + 2);
+  return at == std::string::npos ? "" : text.substr(at);
+}
+
+TEST(Shard, MergedBugzooWritesWhatTheUnshardedBugzooWrites) {
+  // Goal: `faultline merge` of two bugzoo shards' shard.json writes the
+  // table the unsharded rows give (rows in the bug list's order, the
+  // header's command and time aside), and exits 1 when a bug was missed.
+  ScratchDir root;
+  constexpr size_t kBugs = 5;
+  std::vector<std::string> names;
+  BugzooTable unsharded;
+  unsharded.machine = "Test CPU, 2 CPUs";
+  unsharded.self = testing::faultline_bin();
+  unsharded.seed_base = 3;
+  unsharded.per_bug_budget_ms = 20000;
+  unsharded.shrink_budget_ms = 30000;
+  unsharded.total_s = 20.0;
+  for (size_t i = 0; i < kBugs; ++i) {
+    BugzooRow r;
+    r.bug = static_cast<Bug>(i);
+    r.expected_property = "no-stale-reads";
+    r.scenario_args = "--faults partition";
+    r.counts.runs = r.clean.runs = static_cast<int>(i) + 1;
+    r.caught = i != 3;
+    r.property = r.caught ? "no-stale-reads" : "";
+    r.replay = "faultline run --seed " + std::to_string(i + 3);
+    unsharded.rows.push_back(r);
+    names.emplace_back(bug_name(r.bug));
+  }
+  for (int k = 1; k <= 2; ++k) {
+    BugzooTable t = unsharded;
+    t.total_s = 10.0 * k;
+    t.rows.clear();
+    const std::vector<size_t> indices = shard_indices(Shard{k, 2}, kBugs);
+    for (size_t i : indices) t.rows.push_back(unsharded.rows[i]);
+    const std::string dir = root.path() + "/shard" + std::to_string(k);
+    ASSERT_TRUE(write_shard_manifest(dir, bugzoo_manifest(t, names, Shard{k, 2}, indices, dir)).is_ok());
+  }
+  std::ostringstream want;
+  write_bugzoo_table(want, unsharded);
+  std::string output;
+  EXPECT_EQ(merge(root.path(), 2, root.path() + "/merged", &output), 1) << output;
+  const std::string merged = testing::read_file(root.path() + "/merged/bugzoo.md");
+  EXPECT_EQ(merged.rfind("# Seeded-bug zoo\n\n`" + testing::faultline_bin() + " merge ", 0), 0u) << merged;
+  EXPECT_FALSE(table_body(want.str()).empty());
+  EXPECT_EQ(table_body(merged), table_body(want.str()));
+  EXPECT_NE(output.find("bugzoo: 4 of 5 bug(s) caught"), std::string::npos) << output;
+}
+
+TEST(Shard, MergedBugzooTableKeepsTheHandWrittenSectionAndShrunkPlans) {
+  // Goal: `merge --table PATH` of bugzoo shards, as `bugzoo --table PATH`,
+  // keeps PATH's hand-written section and copies each shrunk plan beside it
+  // (the row then names the copy); --table with ci shards is a usage error.
+  ScratchDir root;
+  const std::string dir = root.path() + "/shard1";
+  BugzooTable t;
+  t.machine = "Test CPU, 2 CPUs";
+  t.rows.emplace_back();
+  t.rows[0].bug = static_cast<Bug>(0);
+  t.rows[0].caught = true;
+  t.rows[0].shrunk_plan_file = dir + "/b/shrink/plan.json";
+  ASSERT_TRUE(write_file_atomic(t.rows[0].shrunk_plan_file, "{\"plan\": 1}\n", true).is_ok());
+  ASSERT_TRUE(write_shard_manifest(dir, bugzoo_manifest(t, {"b"}, Shard{1, 1}, {0}, dir)).is_ok());
+  const std::string table = root.path() + "/docs/bugzoo.md";
+  ASSERT_TRUE(write_file_atomic(table, "# old table\n\n## The bugs\n\nHand-written.\n", true).is_ok());
+  std::string output;
+  const std::string cmd = testing::faultline_bin() + " merge " + dir + " --out " + root.path() + "/merged";
+  EXPECT_EQ(testing::run_shell(cmd + " --table " + table, &output), 0) << output;
+  const std::string kept = root.path() + "/docs/bugzoo-shrunk/" + std::string(bug_name(static_cast<Bug>(0))) + ".json";
+  EXPECT_EQ(testing::read_file(kept), "{\"plan\": 1}\n");
+  const std::string text = testing::read_file(table);
+  EXPECT_EQ(text.rfind("# Seeded-bug zoo\n", 0), 0u) << text;
+  EXPECT_NE(text.find("run --plan " + kept + "`"), std::string::npos) << text;
+  EXPECT_NE(text.find("\n## The bugs\n\nHand-written.\n"), std::string::npos) << text;
+  EXPECT_EQ(testing::read_file(root.path() + "/merged/bugzoo.md"), text);
+
+  ScratchDir ci;
+  write_shards(ci.path(), 1, "ci", {{"suite", "smoke"}, {"suite_version", "3"}},
+               {fabricated(0, "swarm", 1, ci.path() + "/shard1")});
+  EXPECT_EQ(testing::run_shell(testing::faultline_bin() + " merge " + ci.path() + "/shard1 --out " + ci.path() +
+                                   "/m --table " + table, &output), 254) << output;
+  EXPECT_NE(output.find("--table: only for bugzoo shards"), std::string::npos) << output;
 }
 
 TEST(Shard, MergeRejectsMissingDuplicateAndForeignShards) {

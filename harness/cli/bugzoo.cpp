@@ -16,8 +16,9 @@
 // replays of the run if longer, the caught property preserved) and the
 // table gives the plan's size before and after.
 //
-// Results: one progress line per run on `out`, a table (Markdown) written to
-// options.table_path and <out_dir>/bugzoo.md, followed by the hand-written
+// Results: one progress line per run on `out`, a table (Markdown,
+// harness/bugzoo_table.h) written to options.table_path and
+// <out_dir>/bugzoo.md, followed by the hand-written
 // section of the file it replaces (kHandWrittenHeading to the end: each
 // bug's mechanism and the reports it mirrors). Each shrunk plan is copied to
 // <table dir>/bugzoo-shrunk/<bug>.json, which the table's replay names. Exit 0 when every bug was
@@ -32,6 +33,15 @@
 // the seeds and seconds to detect in the simulator beside the real-process
 // columns, and the `faultline sim --seed N --bug NAME` that fails every
 // time. --sim-only skips the real processes (their columns read "-").
+//
+// With --shard K/N (harness/shard.h) only the shard's bugs of the list (the
+// --bug names in the order given, or all of core/bugs.h) run, each with the
+// per-bug budget the whole list would give it, and the clean-node check
+// covers those bugs' scenarios and seeds; the shard writes its part of the
+// table to <out>/bugzoo.md (docs/bugzoo.md only when --table names it) and
+// its rows to <out>/shard.json, which `faultline merge` turns into the
+// table the unsharded command writes (harness/bugzoo_table.h). --list prints
+// the list (with --shard, the shard's part) and runs nothing.
 //
 // Thread-safety: one call at a time (runs are sequential and start clusters).
 #include <algorithm>
@@ -51,11 +61,15 @@
 #include "core/clock.h"
 #include "core/file_io.h"
 #include "harness/cli/subcommand.h"
+#include "harness/bugzoo_table.h"
+#include "harness/cell_run_io.h"
 #include "harness/explore.h"
 #include "harness/options.h"
 #include "harness/replay.h"
 #include "harness/run.h"
 #include "harness/run_dir.h"
+#include "harness/shard.h"
+#include "harness/shard_manifest.h"
 #include "harness/shrink.h"
 
 namespace faultline {
@@ -98,6 +112,8 @@ struct BugzooOptions {
   bool real = true;          // run the real-process scenarios (--sim-only: no)
   int64_t sim_budget_ms = kBugzooSimBudgetMsDefault;  // per bug
   int jobs = 0;              // simulations at once; 0: every core
+  std::optional<Shard> shard;  // run only this shard's bugs (harness/shard.h)
+  bool list = false;           // print the bugs (index, name), run nothing
 };
 
 // Workload pins every scenario shares: short runs (a run takes about 5-8 s
@@ -251,7 +267,6 @@ std::vector<BugScenario> make_scenarios() {
   };
 }
 
-// What one bug (or the clean node over one bug's seeds) came to.
 // The outcome of one run of a scenario on seed `seed`, with or without its bug.
 struct RunOutcome {
   int exit_code = 0;
@@ -262,58 +277,22 @@ struct RunOutcome {
   bool harness_error() const { return exit_code == kExitBadArguments || exit_code == kExitHarnessError; }
 };
 
-struct RunCounts {
-  int runs = 0;
-  int unknown = 0;         // runs that ended without a verdict or with unknown
-  int harness_errors = 0;  // runs that could not be made (exit 254/255)
-  void add(const RunOutcome& r) {
-    ++runs;
-    if (r.harness_error()) ++harness_errors;
-    else if (r.verdict.value != "valid" && r.verdict.violated_guaranteed.empty()) ++unknown;
-  }
-};
+void count_run(const RunOutcome& r, BugzooCounts* c) {
+  ++c->runs;
+  if (r.harness_error()) ++c->harness_errors;
+  else if (r.verdict.value != "valid" && r.verdict.violated_guaranteed.empty()) ++c->unknown;
+}
 
-// One bug explored in the simulator.
-struct SimRow {
-  bool ran = false;
-  bool caught = false;
-  std::string property;
-  int64_t seeds = 0;      // caught: seeds up to the failing one (what one job needs); else runs made
-  double detect_s = 0;    // wall time of the search
-  std::string replay;     // `faultline sim --seed N --bug NAME`
-  std::string error;      // the explorer could not run
-};
-
+// One bug's row of the table, with what the shrink needs.
 struct ZooRow {
   const BugScenario* scenario = nullptr;
-  SimRow sim;
-  RunCounts counts;
-  bool caught = false;
-  std::string property;  // the guaranteed property that caught it
-  double detect_s = 0;   // from the bug's first run to the end of the catching run
-  std::string replay;    // the command that replays the catching run
-  std::string run_dir;
+  BugzooRow table;
+  std::string run_dir;     // the catching run
   double elapsed_s = 0;
   double catch_run_s = 0;  // wall time of the catching run alone
-  std::string shrunk;    // sizes before and after shrinking, or why there are none
-  std::string shrunk_plan_file;  // the smallest failing plan, when shrinking found one
-};
-
-struct CleanResult {
-  RunCounts counts;
-  std::vector<std::string> false_alarms;  // "<property> <replay command> (<run dir>)"
-  double elapsed_s = 0;
 };
 
 double seconds_since(int64_t start_ns) { return static_cast<double>(monotonic_now_ns() - start_ns) / 1e9; }
-
-std::string format_s(double s) {
-  std::ostringstream o;
-  o.setf(std::ios::fixed);
-  o.precision(1);
-  o << s;
-  return o.str();
-}
 
 // The last "faultline run: ..." line of a run's output that is not its
 // opening line: why the harness gave up.
@@ -386,9 +365,30 @@ std::string describe(const RunOutcome& r) {
   return text;
 }
 
+// What the scenario lays over the drawn plan, as command-line options.
+std::string scenario_args(const BugScenario& s) {
+  std::string args = seed_replay_args(s.options, 0);
+  size_t rest = args.find(' ', std::string("--seed ").size());
+  args = rest == std::string::npos ? "" : args.substr(rest + 1);
+  if (s.options.plan_file) args = "--plan " + *s.options.plan_file + (args.empty() ? "" : " " + args);
+  return args;
+}
+
+// The row's scenario, as the table gives it.
+BugzooRow scenario_row(const BugScenario& scenario) {
+  BugzooRow row;
+  row.bug = scenario.bug;
+  row.expected_property = scenario.property;
+  row.mirrors = scenario.mirrors;
+  row.scenario_args = scenario_args(scenario);
+  return row;
+}
+
 ZooRow run_bug(const BugzooOptions& options, const BugScenario& scenario, int64_t budget_ms, std::ostream& out) {
-  ZooRow row;
-  row.scenario = &scenario;
+  ZooRow zoo;
+  zoo.scenario = &scenario;
+  zoo.table = scenario_row(scenario);
+  BugzooRow& row = zoo.table;
   const std::string name(bug_name(scenario.bug));
   const std::string dir = options.out_dir + "/" + name;
   const int64_t start_ns = monotonic_now_ns();
@@ -397,7 +397,7 @@ ZooRow run_bug(const BugzooOptions& options, const BugScenario& scenario, int64_
     const int64_t run_start_ns = monotonic_now_ns();
     RunOutcome r = run_one(options, scenario, seed, true, dir);
     const double run_s = seconds_since(run_start_ns);
-    row.counts.add(r);
+    count_run(r, &row.counts);
     out << "bugzoo: " << name << " run " << row.counts.runs << " seed " << seed << ": " << describe(r) << " ["
         << format_s(seconds_since(start_ns)) << " s of " << format_s(budget_ms / 1000.0) << " s]" << std::endl;
     // A scenario that cannot even run (bad plan) will not get better with
@@ -407,19 +407,19 @@ ZooRow run_bug(const BugzooOptions& options, const BugScenario& scenario, int64_
       row.caught = true;
       row.property = catching_property(scenario, r.verdict);
       row.detect_s = seconds_since(start_ns);
-      row.catch_run_s = run_s;
+      zoo.catch_run_s = run_s;
       row.replay = r.replay;
-      row.run_dir = r.run_dir;
+      zoo.run_dir = r.run_dir;
       break;
     }
   }
-  row.elapsed_s = seconds_since(start_ns);
-  return row;
+  zoo.elapsed_s = seconds_since(start_ns);
+  return zoo;
 }
 
 // --sim: the bug explored in the simulator from swarm-drawn plans, no
 // scenario; no shrinking (the failing seed replays exactly as it is).
-SimRow explore_bug(const BugzooOptions& options, const BugScenario& scenario, std::ostream& out) {
+BugzooSim explore_bug(const BugzooOptions& options, const BugScenario& scenario, std::ostream& out) {
   const std::string name(bug_name(scenario.bug));
   ExploreOptions eo;
   eo.seed_base = options.seed_base;
@@ -429,7 +429,7 @@ SimRow explore_bug(const BugzooOptions& options, const BugScenario& scenario, st
   eo.bugs = {name};
   eo.out_dir = options.out_dir + "/sim/" + name;
   eo.self = options.self;
-  SimRow row;
+  BugzooSim row;
   row.ran = true;
   std::ostringstream log;
   ExploreResult r;
@@ -454,56 +454,31 @@ SimRow explore_bug(const BugzooOptions& options, const BugScenario& scenario, st
 }
 
 // The false-alarm check: each bug's seeds again without the bug, as many
-// runs as the zoo made for it, until the total budget is spent.
-CleanResult run_clean(const BugzooOptions& options, const std::vector<ZooRow>& rows, int64_t budget_ms,
-                      std::ostream& out) {
-  CleanResult clean;
+// runs as the zoo made for it, until the total budget is spent. Fills each
+// row's clean-node counts and false alarms; returns the check's wall time.
+double run_clean(const BugzooOptions& options, std::vector<ZooRow>* rows, int64_t budget_ms, std::ostream& out) {
   const int64_t start_ns = monotonic_now_ns();
   const Deadline deadline = Deadline::after_ms(budget_ms);
   // Round-robin over the bugs' scenarios, seed by seed, so that a budget
   // that runs out leaves every scenario checked on its first seeds.
-  int runs_max = 0;
-  for (const ZooRow& row : rows) runs_max = std::max(runs_max, row.counts.runs);
+  int runs_max = 0, runs = 0;
+  for (const ZooRow& row : *rows) runs_max = std::max(runs_max, row.table.counts.runs);
   for (int i = 0; i < runs_max && !deadline.expired(); ++i) {
-    for (const ZooRow& row : rows) {
-      if (i >= row.counts.runs || deadline.expired()) continue;
+    for (ZooRow& row : *rows) {
+      if (i >= row.table.counts.runs || deadline.expired()) continue;
       const std::string name(bug_name(row.scenario->bug));
       uint64_t seed = options.seed_base + static_cast<uint64_t>(i);
       RunOutcome r = run_one(options, *row.scenario, seed, false, options.out_dir + "/clean/" + name);
-      clean.counts.add(r);
+      count_run(r, &row.table.clean);
       for (const auto& p : r.verdict.violated_guaranteed) {
-        clean.false_alarms.push_back(p + ": " + r.replay + " (" + r.run_dir + ")");
+        row.table.false_alarms.push_back(BugzooFalseAlarm{seed, p, r.replay, r.run_dir});
       }
-      out << "bugzoo: clean node, " << name << " scenario, run " << clean.counts.runs << " seed " << seed << ": "
+      out << "bugzoo: clean node, " << name << " scenario, run " << ++runs << " seed " << seed << ": "
           << describe(r) << (r.verdict.violated_guaranteed.empty() ? "" : "  FALSE ALARM") << " ["
           << format_s(seconds_since(start_ns)) << " s of " << format_s(budget_ms / 1000.0) << " s]" << std::endl;
     }
   }
-  clean.elapsed_s = seconds_since(start_ns);
-  return clean;
-}
-
-// "Intel(R) Xeon(R) Processor @ 2.50GHz, 2 CPUs", from /proc/cpuinfo.
-std::string machine() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line, model;
-  int cpus = 0;
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0 && line.find(':') != std::string::npos) {
-      model = line.substr(line.find(':') + 2);
-    }
-    if (line.rfind("processor", 0) == 0) ++cpus;
-  }
-  return (model.empty() ? "unknown CPU" : model) + ", " + std::to_string(cpus) + " CPUs";
-}
-
-// What the scenario lays over the drawn plan, as command-line options.
-std::string scenario_args(const BugScenario& s) {
-  std::string args = seed_replay_args(s.options, 0);
-  size_t rest = args.find(' ', std::string("--seed ").size());
-  args = rest == std::string::npos ? "" : args.substr(rest + 1);
-  if (s.options.plan_file) args = "--plan " + *s.options.plan_file + (args.empty() ? "" : " " + args);
-  return args;
+  return seconds_since(start_ns);
 }
 
 template <typename T>
@@ -528,13 +503,14 @@ std::string size_change(const ShrinkResult& r) {
 // is more: a long scenario would otherwise get one candidate or none.
 constexpr int kShrinkRunsMin = 5;
 
-void shrink_catch(const BugzooOptions& options, ZooRow* row, std::ostream& out) {
+void shrink_catch(const BugzooOptions& options, ZooRow* zoo, std::ostream& out) {
+  BugzooRow* row = &zoo->table;
   ShrinkOptions so;
-  so.run_dir = row->run_dir;
-  so.budget_ms = std::max(options.shrink_budget_ms, static_cast<int64_t>(kShrinkRunsMin * row->catch_run_s * 1000));
+  so.run_dir = zoo->run_dir;
+  so.budget_ms = std::max(options.shrink_budget_ms, static_cast<int64_t>(kShrinkRunsMin * zoo->catch_run_s * 1000));
   so.tries = 1;
   so.properties = {row->property};
-  so.out_dir = row->run_dir + "/shrink";
+  so.out_dir = zoo->run_dir + "/shrink";
   so.node_bin = options.node_bin;
   so.self = options.self;
   std::ostringstream log;
@@ -553,106 +529,9 @@ void shrink_catch(const BugzooOptions& options, ZooRow* row, std::ostream& out) 
     row->shrunk = size_change(result);
     row->shrunk_plan_file = result.smallest_plan_file;
   }
-  out << "bugzoo: " << bug_name(row->scenario->bug) << ": shrink (" << format_s(seconds_since(start_ns))
+  out << "bugzoo: " << bug_name(row->bug) << ": shrink (" << format_s(seconds_since(start_ns))
       << " s, " << result.candidates << " candidates): " << row->shrunk
       << (row->shrunk_plan_file.empty() ? "" : "; " + row->shrunk_plan_file) << std::endl;
-}
-
-// Keeps each shrunk plan beside the table (<table dir>/bugzoo-shrunk/<bug>.json),
-// so the table's replay commands outlive the run directories, which usually
-// sit under runs/ or /tmp. Rows then name the kept copy.
-Status keep_shrunk_plans(const std::string& table_path, std::vector<ZooRow>* rows) {
-  const std::filesystem::path dir = std::filesystem::path(table_path).parent_path() / "bugzoo-shrunk";
-  for (ZooRow& r : *rows) {
-    if (r.shrunk_plan_file.empty()) continue;
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    const std::filesystem::path kept = dir / (std::string(bug_name(r.scenario->bug)) + ".json");
-    std::filesystem::copy_file(r.shrunk_plan_file, kept, std::filesystem::copy_options::overwrite_existing, ec);
-    if (ec) return Status::io("cannot copy " + r.shrunk_plan_file + " to " + kept.string() + ": " + ec.message());
-    r.shrunk_plan_file = kept.string();
-  }
-  return Status::ok();
-}
-
-// The table's file ends with a hand-written section, which a new table
-// keeps: from this heading to the end of the file it replaces.
-constexpr std::string_view kHandWrittenHeading = "## The bugs\n";
-
-// The hand-written section of the table at `path`, or "" when it has none
-// (or there is no file yet).
-std::string hand_written_section(const std::string& path) {
-  std::string text;
-  if (path.empty() || !read_file(path, &text)) return "";
-  const size_t at = text.find("\n" + std::string(kHandWrittenHeading));
-  return at == std::string::npos ? "" : text.substr(at + 1);
-}
-
-// The real-process cells of a row (with their leading space); "-" with --sim-only.
-std::string real_cells(const BugzooOptions& options, const ZooRow& r) {
-  if (!options.real) return " - | - | - | - | - | - |";
-  std::ostringstream o;
-  o << " " << (r.caught ? "yes" : "**no**") << " | " << (r.caught ? r.property : "-") << " | " << r.counts.runs
-    << " | " << (r.caught ? format_s(r.detect_s) : "-") << " | " << (r.caught ? "`" + r.replay + "`" : "-") << " | "
-    << (r.shrunk.empty() ? "-" : r.shrunk)
-    << (r.shrunk_plan_file.empty() ? "" : "; `" + options.self + " run --plan " + r.shrunk_plan_file + "`") << " |";
-  return o.str();
-}
-
-// The simulator's cells of a row (with their leading space), "" without --sim.
-std::string sim_cells(const SimRow& r) {
-  if (!r.ran) return "";
-  if (!r.error.empty()) return " error: " + r.error + " | - | - | - | - |";
-  return " " + std::string(r.caught ? "yes" : "**no**") + " | " + (r.caught ? r.property : "-") + " | " +
-         std::to_string(r.seeds) + " | " + format_s(r.detect_s) + " | " + (r.caught ? "`" + r.replay + "`" : "-") +
-         " |";
-}
-
-void write_table(std::ostream& md, const BugzooOptions& options, const std::vector<ZooRow>& rows,
-                 const CleanResult& clean, double total_s, int64_t per_bug_budget_ms) {
-  md << "# Seeded-bug zoo\n\n";
-  md << "`" << options.command_line << "` on " << utc_time("%Y-%m-%d %H:%M UTC") << ", " << machine() << "; total "
-     << format_s(total_s) << " s (per-bug budget "
-     << format_s((options.real ? per_bug_budget_ms : options.sim_budget_ms) / 1000.0) << " s, seeds from "
-     << options.seed_base << ").\n\n";
-  if (options.real) {
-    md << "Each bug runs plans drawn from seeds " << options.seed_base
-       << ", +1, ... with its scenario's options laid over them (below), until a guaranteed property is violated "
-          "or its budget is spent. The catching run is then shrunk (harness/shrink.h, "
-       << format_s(options.shrink_budget_ms / 1000.0)
-       << " s, or 5 replays of the catching run if longer, one try per candidate, the catching property "
-          "preserved): sizes before→after and the command "
-          "that replays the smallest plan.\n\n";
-  }
-  if (options.sim) {
-    md << "In the simulator (--sim, " << format_s(options.sim_budget_ms / 1000.0)
-       << " s per bug): plans drawn by the swarm from the same seeds with only --bug added (no scenario), "
-          "explored on every core (faultline explore); `sim seeds` is the failing seed's position (the runs "
-          "one job needs), `sim s` the wall time to find it.\n\n";
-  }
-  md << "| bug | what it is | mirrors | caught | property | runs | s to detect | replay | shrunk plan |"
-     << (options.sim ? " sim caught | sim property | sim seeds | sim s | sim replay |" : "") << "\n";
-  md << "|---|---|---|---|---|---|---|---|---|" << (options.sim ? "---|---|---|---|---|" : "") << "\n";
-  for (const ZooRow& r : rows) {
-    const BugInfo& info = bug_catalogue()[static_cast<size_t>(r.scenario->bug)];
-    md << "| " << info.name << " | " << info.what << " | "
-       << (r.scenario->mirrors.empty() ? "-" : r.scenario->mirrors) << " |" << real_cells(options, r)
-       << sim_cells(r.sim) << "\n";
-  }
-  md << "| (clean node) | same scenarios and seeds, no --bug | - | "
-     << (clean.false_alarms.empty() ? "no false alarm" : "**" + std::to_string(clean.false_alarms.size()) +
-                                                             " FALSE ALARM(S)**")
-     << " | - | " << clean.counts.runs << " | - | - | - |" << (options.sim ? " - | - | - | - | - |" : "") << "\n\n";
-  for (const auto& f : clean.false_alarms) md << "- FALSE ALARM on the clean node: " << f << "\n";
-  int unknown = clean.counts.unknown, errors = clean.counts.harness_errors;
-  for (const ZooRow& r : rows) unknown += r.counts.unknown, errors += r.counts.harness_errors;
-  md << "Runs with an unknown verdict: " << unknown << "; runs that failed in the harness: " << errors
-     << ". Clean-node check: " << clean.counts.runs << " runs in " << format_s(clean.elapsed_s) << " s.\n\n";
-  md << "## Scenarios\n\n| bug | expected property | options over the drawn plan |\n|---|---|---|\n";
-  for (const ZooRow& r : rows) {
-    md << "| " << bug_name(r.scenario->bug) << " | " << r.scenario->property << " | `" << scenario_args(*r.scenario)
-       << "` |\n";
-  }
 }
 
 const std::vector<BugScenario>& bug_scenarios() {
@@ -670,88 +549,114 @@ const BugScenario& bug_scenario(Bug bug) { return bug_scenarios()[static_cast<si
 // One bug: in the simulator (--sim), then on real processes (unless
 // --sim-only) with the catching run shrunk.
 ZooRow zoo_row(const BugzooOptions& options, const BugScenario& scenario, int64_t per_bug_ms, std::ostream& out) {
-  SimRow sim;
+  BugzooSim sim;
   if (options.sim) sim = explore_bug(options, scenario, out);
-  ZooRow r;
-  r.scenario = &scenario;
+  ZooRow z;
+  z.scenario = &scenario;
+  z.table = scenario_row(scenario);
   if (options.real) {
-    r = run_bug(options, scenario, per_bug_ms, out);
+    z = run_bug(options, scenario, per_bug_ms, out);
+    const BugzooRow& r = z.table;
     out << "bugzoo: " << bug_name(scenario.bug) << ": "
         << (r.caught ? "CAUGHT by " + r.property + " after " + std::to_string(r.counts.runs) + " run(s), " +
                            format_s(r.detect_s) + " s; replay: " + r.replay
-                     : "not caught in " + std::to_string(r.counts.runs) + " run(s), " + format_s(r.elapsed_s) + " s")
+                     : "not caught in " + std::to_string(r.counts.runs) + " run(s), " + format_s(z.elapsed_s) + " s")
         << std::endl;
-    if (r.caught && options.shrink_budget_ms > 0) shrink_catch(options, &r, out);
+    if (r.caught && options.shrink_budget_ms > 0) shrink_catch(options, &z, out);
   }
-  r.sim = sim;
-  return r;
+  z.table.sim = sim;
+  return z;
 }
 
-int bugzoo_command(const BugzooOptions& options, std::ostream& out, std::ostream& err) {
-  std::vector<const BugScenario*> chosen;
-  for (const std::string& name : options.bugs) {
+// The bugs --bug names (in the order given, once each), or all of them.
+Status chosen_scenarios(const std::vector<std::string>& names, std::vector<const BugScenario*>* chosen) {
+  for (const std::string& name : names) {
     std::optional<Bug> bug = bug_from_name(name);
     if (!bug) {
       BugSet unused;
-      err << "faultline bugzoo: --bug: " << BugSet::parse({name}, &unused).message() << "\n";
-      return kExitBadArguments;
+      return Status::invalid("--bug: " + BugSet::parse({name}, &unused).message());
     }
-    if (std::find(chosen.begin(), chosen.end(), &bug_scenario(*bug)) == chosen.end()) {
-      chosen.push_back(&bug_scenario(*bug));
+    if (std::find(chosen->begin(), chosen->end(), &bug_scenario(*bug)) == chosen->end()) {
+      chosen->push_back(&bug_scenario(*bug));
     }
   }
-  if (chosen.empty()) {
-    for (const BugScenario& s : bug_scenarios()) chosen.push_back(&s);
+  if (chosen->empty()) {
+    for (const BugScenario& s : bug_scenarios()) chosen->push_back(&s);
   }
-  if (options.budget_ms <= 0 || (options.per_bug_budget_ms && *options.per_bug_budget_ms <= 0)) {
-    err << "faultline bugzoo: budgets must be > 0\n";
-    return kExitBadArguments;
-  }
-  const int64_t per_bug_ms =
-      options.per_bug_budget_ms ? *options.per_bug_budget_ms : options.budget_ms / static_cast<int64_t>(chosen.size());
-  const int64_t zoo_budget_ms = per_bug_ms * static_cast<int64_t>(chosen.size());
-  out << "faultline bugzoo: " << chosen.size() << " bug(s), "
+  return Status::ok();
+}
+
+std::vector<std::string> scenario_names(const std::vector<const BugScenario*>& scenarios) {
+  std::vector<std::string> names;
+  for (const BugScenario* s : scenarios) names.emplace_back(bug_name(s->bug));
+  return names;
+}
+
+// The table's header fields from the options.
+BugzooTable table_header(const BugzooOptions& options, int64_t per_bug_ms) {
+  BugzooTable t;
+  t.command_line = options.command_line;
+  t.machine = machine_description();
+  t.self = options.self;
+  t.real = options.real;
+  t.sim = options.sim;
+  t.seed_base = options.seed_base;
+  t.per_bug_budget_ms = per_bug_ms;
+  t.sim_budget_ms = options.sim_budget_ms;
+  t.shrink_budget_ms = options.shrink_budget_ms;
+  return t;
+}
+
+void print_start(const BugzooOptions& options, size_t bugs, size_t all, int64_t per_bug_ms, std::ostream& out) {
+  out << "faultline bugzoo: " << bugs << " bug(s)"
+      << (options.shard ? " (shard " + to_string(*options.shard) + " of " + std::to_string(all) + ")" : "") << ", "
       << (options.real ? format_s(per_bug_ms / 1000.0) + " s each" : "")
       << (options.sim ? std::string(options.real ? ", " : "") + format_s(options.sim_budget_ms / 1000.0) +
                             " s each in the simulator"
                       : "")
       << ", seeds from " << options.seed_base << "; runs under " << options.out_dir << std::endl;
+}
+
+int bugzoo_command(const BugzooOptions& options, std::ostream& out, std::ostream& err) {
+  std::vector<const BugScenario*> all;
+  if (Status s = chosen_scenarios(options.bugs, &all); !s) {
+    err << "faultline bugzoo: " << s.message() << "\n";
+    return kExitBadArguments;
+  }
+  // The item list of --shard and --list: the bugs, in this order.
+  const std::vector<std::string> names = scenario_names(all);
+  if (options.list) return print_shard_list(names, options.shard, out);
+  if (options.budget_ms <= 0 || (options.per_bug_budget_ms && *options.per_bug_budget_ms <= 0)) {
+    err << "faultline bugzoo: budgets must be > 0\n";
+    return kExitBadArguments;
+  }
+  // Per bug as the unsharded zoo would give it, so that a shard's bugs get
+  // the same budget.
+  const int64_t per_bug_ms =
+      options.per_bug_budget_ms ? *options.per_bug_budget_ms : options.budget_ms / static_cast<int64_t>(all.size());
+  const Shard shard = options.shard.value_or(Shard{});
+  const std::vector<size_t> indices = shard_indices(shard, all.size());
+  const std::vector<const BugScenario*> chosen = shard_select(shard, all);
+  print_start(options, chosen.size(), all.size(), per_bug_ms, out);
 
   const int64_t start_ns = monotonic_now_ns();
   std::vector<ZooRow> rows;
   for (const BugScenario* s : chosen) rows.push_back(zoo_row(options, *s, per_bug_ms, out));
-  CleanResult clean = run_clean(options, rows, zoo_budget_ms, out);
-  const double total_s = seconds_since(start_ns);
-
-  bool wrote = true;
-  if (!options.table_path.empty()) {
-    if (Status s = keep_shrunk_plans(options.table_path, &rows); !s) {
-      err << "faultline bugzoo: " << s.message() << "\n";
-      wrote = false;
-    }
+  BugzooTable t = table_header(options, per_bug_ms);
+  t.clean_s = run_clean(options, &rows, per_bug_ms * static_cast<int64_t>(chosen.size()), out);
+  t.total_s = seconds_since(start_ns);
+  t.when = utc_time("%Y-%m-%d %H:%M UTC");
+  for (ZooRow& r : rows) t.rows.push_back(std::move(r.table));
+  const int code = finish_bugzoo(&t, options.out_dir, options.table_path, out, err);
+  if (!options.shard) return code;
+  if (Status s = write_shard_manifest(options.out_dir, bugzoo_manifest(t, names, shard, indices, options.out_dir));
+      !s) {
+    err << "faultline bugzoo: " << s.message() << "\n";
+    return kExitHarnessError;
   }
-  std::ostringstream md;
-  write_table(md, options, rows, clean, total_s, per_bug_ms);
-  if (const std::string kept = hand_written_section(options.table_path); !kept.empty()) md << "\n" << kept;
-  // Caught: by every way it was looked for (real processes, the simulator).
-  int caught = static_cast<int>(std::count_if(rows.begin(), rows.end(), [&](const ZooRow& r) {
-    return (!options.real || r.caught) && (!options.sim || r.sim.caught);
-  }));
-  out << "bugzoo: " << caught << " of " << rows.size() << " bug(s) caught; clean node: " << clean.counts.runs
-      << " run(s), " << clean.false_alarms.size() << " false alarm(s); " << format_s(total_s) << " s" << std::endl;
-  for (const auto& f : clean.false_alarms) err << "faultline bugzoo: FALSE ALARM on the clean node: " << f << "\n";
-  for (const std::string& path : {options.out_dir + "/bugzoo.md", options.table_path}) {
-    if (path.empty()) continue;
-    Status s = write_file_atomic(path, md.str(), /*create_parent=*/true);
-    if (!s) {
-      err << "faultline bugzoo: " << s.message() << "\n";
-      wrote = false;
-    } else {
-      out << "bugzoo: table written to " << path << std::endl;
-    }
-  }
-  if (!wrote) return kExitHarnessError;
-  return caught == static_cast<int>(rows.size()) && clean.false_alarms.empty() ? 0 : 1;
+  out << "faultline bugzoo: shard " << to_string(shard) << " written to " << options.out_dir
+      << "/shard.json; combine the shards with `faultline merge DIR... --out DIR`\n";
+  return code;
 }
 
 struct BugzooFlags : BugzooOptions {
@@ -777,6 +682,8 @@ SubcommandRun setup(CLI::App* app) {
   app->add_option("--jobs", o->jobs, "simulations at once with --sim (default 0: every core)");
   app->add_option("--shrink-budget", o->shrink_budget_ms, "time to shrink each caught bug's run, and at least 5 replays of it (default 30s; 0: no shrinking)")
       ->transform(budget_ms(/*zero_allowed=*/true));
+  add_shard_option(app, &o->shard);
+  app->add_flag("--list", o->list, "print the bugs (index, name; with --shard only that shard's) and run nothing");
   return [o, table_given](const Invocation& inv) {
     BugzooOptions options = *o;
     if (o->per_bug_ms > 0) options.per_bug_budget_ms = o->per_bug_ms;
@@ -787,6 +694,8 @@ SubcommandRun setup(CLI::App* app) {
       // table without real columns unless --table names it.
       if (!table_given->count()) options.table_path.clear();
     }
+    // Nor by one shard's part of the table: `faultline merge` writes the whole.
+    if (o->shard && !table_given->count()) options.table_path.clear();
     options.self = inv.self;
     options.command_line = inv.command_line;
     return bugzoo_command(options, std::cout, std::cerr);

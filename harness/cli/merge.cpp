@@ -1,17 +1,20 @@
 // `faultline merge DIR... --out DIR`: combines the output directories of the
-// shards of one sharded command (`faultline ci|audit --shard K/N`, each with
+// shards of one sharded command (`faultline ci|audit|explore|bugzoo --shard K/N`, each with
 // its shard.json, harness/shard_manifest.h) into the files the unsharded
 // command writes, from the same records, in the unsharded order: for ci,
 // junit.xml and ci.md (harness/ci_report.h); for audit, audit.md,
 // audit.json, audit.html and junit.xml (harness/audit_report.h); for
 // explore (harness/explore.h "shard.json"), no file: the lowest failing
-// seed over the shards and its replay. It prints
+// seed over the shards and its replay; for bugzoo, bugzoo.md
+// (harness/bugzoo_table.h: the rows in the bug list's order; with --table
+// PATH also PATH, keeping its hand-written section, as `bugzoo --table`). It prints
 // what that command prints at its end. The run directories stay where the
 // shards left them; the merged files name them there.
 //
 // Exit: the merged command's own (ci and audit: 0, 1 a guaranteed property
 // violated, 255 a harness error in some run; explore: 1 a seed failed, 0
-// none); 254 when a directory has no
+// none; bugzoo: 0 every bug caught and no false alarm, else 1); 254 when a
+// directory has no
 // shard.json or a malformed one, when the shards are of different runs
 // (command, params, N), or when a shard is missing or given twice; 255 when
 // the output cannot be written.
@@ -23,11 +26,13 @@
 #include <optional>
 
 #include "harness/audit_report.h"
+#include "harness/bugzoo_table.h"
 #include "harness/cell_run_io.h"
 #include "harness/ci_report.h"
 #include "harness/cli/subcommand.h"
 #include "harness/exit_codes.h"
 #include "harness/explore.h"
+#include "harness/run_dir.h"
 #include "harness/shard_manifest.h"
 
 namespace faultline {
@@ -36,18 +41,8 @@ namespace {
 struct MergeOptions {
   std::vector<std::string> dirs;
   std::string out_dir;
+  std::string table_path;  // bugzoo only: also this table, as `bugzoo --table`
 };
-
-// The numbers in params and facts: whole and non-negative.
-Status field_number(const ShardManifest::Fields& fields, const char* name, const std::string& source, double* out) {
-  const std::string* text = find_field(fields, name);
-  char* end = nullptr;
-  if (text != nullptr && !text->empty()) *out = std::strtod(text->c_str(), &end);
-  if (text == nullptr || text->empty() || *end != '\0' || *out < 0) {
-    return Status::invalid(source + ": " + name + ": missing or not a number");
-  }
-  return Status::ok();
-}
 
 Status merge_ci(const ShardManifest& merged, const Invocation& inv, const MergeOptions& o, std::ostream& out,
                 std::ostream& err, int* code) {
@@ -130,6 +125,22 @@ Status merge_explore(const ShardManifest& merged, const MergeOptions& o, std::os
   return Status::ok();
 }
 
+// The table an unsharded bugzoo writes, from the shards' rows in the bug
+// list's order, into <out>/bugzoo.md; the header names this merge's command.
+// With --table, also to that file with its hand-written section kept and
+// the shrunk plans copied beside it, as `bugzoo --table`; without, shrunk
+// plans stay in the shards' run directories (the rows name them there).
+Status merge_bugzoo(const std::vector<ShardManifest>& shards, const ShardManifest& merged, const Invocation& inv,
+                    const MergeOptions& o, std::ostream& out, std::ostream& err, int* code) {
+  BugzooTable t;
+  if (Status s = bugzoo_table_from_shards(shards, o.dirs, merged, &t); !s) return s;
+  t.command_line = inv.command_line;
+  t.self = inv.self;
+  t.when = utc_time("%Y-%m-%d %H:%M UTC");
+  *code = finish_bugzoo(&t, o.out_dir, o.table_path, out, err);
+  return Status::ok();
+}
+
 int merge_command(const MergeOptions& o, const Invocation& inv, std::ostream& out, std::ostream& err) {
   std::vector<ShardManifest> shards(o.dirs.size());
   for (size_t i = 0; i < o.dirs.size(); ++i) {
@@ -141,6 +152,10 @@ int merge_command(const MergeOptions& o, const Invocation& inv, std::ostream& ou
   ShardManifest merged;
   if (Status s = merge_shard_records(shards, o.dirs, &merged); !s) {
     err << "faultline merge: " << s.message() << "\n";
+    return kExitBadArguments;
+  }
+  if (!o.table_path.empty() && merged.command != "bugzoo") {
+    err << "faultline merge: --table: only for bugzoo shards, these are " << merged.command << "'s\n";
     return kExitBadArguments;
   }
   std::error_code ec;
@@ -156,6 +171,7 @@ int merge_command(const MergeOptions& o, const Invocation& inv, std::ostream& ou
   if (merged.command == "ci") s = merge_ci(merged, inv, o, out, err, &code);
   else if (merged.command == "audit") s = merge_audit(shards, merged, inv, o, out, err, &code);
   else if (merged.command == "explore") s = merge_explore(merged, o, out, &code);
+  else if (merged.command == "bugzoo") s = merge_bugzoo(shards, merged, inv, o, out, err, &code);
   if (!s) {
     err << "faultline merge: " << s.message() << "\n";
     return kExitBadArguments;
@@ -168,11 +184,14 @@ SubcommandRun setup(CLI::App* app) {
   app->add_option("dirs", o->dirs, "the shards' output directories (each with shard.json), every shard once")
       ->required();
   app->add_option("--out", o->out_dir, "where the merged files go")->required();
+  app->add_option("--table", o->table_path,
+                  "bugzoo shards only: also write the table here (e.g. docs/bugzoo.md), keeping its hand-written "
+                  "section, shrunk plans beside it");
   return [o](const Invocation& inv) { return merge_command(*o, inv, std::cout, std::cerr); };
 }
 
 const bool registered = register_subcommand(
-    {"merge", "combine the output directories of `ci`/`audit`/`explore` --shard K/N runs into one junit.xml and table", 75,
+    {"merge", "combine the output directories of `ci`/`audit`/`explore`/`bugzoo` --shard K/N runs into one junit.xml and table", 75,
      Needs::kNothing, setup});
 
 }  // namespace
