@@ -1,6 +1,8 @@
 #include "harness/bugzoo_table.h"
 
 #include <algorithm>
+#include <limits>
+#include <tuple>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -258,15 +260,18 @@ Status field_flag(const ShardManifest::Fields& fields, const char* name, const s
 }
 
 Status header_from_params(const ShardManifest::Fields& params, const std::string& source, BugzooTable* t) {
-  double seed_base = 0, per_bug = 0, sim_budget = 0, shrink_budget = 0;
-  for (auto [name, value] : {std::pair{"seed_base", &seed_base}, std::pair{"per_bug_budget_ms", &per_bug},
-                             std::pair{"sim_budget_ms", &sim_budget}, std::pair{"shrink_budget_ms", &shrink_budget}}) {
-    if (Status s = field_number(params, name, source, value); !s) return s;
+  uint64_t seed_base = 0, per_bug = 0, sim_budget = 0, shrink_budget = 0;
+  constexpr uint64_t kMsMax = std::numeric_limits<int64_t>::max();
+  for (auto [name, value, max] : {std::tuple{"seed_base", &seed_base, std::numeric_limits<uint64_t>::max()},
+                                  std::tuple{"per_bug_budget_ms", &per_bug, kMsMax},
+                                  std::tuple{"sim_budget_ms", &sim_budget, kMsMax},
+                                  std::tuple{"shrink_budget_ms", &shrink_budget, kMsMax}}) {
+    if (Status s = field_count(params, name, source, max, value); !s) return s;
   }
   for (auto [name, value] : {std::pair{"real", &t->real}, std::pair{"sim", &t->sim}}) {
     if (Status s = field_flag(params, name, source, value); !s) return s;
   }
-  t->seed_base = static_cast<uint64_t>(seed_base);
+  t->seed_base = seed_base;
   t->per_bug_budget_ms = static_cast<int64_t>(per_bug);
   t->sim_budget_ms = static_cast<int64_t>(sim_budget);
   t->shrink_budget_ms = static_cast<int64_t>(shrink_budget);

@@ -1,6 +1,7 @@
 #include "harness/shard_manifest.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <map>
 
@@ -194,6 +195,18 @@ Status field_number(const ShardManifest::Fields& fields, const char* name, const
   if (text == nullptr || text->empty() || *end != '\0' || *out < 0) {
     return Status::invalid(source + ": " + name + ": missing or not a number");
   }
+  return Status::ok();
+}
+
+Status field_count(const ShardManifest::Fields& fields, const char* name, const std::string& source, uint64_t max,
+                   uint64_t* out) {
+  const std::string* text = find_field(fields, name);
+  uint64_t v = 0;
+  const char* end = text == nullptr ? nullptr : text->data() + text->size();
+  if (text == nullptr || text->empty() || std::from_chars(text->data(), end, v).ptr != end || v > max) {
+    return Status::invalid(source + ": " + name + ": missing or not a whole number in 0.." + std::to_string(max));
+  }
+  *out = v;
   return Status::ok();
 }
 

@@ -27,6 +27,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -73,6 +74,10 @@ const std::string* find_field(const ShardManifest::Fields& fields, std::string_v
 // The value of `name` in fields as a non-negative number; invalid, naming
 // "<source>: <name>", when missing or not one.
 Status field_number(const ShardManifest::Fields& fields, const char* name, const std::string& source, double* out);
+// The same for a whole number in 0..max (seeds, milliseconds), exact where a
+// double would round and never cast out of range.
+Status field_count(const ShardManifest::Fields& fields, const char* name, const std::string& source, uint64_t max,
+                   uint64_t* out);
 
 // The shards of one fan-out -> one manifest with every item in the
 // unsharded order (shard {1, 1}). `sources[i]` names shards[i] in errors

@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <optional>
 
@@ -90,8 +91,10 @@ Status merge_audit(const std::vector<ShardManifest>& shards, const ShardManifest
 // reports when every shard that found nothing ran past it (its runs are a
 // prefix of its indices); otherwise say which shard stopped short.
 Status merge_explore(const ShardManifest& merged, const MergeOptions& o, std::ostream& out, int* code) {
-  double seed_base = 0;
-  if (Status s = field_number(merged.params, "seed_base", o.dirs[0] + "/shard.json: params", &seed_base); !s) {
+  uint64_t seed_base = 0;
+  if (Status s = field_count(merged.params, "seed_base", o.dirs[0] + "/shard.json: params",
+                             std::numeric_limits<uint64_t>::max(), &seed_base);
+      !s) {
     return s;
   }
   const size_t n = merged.items_total;
@@ -114,11 +117,11 @@ Status merge_explore(const ShardManifest& merged, const MergeOptions& o, std::os
   out << "failing seed: " << f.seed << " (" << f.verdict << "), shard " << *lowest + 1 << " of " << n << ", "
       << merged.items[*lowest].dir << "\n"
       << "replay: " << f.replay << "\n";
-  const uint64_t index = f.seed - static_cast<uint64_t>(seed_base);
+  const uint64_t index = f.seed - seed_base;
   for (size_t k = 0; k < n; ++k) {
     const uint64_t next_index = k + static_cast<uint64_t>(records[k].runs) * n;  // the first index it did not run
     if (!records[k].found && next_index < index) {
-      out << "note: shard " << k + 1 << " stopped at seed " << static_cast<uint64_t>(seed_base) + next_index
+      out << "note: shard " << k + 1 << " stopped at seed " << seed_base + next_index
           << ", below the failing seed: a lower failing seed may exist there\n";
     }
   }
