@@ -665,7 +665,7 @@ bool disk_can_fool_quorums(const Plan& p) {
   const int r = required_acks(rcl, rf);
   const int w = wcl == ConsistencyLevel::kAny ? 0 : required_acks(wcl, rf);
   const bool wiped = std::any_of(p.faults.begin(), p.faults.end(), [](const FaultEvent& f) { return f.kind == "wipe"; });
-  if (rf < 2 || r >= rf || p.modes.quorum != QuorumMode::kStrict || wiped) return false;
+  if (rf < 2 || rf > p.cluster.nodes || r >= rf || p.modes.quorum != QuorumMode::kStrict || wiped) return false;
   const bool stale_visible = w >= 2 && r + w > rf;
   const bool repair_visible = rcl == ConsistencyLevel::kQuorum && p.modes.read_repair == ReadRepair::kBlocking;
   return stale_visible || repair_visible;
