@@ -2,13 +2,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <utility>
 
 #include <nlohmann/json.hpp>
 
 #include "core/assert.h"
 #include "core/node_config.h"
+#include "core/ring.h"
 #include "core/rng.h"
+#include "core/workload_draw.h"
 
 namespace faultline {
 
@@ -635,16 +638,72 @@ FaultEvent disk_on_replicas(const Plan& p, Rng* rng) {
                     p.workload.duration_ms);
 }
 
+// disk-on-key-replicas: the quorum-blind nodes refuse writes, from the
+// start of the run half the time (so the keys first written in the window
+// are missing, not older, on them), for kDiskOnKeyReplicasMs{Min,Max}.
+FaultEvent disk_on_key_replicas(const Plan& p, Rng* rng) {
+  const int64_t start_ms = rng->chance(0.5) ? 0 : rng->range(0, p.workload.duration_ms - kFaultDurationMsMin);
+  return disk_event(quorum_blind_nodes(p), start_ms, rng->range(kDiskOnKeyReplicasMsMin, kDiskOnKeyReplicasMsMax),
+                    p.workload.duration_ms);
+}
+
+// The key weights of the plan's distribution (fresh keys are named apart;
+// their placement is as random as uniform keys', so any set will do).
+double key_weight(const WorkloadSpec& w, int index) {
+  if (w.key_distribution == KeyDistribution::kZipfian) return 1.0 / (index + 1);
+  if (w.key_distribution == KeyDistribution::kHotKey && index == 0) {
+    return 1.0 + w.keys * KeyPicker::kHotKeyShare / (1 - KeyPicker::kHotKeyShare);  // k0's share over another key's
+  }
+  return 1.0;
+}
+
 }  // namespace
+
+bool disk_can_fool_quorums(const Plan& p) {
+  const int rf = p.cluster.rf;
+  const ConsistencyLevel rcl = p.workload.read_cl, wcl = p.workload.write_cl;
+  const int r = required_acks(rcl, rf);
+  const int w = wcl == ConsistencyLevel::kAny ? 0 : required_acks(wcl, rf);
+  const bool wiped = std::any_of(p.faults.begin(), p.faults.end(), [](const FaultEvent& f) { return f.kind == "wipe"; });
+  if (rf < 2 || rf > p.cluster.nodes || r >= rf || p.modes.quorum != QuorumMode::kStrict || wiped) return false;
+  const bool stale_visible = w >= 2 && r + w > rf;
+  const bool repair_visible = rcl == ConsistencyLevel::kQuorum && p.modes.read_repair == ReadRepair::kBlocking;
+  return stale_visible || repair_visible;
+}
+
+std::vector<std::string> quorum_blind_nodes(const Plan& p) {
+  std::vector<NodeId> ids;
+  for (int i = 1; i <= p.cluster.nodes; ++i) ids.push_back(static_cast<NodeId>(i));
+  const Ring ring(ids, p.cluster.vnodes, p.cluster.rf);
+  std::map<std::vector<NodeId>, double> weight;
+  for (int i = 0; i < std::min(p.workload.keys, kDiskKeysSurveyed); ++i) {
+    std::vector<NodeId> blind = ring.preference_list(token_of("k" + std::to_string(i)));
+    blind.pop_back();  // the one replica that stores the writes
+    std::sort(blind.begin(), blind.end());
+    weight[blind] += key_weight(p.workload, i);
+  }
+  // The heaviest set; ties go to the first in order, so the draw is stable.
+  auto best = std::max_element(weight.begin(), weight.end(),
+                               [](const auto& a, const auto& b) { return a.second < b.second; });
+  std::vector<std::string> out;
+  for (NodeId n : best->first) out.push_back(node_name(n));
+  return out;
+}
 
 void draw_disk_faults(uint64_t seed, Plan* p) {
   if (p->workload.duration_ms < kFaultDurationMsMin) return;
   // Its own stream: the rest of the plan is drawn exactly as before.
   Rng rng = Rng(seed).fork(kDiskStream);
-  if (!rng.chance(kDiskChance)) return;
+  const bool drawn = rng.chance(kDiskChance);
   std::optional<FaultEvent> e;
-  if (rng.chance(0.5)) e = disk_across_replay(*p, &rng);
-  if (!e) e = disk_on_replicas(*p, &rng);
+  if (drawn && rng.chance(0.5)) e = disk_across_replay(*p, &rng);
+  // Where refused writes can show, disk-on-key-replicas instead of
+  // disk-on-replicas, and in most plans that drew no disk fault.
+  if (!e && disk_can_fool_quorums(*p) && (drawn || rng.chance(kDiskOnKeyReplicasChance))) {
+    e = disk_on_key_replicas(*p, &rng);
+  }
+  if (!e && drawn) e = disk_on_replicas(*p, &rng);
+  if (!e) return;
   // After the faults that start no later (stable: the order stays sorted).
   auto at = std::upper_bound(p->faults.begin(), p->faults.end(), e->start_ms,
                              [](int64_t t, const FaultEvent& f) { return t < f.start_ms; });

@@ -127,11 +127,36 @@ inline constexpr const char* kFaultShapes[] = {"sparse",           "overlap",   
 //                       replays to it are answered with an error
 //   disk-on-replicas    1..min(2, rf-1) nodes refuse writes for 0.5..5 s
 //                       while the workload writes through them
+// Where disk_can_fool_quorums holds, a plan that drew disk-on-replicas, and
+// one that drew no disk fault with chance kDiskOnKeyReplicasChance, gets a
+// third shape instead:
+//   disk-on-key-replicas  the quorum_blind_nodes refuse writes for
+//                         kDiskOnKeyReplicasMs{Min,Max}, from the start of
+//                         the run half the time: a write is stored by one
+//                         replica only, and reads of its key contact only
+//                         replicas without it
 // plan_from_seed applies it; gen_plan alone never draws it.
 inline constexpr uint64_t kDiskStream = 0xd15c;
 inline constexpr double kDiskChance = 0.35;
 inline constexpr int64_t kDiskAfterReturnMsMin = 1000, kDiskAfterReturnMsMax = 3000;
+inline constexpr double kDiskOnKeyReplicasChance = 0.75;
+inline constexpr int64_t kDiskOnKeyReplicasMsMin = 2000, kDiskOnKeyReplicasMsMax = kFaultDurationMsMax;
+// The keys k0..k<kDiskKeysSurveyed - 1> that quorum_blind_nodes weighs.
+inline constexpr int kDiskKeysSurveyed = 256;
 void draw_disk_faults(uint64_t seed, Plan* plan);
+// Whether refused writes on all replicas of a key but one would show in
+// what the checker guarantees: strict quorum, no wipe, reads that contact
+// fewer than rf replicas (so a read can miss the one copy), and either
+// R+W>N with W >= 2 (a write answered OK with one copy is a stale read) or
+// QUORUM reads with blocking read repair (a repair that skips a replica is
+// a non-monotonic read).
+bool disk_can_fool_quorums(const Plan& plan);
+// All but the last replica of the preference lists shared by the heaviest
+// weight of the keys k0.. (by the plan's key distribution): a coordinator
+// reads the first replicas of a key's preference list (itself first when
+// it is one), so a read of such a key through any other node than the last
+// replica contacts only these nodes.
+std::vector<std::string> quorum_blind_nodes(const Plan& plan);
 
 // The shapes a plan's faults show, recognised from the events themselves
 // (so a plan from --plan has one too): the names of kFaultShapes but

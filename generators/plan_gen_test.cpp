@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 
+#include "core/ring.h"
 #include "core/test_util.h"
 #include "faults/schedule.h"
 
@@ -87,18 +88,24 @@ TEST(PlanFromSeedTest, DifferentSeedsGiveDifferentPlans) {
   EXPECT_EQ(texts.size(), kSeeds);
 }
 
-// A plan with a disk fault that fault_shapes does not call
-// disk-across-replay: the disk-on-replicas shape (generators/plan_gen.h).
-bool disk_on_replicas(const Plan& p) {
+bool has_shape(const Plan& p, const char* shape) {
   const auto shapes = fault_shapes(p);
+  return std::find(shapes.begin(), shapes.end(), shape) != shapes.end();
+}
+
+// A plan with a disk fault that fault_shapes calls neither
+// disk-across-replay nor disk-on-key-replicas: the disk-on-replicas shape
+// (generators/plan_gen.h).
+bool disk_on_replicas(const Plan& p) {
   const bool disk = std::any_of(p.faults.begin(), p.faults.end(), [](const FaultEvent& f) { return f.kind == "disk"; });
-  return disk && std::find(shapes.begin(), shapes.end(), "disk-across-replay") == shapes.end();
+  return disk && !has_shape(p, "disk-across-replay") && !has_shape(p, "disk-on-key-replicas");
 }
 
 // Goal: the disk fault is drawn from its own stream, after everything else:
 // a plan_from_seed plan without its disk fault is, byte for byte, the plan
 // the swarm draws from that seed (what every seed drew before the disk
-// fault existed), and about kDiskChance of the plans get one.
+// fault existed), and about kDiskChance of the plans get one (a few more:
+// disk-on-key-replicas is drawn where those draw none).
 TEST(PlanFromSeedTest, TheDiskFaultLeavesTheRestOfThePlanAsDrawnBefore) {
   constexpr uint64_t kSeeds = 300;
   int with_disk = 0;
@@ -114,6 +121,38 @@ TEST(PlanFromSeedTest, TheDiskFaultLeavesTheRestOfThePlanAsDrawnBefore) {
   }
   EXPECT_GT(with_disk, kSeeds * kDiskChance / 2);
   EXPECT_LT(with_disk, kSeeds * kDiskChance * 3 / 2);
+}
+
+// Goal: disk-on-key-replicas leaves exactly one replica of the plan's
+// heaviest keys writable, only where that can show (disk_can_fool_quorums):
+// every target is a replica of some surveyed key whose last replica is not
+// a target, and for hot-key plans that key is k0.
+TEST(PlanFromSeedTest, DiskOnKeyReplicasLeavesOneReplicaOfTheHeaviestKeys) {
+  constexpr uint64_t kSeeds = 300;
+  int aimed = 0;
+  std::string seeds;
+  for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
+    const Plan p = drawn(seed);
+    if (!has_shape(p, "disk-on-key-replicas")) continue;
+    ++aimed;
+    seeds += " " + std::to_string(seed);
+    ASSERT_TRUE(disk_can_fool_quorums(p)) << "seed " << seed;
+    const auto disk = std::find_if(p.faults.begin(), p.faults.end(), [](const FaultEvent& f) { return f.kind == "disk"; });
+    ASSERT_NE(disk, p.faults.end()) << "seed " << seed;
+    EXPECT_EQ(static_cast<int>(disk->targets.size()), p.cluster.rf - 1) << "seed " << seed;
+    if (p.workload.key_distribution != KeyDistribution::kHotKey) continue;
+    std::vector<NodeId> ids;
+    for (int i = 1; i <= p.cluster.nodes; ++i) ids.push_back(static_cast<NodeId>(i));
+    std::vector<NodeId> replicas = Ring(ids, p.cluster.vnodes, p.cluster.rf).preference_list(token_of("k0"));
+    std::vector<std::string> blind;
+    for (size_t i = 0; i + 1 < replicas.size(); ++i) blind.push_back(node_name(replicas[i]));
+    std::sort(blind.begin(), blind.end());
+    std::vector<std::string> targets = disk->targets;
+    std::sort(targets.begin(), targets.end());
+    EXPECT_EQ(targets, blind) << "seed " << seed;
+  }
+  std::printf("disk-on-key-replicas in %d of %llu seeds:%s\n", aimed, static_cast<unsigned long long>(kSeeds), seeds.c_str());
+  EXPECT_GT(aimed, 0);
 }
 
 // Goal: the swarm covers its whole space. Over 500 seeds every key
@@ -153,7 +192,8 @@ TEST(PlanFromSeedTest, FiveHundredSeedsCoverEveryFeature) {
       "dist uniform", "dist zipfian", "dist hot-key", "dist fresh", "routing random", "routing pinned",
       "routing failover", "values bare", "values small", "values medium", "values above the node limit",
       "keys decade 1", "keys decade 2", "keys decade 3", "keys decade 4", "delete-heavy", "gc_grace 800 ae on",
-      "gc_grace 800 ae off", "fault-free", "recent reads", "disk-across-replay", "disk-on-replicas"};
+      "gc_grace 800 ae off", "fault-free", "recent reads", "disk-across-replay", "disk-on-replicas",
+      "disk-on-key-replicas"};
   for (const char* shape : kFaultShapes) {
     if (std::string(shape) != "sparse") expected.push_back(shape);
   }

@@ -117,6 +117,15 @@ std::vector<std::string> fault_shapes(const Plan& plan) {
       break;
     }
   }
+  // disk-on-key-replicas: a disk fault on exactly the quorum-blind nodes of
+  // a plan where they can fool its quorums.
+  const bool on_key_replicas = std::any_of(fs.begin(), fs.end(), [&](const FaultEvent& d) {
+    if (d.kind != "disk" || !disk_can_fool_quorums(plan)) return false;
+    std::vector<std::string> targets = d.targets;
+    std::sort(targets.begin(), targets.end());
+    return targets == quorum_blind_nodes(plan);
+  });
+  if (on_key_replicas) out.push_back("disk-on-key-replicas");
   const int together = max_in_force(fs);
   if (together >= 2) out.push_back("overlap(" + std::to_string(together) + ")");
   return out;
