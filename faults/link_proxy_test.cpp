@@ -198,7 +198,7 @@ TEST(LinkProxyLegLatency, HoldsEachMessageForItsLegsLatency) {
   EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(kWriteLegMs)) << "the hello and the ping were held";
   start = Clock::now();
   c.send(write);
-  EXPECT_EQ(c.read(write.size(), &error), write) << error;
+  EXPECT_EQ(c.read(write.size(), &error, kWriteLegMs + kReadTimeoutMs), write) << error;
   EXPECT_GE(Clock::now() - start, std::chrono::milliseconds(kWriteLegMs)) << "the write was not held";
 }
 
