@@ -127,10 +127,10 @@ TEST(HintReplay, MissingEvents) {
   EXPECT_EQ(property(check_run_dir(dir.string(), {{kId}}), kId).outcome, PropertyOutcome::kHeld);
 }
 
-// Goal: a malformed events line makes every property that reads events
-// unknown, each naming the file and line, though the file is parsed once per
-// check and shared (NodeEvents); the events before it were still judged.
-TEST(HintReplay, MalformedEventLineIsReportedToEveryReader) {
+// Checks hint-replay and hint-obligations over a quiesced run whose n1 logged
+// `n1_text` (n2 and n3 nothing) and expects both unknown, naming n1's events
+// file at `line` as not a JSON object.
+void expect_malformed_line_reported(const std::string& n1_text, int64_t line) {
   Plan plan = strong_plan();
   plan.modes.hinted_handoff = true;
   auto dir = temp_run_dir();
@@ -139,44 +139,32 @@ TEST(HintReplay, MalformedEventLineIsReportedToEveryReader) {
   write_run_dir(dir, plan, quiesced.ops(), dumps_with_n3({}));
   for (const char* n : {"n1", "n2", "n3"}) {
     std::filesystem::create_directories(dir / "nodes" / n);
-    std::ofstream out(dir / "nodes" / n / "events.jsonl");
-    if (std::string(n) == "n1") out << stored("n1:1", "n3", 5) << "\n[1,2]\n";
+    std::ofstream(dir / "nodes" / n / "events.jsonl") << (std::string(n) == "n1" ? n1_text : "");
   }
   Verdict v = check_run_dir(dir.string(), {{kId, "hint-obligations"}});
-  for (const char* id : {kId, "hint-obligations"}) {
-    PropertyResult p = property(v, id);
-    EXPECT_EQ(p.outcome, PropertyOutcome::kUnknown) << id;
-    EXPECT_NE(p.note.find("n1/events.jsonl:2: not a JSON object"), std::string::npos) << id << ": " << p.note;
-  }
-}
-
-// Goal: an events file too large to keep parsed (over 16 MiB) is streamed
-// by each reader instead, with the same judgement and the same error for a
-// malformed line.
-TEST(HintReplay, LargeEventsFileIsStreamedWithTheSameResult) {
-  Plan plan = strong_plan();
-  plan.modes.hinted_handoff = true;
-  auto dir = temp_run_dir();
-  HistoryBuilder quiesced;
-  quiesced.quiesced();
-  write_run_dir(dir, plan, quiesced.ops(), dumps_with_n3({}));
-  const std::string filler = R"({"time":1,"node":"n1","event":"filler","pad":")" + std::string(200, 'x') + R"("})";
-  int64_t lines = 0;
-  for (const char* n : {"n1", "n2", "n3"}) {
-    std::filesystem::create_directories(dir / "nodes" / n);
-    std::ofstream out(dir / "nodes" / n / "events.jsonl");
-    if (std::string(n) != "n1") continue;
-    out << stored("n1:1", "n3", 5) << "\n";
-    for (lines = 1; lines * static_cast<int64_t>(filler.size()) < (17 << 20); ++lines) out << filler << "\n";
-    out << "[1,2]\n";
-  }
-  Verdict v = check_run_dir(dir.string(), {{kId, "hint-obligations"}});
-  const std::string where = "n1/events.jsonl:" + std::to_string(lines + 1) + ": not a JSON object";
+  const std::string where = "n1/events.jsonl:" + std::to_string(line) + ": not a JSON object";
   for (const char* id : {kId, "hint-obligations"}) {
     PropertyResult p = property(v, id);
     EXPECT_EQ(p.outcome, PropertyOutcome::kUnknown) << id;
     EXPECT_NE(p.note.find(where), std::string::npos) << id << ": " << p.note;
   }
+}
+
+// Goal: a malformed events line makes every property that reads events
+// unknown, each naming the file and line, though the file is parsed once per
+// check and shared (NodeEvents).
+TEST(HintReplay, MalformedEventLineIsReportedToEveryReader) {
+  expect_malformed_line_reported(stored("n1:1", "n3", 5) + "\n[1,2]\n", 2);
+}
+
+// Goal: an events file too large to keep parsed (over 16 MiB) is streamed
+// by each reader instead, with the same error for a malformed line.
+TEST(HintReplay, LargeEventsFileIsStreamedWithTheSameResult) {
+  const std::string filler = R"({"time":1,"node":"n1","event":"filler","pad":")" + std::string(200, 'x') + R"("})";
+  std::string text = stored("n1:1", "n3", 5) + "\n";
+  int64_t lines = 1;
+  for (; text.size() < (17u << 20); ++lines) text += filler + "\n";
+  expect_malformed_line_reported(text + "[1,2]\n", lines + 1);
 }
 
 // Goal: a hint the final dumps still list after the harness
