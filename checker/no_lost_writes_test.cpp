@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "checker/checker_test_util.h"
 
 namespace faultline::testing {
@@ -35,6 +38,33 @@ TEST(NoLostWrites, OlderFinalVersionMeansLost) {
   EXPECT_EQ(w.ops[0].index, lost);
   EXPECT_EQ(w.ops[1].node, "n1");
   EXPECT_NE(w.explanation.find("n2: nothing"), std::string::npos) << w.explanation;
+}
+
+// Goal: a key no node holds keeps its acked writes when a node logged the
+// purge of a newer tombstone, though the delete that wrote it was info (the
+// client never learned its version; sim seed 164732371289119); a purged
+// tombstone older than the write does not excuse it.
+TEST(NoLostWrites, WriteSupersededByAPurgedTombstoneOfAnInfoDeleteIsKept) {
+  HistoryBuilder h;
+  h.acked_write(1, "k", "a", V(5));
+  h.del(1, "k");
+  h.info(1);
+  h.quiesced();
+  for (int64_t purged_ts : {6, 4}) {
+    Plan plan = strong_plan();
+    auto dir = temp_run_dir();
+    write_run_dir(dir, plan, h.ops(), {dump("n1", {}), dump("n2", {}), dump("n3", {})});
+    for (const char* n : {"n1", "n2", "n3"}) {
+      std::filesystem::create_directories(dir / "nodes" / n);
+      std::ofstream out(dir / "nodes" / n / "events.jsonl");
+      if (std::string(n) == "n2") {
+        out << R"({"time":9,"node":"n2","event":"tombstone_purged","key":"k","version":[)" << purged_ts << ",1]}\n";
+      }
+    }
+    PropertyResult p = property(check_run_dir(dir.string(), {{kId}}), kId);
+    EXPECT_EQ(p.outcome, purged_ts > 5 ? PropertyOutcome::kHeld : PropertyOutcome::kViolated)
+        << "purged tombstone at " << purged_ts << ": " << p.note;
+  }
 }
 
 // Goal: info and failed writes are never counted as lost.
