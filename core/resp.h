@@ -60,7 +60,7 @@ class RespParser {
 
   // allow_inline: accept inline commands at the top level (server side).
   // bulk_bytes_max: the longest bulk string accepted (the node passes its
-  // client_query_buffer_bytes_max), at most kMaxBulkBytes.
+  // client_query_buffer_bytes_max; the harness more for FL.DUMP replies).
   explicit RespParser(bool allow_inline = false, int64_t bulk_bytes_max = kMaxBulkBytes)
       : allow_inline_(allow_inline), bulk_bytes_max_(bulk_bytes_max) {}
 

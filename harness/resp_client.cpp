@@ -47,7 +47,7 @@ RespClient::~RespClient() { close(); }
 void RespClient::close() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
-  parser_ = RespParser();
+  parser_ = RespParser(false, reply_bytes_max_);
 }
 
 Status RespClient::connect(int64_t timeout_ms) {

@@ -30,7 +30,10 @@ class RespClient {
   // Connecting never takes longer than this, even when a request allows more.
   static constexpr int64_t kConnectTimeoutMs = 1000;
 
-  explicit RespClient(int port) : port_(port) {}
+  // reply_bytes_max: the longest bulk string a reply may carry (RESP's
+  // default; a node's FL.DUMP asks for more).
+  explicit RespClient(int port, int64_t reply_bytes_max = RespParser::kMaxBulkBytes)
+      : port_(port), reply_bytes_max_(reply_bytes_max), parser_(false, reply_bytes_max) {}
   ~RespClient();
   RespClient(const RespClient&) = delete;
   RespClient& operator=(const RespClient&) = delete;
@@ -52,6 +55,7 @@ class RespClient {
   Status read_reply(int64_t deadline_ns, RespValue* reply);
 
   const int port_;
+  const int64_t reply_bytes_max_;
   int fd_ = -1;
   RespParser parser_;
 };

@@ -58,6 +58,24 @@ TEST(RespClientTest, EveryReplyTypeIsParsedAndErrorRepliesAreNotTransportFailure
   }
 }
 
+// Goal: a reply's bulk string is bounded by the client's reply_bytes_max:
+// beyond it an io error naming the limit, within it the value (FL.DUMP's
+// client allows more than RESP's default).
+TEST(RespClientTest, ReplyBulkIsBoundedByTheClientsLimit) {
+  const std::string value(1000, 'x');
+  const std::string bytes = "$1000\r\n" + value + "\r\n";
+  FakeRespServer small({FakeRespServer::reply(bytes)});
+  RespClient bounded(small.port(), 999);
+  RespValue reply;
+  Status s = bounded.call({"FL.DUMP"}, 5000, &reply);
+  EXPECT_FALSE(s.is_ok());
+  EXPECT_NE(s.message().find("exceeds the limit of 999"), std::string::npos) << s.message();
+  FakeRespServer large({FakeRespServer::reply(bytes)});
+  RespClient enough(large.port(), 1000);
+  ASSERT_TRUE(enough.call({"FL.DUMP"}, 5000, &reply));
+  EXPECT_EQ(reply.str, value);
+}
+
 TEST(RespClientTest, SilenceIsTimeoutWithinTheDeadline) {
   FakeRespServer server({FakeRespServer::silence()});
   RespClient client(server.port());
