@@ -12,7 +12,12 @@
 //   whose outcome the client never learned, info, which carry no version in
 //   the history: sim seed 164732371289119 acked three writes, then a delete
 //   timed out at a partitioned coordinator, took effect through hints and was
-//   purged after gc_grace).
+//   purged after gc_grace), or
+// - where the expectations table allows resurrections (DeletionRule), F(k)
+//   is older than V and a delete newer than V was purged (a node logged
+//   tombstone_purged newer than V, or an ok delete or tombstone read newer
+//   than V once a purge was possible): the older value came back, which is
+//   no-resurrection's allowed anomaly, not a lost write.
 // Every ok delete D of k with version V is kept when F(k) is a tombstone with
 // version >= V, or has any version newer than V, or no node holds k (the
 // tombstone was purged after gc_grace), except when no purge was possible
@@ -61,6 +66,7 @@ class NoLostWrites final : public LoggingChecker {
     const KeyFinalState* held = final_.find(key);
     bool is_tombstone = done.f == "delete" || (done.f == "read" && !done.value && done.version);
     if (!held && is_tombstone) note_tombstone(key, *done.version);
+    if (held && is_tombstone) newest(held_tombstone_[key], *done.version);
     if (done.f == "read" || (done.f == "delete" && !deletions_.resurrection_ruled_out)) return;
     WitnessOp op = witness_op(invoke, done);
     if (done.f == "delete" && !held) return absent_deletes_.push_back(std::move(op));
@@ -69,7 +75,12 @@ class NoLostWrites final : public LoggingChecker {
       if (t == purged_tombstone_.end() || t->second <= op.version) absent_writes_[key].push_back(std::move(op));
       return;
     }
-    if (!kept(op, *held->merged)) lost(op, held);
+    if (kept(op, *held->merged)) return;
+    // An older value back after a newer delete was purged is a resurrection,
+    // which the expectations table allows here: judged once every delete is
+    // known.
+    if (!deletions_.resurrection_ruled_out) return resurrected_writes_[key].push_back(std::move(op));
+    lost(op, held);
   }
 
   void finish() override {
@@ -80,14 +91,14 @@ class NoLostWrites final : public LoggingChecker {
       if (phases_.done_ns == 0 || deletions_.purge_possible(first_delete_ns_.at(del.key), phases_.done_ns)) continue;
       lost(del, nullptr);
     }
-    if (absent_writes_.empty()) return;
+    if (absent_writes_.empty() && resurrected_writes_.empty()) return;
     // The newest tombstone any node purged, per key (node events; none when
     // the run has no events, and then only the history's tombstones count).
     std::unordered_map<std::string, Version> purged_by_nodes;
     for (const auto& [node_key, version] : purged_tombstones(events_, plan_)) {
-      Version& newest = purged_by_nodes[node_key.second];
-      if (newest < version) newest = version;
+      newest(purged_by_nodes[node_key.second], version);
     }
+    judge_resurrected_writes(purged_by_nodes);
     for (const auto& [key, writes] : absent_writes_) {
       auto it = purged_tombstone_.find(key);
       auto by_node = purged_by_nodes.find(key);
@@ -103,6 +114,31 @@ class NoLostWrites final : public LoggingChecker {
   static bool kept(const WitnessOp& op, const Record& merged) {
     if (merged.version != op.version) return merged.version > op.version;
     return op.f == "delete" ? merged.tombstone : !merged.tombstone && merged.value == op.value;
+  }
+
+  static void newest(Version& slot, const Version& v) {
+    if (slot < v) slot = v;
+  }
+
+  // A write of a key whose final value is older than it is kept when a
+  // delete newer than the write was purged: by a node's tombstone_purged
+  // event, or by an acknowledged tombstone once gc_grace could have passed
+  // since the key's first delete (sim plan
+  // sim/testdata/resurrection-after-expired-hints.json: hints that expired
+  // before their replay left a partitioned replica with the old value).
+  void judge_resurrected_writes(const std::unordered_map<std::string, Version>& purged_by_nodes) {
+    for (const auto& [key, writes] : resurrected_writes_) {
+      auto by_node = purged_by_nodes.find(key);
+      auto in_history = held_tombstone_.find(key);
+      auto first_delete = first_delete_ns_.find(key);
+      bool purge_possible = first_delete != first_delete_ns_.end() &&
+                            (phases_.done_ns == 0 || deletions_.purge_possible(first_delete->second, phases_.done_ns));
+      for (const WitnessOp& w : writes) {
+        if (by_node != purged_by_nodes.end() && by_node->second > w.version) continue;
+        if (purge_possible && in_history != held_tombstone_.end() && in_history->second > w.version) continue;
+        lost(w, final_.find(key));
+      }
+    }
   }
 
   void note_tombstone(const std::string& key, const Version& v) {
@@ -163,6 +199,10 @@ class NoLostWrites final : public LoggingChecker {
   std::vector<WitnessOp> absent_deletes_;  // ok deletes of keys no node holds, judged at the end
   std::unordered_map<std::string, std::vector<WitnessOp>> absent_writes_;  // key no node holds -> its ok writes
   std::unordered_map<std::string, Version> purged_tombstone_;  // key no node holds -> newest tombstone seen
+  std::unordered_map<std::string, Version> held_tombstone_;    // key some node holds -> newest tombstone seen
+  // Key some node holds -> its ok writes the final state is older than, where
+  // resurrections are allowed (judged at the end against purged deletes).
+  std::unordered_map<std::string, std::vector<WitnessOp>> resurrected_writes_;
 };
 
 }  // namespace

@@ -110,9 +110,14 @@ const PropertyResult* property_of(const Verdict& v, const std::string& id) {
 //   hints and was purged; the checker took the writes before it for lost;
 // - hint-on-timeout-past-gc-grace: a hint stored when an ack timed out was
 //   aged from its creation, replayed after a newer tombstone was purged and
-//   resurrected the write (gc_grace 800 ms, request timeout 1000 ms).
+//   resurrected the write (gc_grace 800 ms, request timeout 1000 ms);
+// - resurrection-after-expired-hints: hints for a partitioned replica expired
+//   before their replay (gc_grace 800 ms < request timeout), the newer delete
+//   was purged and the replica's older value came back, which the checker
+//   took for lost writes instead of the allowed resurrection.
 TEST(PlanSim, PlansThatOnceFailedTheCleanNodeStayValid) {
-  for (const char* name : {"info-delete-purged", "hint-on-timeout-past-gc-grace"}) {
+  for (const char* name :
+       {"info-delete-purged", "hint-on-timeout-past-gc-grace", "resurrection-after-expired-hints"}) {
     Plan plan;
     const std::string path = std::string(FAULTLINE_SOURCE_DIR) + "/sim/testdata/" + name + ".json";
     ASSERT_TRUE(read_plan_file(path, &plan)) << path;
