@@ -114,10 +114,13 @@ const PropertyResult* property_of(const Verdict& v, const std::string& id) {
 // - resurrection-after-expired-hints: hints for a partitioned replica expired
 //   before their replay (gc_grace 800 ms < request timeout), the newer delete
 //   was purged and the replica's older value came back, which the checker
-//   took for lost writes instead of the allowed resurrection.
+//   took for lost writes instead of the allowed resurrection;
+// - repair-then-purge-then-resurrection: a replica read-repaired to a
+//   tombstone purged it, then a peer that missed the delete repaired the old
+//   value back; repair-claims took the allowed resurrection for a false claim.
 TEST(PlanSim, PlansThatOnceFailedTheCleanNodeStayValid) {
-  for (const char* name :
-       {"info-delete-purged", "hint-on-timeout-past-gc-grace", "resurrection-after-expired-hints"}) {
+  for (const char* name : {"info-delete-purged", "hint-on-timeout-past-gc-grace", "resurrection-after-expired-hints",
+                           "repair-then-purge-then-resurrection"}) {
     Plan plan;
     const std::string path = std::string(FAULTLINE_SOURCE_DIR) + "/sim/testdata/" + name + ".json";
     ASSERT_TRUE(read_plan_file(path, &plan)) << path;
