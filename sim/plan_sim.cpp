@@ -280,17 +280,20 @@ class PlanSim final : public FaultedCluster, public LinkControl {
   // completion, mapped as harness/client_op.h maps replies: ok; fail when
   // certainly not applied (the node down, -UNAVAILABLE, any error but a
   // timeout); info when unknown (a timeout, the client's included).
-  void issue(const ClientRequest& req, NodeId via, std::function<void(const HistoryOp&)> then) {
-    HistoryOp invoke = invoke_of(req, node_name(via));
+  void issue(const ClientRequest& request, NodeId via, std::function<void(const HistoryOp&)> then) {
+    HistoryOp invoke = invoke_of(request, node_name(via));
     invoke.time_ns = now_ns();
     if (cluster_.tracing()) cluster_.trace("client " + history_op_to_json_line(invoke));
     history_->append(invoke);
     auto finished = std::make_shared<bool>(false);
+    // Shared by the callbacks below, not copied into each: a value may be
+    // megabytes (swarm plans), and copies of it were a third of explore's time.
+    auto req = std::make_shared<const ClientRequest>(request);
     auto complete = [this, req, finished, then](OpType type, const std::string& error, const HistoryOp& fields) {
       if (*finished) return;
       *finished = true;
       HistoryOp op = fields;
-      set_request_fields(req, &op);
+      set_request_fields(*req, &op);
       op.type = type;
       op.error = error;
       op.time_ns = now_ns();
@@ -314,17 +317,17 @@ class PlanSim final : public FaultedCluster, public LinkControl {
     cluster_.after_ms(kHopMs, [this, req, via, complete, type_of] {
       cluster_.run_on(via, [this, req, via, complete, type_of] {
         if (!cluster_.running(via)) return complete(OpType::kInfo, "connection closed", HistoryOp{});
-        if (req.value && static_cast<int64_t>(req.value->size()) > value_bytes_max_) {
+        if (req->value && static_cast<int64_t>(req->value->size()) > value_bytes_max_) {
           // The node's command layer refuses it before the replica sees it,
           // with the reply of node/commands.cpp.
           return complete(OpType::kFail,
-                          "ERR value is " + std::to_string(req.value->size()) + " bytes, above limits.value_bytes_max (" +
+                          "ERR value is " + std::to_string(req->value->size()) + " bytes, above limits.value_bytes_max (" +
                               std::to_string(value_bytes_max_) + ")",
                           HistoryOp{});
         }
         Replica& r = cluster_.replica(via);
-        if (req.f == "read") {
-          r.coordinate_read(req.key, req.cl, [complete, type_of](const ReadResult& res) {
+        if (req->f == "read") {
+          r.coordinate_read(req->key, req->cl, [complete, type_of](const ReadResult& res) {
             HistoryOp op;
             if (res.status.is_ok() && res.record) {
               op.version = res.record->version;
@@ -335,7 +338,7 @@ class PlanSim final : public FaultedCluster, public LinkControl {
           });
           return;
         }
-        r.coordinate_write(req.key, req.value, req.cl, [complete, type_of](const WriteResult& res) {
+        r.coordinate_write(req->key, req->value, req->cl, [complete, type_of](const WriteResult& res) {
           HistoryOp op;
           if (res.status.is_ok()) op.version = res.version;
           complete(type_of(res.status), res.status.is_ok() ? "" : status_error_text(res.status), op);
