@@ -117,10 +117,14 @@ const PropertyResult* property_of(const Verdict& v, const std::string& id) {
 //   took for lost writes instead of the allowed resurrection;
 // - repair-then-purge-then-resurrection: a replica read-repaired to a
 //   tombstone purged it, then a peer that missed the delete repaired the old
-//   value back; repair-claims took the allowed resurrection for a false claim.
+//   value back; repair-claims took the allowed resurrection for a false claim;
+// - ae-round-stalled-past-gc-grace: anti-entropy rounds waited out a 2 s
+//   exchange timeout on peers a bridge partition cut off, so a tombstone was
+//   purged (gc_grace 800 ms) before any round reached the replica that missed
+//   it; the table promised no resurrection for gc_grace > fault + interval.
 TEST(PlanSim, PlansThatOnceFailedTheCleanNodeStayValid) {
   for (const char* name : {"info-delete-purged", "hint-on-timeout-past-gc-grace", "resurrection-after-expired-hints",
-                           "repair-then-purge-then-resurrection"}) {
+                           "repair-then-purge-then-resurrection", "ae-round-stalled-past-gc-grace"}) {
     Plan plan;
     const std::string path = std::string(FAULTLINE_SOURCE_DIR) + "/sim/testdata/" + name + ".json";
     ASSERT_TRUE(read_plan_file(path, &plan)) << path;
