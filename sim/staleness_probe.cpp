@@ -1,7 +1,6 @@
 #include "sim/staleness_probe.h"
 
 #include <algorithm>
-#include <cmath>
 
 #include "core/assert.h"
 
@@ -80,13 +79,11 @@ std::string staleness_probe_repair(const StalenessProbe& p) {
 }
 
 int64_t staleness_probe_expected_ms(const StalenessProbe& p) {
-  const int64_t leg_ms = std::max<int64_t>(1, std::llround(p.leg.mean()));
   const int64_t t_max = p.t_ms.empty() ? 0 : *std::max_element(p.t_ms.begin(), p.t_ms.end());
-  const int64_t writes = p.k_staleness ? p.writes_per_key : 1;
   const int64_t rounds = p.read_every_t || p.k_staleness ? p.reads_per_t
                                                          : p.reads_per_t * static_cast<int64_t>(p.t_ms.size());
   const int64_t t_each = p.read_every_t ? t_max : (p.k_staleness ? 0 : t_max / 2);
-  return rounds * (writes * 4 * leg_ms + t_each + 4 * leg_ms + p.gap_ms);
+  return rounds * (t_each + p.gap_ms);
 }
 
 }  // namespace faultline

@@ -61,8 +61,8 @@ std::vector<double> staleness_probe_model_t(const StalenessProbe& p);
 // What repair the probe has beyond the model: "none", or e.g.
 // "rr=async digest ae=50ms hints".
 std::string staleness_probe_repair(const StalenessProbe& p);
-// The probe's expected length in virtual ms (for placing faults in it):
-// each round's writes and reads at about four mean leg latencies each.
+// A lower bound on the probe's length in virtual ms, for placing faults in
+// it: every round's read delays and gap, its operations taking no time.
 int64_t staleness_probe_expected_ms(const StalenessProbe& p);
 
 }  // namespace faultline
