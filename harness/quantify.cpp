@@ -188,23 +188,19 @@ std::string fixed(double v, const char* format) {
   return buf;
 }
 
-std::string t_cells(const QuantifyRow& r) {
+// "t=0: 0.422 / 0.426; t=2: ..." (measured / model at each point).
+std::string point_cells(const char* axis, const std::vector<int64_t>& at, const std::vector<double>& measured,
+                        const std::vector<double>& model) {
   std::string cells;
-  for (size_t i = 0; i < r.measured.size(); ++i) {
-    cells += (i ? "; " : "") + std::string("t=") + std::to_string(r.t_ms[i]) + ": " + fixed(r.measured[i], "%.3f") +
-             " / " + fixed(r.model[i], "%.3f");
+  for (size_t i = 0; i < measured.size(); ++i) {
+    cells += (i ? "; " : "") + std::string(axis) + "=" + std::to_string(at[i]) + ": " + fixed(measured[i], "%.3f") +
+             " / " + fixed(model[i], "%.3f");
   }
   return cells;
 }
 
-std::string k_cells(const QuantifyRow& r) {
-  std::string cells;
-  for (size_t i = 0; i < r.k_measured.size(); ++i) {
-    cells += (i ? "; " : "") + std::string("k=") + std::to_string(r.k[i]) + ": " + fixed(r.k_measured[i], "%.3f") +
-             " / " + fixed(r.k_model[i], "%.3f");
-  }
-  return cells;
-}
+std::string t_cells(const QuantifyRow& r) { return point_cells("t", r.t_ms, r.measured, r.model); }
+std::string k_cells(const QuantifyRow& r) { return point_cells("k", r.k, r.k_measured, r.k_model); }
 
 std::string latency_cell(const LatencyPercentiles& l) {
   return fixed(l.p50_ms, "%.0f") + " / " + fixed(l.p99_ms, "%.0f") + " / " + fixed(l.p999_ms, "%.0f");
