@@ -101,6 +101,15 @@ bool disk_on_replicas(const Plan& p) {
   return disk && !has_shape(p, "disk-across-replay") && !has_shape(p, "disk-on-key-replicas");
 }
 
+// The plan the swarm alone draws from `seed` (gen_plan, no stream of its
+// own), with the disk fault's stream applied when `with_disk`.
+Plan swarm_plan(uint64_t seed, bool with_disk) {
+  Plan p = gen_plan(PlanPins{})(rc::Random(seed), kPlanGenSize).value();
+  if (with_disk) draw_disk_faults(seed, &p);
+  p.seed = seed;
+  return p;
+}
+
 // Goal: the disk fault is drawn from its own stream, after everything else:
 // a plan_from_seed plan without its disk fault is, byte for byte, the plan
 // the swarm draws from that seed (what every seed drew before the disk
@@ -110,16 +119,12 @@ TEST(PlanFromSeedTest, TheDiskFaultLeavesTheRestOfThePlanAsDrawnBefore) {
   constexpr uint64_t kSeeds = 300;
   int with_disk = 0;
   for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
-    Plan p = gen_plan(PlanPins{})(rc::Random(seed), kPlanGenSize).value();
-    draw_disk_faults(seed, &p);
-    p.seed = seed;
+    Plan p = swarm_plan(seed, /*with_disk=*/true);
     const size_t before = p.faults.size();
     std::erase_if(p.faults, [](const FaultEvent& f) { return f.kind == "disk"; });
     EXPECT_LE(before - p.faults.size(), 1u) << "seed " << seed;
     with_disk += before != p.faults.size();
-    Plan swarm = gen_plan(PlanPins{})(rc::Random(seed), kPlanGenSize).value();
-    swarm.seed = seed;
-    EXPECT_EQ(plan_to_json(p), plan_to_json(swarm)) << "seed " << seed;
+    EXPECT_EQ(plan_to_json(p), plan_to_json(swarm_plan(seed, /*with_disk=*/false))) << "seed " << seed;
   }
   EXPECT_GT(with_disk, kSeeds * kDiskChance / 2);
   EXPECT_LT(with_disk, kSeeds * kDiskChance * 3 / 2);
@@ -137,9 +142,7 @@ TEST(PlanFromSeedTest, AllReplicasDownIsOneEventOnTheHeaviestKeysReplicas) {
   std::string seeds;
   for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
     const Plan p = drawn(seed);
-    Plan before = gen_plan(PlanPins{})(rc::Random(seed), kPlanGenSize).value();
-    draw_disk_faults(seed, &before);
-    before.seed = seed;
+    const Plan before = swarm_plan(seed, /*with_disk=*/true);
     if (p.faults.size() == before.faults.size()) {
       EXPECT_EQ(plan_to_json(p), plan_to_json(before)) << "seed " << seed;
       continue;
