@@ -607,6 +607,13 @@ FaultEvent disk_event(std::vector<std::string> targets, int64_t start_ms, int64_
   return e;
 }
 
+// After the faults that start no later (stable: the order stays sorted).
+void insert_in_start_order(FaultEvent e, Plan* p) {
+  auto at = std::upper_bound(p->faults.begin(), p->faults.end(), e.start_ms,
+                             [](int64_t t, const FaultEvent& f) { return t < f.start_ms; });
+  p->faults.insert(at, std::move(e));
+}
+
 // disk-across-replay: the node a kill, pause or partition took away (so
 // coordinators stored hints for it) refuses writes from just before it
 // comes back until well after, across the first hint replays to it.
@@ -671,16 +678,20 @@ bool disk_can_fool_quorums(const Plan& p) {
   return stale_visible || repair_visible;
 }
 
-std::vector<std::string> quorum_blind_nodes(const Plan& p) {
+namespace {
+
+// The node set carrying the most key weight among k0..k<kDiskKeysSurveyed - 1>,
+// each key counted under part(its preference list), sorted.
+template <typename Part>
+std::vector<std::string> heaviest_replica_set(const Plan& p, Part part) {
   std::vector<NodeId> ids;
   for (int i = 1; i <= p.cluster.nodes; ++i) ids.push_back(static_cast<NodeId>(i));
   const Ring ring(ids, p.cluster.vnodes, p.cluster.rf);
   std::map<std::vector<NodeId>, double> weight;
   for (int i = 0; i < std::min(p.workload.keys, kDiskKeysSurveyed); ++i) {
-    std::vector<NodeId> blind = ring.preference_list(token_of("k" + std::to_string(i)));
-    blind.pop_back();  // the one replica that stores the writes
-    std::sort(blind.begin(), blind.end());
-    weight[blind] += key_weight(p.workload, i);
+    std::vector<NodeId> set = part(ring.preference_list(token_of("k" + std::to_string(i))));
+    std::sort(set.begin(), set.end());
+    weight[set] += key_weight(p.workload, i);
   }
   // The heaviest set; ties go to the first in order, so the draw is stable.
   auto best = std::max_element(weight.begin(), weight.end(),
@@ -688,6 +699,59 @@ std::vector<std::string> quorum_blind_nodes(const Plan& p) {
   std::vector<std::string> out;
   for (NodeId n : best->first) out.push_back(node_name(n));
   return out;
+}
+
+}  // namespace
+
+std::vector<std::string> quorum_blind_nodes(const Plan& p) {
+  return heaviest_replica_set(p, [](std::vector<NodeId> list) {
+    list.pop_back();  // the one replica that stores the writes
+    return list;
+  });
+}
+
+std::vector<std::string> heaviest_key_replicas(const Plan& p) {
+  return heaviest_replica_set(p, [](std::vector<NodeId> list) { return list; });
+}
+
+bool all_replicas_down_can_show(const Plan& p) {
+  const int rf = p.cluster.rf;
+  const ConsistencyLevel wcl = p.workload.write_cl;
+  const int w = wcl == ConsistencyLevel::kAny ? 1 : required_acks(wcl, rf);
+  const bool skew_or_wipe = std::any_of(p.faults.begin(), p.faults.end(),
+                                        [](const FaultEvent& f) { return f.kind == "clock" || f.kind == "wipe"; });
+  return p.modes.quorum == QuorumMode::kSloppy && rf <= p.cluster.nodes - w && !skew_or_wipe &&
+         p.workload.duration_ms >= kAllReplicasDownMsMin;
+}
+
+void draw_all_replicas_down(uint64_t seed, Plan* p) {
+  if (!all_replicas_down_can_show(*p)) return;
+  // Its own stream: the rest of the plan, disk fault included, is as before.
+  Rng rng = Rng(seed).fork(kAllReplicasDownStream);
+  if (!rng.chance(kAllReplicasDownChance)) return;
+  const int64_t end_ms = p->workload.duration_ms - rng.range(0, kAllReplicasDownHealBeforeEndMsMax);
+  const int64_t length_ms = rng.range(kAllReplicasDownMsMin, kAllReplicasDownMsMax);
+  FaultEvent e;
+  e.kind = rng.chance(0.5) ? "kill" : "pause";
+  e.targets = heaviest_key_replicas(*p);
+  e.params_json = "{}";
+  // Node faults that overlap never share a target and leave a node up
+  // (settle): kept by meeting none. The window ends at end_ms, or else as
+  // late as it can: where a node fault of the plan starts.
+  std::vector<int64_t> ends = {end_ms};
+  for (const FaultEvent& f : p->faults) {
+    if (is_node_fault(f.kind) && f.start_ms < end_ms) ends.push_back(f.start_ms);
+  }
+  std::sort(ends.rbegin(), ends.rend());
+  for (int64_t end : ends) {
+    e.start_ms = std::max<int64_t>(0, end - length_ms);
+    e.duration_ms = end - e.start_ms;
+    if (e.duration_ms < kAllReplicasDownMsFloor) continue;
+    if (std::none_of(p->faults.begin(), p->faults.end(),
+                     [&](const FaultEvent& f) { return is_node_fault(f.kind) && overlap(f, e); })) {
+      return insert_in_start_order(std::move(e), p);
+    }
+  }
 }
 
 void draw_disk_faults(uint64_t seed, Plan* p) {
@@ -704,10 +768,7 @@ void draw_disk_faults(uint64_t seed, Plan* p) {
   }
   if (!e && drawn) e = disk_on_replicas(*p, &rng);
   if (!e) return;
-  // After the faults that start no later (stable: the order stays sorted).
-  auto at = std::upper_bound(p->faults.begin(), p->faults.end(), e->start_ms,
-                             [](int64_t t, const FaultEvent& f) { return t < f.start_ms; });
-  p->faults.insert(at, std::move(*e));
+  insert_in_start_order(std::move(*e), p);
 }
 
 Status plan_from_seed(uint64_t seed, const PlanPins& pins, Plan* out) {
@@ -718,6 +779,7 @@ Status plan_from_seed(uint64_t seed, const PlanPins& pins, Plan* out) {
     return Status::invalid(std::string("cannot draw a plan with these options: ") + e.what());
   }
   draw_disk_faults(seed, out);
+  draw_all_replicas_down(seed, out);
   out->seed = seed;
   assert_pins_honoured(pins, *out);
   return validate_plan(*out);

@@ -110,6 +110,7 @@ rc::Gen<std::vector<FaultEvent>> gen_faults(int nodes, int64_t duration_ms);
 //   clock-in-partition clock skew while a partition is in force
 //   partial-write      one-way partitions cutting a node's links to one or
 //                      two replicas, and a kill of that node inside them
+// (drawn apart, below: the disk shapes and all-replicas-down)
 inline constexpr const char* kFaultShapes[] = {"sparse",           "overlap",           "two-down",
                                                "kill-in-partition", "pause-around-fd",   "restart-storm",
                                                "wipe-in-partition", "clock-in-partition", "partial-write"};
@@ -158,11 +159,43 @@ bool disk_can_fool_quorums(const Plan& plan);
 // replica contacts only these nodes.
 std::vector<std::string> quorum_blind_nodes(const Plan& plan);
 
+// all-replicas-down, drawn after the disk fault from a stream of its own
+// (Rng(seed).fork(kAllReplicasDownStream)), so a plan without it is
+// byte-identical to one drawn before it existed: where
+// all_replicas_down_can_show holds, with chance kAllReplicasDownChance, a
+// kill or a pause (half each) of every replica of the heaviest keys'
+// preference list (heaviest_key_replicas) for
+// kAllReplicasDownMs{Min,Max}, healing 0..kAllReplicasDownHealBeforeEndMsMax
+// before the workload ends (no later write hides what was lost). It never
+// meets a kill, pause or wipe of the plan: where one is in the way, the
+// window ends where the latest such fault starts instead (and is dropped
+// below kAllReplicasDownMsFloor: the failure detector takes a second to see
+// the replicas down, and the fallbacks need some writes). Every write of those
+// keys in between lives only on sloppy-quorum fallbacks, which must keep
+// each newer version and hand the last one over when the replicas return.
+inline constexpr uint64_t kAllReplicasDownStream = 0xa11d;
+inline constexpr double kAllReplicasDownChance = 0.75;
+inline constexpr int64_t kAllReplicasDownMsMin = 2500, kAllReplicasDownMsMax = kFaultDurationMsMax;
+inline constexpr int64_t kAllReplicasDownMsFloor = 2000;
+inline constexpr int64_t kAllReplicasDownHealBeforeEndMsMax = 1000;
+void draw_all_replicas_down(uint64_t seed, Plan* plan);
+// Whether writes with every replica of a key down can show in what the
+// checker guarantees: a sloppy quorum, enough nodes beyond rf to meet the
+// write consistency level on fallbacks alone, and neither clock skew nor
+// wipes (so a lost write or a resurrected delete is a violation).
+bool all_replicas_down_can_show(const Plan& plan);
+// Every replica (sorted) of the preference list carrying the most weight
+// of the keys k0.. by the plan's key distribution.
+std::vector<std::string> heaviest_key_replicas(const Plan& plan);
+
 // The shapes a plan's faults show, recognised from the events themselves
 // (so a plan from --plan has one too): the names of kFaultShapes but
 // sparse, plus "disk-across-replay" (a disk fault in force on a node as a
-// kill, pause or partition of it heals) and "overlap(K)" when K faults are
-// ever in force together.
+// kill, pause or partition of it heals), "disk-on-key-replicas" (a disk
+// fault on the quorum_blind_nodes where disk_can_fool_quorums),
+// "all-replicas-down" (a kill or pause of exactly the
+// heaviest_key_replicas, fewer than the nodes) and "overlap(K)" when K
+// faults are ever in force together.
 // Empty for a plan whose faults never meet.
 std::vector<std::string> fault_shapes(const Plan& plan);
 

@@ -101,6 +101,15 @@ bool disk_on_replicas(const Plan& p) {
   return disk && !has_shape(p, "disk-across-replay") && !has_shape(p, "disk-on-key-replicas");
 }
 
+// The plan the swarm alone draws from `seed` (gen_plan, no stream of its
+// own), with the disk fault's stream applied when `with_disk`.
+Plan swarm_plan(uint64_t seed, bool with_disk) {
+  Plan p = gen_plan(PlanPins{})(rc::Random(seed), kPlanGenSize).value();
+  if (with_disk) draw_disk_faults(seed, &p);
+  p.seed = seed;
+  return p;
+}
+
 // Goal: the disk fault is drawn from its own stream, after everything else:
 // a plan_from_seed plan without its disk fault is, byte for byte, the plan
 // the swarm draws from that seed (what every seed drew before the disk
@@ -110,17 +119,60 @@ TEST(PlanFromSeedTest, TheDiskFaultLeavesTheRestOfThePlanAsDrawnBefore) {
   constexpr uint64_t kSeeds = 300;
   int with_disk = 0;
   for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
-    Plan p = drawn(seed);
+    Plan p = swarm_plan(seed, /*with_disk=*/true);
     const size_t before = p.faults.size();
     std::erase_if(p.faults, [](const FaultEvent& f) { return f.kind == "disk"; });
     EXPECT_LE(before - p.faults.size(), 1u) << "seed " << seed;
     with_disk += before != p.faults.size();
-    Plan swarm = gen_plan(PlanPins{})(rc::Random(seed), kPlanGenSize).value();
-    swarm.seed = seed;
-    EXPECT_EQ(plan_to_json(p), plan_to_json(swarm)) << "seed " << seed;
+    EXPECT_EQ(plan_to_json(p), plan_to_json(swarm_plan(seed, /*with_disk=*/false))) << "seed " << seed;
   }
   EXPECT_GT(with_disk, kSeeds * kDiskChance / 2);
   EXPECT_LT(with_disk, kSeeds * kDiskChance * 3 / 2);
+}
+
+// Goal: all-replicas-down is drawn from its own stream after the disk
+// fault: a plan_from_seed plan is the swarm's plan with its disk fault plus
+// at most one event, a kill or pause of exactly the heaviest keys'
+// replicas, only where all_replicas_down_can_show, overlapping no other
+// node fault, at least kAllReplicasDownMsFloor long and healed by the
+// workload's end.
+TEST(PlanFromSeedTest, AllReplicasDownIsOneEventOnTheHeaviestKeysReplicas) {
+  constexpr uint64_t kSeeds = 300;
+  int aimed = 0;
+  std::string seeds;
+  for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
+    const Plan p = drawn(seed);
+    const Plan before = swarm_plan(seed, /*with_disk=*/true);
+    if (p.faults.size() == before.faults.size()) {
+      EXPECT_EQ(plan_to_json(p), plan_to_json(before)) << "seed " << seed;
+      continue;
+    }
+    ASSERT_EQ(p.faults.size(), before.faults.size() + 1) << "seed " << seed;
+    ++aimed;
+    seeds += " " + std::to_string(seed);
+    ASSERT_TRUE(all_replicas_down_can_show(before)) << "seed " << seed;
+    Plan rest = p;
+    const auto added = std::find_if(rest.faults.begin(), rest.faults.end(), [&](const FaultEvent& f) {
+      return std::find(before.faults.begin(), before.faults.end(), f) == before.faults.end();
+    });
+    ASSERT_NE(added, rest.faults.end()) << "seed " << seed;
+    const FaultEvent e = *added;
+    rest.faults.erase(added);
+    EXPECT_EQ(plan_to_json(rest), plan_to_json(before)) << "seed " << seed;
+    EXPECT_TRUE(e.kind == "kill" || e.kind == "pause") << "seed " << seed;
+    EXPECT_EQ(e.targets, heaviest_key_replicas(p)) << "seed " << seed;
+    EXPECT_EQ(static_cast<int>(e.targets.size()), p.cluster.rf) << "seed " << seed;
+    const int64_t end_ms = e.start_ms + e.duration_ms;
+    EXPECT_LE(end_ms, p.workload.duration_ms) << "seed " << seed;
+    EXPECT_GE(e.duration_ms, kAllReplicasDownMsFloor) << "seed " << seed;
+    for (const FaultEvent& f : rest.faults) {
+      const bool node_fault = f.kind == "kill" || f.kind == "pause" || f.kind == "wipe";
+      EXPECT_FALSE(node_fault && f.start_ms < end_ms && e.start_ms < f.start_ms + f.duration_ms) << "seed " << seed;
+    }
+    EXPECT_TRUE(has_shape(p, "all-replicas-down")) << "seed " << seed;
+  }
+  std::printf("all-replicas-down in %d of %llu seeds:%s\n", aimed, static_cast<unsigned long long>(kSeeds), seeds.c_str());
+  EXPECT_GT(aimed, 0);
 }
 
 // Goal: disk-on-key-replicas leaves exactly one replica of the plan's
@@ -193,7 +245,7 @@ TEST(PlanFromSeedTest, FiveHundredSeedsCoverEveryFeature) {
       "routing failover", "values bare", "values small", "values medium", "values above the node limit",
       "keys decade 1", "keys decade 2", "keys decade 3", "keys decade 4", "delete-heavy", "gc_grace 800 ae on",
       "gc_grace 800 ae off", "fault-free", "recent reads", "disk-across-replay", "disk-on-replicas",
-      "disk-on-key-replicas"};
+      "disk-on-key-replicas", "all-replicas-down"};
   for (const char* shape : kFaultShapes) {
     if (std::string(shape) != "sparse") expected.push_back(shape);
   }

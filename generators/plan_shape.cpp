@@ -126,6 +126,15 @@ std::vector<std::string> fault_shapes(const Plan& plan) {
     return targets == quorum_blind_nodes(plan);
   });
   if (on_key_replicas) out.push_back("disk-on-key-replicas");
+  // all-replicas-down: a kill or pause of every replica of the heaviest
+  // keys, in a plan where their writes can go to fallbacks and show.
+  const bool all_down = std::any_of(fs.begin(), fs.end(), [&](const FaultEvent& d) {
+    if ((d.kind != "kill" && d.kind != "pause") || !all_replicas_down_can_show(plan)) return false;
+    std::vector<std::string> targets = d.targets;
+    std::sort(targets.begin(), targets.end());
+    return targets == heaviest_key_replicas(plan);
+  });
+  if (all_down) out.push_back("all-replicas-down");
   const int together = max_in_force(fs);
   if (together >= 2) out.push_back("overlap(" + std::to_string(together) + ")");
   return out;

@@ -13,6 +13,10 @@
 #                                  for every N in FIRST..LAST (the swarm plans,
 #                                  in virtual time, on every core): how many
 #                                  plans catch it, not one suite
+#   scripts/mutants.sh --seeds FILE [--results DIR] [NAME...]
+#                                  the same for the seeds listed in FILE, one a
+#                                  line (--results DIR, with either, keeps each
+#                                  mutant's "SEED EXIT" lines as DIR/NAME.txt)
 #   scripts/mutants.sh --check     only check that every mutant still applies
 #
 # Run from the repository root after ./dev build (it uses build/bin/faultline
@@ -31,6 +35,8 @@ suite=smoke
 table=""
 check=0
 sim=""
+seeds_file=""
+results=""
 names=()
 while (($#)); do
   case "$1" in
@@ -38,7 +44,9 @@ while (($#)); do
     --table) table="$2"; shift 2 ;;
     --check) check=1; shift ;;
     --sim) sim="$2"; shift 2 ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    --seeds) seeds_file="$2"; shift 2 ;;
+    --results) results="$2"; shift 2 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     -*) echo "mutants: unknown option $1" >&2; exit 254 ;;
     *) names+=("$1"); shift ;;
   esac
@@ -108,10 +116,25 @@ cmake -S "$work/tree" -B "$work/tree/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithD
 
 # --sim FIRST-LAST: per mutant (and the clean tree first), the faultline
 # binary built with the mutant runs every seed's plan in the simulator.
-if [[ -n "$sim" ]]; then
-  [[ "$sim" =~ ^([0-9]+)-([0-9]+)$ ]] || { echo "mutants: --sim wants FIRST-LAST, got $sim" >&2; exit 254; }
-  first="${BASH_REMATCH[1]}" last="${BASH_REMATCH[2]}"
-  plans=$((last - first + 1))
+if [[ -n "$sim" || -n "$seeds_file" ]]; then
+  if [[ -n "$sim" ]]; then
+    [[ "$sim" =~ ^([0-9]+)-([0-9]+)$ ]] || { echo "mutants: --sim wants FIRST-LAST, got $sim" >&2; exit 254; }
+    first="${BASH_REMATCH[1]}" last="${BASH_REMATCH[2]}"
+    label="N = $first..$last"
+  fi
+  if [[ -n "$seeds_file" ]]; then
+    label="N in $seeds_file"
+    [[ -r "$seeds_file" ]] || { echo "mutants: cannot read --seeds $seeds_file" >&2; exit 254; }
+    if grep -qvE '^[0-9]+$' "$seeds_file"; then
+      echo "mutants: $seeds_file: every line must be one seed (digits only)" >&2; exit 254
+    fi
+    cp "$seeds_file" "$work/seeds.txt"
+  else
+    seq "$first" "$last" >"$work/seeds.txt"
+  fi
+  plans=$(wc -l <"$work/seeds.txt")
+  [[ -z "$results" ]] || mkdir -p "$results"
+
   rows=()
   caught_total=0
   for name in clean "${names[@]}"; do
@@ -132,9 +155,10 @@ if [[ -n "$sim" ]]; then
     cp "$work/tree/build/bin/faultline" "$work/faultline-$name"
     start=$(date +%s)
     # One line "SEED EXIT" per plan; exit 1 is a guaranteed property violated.
-    seq "$first" "$last" | xargs -P "$(nproc)" -I{} sh -c \
+    xargs -P "$(nproc)" -I{} sh -c \
       '"$0" sim --seed {} --out "$1/{}" >/dev/null 2>&1; echo "{} $?"; rm -rf "$1/{}"' \
-      "$work/faultline-$name" "$work/sim-$name" >"$work/sim-$name.txt"
+      "$work/faultline-$name" "$work/sim-$name" <"$work/seeds.txt" >"$work/sim-$name.txt"
+    [[ -z "$results" ]] || sort -n "$work/sim-$name.txt" >"$results/$name.txt"
     seconds=$(( $(date +%s) - start ))
     caught="$(awk '$2 == 1' "$work/sim-$name.txt" | wc -l)"
     unknown="$(awk '$2 == 2' "$work/sim-$name.txt" | wc -l)"
@@ -145,7 +169,7 @@ if [[ -n "$sim" ]]; then
     rows+=("| $name | $caught | $unknown | $errors | $seconds | ${seeds:-} |")
   done
   report() {
-    echo "Mutants against \`faultline sim --seed N\`, N = $first..$last ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, commit $commit): ${caught_total} of ${#names[@]} mutants caught by some plan."
+    echo "Mutants against \`faultline sim --seed N\`, $label ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, commit $commit): ${caught_total} of ${#names[@]} mutants caught by some plan."
     echo
     echo "| mutant | plans invalid (of $plans) | unknown | other exits | s | first invalid seeds |"
     echo "|---|---|---|---|---|---|"
