@@ -93,7 +93,8 @@ class HintObligations final : public LoggingChecker {
     }
   }
 
-  void on_complete(const HistoryOp& invoke, const HistoryOp& done) override {
+  void on_complete(const HistoryOp& invoke, const HistoryOp& done, KeyId key) override {
+    (void)key;
     flush(done.time_ns);
     if (done.type != OpType::kOk || done.f == "read" || !done.version) return;
     pending_.push_back({witness_op(invoke, done), invoke.time_ns});

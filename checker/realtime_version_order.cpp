@@ -46,10 +46,10 @@ class RealtimeVersionOrder final : public ReadFloorChecker {
   explicit RealtimeVersionOrder(const Plan& plan)
       : ReadFloorChecker("acked", "which was acknowledged before it was invoked", deletion_rule(plan)) {}
 
-  void on_invoke(const HistoryOp& invoke) override {
-    ReadFloorChecker::on_invoke(invoke);
+  void on_invoke(const HistoryOp& invoke, KeyId key) override {
+    ReadFloorChecker::on_invoke(invoke, key);
     if (invoke.f != "write") return;
-    if (const Floor* f = floor_of(*invoke.key)) unacked_[*invoke.value] = Unacked{*f, witness_op(invoke), false, {}};
+    if (const Floor* f = floor_of(key)) unacked_[*invoke.value] = Unacked{*f, witness_op(invoke), false, {}};
   }
 
   void finish() override {
@@ -61,8 +61,8 @@ class RealtimeVersionOrder final : public ReadFloorChecker {
   }
 
  protected:
-  void observe(const HistoryOp& invoke, const HistoryOp& done) override {
-    if (is_write(done) && done.type == OpType::kOk) raise_floor(*invoke.key, *done.version, witness_op(invoke, done));
+  void observe(const HistoryOp& invoke, const HistoryOp& done, KeyId key) override {
+    if (is_write(done) && done.type == OpType::kOk) raise_floor(key, *done.version, invoke, done);
     if (done.f == "write") return settle(invoke, done);
     if (done.f == "read" && done.type == OpType::kOk && done.value && done.version) reveal(invoke, done);
   }

@@ -26,7 +26,7 @@ Status RunChecker::create(const Plan& plan, const FinalState* final_state, std::
   rc->plan_ = &plan;
   rc->events_ = event_lines != nullptr ? std::make_unique<NodeEvents>(event_lines) : std::make_unique<NodeEvents>(run_dir);
   CheckContext ctx{&plan, final_state, rc->events_.get(), rc->spill_, opts.memory_budget_bytes - opts.memory_budget_bytes / 4,
-                   &rc->pairer_->phases()};
+                   &rc->pairer_->phases(), &rc->keys_};
   for (const PropertyEntry& e : registry) {
     const auto& wanted = opts.properties;
     if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), e.id) == wanted.end()) continue;
@@ -68,8 +68,11 @@ Status RunChecker::feed(const HistoryOp& op, int64_t line) {
     each([&](PropertyChecker& c) { c.on_nemesis(op); });
     return Status::ok();
   }
-  if (invoke) each([&](PropertyChecker& c) { c.on_complete(*invoke, op); });
-  else each([&](PropertyChecker& c) { c.on_invoke(op); });
+  // Each key is looked up once here, not once in every property.
+  const std::optional<std::string>& key = invoke ? invoke->key : op.key;
+  const KeyId id = key ? keys_.intern(*key) : kNoKey;
+  if (invoke) each([&](PropertyChecker& c) { c.on_complete(*invoke, op, id); });
+  else each([&](PropertyChecker& c) { c.on_invoke(op, id); });
   return Status::ok();
 }
 

@@ -59,7 +59,7 @@ namespace {
 enum class Fate : uint8_t { kPending, kOk, kFailed, kIndeterminate };
 constexpr int64_t kHistoryEnd = std::numeric_limits<int64_t>::max();
 
-// Interns strings that repeat across many operations (keys, node names).
+// Interns coordinator names, which repeat across every operation.
 class Interner {
  public:
   uint32_t id(const std::string& s) {
@@ -165,23 +165,24 @@ class ValidValues final : public PropertyChecker {
   explicit ValidValues(const CheckContext& ctx)
       : values_(ctx.spill, ctx.memory_budget_bytes / 2, "valid-values"),
         tombs_(ctx.spill, ctx.memory_budget_bytes / 4, "valid-values-tombstones"),
-        read_values_(ctx.spill, ctx.memory_budget_bytes / 4, "valid-values") {}
+        read_values_(ctx.spill, ctx.memory_budget_bytes / 4, "valid-values"),
+        keys_(*ctx.keys) {}
 
-  void on_invoke(const HistoryOp& invoke) override {
+  void on_invoke(const HistoryOp& invoke, KeyId key) override {
     if (invoke.f == "write") {
       ValueEvent e = event(ValueEventKind::kWriteInvoke, *invoke.value, invoke);
-      e.key_id = keys_.id(*invoke.key);
+      e.key_id = key;
       e.node_id = nodes_.id(invoke.node);
       values_.add(e);
     } else if (invoke.f == "delete") {
-      deletes_[keys_.id(*invoke.key)].pending.insert(invoke.process);
+      deletes_[key].pending.insert(invoke.process);
     }
   }
 
-  void on_complete(const HistoryOp& invoke, const HistoryOp& done) override {
+  void on_complete(const HistoryOp& invoke, const HistoryOp& done, KeyId key) override {
     if (done.f == "write") complete_write(invoke, done);
-    else if (done.f == "delete") complete_delete(invoke, done);
-    else if (done.type == OpType::kOk) check_read(witness_op(invoke, done));
+    else if (done.f == "delete") complete_delete(done, key);
+    else if (done.type == OpType::kOk) check_read(invoke, done, key);
   }
 
   void finish() override {
@@ -218,17 +219,21 @@ class ValidValues final : public PropertyChecker {
     values_.add(e);
   }
 
-  void check_read(const WitnessOp& read) {
-    if (read.value.empty() && !read.has_version) return;  // nothing stored
-    if (read.value.empty()) return check_tombstone_read(read);
-    if (!read.has_version) {
-      return first_.add(read.index, read.index, [&] { return explain(read, nullptr, "returned a value without a version"); });
+  // The ok read `done` of key `key`, as witness_op(invoke, done) shows it.
+  void check_read(const HistoryOp& invoke, const HistoryOp& done, KeyId key) {
+    const std::string_view value = done.value ? std::string_view(*done.value) : std::string_view();
+    if (value.empty() && !done.version) return;  // nothing stored
+    if (value.empty()) return check_tombstone_read(stamp(invoke, done, key));
+    if (!done.version) {
+      return first_.add(done.index, done.index, [&] {
+        return explain(witness_op(invoke, done), nullptr, "returned a value without a version");
+      });
     }
     ValueEvent e;
-    static_cast<OpStamp&>(e) = stamp(read);
-    e.hash = value_hash(read.value);
+    static_cast<OpStamp&>(e) = stamp(invoke, done, key);
+    e.hash = value_hash(value);
     e.kind = ValueEventKind::kRead;
-    e.value = read_values_.append(read.value);
+    e.value = read_values_.append(value);
     values_.add(e);
   }
 
@@ -285,14 +290,14 @@ class ValidValues final : public PropertyChecker {
     });
   }
 
-  OpStamp stamp(const WitnessOp& read) {
+  OpStamp stamp(const HistoryOp& invoke, const HistoryOp& read, KeyId key) {
     OpStamp r;
     r.index = read.index;
     r.time_ns = read.time_ns;
     r.process = read.process;
-    r.version = read.version;
-    r.key_id = keys_.id(read.key);
-    r.node_id = nodes_.id(read.node);
+    r.version = read.version.value_or(Version{});
+    r.key_id = key;
+    r.node_id = nodes_.id(read.node.empty() ? invoke.node : read.node);
     r.tombstone = read.tombstone;
     return r;
   }
@@ -335,9 +340,9 @@ class ValidValues final : public PropertyChecker {
     return op;
   }
 
-  void check_tombstone_read(const WitnessOp& read) {
+  void check_tombstone_read(const OpStamp& read) {
     TombEvent e;
-    static_cast<OpStamp&>(e) = stamp(read);
+    static_cast<OpStamp&>(e) = read;
     e.kind = TombEventKind::kRead;
     e.report_at = read.index;
     KeyDeletes& d = deletes_[e.key_id];
@@ -346,8 +351,7 @@ class ValidValues final : public PropertyChecker {
     d.waiting.push_back({e, d.pending});
   }
 
-  void complete_delete(const HistoryOp& invoke, const HistoryOp& done) {
-    uint32_t key_id = keys_.id(*invoke.key);
+  void complete_delete(const HistoryOp& done, KeyId key_id) {
     if (done.type == OpType::kOk) {
       TombEvent ack;
       ack.kind = TombEventKind::kAck;
@@ -418,7 +422,7 @@ class ValidValues final : public PropertyChecker {
   ExternalSorter<ValueEvent, ValueEventLess> values_;
   ExternalSorter<TombEvent, TombEventLess> tombs_;
   ValueLog read_values_;  // the values reads returned, for witnesses
-  Interner keys_;
+  const KeyTable& keys_;  // the RunChecker's: names the ids on_invoke and on_complete get
   Interner nodes_;
   std::unordered_map<uint32_t, KeyDeletes> deletes_;  // key id -> its deletes
   FirstWitnesses first_;
