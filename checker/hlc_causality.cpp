@@ -43,6 +43,7 @@ class HlcCausality final : public LoggingChecker {
   void on_invoke(const HistoryOp& invoke, KeyId key) override {
     if (!invoke.key) return;
     Pending p;
+    p.active = true;
     p.epoch = epoch_of(invoke.node);
     if (is_write(invoke.f)) {
       const Floor* f = floor_at(key, invoke.node);
@@ -53,9 +54,9 @@ class HlcCausality final : public LoggingChecker {
 
   void on_complete(const HistoryOp& invoke, const HistoryOp& done, KeyId key) override {
     auto it = pending_.find(invoke.process);
-    if (it == pending_.end()) return;
+    if (it == pending_.end() || !it->second.active) return;
     const Pending p = std::move(it->second);
-    pending_.erase(it);
+    it->second = Pending{};
     if (done.type != OpType::kOk || !invoke.key || !done.version) return;
     if (is_write(invoke.f) && p.floor && *done.version <= p.floor->version) {
       violation([&] {
@@ -103,6 +104,7 @@ class HlcCausality final : public LoggingChecker {
     Floor floor;
   };
   struct Pending {
+    bool active = false;  // a client operation is pending (slots are reused)
     int64_t epoch = 0;
     std::optional<Floor> floor;  // writes: the (node, key) floor at invocation
   };
@@ -131,7 +133,7 @@ class HlcCausality final : public LoggingChecker {
   std::unordered_map<std::string, int64_t> epochs_;  // node -> kills and wipes recorded on it
   int64_t all_epoch_ = 0;                            // kills and wipes naming no target
   PerKey<std::vector<NodeFloor>> floors_;            // per key and node: newest version shown there
-  std::unordered_map<int64_t, Pending> pending_;     // process -> its pending operation
+  std::unordered_map<int64_t, Pending> pending_;     // process -> its pending operation, one slot per process
 };
 
 }  // namespace

@@ -85,7 +85,9 @@ class ReadFloorChecker : public LoggingChecker {
   // read of nothing is then that tombstone, purged.
   bool deletion_may_cover(KeyId key, const Version& floor) const;
   PerKey<Deletes> deletes_;
-  std::unordered_map<int64_t, Floor> pending_;  // process -> floor at invocation
+  // process -> the floor at its pending bound operation's invocation (op
+  // null: none). Slots are reused, not erased: one per process id seen.
+  std::unordered_map<int64_t, Floor> pending_;
   const std::string floor_verb_;
   const std::string binds_because_;
   const DeletionRule deletions_;
