@@ -47,7 +47,6 @@
 #include <limits>
 #include <optional>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "checker/property.h"
 #include "checker/spill.h"
@@ -63,13 +62,16 @@ constexpr int64_t kHistoryEnd = std::numeric_limits<int64_t>::max();
 class Interner {
  public:
   uint32_t id(const std::string& s) {
+    // Most operations name the coordinator the previous one named.
+    if (last_ < names_.size() && names_[last_] == s) return last_;
     auto [it, fresh] = ids_.try_emplace(s, static_cast<uint32_t>(names_.size()));
     if (fresh) names_.push_back(s);
-    return it->second;
+    return last_ = it->second;
   }
   const std::string& name(uint32_t id) const { return names_[id]; }
 
  private:
+  uint32_t last_ = 0;
   std::unordered_map<std::string, uint32_t> ids_;
   std::vector<std::string> names_;
 };
@@ -118,16 +120,32 @@ struct TombEventLess {
   }
 };
 
+// Processes with a delete of one key pending: a few (bounded by the
+// clients), so a vector beats a hash set that allocates per insert.
+class ProcessSet {
+ public:
+  void insert(int64_t p) {
+    if (!contains(p)) processes_.push_back(p);
+  }
+  void erase(int64_t p) { std::erase(processes_, p); }
+  bool contains(int64_t p) const { return std::find(processes_.begin(), processes_.end(), p) != processes_.end(); }
+  bool empty() const { return processes_.empty(); }
+  const std::vector<int64_t>& processes() const { return processes_; }
+
+ private:
+  std::vector<int64_t> processes_;
+};
+
 // A tombstone read no completed delete explains yet, waiting on the deletes
 // of its key that were pending when it completed.
 struct WaitingTombstoneRead {
   TombEvent read;
-  std::unordered_set<int64_t> candidates;  // processes of pending deletes
+  ProcessSet candidates;  // processes of pending deletes
 };
 
 struct KeyDeletes {
   bool indeterminate = false;              // some delete completed with info
-  std::unordered_set<int64_t> pending;     // processes with a delete pending
+  ProcessSet pending;                      // processes with a delete pending
   std::vector<WaitingTombstoneRead> waiting;
 };
 
@@ -188,7 +206,7 @@ class ValidValues final : public PropertyChecker {
   void finish() override {
     // Never-completed deletes are indeterminate, exactly like info.
     for (auto& [key, d] : deletes_) {
-      std::vector<int64_t> pending(d.pending.begin(), d.pending.end());
+      std::vector<int64_t> pending = d.pending.processes();
       for (int64_t process : pending) settle_delete(&d, process, OpType::kInfo, Version{}, kHistoryEnd);
     }
     join_values();
@@ -371,7 +389,7 @@ class ValidValues final : public PropertyChecker {
     if (type == OpType::kInfo) d->indeterminate = true;
     std::vector<WaitingTombstoneRead> still;
     for (WaitingTombstoneRead& w : d->waiting) {
-      if (!w.candidates.count(process)) {
+      if (!w.candidates.contains(process)) {
         still.push_back(std::move(w));
         continue;
       }
