@@ -59,6 +59,13 @@ class PerKey {
   void try_emplace(KeyId k, const T& value) {
     if (find(k) == nullptr) (*this)[k] = value;
   }
+  // Calls f(key, T&) for every entry, in key id order.
+  template <typename F>
+  void for_each(F f) {
+    for (size_t k = 0; k < present_.size(); ++k) {
+      if (present_[k]) f(static_cast<KeyId>(k), values_[k]);
+    }
+  }
 
  private:
   std::vector<T> values_;

@@ -68,11 +68,15 @@ Status RunChecker::feed(const HistoryOp& op, int64_t line) {
     each([&](PropertyChecker& c) { c.on_nemesis(op); });
     return Status::ok();
   }
-  // Each key is looked up once here, not once in every property.
-  const std::optional<std::string>& key = invoke ? invoke->key : op.key;
-  const KeyId id = key ? keys_.intern(*key) : kNoKey;
-  if (invoke) each([&](PropertyChecker& c) { c.on_complete(*invoke, op, id); });
-  else each([&](PropertyChecker& c) { c.on_invoke(op, id); });
+  // Each key is looked up once per operation here, not in every property.
+  if (invoke) {
+    const KeyId id = invoked_key_[op.process];
+    each([&](PropertyChecker& c) { c.on_complete(*invoke, op, id); });
+    return Status::ok();
+  }
+  const KeyId id = op.key ? keys_.intern(*op.key) : kNoKey;
+  invoked_key_[op.process] = id;
+  each([&](PropertyChecker& c) { c.on_invoke(op, id); });
   return Status::ok();
 }
 

@@ -205,10 +205,10 @@ class ValidValues final : public PropertyChecker {
 
   void finish() override {
     // Never-completed deletes are indeterminate, exactly like info.
-    for (auto& [key, d] : deletes_) {
+    deletes_.for_each([&](KeyId, KeyDeletes& d) {
       std::vector<int64_t> pending = d.pending.processes();
       for (int64_t process : pending) settle_delete(&d, process, OpType::kInfo, Version{}, kHistoryEnd);
-    }
+    });
     join_values();
     join_tombstones();
     witnesses_ = first_.witnesses();
@@ -442,7 +442,7 @@ class ValidValues final : public PropertyChecker {
   ValueLog read_values_;  // the values reads returned, for witnesses
   const KeyTable& keys_;  // the RunChecker's: names the ids on_invoke and on_complete get
   Interner nodes_;
-  std::unordered_map<uint32_t, KeyDeletes> deletes_;  // key id -> its deletes
+  PerKey<KeyDeletes> deletes_;
   FirstWitnesses first_;
   std::vector<Witness> witnesses_;  // first_'s, once finished
 };
