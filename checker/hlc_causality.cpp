@@ -53,10 +53,10 @@ class HlcCausality final : public LoggingChecker {
   }
 
   void on_complete(const HistoryOp& invoke, const HistoryOp& done, KeyId key) override {
-    auto it = pending_.find(invoke.process);
-    if (it == pending_.end() || !it->second.active) return;
-    const Pending p = std::move(it->second);
-    it->second = Pending{};
+    Pending& slot = pending_[invoke.process];
+    if (!slot.active) return;
+    const Pending p = std::move(slot);
+    slot = Pending{};
     if (done.type != OpType::kOk || !invoke.key || !done.version) return;
     if (is_write(invoke.f) && p.floor && *done.version <= p.floor->version) {
       violation([&] {
@@ -133,7 +133,7 @@ class HlcCausality final : public LoggingChecker {
   std::unordered_map<std::string, int64_t> epochs_;  // node -> kills and wipes recorded on it
   int64_t all_epoch_ = 0;                            // kills and wipes naming no target
   PerKey<std::vector<NodeFloor>> floors_;            // per key and node: newest version shown there
-  std::unordered_map<int64_t, Pending> pending_;     // process -> its pending operation, one slot per process
+  PerProcess<Pending> pending_;                      // process -> its pending operation
 };
 
 }  // namespace

@@ -2,6 +2,7 @@
 // once per operation by the RunChecker and handed to every property, so
 // per-key state is a vector slot instead of a string-keyed map lookup in
 // each property (issue 19: those lookups were most of the check's time).
+// PerProcess: the same for state per client process.
 // Internal to checker/.
 //
 // Memory: one string and one id per distinct key (the plan's key space).
@@ -70,6 +71,26 @@ class PerKey {
  private:
   std::vector<T> values_;
   std::vector<uint8_t> present_;
+};
+
+// Per-process state of type T (the slot of each process id, created
+// value-initialised on first use and never erased; callers mark it unused):
+// a vector slot for the small ids clients have, a map beyond, since a
+// history may name any int64 process.
+template <typename T>
+class PerProcess {
+ public:
+  T& operator[](int64_t process) {
+    if (process < 0 || process >= kDenseMax) return sparse_[process];
+    const size_t i = static_cast<size_t>(process);
+    if (i >= dense_.size()) dense_.resize(i + 1);
+    return dense_[i];
+  }
+
+ private:
+  static constexpr int64_t kDenseMax = 1 << 16;
+  std::vector<T> dense_;
+  std::unordered_map<int64_t, T> sparse_;
 };
 
 }  // namespace faultline

@@ -63,13 +63,13 @@ Status OpPairer::accept_invoke(const HistoryOp& op, int64_t line) {
 }
 
 Status OpPairer::accept_completion(const HistoryOp& op, std::optional<HistoryOp>* invoke) {
-  auto it = pending_.find(op.process);
+  Pending& slot = pending_[op.process];
   auto what = [&] {
     return std::string(to_string(op.type)) + " " + op.f + " of " + op.key.value_or("?") + " by process " +
            std::to_string(op.process);
   };
-  if (it == pending_.end() || !it->second.active) return Status::invalid(what() + " matches no pending invocation");
-  const HistoryOp& inv = it->second.invoke;
+  if (!slot.active) return Status::invalid(what() + " matches no pending invocation");
+  const HistoryOp& inv = slot.invoke;
   if (inv.f != op.f || inv.key != op.key) {
     return Status::invalid(what() + " does not match its pending invocation, a " + describe(inv));
   }
@@ -78,8 +78,8 @@ Status OpPairer::accept_completion(const HistoryOp& op, std::optional<HistoryOp>
   }
   if (op.type == OpType::kInfo) retired_.emplace(op.process, op.index);
   ++completions_;
-  *invoke = std::move(it->second.invoke);
-  it->second.active = false;
+  *invoke = std::move(slot.invoke);
+  slot.active = false;
   --pending_count_;
   return Status::ok();
 }

@@ -31,6 +31,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "checker/key_table.h"
 #include "checker/spill.h"
 #include "core/history.h"
 #include "core/status.h"
@@ -93,7 +94,7 @@ class OpPairer {
     bool active = false;
     HistoryOp invoke;
   };
-  std::unordered_map<int64_t, Pending> pending_;
+  PerProcess<Pending> pending_;
   size_t pending_count_ = 0;                            // active slots
   std::unordered_map<int64_t, int64_t> retired_;        // process -> index of its info
   static constexpr size_t kDefaultBudgetBytes = 16 << 20;

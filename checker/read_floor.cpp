@@ -20,9 +20,9 @@ void ReadFloorChecker::on_invoke(const HistoryOp& invoke, KeyId key) {
 }
 
 void ReadFloorChecker::on_complete(const HistoryOp& invoke, const HistoryOp& done, KeyId key) {
-  if (auto it = pending_.find(done.process); it != pending_.end() && it->second.op) {
-    const Floor floor = std::move(it->second);
-    it->second.op.reset();
+  if (Floor& pending = pending_[done.process]; pending.op) {
+    const Floor floor = std::move(pending);
+    pending.op.reset();
     if (done.type == OpType::kOk && !exempt_after_deletion(done, key, floor) && violates(done, floor.version)) {
       violation([&] { return explain(*floor.op, floor.version, witness_op(invoke, done)); });
     }

@@ -87,7 +87,7 @@ class ReadFloorChecker : public LoggingChecker {
   PerKey<Deletes> deletes_;
   // process -> the floor at its pending bound operation's invocation (op
   // null: none). Slots are reused, not erased: one per process id seen.
-  std::unordered_map<int64_t, Floor> pending_;
+  PerProcess<Floor> pending_;
   const std::string floor_verb_;
   const std::string binds_because_;
   const DeletionRule deletions_;

@@ -62,7 +62,7 @@ class RunChecker {
   std::unique_ptr<NodeEvents> events_;  // before slots_: properties hold it
   KeyTable keys_;                       // before slots_: properties hold it
   // process -> the key id of its pending invocation (its completion's key).
-  std::unordered_map<int64_t, KeyId> invoked_key_;
+  PerProcess<KeyId> invoked_key_;
   std::vector<Slot> slots_;
   std::unique_ptr<OpPairer> pairer_;
   std::string history_path_;  // for finish()'s error; "history" in memory
