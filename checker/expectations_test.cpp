@@ -96,18 +96,20 @@ TEST(Expectations, ValidValuesAlways) {
 }
 
 // Goal: no-resurrection follows "repair within gc_grace": with anti-entropy,
-// gc_grace must exceed the longest fault plus one interval; without it, no
-// tombstone may be purged during the run.
+// gc_grace must exceed the longest fault plus one interval plus the exchange
+// step timeout a round may wait out; without it, no tombstone may be purged
+// during the run.
 TEST(Expectations, NoResurrectionNeedsRepairWithinGcGrace) {
   Plan p = strong_plan();
   p.modes.anti_entropy = true;
   p.modes.anti_entropy_interval_ms = 1000;
-  p.modes.gc_grace_ms = 5000;
+  p.modes.gc_grace_ms = 7000;
   FaultEvent f = fault("partition");
   f.duration_ms = 3000;
   p.faults = {f};
   EXPECT_EQ(expectation_for("no-resurrection", p).reason,
-            "guaranteed: gc_grace 5000 ms > longest fault 3000 ms + anti-entropy interval 1000 ms, no wipe");
+            "guaranteed: gc_grace 7000 ms > longest fault 3000 ms + anti-entropy interval 1000 ms + exchange step "
+            "timeout 2000 ms, no wipe");
   // A wipe may erase a delete acknowledged by one replica.
   FaultEvent w = fault("wipe");
   w.duration_ms = 1000;

@@ -12,7 +12,12 @@
 //   whose outcome the client never learned, info, which carry no version in
 //   the history: sim seed 164732371289119 acked three writes, then a delete
 //   timed out at a partitioned coordinator, took effect through hints and was
-//   purged after gc_grace).
+//   purged after gc_grace), or
+// - where the expectations table allows resurrections (DeletionRule), F(k)
+//   is older than V and a delete newer than V was purged (a node logged
+//   tombstone_purged newer than V, or an ok delete or tombstone read newer
+//   than V once a purge was possible): the older value came back, which is
+//   no-resurrection's allowed anomaly, not a lost write.
 // Every ok delete D of k with version V is kept when F(k) is a tombstone with
 // version >= V, or has any version newer than V, or no node holds k (the
 // tombstone was purged after gc_grace), except when no purge was possible
@@ -61,10 +66,19 @@ class NoLostWrites final : public LoggingChecker {
     const KeyFinalState* held = final_of(key_id, key);
     bool is_tombstone = done.f == "delete" || (done.f == "read" && !done.value && done.version);
     if (!held && is_tombstone) note_tombstone(key, *done.version);
+    if (held && is_tombstone) newest(held_tombstone_[key], *done.version);
     if (done.f == "read" || (done.f == "delete" && !deletions_.resurrection_ruled_out)) return;
     if (held) {
-      if (!kept(invoke, done, *held->merged)) lost(witness_op(invoke, done), held);
-      return;
+      if (kept(invoke, done, *held->merged)) return;
+      // An older value back after a newer delete was purged is a resurrection,
+      // which the expectations table allows here: judged once every delete is
+      // known.
+      if (!deletions_.resurrection_ruled_out) {
+        Resurrected& r = resurrected_writes_[key];
+        r.key = key_id;
+        return r.writes.push_back(witness_op(invoke, done));
+      }
+      return lost(witness_op(invoke, done), held);
     }
     WitnessOp op = witness_op(invoke, done);
     if (done.f == "delete") return absent_deletes_.push_back({key_id, std::move(op)});
@@ -80,14 +94,14 @@ class NoLostWrites final : public LoggingChecker {
       if (phases_.done_ns == 0 || deletions_.purge_possible(*first_delete_ns_.find(key), phases_.done_ns)) continue;
       lost(del, nullptr);
     }
-    if (absent_writes_.empty()) return;
+    if (absent_writes_.empty() && resurrected_writes_.empty()) return;
     // The newest tombstone any node purged, per key (node events; none when
     // the run has no events, and then only the history's tombstones count).
     std::unordered_map<std::string, Version> purged_by_nodes;
     for (const auto& [node_key, version] : purged_tombstones(events_, plan_)) {
-      Version& newest = purged_by_nodes[node_key.second];
-      if (newest < version) newest = version;
+      newest(purged_by_nodes[node_key.second], version);
     }
+    judge_resurrected_writes(purged_by_nodes);
     for (const auto& [key, writes] : absent_writes_) {
       auto it = purged_tombstone_.find(key);
       auto by_node = purged_by_nodes.find(key);
@@ -115,6 +129,31 @@ class NoLostWrites final : public LoggingChecker {
   const KeyFinalState* final_of(KeyId id, const std::string& key) {
     if (const KeyFinalState* const* held = held_.find(id)) return *held;
     return held_[id] = final_.find(key);
+  }
+
+  static void newest(Version& slot, const Version& v) {
+    if (slot < v) slot = v;
+  }
+
+  // A write of a key whose final value is older than it is kept when a
+  // delete newer than the write was purged: by a node's tombstone_purged
+  // event, or by an acknowledged tombstone once gc_grace could have passed
+  // since the key's first delete (sim plan
+  // sim/testdata/resurrection-after-expired-hints.json: hints that expired
+  // before their replay left a partitioned replica with the old value).
+  void judge_resurrected_writes(const std::unordered_map<std::string, Version>& purged_by_nodes) {
+    for (const auto& [key, resurrected] : resurrected_writes_) {
+      auto by_node = purged_by_nodes.find(key);
+      auto in_history = held_tombstone_.find(key);
+      const int64_t* first_delete = first_delete_ns_.find(resurrected.key);
+      bool purge_possible = first_delete != nullptr &&
+                            (phases_.done_ns == 0 || deletions_.purge_possible(*first_delete, phases_.done_ns));
+      for (const WitnessOp& w : resurrected.writes) {
+        if (by_node != purged_by_nodes.end() && by_node->second > w.version) continue;
+        if (purge_possible && in_history != held_tombstone_.end() && in_history->second > w.version) continue;
+        lost(w, final_.find(key));
+      }
+    }
   }
 
   void note_tombstone(const std::string& key, const Version& v) {
@@ -176,6 +215,14 @@ class NoLostWrites final : public LoggingChecker {
   std::vector<std::pair<KeyId, WitnessOp>> absent_deletes_;  // ok deletes of keys no node holds, judged at the end
   std::unordered_map<std::string, std::vector<WitnessOp>> absent_writes_;  // key no node holds -> its ok writes
   std::unordered_map<std::string, Version> purged_tombstone_;  // key no node holds -> newest tombstone seen
+  std::unordered_map<std::string, Version> held_tombstone_;    // key some node holds -> newest tombstone seen
+  // Key some node holds -> its ok writes the final state is older than, where
+  // resurrections are allowed (judged at the end against purged deletes).
+  struct Resurrected {
+    KeyId key = kNoKey;
+    std::vector<WitnessOp> writes;
+  };
+  std::unordered_map<std::string, Resurrected> resurrected_writes_;
 };
 
 }  // namespace

@@ -116,6 +116,34 @@ TEST(NoLostWrites, PurgedDeleteIsLostOnlyWhereResurrectionsAreRuledOut) {
   EXPECT_EQ(v.value, VerdictValue::kInvalid);
 }
 
+// Goal (a false alarm, sim plan resurrection-after-expired-hints): where the
+// table allows resurrections, a write whose key ends with an older value is
+// kept when a newer delete could have been purged (the older value came
+// back); a write newer than every delete is still lost.
+TEST(NoLostWrites, WriteUnderAPurgedDeleteIsKeptWhereResurrectionsAreAllowed) {
+  Plan plan = strong_plan();
+  plan.modes.gc_grace_ms = 1000;
+  for (bool write_after_delete : {false, true}) {
+    HistoryBuilder h;
+    h.acked_write(1, "k", "a", V(1));
+    int64_t b = h.acked_write(1, "k", "b", V(write_after_delete ? 4 : 2));
+    h.acked_delete(1, "k", V(3));
+    h.wait_ms(plan.modes.gc_grace_ms + 1);
+    h.quiesced();
+    Verdict v = check_ops(plan, {dump("n1", {rec("k", "a", V(1))}), dump("n2", {rec("k", "a", V(1))}),
+                                  dump("n3", {rec("k", "a", V(1))})},
+                          h.ops());
+    const PropertyResult& p = property(v, kId);
+    if (!write_after_delete) {
+      EXPECT_EQ(p.outcome, PropertyOutcome::kHeld) << p.note;
+      EXPECT_EQ(v.value, VerdictValue::kValid) << verdict_to_json(v);
+      continue;
+    }
+    ASSERT_EQ(p.violations, 1);
+    EXPECT_EQ(p.witnesses.at(0).ops.at(0).index, b);
+  }
+}
+
 // Goal (a silent pass): an acked delete of a key no node holds is
 // kept by a purge only if gc_grace could have passed between the key's first
 // delete and the "done" marker (after the final dumps); a tombstone gone

@@ -168,16 +168,13 @@ const PurgedTombstones& purged_tombstones(const NodeEvents& events, const Plan& 
 
 bool holds_or_purged(const FinalState& final_state, const PurgedTombstones& purged, const std::string& node,
                      const std::string& key, const Version& version) {
-  bool holds_any = false;
   if (const KeyFinalState* held = final_state.find(key)) {
     for (const auto& [n, r] : held->holders) {
-      if (n != node) continue;
-      if (r.version >= version) return true;
-      holds_any = true;
+      if (n == node && r.version >= version) return true;
     }
   }
   auto it = purged.find({node, key});
-  return !holds_any && it != purged.end() && it->second >= version;
+  return it != purged.end() && it->second >= version;
 }
 
 }  // namespace faultline

@@ -79,8 +79,10 @@ WitnessOp bare_event_op(const std::string& node, const nlohmann::json& ev, const
 // on every call, as the first did.
 const PurgedTombstones& purged_tombstones(const NodeEvents& events, const Plan& plan);
 // Whether `node`'s final dump bears out that it got `key` at `version`: it
-// holds that version or a newer one, or holds nothing of the key and purged
-// a tombstone of it at that version or newer (a later delete, purged).
+// holds that version or a newer one, or it purged a tombstone of the key at
+// that version or newer (a later delete, purged; what it holds after the
+// purge, nothing or an older value a peer's repair brought back, is
+// no-resurrection's to judge: sim plan repair-then-purge-then-resurrection).
 bool holds_or_purged(const FinalState& final_state, const PurgedTombstones& purged, const std::string& node,
                      const std::string& key, const Version& version);
 

@@ -115,4 +115,21 @@ std::string RunPhases::unquiesced_reason() const {
   return "";
 }
 
+Status scan_paired_history(const std::string& path, const PairedOpFn& fn) {
+  std::unique_ptr<HistoryReader> reader;
+  if (Status s = HistoryReader::open(path, &reader); !s) return s;
+  OpPairer pairer;
+  HistoryOp op;
+  std::optional<HistoryOp> invoke;
+  for (;;) {
+    const HistoryReader::Result r = reader->next(&op);
+    if (r == HistoryReader::Result::kEnd) return Status::ok();
+    if (r == HistoryReader::Result::kError) return reader->error();
+    if (Status s = pairer.accept(op, &invoke, reader->line_number()); !s) {
+      return Status::invalid(path + ":" + std::to_string(reader->line_number()) + ": " + s.message());
+    }
+    fn(op, invoke ? &*invoke : nullptr, pairer.in_final_reads());
+  }
+}
+
 }  // namespace faultline

@@ -25,6 +25,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -118,5 +119,13 @@ class OpPairer {
   bool final_reads_ = false;
   RunPhases phases_;
 };
+
+// Reads the history at `path` once, pairing with an OpPairer, and calls
+// fn(op, invoke, in_final_reads) for every record in order: `invoke` is the
+// invocation of a completion, null for anything else. For measurements
+// that need no verdict (checker/staleness.h, checker/op_stats.h); a
+// malformed history is an error naming the file and line.
+using PairedOpFn = std::function<void(const HistoryOp& op, const HistoryOp* invoke, bool in_final_reads)>;
+Status scan_paired_history(const std::string& path, const PairedOpFn& fn);
 
 }  // namespace faultline

@@ -5,9 +5,10 @@
 // logs (a blocking read repair the replica acknowledged, or the coordinator's
 // own store when it was the stale replica) claims that `replica` now holds
 // the key at `version`. Its final dump must hold the key at that version or
-// a newer one (a later write superseding the repair is fine), or hold
-// nothing of the key and have logged tombstone_purged for it at that version
-// or newer (a later delete, purged as gc_grace allows). Each claim that does
+// a newer one (a later write superseding the repair is fine), or the replica
+// logged tombstone_purged for it at that version or newer (a later delete,
+// purged as gc_grace allows; an older value a peer brings back after the
+// purge is a resurrection, no-resurrection's to judge). Each claim that does
 // not hold is one violation; its witness is the claim and what the replica
 // holds.
 // Exempt: claims naming an owner (a repair sent to a sloppy-quorum fallback

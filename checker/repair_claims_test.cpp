@@ -53,6 +53,12 @@ TEST(RepairClaims, AClaimMustBeWhatTheReplicaHolds) {
 TEST(RepairClaims, PurgesWipesAndHandoffsAreExempt) {
   const std::string purged = R"({"time":9,"node":"n3","event":"tombstone_purged","key":"k","version":[6,1]})";
   EXPECT_EQ(run({repaired("n3", 5)}, n3_holds({}), {purged}).outcome, PropertyOutcome::kHeld);
+  // After the purge a peer's read repair brought an older value back (sim
+  // plan repair-then-purge-then-resurrection): a resurrection, not a false
+  // claim; a purged tombstone older than the claim does not excuse it.
+  EXPECT_EQ(run({repaired("n3", 5)}, n3_holds({rec("k", "old", V(4))}), {purged}).outcome, PropertyOutcome::kHeld);
+  const std::string older = R"({"time":9,"node":"n3","event":"tombstone_purged","key":"k","version":[4,1]})";
+  EXPECT_EQ(run({repaired("n3", 5)}, n3_holds({rec("k", "old", V(3))}), {older}).violations, 1);
   EXPECT_EQ(run({repaired("n3", 5, R"(,"owner":"n2")")}, n3_holds({})).outcome, PropertyOutcome::kHeld);
   HistoryBuilder wiped;
   wiped.fault("wipe", "start", R"("targets":["n3"])");

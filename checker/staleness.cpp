@@ -81,21 +81,11 @@ void StalenessMeter::on_read(const HistoryOp& invoke, const HistoryOp& done) {
 }
 
 Status measure_staleness(const std::string& history_path, const StalenessOptions& options, StalenessSummary* out) {
-  std::unique_ptr<HistoryReader> reader;
-  if (Status s = HistoryReader::open(history_path, &reader); !s) return s;
-  OpPairer pairer;
   StalenessMeter meter(options);
-  HistoryOp op;
-  std::optional<HistoryOp> invoke;
-  for (;;) {
-    const HistoryReader::Result r = reader->next(&op);
-    if (r == HistoryReader::Result::kEnd) break;
-    if (r == HistoryReader::Result::kError) return reader->error();
-    if (Status s = pairer.accept(op, &invoke, reader->line_number()); !s) {
-      return Status::invalid(history_path + ":" + std::to_string(reader->line_number()) + ": " + s.message());
-    }
-    if (invoke) meter.on_complete(*invoke, op, pairer.in_final_reads());
-  }
+  Status s = scan_paired_history(history_path, [&meter](const HistoryOp& op, const HistoryOp* invoke, bool final_reads) {
+    if (invoke != nullptr) meter.on_complete(*invoke, op, final_reads);
+  });
+  if (!s) return s;
   *out = meter.finish();
   return Status::ok();
 }

@@ -95,6 +95,16 @@ TEST(LinkLatency, PlanFieldsRoundTripAndAreOptional) {
   std::string typo = text;
   typo.replace(typo.find("\"gap_ms\""), 8, "\"gap\"");
   EXPECT_EQ(plan_from_json(typo, &back).message(), "probe.gap: unknown field");
+
+  // reads_per_key: absent at 1 (older plans keep their text), kept otherwise.
+  EXPECT_EQ(text.find("reads_per_key"), std::string::npos);
+  Plan several = p;
+  several.probe.reads_per_key = 3;
+  const std::string several_text = plan_to_json(several);
+  ASSERT_TRUE(plan_from_json(several_text, &back)) << several_text;
+  EXPECT_EQ(back.probe.reads_per_key, 3);
+  several.probe.reads_per_key = 0;
+  EXPECT_EQ(validate_plan(several).message(), "probe.reads_per_key: must be in 1..64");
 }
 
 }  // namespace

@@ -50,6 +50,12 @@ struct NodeLimits {
 // encoding overhead stays below kMaxFrameBytes.
 inline constexpr int64_t kRecordBytesMax = 8 * 1024 * 1024;
 
+// How long an anti-entropy exchange waits for each answer before it skips
+// the peer for the round (node/anti_entropy.h). A round blocks on it, so the
+// checker counts it in how late anti-entropy may repair a replica
+// (checker/expectations.cpp, "repair within gc_grace").
+inline constexpr int64_t kAntiEntropyStepTimeoutMs = 2000;
+
 struct NodeConfig {
   NodeId id = 0;
   std::string host = "127.0.0.1";  // listen address for both ports

@@ -123,6 +123,7 @@ Status probe_from_json(const ordered_json& j, ProbeSpec* probe) {
   r.get("writes_per_key", &probe->writes_per_key);
   r.get("gap_ms", &probe->gap_ms);
   r.get("write_quorum_only", &probe->write_quorum_only);
+  r.get("reads_per_key", &probe->reads_per_key);
   return r.finish();
 }
 
@@ -165,6 +166,8 @@ std::string plan_to_json(const Plan& p) {
                   {"writes_per_key", p.probe.writes_per_key},
                   {"gap_ms", p.probe.gap_ms},
                   {"write_quorum_only", p.probe.write_quorum_only}};
+    // Only when set, so plans from before it keep their text byte for byte.
+    if (p.probe.reads_per_key != 1) j["probe"]["reads_per_key"] = p.probe.reads_per_key;
   }
   return j.dump(2) + "\n";
 }
@@ -368,6 +371,9 @@ Status validate_probe(const ProbeSpec& probe, const ClusterSpec& cluster) {
     return bad_field("probe.writes_per_key", range_text(1, kProbeWritesPerKeyMax));
   }
   if (probe.gap_ms < 0 || probe.gap_ms > kWorkloadDurationMsMax) return bad_field("probe.gap_ms", range_text(0, kWorkloadDurationMsMax));
+  if (probe.reads_per_key < 1 || probe.reads_per_key > kProbeReadsPerKeyMax) {
+    return bad_field("probe.reads_per_key", range_text(1, kProbeReadsPerKeyMax));
+  }
   return Status::ok();
 }
 

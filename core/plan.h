@@ -121,13 +121,22 @@ struct FaultEvent {
 // write_quorum_only suppresses propagation: each write reaches its
 // coordinator and W - 1 other replicas drawn uniformly, never the rest (for
 // the k-staleness closed form); use it with hinted handoff, read repair and
-// anti-entropy off, and expect merkle-convergence to fail.
+// anti-entropy off, and expect merkle-convergence to fail. Only the
+// coordinator's own fan-out is cut: a write sent again once the probe write
+// was acknowledged (a read repair, an anti-entropy stream, a hint) passes,
+// so each repair mechanism is the only way a version spreads beyond W.
+// reads_per_key > 1: each round reads its key that many times, read j
+// invoked t_ms[(round * reads_per_key + j) % t_ms.size()] after the last
+// acknowledgement, each on its own (so they may overlap); the round ends
+// when all are complete. With reads_per_key == t_ms.size() every key is read
+// once at every t, so an earlier read's repair can reach a later read.
 struct ProbeSpec {
   std::vector<int64_t> t_ms;  // empty: no probe (the plan's workload runs)
   int64_t rounds = 0;
   int writes_per_key = 1;
   int64_t gap_ms = 100;
   bool write_quorum_only = false;
+  int reads_per_key = 1;  // written to plan.json only when not 1
 
   bool enabled() const { return !t_ms.empty(); }
 };

@@ -21,5 +21,6 @@ inline constexpr int kPlanNodesMax = 64;
 inline constexpr int64_t kProbeRoundsMax = 10000000;  // probe.rounds
 // probe.writes_per_key: the staleness meter tracks this many versions per key.
 inline constexpr int kProbeWritesPerKeyMax = 64;
+inline constexpr int kProbeReadsPerKeyMax = 64;  // probe.reads_per_key
 
 }  // namespace faultline

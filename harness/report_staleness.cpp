@@ -40,34 +40,25 @@ std::string bucket_label(const StalenessBucket& b) {
 }
 
 std::string t_plot(const StalenessSummary& s) {
-  PlotPoints pts;
+  StalenessTSeries measured{{}, "ln ln-read", "pt pt-ok", "P(consistent) versus t"};
   double x_max = 1;
   for (const StalenessBucket& b : s.t_visibility) {
     x_max = std::max(x_max, bucket_x(b));
-    if (b.reads > 0) pts.emplace_back(bucket_x(b), static_cast<double>(b.consistent) / static_cast<double>(b.reads));
+    if (b.reads > 0) {
+      measured.points.emplace_back(bucket_x(b), static_cast<double>(b.consistent) / static_cast<double>(b.reads));
+    }
   }
-  SvgPlot plot(kPlotWidthPx, kPlotHeightPx,
-               PlotAxis{kTFloorMs, x_max * 2, true, "t: ms after the newest acknowledged write (bucket upper bound)", ms_label},
-               PlotAxis{0, 1.05, false, "P(consistent)", percent});
-  plot.line(pts, "ln ln-read", "P(consistent) versus t");
-  plot.dots(pts, "pt pt-ok");
-  return "<div id=\"staleness-t\">" + plot.render() + "</div>\n";
+  return "<div id=\"staleness-t\">" +
+         staleness_t_svg({measured}, x_max, "t: ms after the newest acknowledged write (bucket upper bound)") +
+         "</div>\n";
 }
 
 std::string k_plot(const StalenessSummary& s) {
-  int64_t k_max = 1;
-  for (const auto& [k, reads] : s.k_histogram) k_max = std::max(k_max, k);
-  PlotPoints bars;  // one rectangle per k, drawn as a closed line
+  StalenessKSeries measured{{}, "ln ln-write", "reads k versions behind"};
   for (const auto& [k, reads] : s.k_histogram) {
-    const double f = static_cast<double>(reads) / static_cast<double>(std::max<int64_t>(1, s.reads_judged));
-    const double x = static_cast<double>(k);
-    for (auto p : {std::pair{x - 0.35, 0.0}, {x - 0.35, f}, {x + 0.35, f}, {x + 0.35, 0.0}}) bars.push_back(p);
+    measured.fraction[k] = static_cast<double>(reads) / static_cast<double>(std::max<int64_t>(1, s.reads_judged));
   }
-  SvgPlot plot(kPlotWidthPx, kPlotHeightPx,
-               PlotAxis{-0.5, static_cast<double>(k_max) + 0.5, false, "k: acknowledged versions behind", nullptr},
-               PlotAxis{0, 1.05, false, "fraction of judged reads", percent});
-  plot.line(bars, "ln ln-write", "reads k versions behind");
-  return "<div id=\"staleness-k\">" + plot.render() + "</div>\n";
+  return "<div id=\"staleness-k\">" + staleness_k_svg({measured}) + "</div>\n";
 }
 
 std::string bucket_table(const StalenessSummary& s) {
@@ -82,6 +73,39 @@ std::string bucket_table(const StalenessSummary& s) {
 }
 
 }  // namespace
+
+std::string staleness_t_svg(const std::vector<StalenessTSeries>& series, double x_max_ms, const std::string& x_label) {
+  SvgPlot plot(kPlotWidthPx, kPlotHeightPx, PlotAxis{kTFloorMs, std::max(1.0, x_max_ms) * 2, true, x_label, ms_label},
+               PlotAxis{0, 1.05, false, "P(consistent)", percent});
+  for (const StalenessTSeries& s : series) {
+    PlotPoints points = s.points;
+    for (auto& p : points) p.first = std::max(kTFloorMs, p.first);
+    plot.line(points, s.css_class, s.title);
+    if (!s.dot_class.empty()) plot.dots(points, s.dot_class);
+  }
+  return plot.render();
+}
+
+std::string staleness_k_svg(const std::vector<StalenessKSeries>& series) {
+  int64_t k_max = 1;
+  for (const StalenessKSeries& s : series) {
+    for (const auto& [k, f] : s.fraction) k_max = std::max(k_max, k);
+  }
+  SvgPlot plot(kPlotWidthPx, kPlotHeightPx,
+               PlotAxis{-0.5, static_cast<double>(k_max) + 0.5, false, "k: acknowledged versions behind", nullptr},
+               PlotAxis{0, 1.05, false, "fraction of judged reads", percent});
+  // Each k gets 0.7 of its unit, shared by the series side by side.
+  const double width = 0.7 / static_cast<double>(std::max<size_t>(1, series.size()));
+  for (size_t i = 0; i < series.size(); ++i) {
+    PlotPoints bars;  // one rectangle per k, drawn as a closed line
+    for (const auto& [k, f] : series[i].fraction) {
+      const double x0 = static_cast<double>(k) - 0.35 + width * static_cast<double>(i);
+      for (auto p : {std::pair{x0, 0.0}, {x0, f}, {x0 + width, f}, {x0 + width, 0.0}}) bars.push_back(p);
+    }
+    plot.line(bars, series[i].css_class, series[i].title);
+  }
+  return plot.render();
+}
 
 std::string staleness_section(const std::string& run_dir, std::vector<std::string>* missing) {
   std::string out = "<h2 id=\"staleness\">Staleness</h2>\n";

@@ -68,7 +68,7 @@ struct ExchangeTotals {
 
 class AntiEntropy {
  public:
-  static constexpr int64_t kExchangeStepTimeoutMs = 2000;
+  static constexpr int64_t kExchangeStepTimeoutMs = kAntiEntropyStepTimeoutMs;
   static constexpr size_t kTreeIndicesPerRequestMax = 4096;
   static constexpr size_t kSyncLeavesPerPageMax = 256;
   static constexpr size_t kSyncBytesPerPageMax = size_t{1} << 20;

@@ -172,12 +172,15 @@ class PlanSim final : public FaultedCluster, public LinkControl {
     return std::llround(ms);
   }
 
-  // probe.write_quorum_only: a write reaches its coordinator and W - 1 of
-  // the other replicas drawn uniformly once per write; the rest never get
-  // it. validate_plan makes every node a replica of every key.
+  // probe.write_quorum_only: a write's own fan-out reaches its coordinator
+  // and W - 1 of the other replicas drawn uniformly once per write; the rest
+  // get it only from a repair sent after its acknowledgement.
+  // validate_plan makes every node a replica of every key.
   bool outside_quorum(NodeId from, NodeId to, const Body& body) {
     const auto* w = std::get_if<WriteRequest>(&body);
     if (w == nullptr) return false;
+    // Acknowledged: what sends it now is a repair, which may spread it.
+    if (acknowledged_.count({w->record.key, w->record.version})) return false;
     auto [it, fresh] = write_quorums_.try_emplace({w->record.key, w->record.version});
     if (fresh) {
       std::vector<NodeId> others;
@@ -200,7 +203,7 @@ class PlanSim final : public FaultedCluster, public LinkControl {
   void run_probe() {
     probe_round(0);
     while (!probe_done_) cluster_.run_for(kQuiescePollMs);
-    next_free_process_ = probe_process_ + 1;
+    next_free_process_ = probe_next_process_;
   }
 
   NodeId probe_node() { return static_cast<NodeId>(probe_rng_.uniform(static_cast<uint64_t>(size())) + 1); }
@@ -218,21 +221,38 @@ class PlanSim final : public FaultedCluster, public LinkControl {
     const ProbeSpec& p = plan_.probe;
     const std::string key = "probe" + std::to_string(round);
     if (written == p.writes_per_key) {
-      const int64_t t_ms = p.t_ms[static_cast<size_t>(round) % p.t_ms.size()];
-      cluster_.after_ms(t_ms, [this, round, key] {
-        const ClientRequest read{probe_process_, "read", key, std::nullopt, plan_.workload.read_cl};
-        issue(read, probe_node(), [this, round](const HistoryOp& done) {
-          if (done.type == OpType::kInfo) ++probe_process_;
-          cluster_.after_ms(plan_.probe.gap_ms, [this, round] { probe_round(round + 1); });
-        });
-      });
+      probe_reads_pending_ = p.reads_per_key;
+      for (int j = 0; j < p.reads_per_key; ++j) probe_read(round, j);
       return;
     }
     const std::string value = std::to_string(probe_process_) + "-" + std::to_string(probe_seq_++);
     const ClientRequest write{probe_process_, "write", key, value, plan_.workload.write_cl};
-    issue(write, probe_node(), [this, round, written](const HistoryOp& done) {
-      if (done.type == OpType::kInfo) ++probe_process_;
+    issue(write, probe_node(), [this, round, written, key](const HistoryOp& done) {
+      if (done.type == OpType::kInfo) probe_process_ = probe_next_process_++;
+      if (plan_.probe.write_quorum_only && done.type == OpType::kOk && done.version) acknowledged_.insert({key, *done.version});
       probe_write(round, written + 1);
+    });
+  }
+
+  // Read j of `round`, t ms after the last acknowledgement (ProbeSpec). The
+  // first read is the writer's process (the writes are done); the others
+  // have their own, so reads that overlap are different clients.
+  void probe_read(int64_t round, int j) {
+    const ProbeSpec& p = plan_.probe;
+    const size_t slot = static_cast<size_t>(round * p.reads_per_key + j) % p.t_ms.size();
+    if (probe_reader_process_.size() < static_cast<size_t>(p.reads_per_key)) {
+      for (int i = static_cast<int>(probe_reader_process_.size()); i < p.reads_per_key; ++i) {
+        probe_reader_process_.push_back(i == 0 ? -1 : probe_next_process_++);
+      }
+    }
+    cluster_.after_ms(p.t_ms[slot], [this, round, j] {
+      int64_t& process = j == 0 ? probe_process_ : probe_reader_process_[static_cast<size_t>(j)];
+      const ClientRequest read{process, "read", "probe" + std::to_string(round), std::nullopt, plan_.workload.read_cl};
+      issue(read, probe_node(), [this, round, &process](const HistoryOp& done) {
+        if (done.type == OpType::kInfo) process = probe_next_process_++;
+        if (--probe_reads_pending_ > 0) return;
+        cluster_.after_ms(plan_.probe.gap_ms, [this, round] { probe_round(round + 1); });
+      });
     });
   }
 
@@ -280,17 +300,20 @@ class PlanSim final : public FaultedCluster, public LinkControl {
   // completion, mapped as harness/client_op.h maps replies: ok; fail when
   // certainly not applied (the node down, -UNAVAILABLE, any error but a
   // timeout); info when unknown (a timeout, the client's included).
-  void issue(const ClientRequest& req, NodeId via, std::function<void(const HistoryOp&)> then) {
-    HistoryOp invoke = invoke_of(req, node_name(via));
+  void issue(const ClientRequest& request, NodeId via, std::function<void(const HistoryOp&)> then) {
+    HistoryOp invoke = invoke_of(request, node_name(via));
     invoke.time_ns = now_ns();
     if (cluster_.tracing()) cluster_.trace("client " + history_op_to_json_line(invoke));
     history_->append(invoke);
     auto finished = std::make_shared<bool>(false);
+    // Shared by the callbacks below, not copied into each: a value may be
+    // megabytes (swarm plans), and copies of it were a third of explore's time.
+    auto req = std::make_shared<const ClientRequest>(request);
     auto complete = [this, req, finished, then](OpType type, const std::string& error, const HistoryOp& fields) {
       if (*finished) return;
       *finished = true;
       HistoryOp op = fields;
-      set_request_fields(req, &op);
+      set_request_fields(*req, &op);
       op.type = type;
       op.error = error;
       op.time_ns = now_ns();
@@ -314,17 +337,17 @@ class PlanSim final : public FaultedCluster, public LinkControl {
     cluster_.after_ms(kHopMs, [this, req, via, complete, type_of] {
       cluster_.run_on(via, [this, req, via, complete, type_of] {
         if (!cluster_.running(via)) return complete(OpType::kInfo, "connection closed", HistoryOp{});
-        if (req.value && static_cast<int64_t>(req.value->size()) > value_bytes_max_) {
+        if (req->value && static_cast<int64_t>(req->value->size()) > value_bytes_max_) {
           // The node's command layer refuses it before the replica sees it,
           // with the reply of node/commands.cpp.
           return complete(OpType::kFail,
-                          "ERR value is " + std::to_string(req.value->size()) + " bytes, above limits.value_bytes_max (" +
+                          "ERR value is " + std::to_string(req->value->size()) + " bytes, above limits.value_bytes_max (" +
                               std::to_string(value_bytes_max_) + ")",
                           HistoryOp{});
         }
         Replica& r = cluster_.replica(via);
-        if (req.f == "read") {
-          r.coordinate_read(req.key, req.cl, [complete, type_of](const ReadResult& res) {
+        if (req->f == "read") {
+          r.coordinate_read(req->key, req->cl, [complete, type_of](const ReadResult& res) {
             HistoryOp op;
             if (res.status.is_ok() && res.record) {
               op.version = res.record->version;
@@ -335,7 +358,7 @@ class PlanSim final : public FaultedCluster, public LinkControl {
           });
           return;
         }
-        r.coordinate_write(req.key, req.value, req.cl, [complete, type_of](const WriteResult& res) {
+        r.coordinate_write(req->key, req->value, req->cl, [complete, type_of](const WriteResult& res) {
           HistoryOp op;
           if (res.status.is_ok()) op.version = res.version;
           complete(type_of(res.status), res.status.is_ok() ? "" : status_error_text(res.status), op);
@@ -429,7 +452,13 @@ class PlanSim final : public FaultedCluster, public LinkControl {
   // probe.write_quorum_only: (key, version) of each write -> the other
   // replicas it may reach.
   std::map<std::pair<std::string, Version>, std::set<NodeId>> write_quorums_;
+  std::set<std::pair<std::string, Version>> acknowledged_;  // probe writes, with write_quorum_only
+  // The writer's process (and the first reader's); the other readers'; the
+  // next unused process id (a process that got info never issues again).
   int64_t probe_process_ = 0, probe_seq_ = 0;
+  std::vector<int64_t> probe_reader_process_;
+  int64_t probe_next_process_ = 1;
+  int probe_reads_pending_ = 0;
   bool probe_done_ = false;
   std::map<std::pair<NodeId, NodeId>, LinkState> links_;  // links not up
   int64_t last_base_ns_ = -1, sub_ns_ = 0;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/latency.h"
@@ -29,6 +30,18 @@ struct StalenessProbe {
   bool k_staleness = false;
   int writes_per_key = 4;
   uint64_t seed = 1;
+
+  // Beyond the model (off by default, as the model assumes): repair
+  // mechanisms, which spread a write beyond the W replicas it waited for.
+  ReadRepair read_repair = ReadRepair::kNone;
+  bool digest_reads = false;
+  int64_t anti_entropy_interval_ms = 0;  // 0: anti-entropy off
+  bool hinted_handoff = false;
+  // Every key read once at every t of the grid (ProbeSpec reads_per_key),
+  // so an earlier read's repair can reach a later read; k-staleness reads
+  // at every t too instead of only at t = 0. reads_per_t rounds.
+  bool read_every_t = false;
+  std::vector<FaultEvent> faults;  // run under these (core/plan.h)
 };
 
 // In the simulator a read reaches its coordinator one hop (1 ms) after its
@@ -38,12 +51,18 @@ struct StalenessProbe {
 // than the t the history measures.
 inline constexpr double kProbeReadStartOffsetMs = 1.5;
 
-// No repair of any kind (read repair, hinted handoff, anti-entropy off).
+// The repair the probe asks for (none by default).
 Plan staleness_probe_plan(const StalenessProbe& p);
 // faultline-node's read path: the coordinator is a replica, a read
 // contacts R replicas.
 WarsConfig staleness_probe_model(const StalenessProbe& p);
 // The model's t for each of p.t_ms (kProbeReadStartOffsetMs later).
 std::vector<double> staleness_probe_model_t(const StalenessProbe& p);
+// What repair the probe has beyond the model: "none", or e.g.
+// "rr=async digest ae=50ms hints".
+std::string staleness_probe_repair(const StalenessProbe& p);
+// A lower bound on the probe's length in virtual ms, for placing faults in
+// it: every round's read delays and gap, its operations taking no time.
+int64_t staleness_probe_expected_ms(const StalenessProbe& p);
 
 }  // namespace faultline

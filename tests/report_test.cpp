@@ -3,7 +3,9 @@
 // page from the run directory alone; and the page loads in headless Chromium
 // (Debian's chromium package, installed by scripts/setup.sh) without script
 // errors, runs its inline script, shows the staleness plots (P(consistent)
-// versus t, the distribution of k) and renders to a non-trivial screenshot.
+// versus t, the distribution of k) and renders to a non-trivial screenshot;
+// and `faultline audit --quantify`'s quantify.html loads the same way with
+// its plots of measured against modelled staleness.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -107,6 +109,34 @@ TEST(ReportTest, RunWritesAReportThatChromiumRendersWithoutScriptErrors) {
   EXPECT_GT(fs::file_size(png), kScreenshotBytesMin);
   EXPECT_FALSE(has_console_messages(log)) << log;
   std::printf("screenshot: %ju bytes; replay: %s\n", fs::file_size(png), run.c_str());
+}
+
+TEST(ReportTest, QuantifyPageRendersInChromiumWithoutConsoleMessages) {
+  ASSERT_TRUE(fs::exists(kChromium)) << kChromium
+                                     << " is missing: install Debian's chromium package (scripts/setup.sh does)";
+  ScratchDir out;
+  std::string output;
+  // Two configurations at the fewest reads: a few seconds in the simulator.
+  const std::string command = testing::faultline_bin() + " audit --quantify --reads 100 --only R2W1-t-rr=async --out " +
+                              out.path() + "/q";
+  ASSERT_EQ(run_shell(command, &output), 0) << output;
+  const std::string page = out.path() + "/q/quantify.html";
+  ASSERT_TRUE(fs::is_regular_file(page)) << output;
+  const std::string html = testing::read_file(page);
+  EXPECT_EQ(html.find("http"), std::string::npos) << "the page must not reference the network";
+
+  ScratchDir browser;
+  std::string dom, log;
+  ASSERT_EQ(chromium(browser, "--dump-dom", "file://" + page, &dom, &log), 0) << log;
+  EXPECT_NE(dom.find("data-quantify-ready=\"yes\""), std::string::npos) << "the inline script did not run";
+  for (const char* row : {"R2W1-t-rr=async", "R2W1-t-rr=async+digest"}) {
+    const size_t at = dom.find(std::string("<h2 id=\"") + row + "\"");
+    ASSERT_NE(at, std::string::npos) << row;
+    EXPECT_NE(dom.find("<path class=\"ln ln-model\"", at), std::string::npos) << row << " has no model line";
+    EXPECT_NE(dom.find("<path class=\"ln ln-measured\"", at), std::string::npos) << row << " has no measured line";
+  }
+  EXPECT_FALSE(has_console_messages(log)) << log;
+  std::printf("replay: %s\n", command.c_str());
 }
 
 }  // namespace
