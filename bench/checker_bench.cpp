@@ -4,8 +4,10 @@
 // the peak memory of each, in the same run.
 //
 // Each measurement runs in its own child process (fork), so its peak RSS
-// (wait4's ru_maxrss) is its own and not the generator's or an earlier
-// size's. The generated run directory is valid by construction: 16 clients,
+// (wait4's ru_maxrss) and its CPU time are its own and not the generator's
+// or an earlier size's. Rates are given per wall second and per CPU second
+// (user + system): on a shared machine the CPU figures are the steadier
+// ones, since a loaded machine stretches wall time but not CPU time as much. The generated run directory is valid by construction: 16 clients,
 // 1000 keys, 50% reads / 40% writes / 10% deletes, each read returning the
 // newest acknowledged state of its key; three nodes with identical final
 // dumps and empty node event logs. Not part of ctest.
@@ -186,10 +188,16 @@ int check_only(const fs::path& dir) {
   return verdict_exit_code(v);
 }
 
+double cpu_seconds_now() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
 // The in-memory path (checker/check_evidence.h): the history is read into
 // memory first (untimed, as the simulator hands it over), then checked;
-// returns the seconds of the check alone through `*seconds`.
-int memory_check(const fs::path& dir, double* seconds) {
+// returns the wall and CPU seconds of the check alone through `*seconds`.
+int memory_check(const fs::path& dir, double seconds[2]) {
   Plan plan;
   if (!read_plan_file((dir / "plan.json").string(), &plan)) return 3;
   std::unique_ptr<HistoryReader> reader;
@@ -200,18 +208,26 @@ int memory_check(const fs::path& dir, double* seconds) {
   FinalState final_state;
   if (!FinalState::load(dir.string(), plan, &final_state)) return 3;
   auto start = std::chrono::steady_clock::now();
+  const double cpu_start = cpu_seconds_now();
   Verdict v = check_evidence(Evidence{&plan, &ops, &final_state, "", dir.string()}, g_check_options);
-  *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  seconds[1] = cpu_seconds_now() - cpu_start;
+  seconds[0] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return verdict_exit_code(v);
 }
 
 struct Measurement {
   double seconds = 0;
+  double cpu_seconds = 0;  // user + system
   double peak_mb = 0;
   int exit_code = 0;
 };
 
-// Runs f(dir) in a child process: wall time and the child's own peak RSS.
+double cpu_seconds(const rusage& ru) {
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6; };
+  return s(ru.ru_utime) + s(ru.ru_stime);
+}
+
+// Runs f(dir) in a child process: wall and CPU time, and the child's own peak RSS.
 Measurement in_child(int (*f)(const fs::path&), const fs::path& dir) {
   auto start = std::chrono::steady_clock::now();
   pid_t pid = fork();
@@ -221,6 +237,7 @@ Measurement in_child(int (*f)(const fs::path&), const fs::path& dir) {
   wait4(pid, &status, 0, &ru);
   Measurement m;
   m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  m.cpu_seconds = cpu_seconds(ru);
   m.peak_mb = static_cast<double>(ru.ru_maxrss) / 1024.0;  // ru_maxrss is KiB on Linux
   m.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return m;
@@ -232,14 +249,17 @@ Measurement memory_in_child(const fs::path& dir) {
   if (pipe(fds) != 0) return Measurement{0, 0, 3};
   pid_t pid = fork();
   if (pid == 0) {
-    double seconds = 0;
-    int rc = memory_check(dir, &seconds);
-    if (write(fds[1], &seconds, sizeof seconds) != sizeof seconds) rc = 3;
+    double seconds[2] = {0, 0};
+    int rc = memory_check(dir, seconds);
+    if (write(fds[1], seconds, sizeof seconds) != sizeof seconds) rc = 3;
     _exit(rc);
   }
   close(fds[1]);
   Measurement m;
-  if (read(fds[0], &m.seconds, sizeof m.seconds) != sizeof m.seconds) m.exit_code = 3;
+  double seconds[2] = {0, 0};
+  if (read(fds[0], seconds, sizeof seconds) != sizeof seconds) m.exit_code = 3;
+  m.seconds = seconds[0];
+  m.cpu_seconds = seconds[1];
   close(fds[0]);
   int status = 0;
   rusage ru{};
@@ -277,8 +297,9 @@ int main(int argc, char** argv) {
   if (sizes.empty()) sizes = {100000, 1000000, 10000000};
   fs::path root = fs::temp_directory_path() / ("faultline-checker-bench-" + std::to_string(getpid()));
   std::printf("memory budget: %zu MiB\n", g_check_options.memory_budget_bytes >> 20);
-  std::printf("%10s %9s %9s %9s %12s %12s %12s %7s %7s %9s %9s %9s %8s\n", "ops", "parse_s", "check_s", "mem_s",
-              "parse_ops/s", "check_ops/s", "mem_ops/s", "ratio", "mratio", "parse_MB", "check_MB", "mem_MB", "hist_MB");
+  std::printf("%10s %9s %9s %9s %12s %12s %12s %12s %12s %12s %7s %7s %9s %9s %9s %8s\n", "ops", "parse_s", "check_s",
+              "mem_s", "parse_ops/s", "check_ops/s", "mem_ops/s", "parse_cpu/s", "check_cpu/s", "mem_cpu/s", "ratio",
+              "mratio", "parse_MB", "check_MB", "mem_MB", "hist_MB");
   int rc = 0;
   for (int64_t n : sizes) {
     fs::path dir = root / std::to_string(n);
@@ -289,16 +310,17 @@ int main(int argc, char** argv) {
     Measurement mem = memory_in_child(dir);
     if (parse.exit_code != 0 || check.exit_code != 0 || mem.exit_code != 0) rc = 1;
     const double ops = static_cast<double>(n);
-    std::printf("%10" PRId64 " %9.2f %9.2f %9.2f %12.0f %12.0f %12.0f %7.2f %7.2f %9.1f %9.1f %9.1f %8.1f%s\n", n,
-                parse.seconds, check.seconds, mem.seconds, ops / parse.seconds, ops / check.seconds, ops / mem.seconds,
-                check.seconds / parse.seconds, mem.seconds / parse.seconds, parse.peak_mb, check.peak_mb, mem.peak_mb,
+    std::printf("%10" PRId64 " %9.2f %9.2f %9.2f %12.0f %12.0f %12.0f %12.0f %12.0f %12.0f %7.2f %7.2f %9.1f %9.1f %9.1f %8.1f%s\n",
+                n, parse.seconds, check.seconds, mem.seconds, ops / parse.seconds, ops / check.seconds, ops / mem.seconds,
+                ops / parse.cpu_seconds, ops / check.cpu_seconds, ops / mem.cpu_seconds, check.seconds / parse.seconds, mem.seconds / parse.seconds, parse.peak_mb, check.peak_mb, mem.peak_mb,
                 hist_mb, check.exit_code == 0 && mem.exit_code == 0 ? "" : "  (a check did not say valid)");
     std::fflush(stdout);
     fs::remove_all(dir);
   }
   fs::remove_all(root);
   std::printf("check = the JSONL path (check_run_dir); mem = the in-memory path (check_evidence, the history already "
-              "in memory, its reading untimed); ratio, mratio = check, mem time / parse-only time on the same file; "
-              "MB = peak RSS of that child\n");
+              "in memory, its reading untimed); *_ops/s per wall second, *_cpu/s operations per CPU second (user + system) of "
+              "that child (mem: of the check alone); ratio, mratio = check, mem wall time / parse-only wall time on the "
+              "same file; MB = peak RSS of that child\n");
   return rc;
 }

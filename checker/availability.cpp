@@ -88,7 +88,8 @@ class Availability final : public LoggingChecker {
     }
   }
 
-  void on_complete(const HistoryOp& invoke, const HistoryOp& done) override {
+  void on_complete(const HistoryOp& invoke, const HistoryOp& done, KeyId key) override {
+    (void)key;
     if (!invoke.key || !invoke.cl) return;
     windows_.attribute(invoke.time_ns, done.type);
     if (!covered(invoke, done)) return;

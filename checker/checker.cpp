@@ -99,14 +99,14 @@ Verdict check_ops(const std::vector<HistoryOp>& ops, const std::string& path, Ru
   for (const HistoryOp& op : ops) {
     const int64_t expected = line - 1;
     ++line;
-    const std::string where = path + ":" + std::to_string(line) + ": ";
+    auto where = [&] { return path + ":" + std::to_string(line) + ": "; };  // only on error
     if (op.index != expected) {
-      return rc->abort(where + "index " + std::to_string(op.index) + ", expected " + std::to_string(expected));
+      return rc->abort(where() + "index " + std::to_string(op.index) + ", expected " + std::to_string(expected));
     }
-    if (op.time_ns < last_time_ns) return rc->abort(where + "time goes backwards");
+    if (op.time_ns < last_time_ns) return rc->abort(where() + "time goes backwards");
     last_time_ns = op.time_ns;
     Status s = rc->feed(op, line);
-    if (!s) return rc->abort(where + s.message());
+    if (!s) return rc->abort(where() + s.message());
   }
   return rc->finish("");
 }

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <stdexcept>
 
@@ -241,6 +243,45 @@ void write_run_dir(const std::filesystem::path& dir, const Plan& plan, const std
   h << history_header_to_json_line(HistoryHeader{kHistoryFormatVersion, plan.seed}) << "\n";
   for (const HistoryOp& op : ops) h << history_op_to_json_line(op) << "\n";
   for (const NodeDump& d : dumps) std::ofstream(dir / "final" / (d.node + ".json")) << node_dump_to_json(d) << "\n";
+}
+
+namespace {
+
+// FNV-1a 64 as 16 hex digits: stable across compilers and libraries.
+std::string text_hash(const std::string& text) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char ch : text) h = (h ^ ch) * 1099511628211ull;
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
+  return out;
+}
+
+}  // namespace
+
+VerdictSnapshot::VerdictSnapshot(std::filesystem::path file) : file_(std::move(file)) {
+  const char* update = std::getenv("FAULTLINE_UPDATE_SNAPSHOT");
+  update_ = update != nullptr && std::string(update) == "1";
+  std::ifstream in(file_);
+  std::string name, hash;
+  while (in >> name >> hash) recorded_[name] = hash;
+}
+
+VerdictSnapshot::~VerdictSnapshot() {
+  if (!update_) return;
+  std::ofstream out(file_);
+  for (const auto& [name, hash] : seen_) out << name << " " << hash << "\n";
+}
+
+void VerdictSnapshot::check(const std::string& name, const std::string& verdict_json) {
+  const std::string hash = text_hash(verdict_json);
+  seen_[name] = hash;
+  if (update_) return;
+  auto it = recorded_.find(name);
+  if (it == recorded_.end()) {
+    ADD_FAILURE() << file_ << " has no verdict for " << name << " (FAULTLINE_UPDATE_SNAPSHOT=1 records it)";
+  } else {
+    EXPECT_EQ(hash, it->second) << name << ": the verdict differs from the recorded one; it is now:\n" << verdict_json;
+  }
 }
 
 }  // namespace faultline::testing

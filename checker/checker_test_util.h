@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -89,6 +90,24 @@ const PropertyResult& property(const Verdict& v, const std::string& id);
 // HistoryBuilder::quiesced()'s markers unless it has a quiesce marker itself.
 PropertyResult check_property(const std::string& id, const Plan& plan, const HistoryBuilder& h,
                               const std::vector<NodeDump>& dumps = {});
+
+// Verdicts recorded once and compared byte for byte ever after (the
+// checker's speed work must not change a single verdict): `file` holds one
+// line "<case> <hash of the verdict's JSON>" per case. check() compares;
+// with FAULTLINE_UPDATE_SNAPSHOT=1 in the environment the destructor
+// rewrites `file` from the cases seen instead (then review its diff).
+class VerdictSnapshot {
+ public:
+  explicit VerdictSnapshot(std::filesystem::path file);
+  ~VerdictSnapshot();
+  // `verdict_json` must not depend on where the checkout is (strip paths).
+  void check(const std::string& name, const std::string& verdict_json);
+
+ private:
+  std::filesystem::path file_;
+  bool update_ = false;
+  std::map<std::string, std::string> recorded_, seen_;
+};
 
 // A fresh directory under the test temp dir, named after the running test.
 std::filesystem::path temp_run_dir();

@@ -85,5 +85,19 @@ TEST(GoldenHistories, InMemoryPathMatchesFilePath) {
   EXPECT_GE(compared, 10);
 }
 
+// Goal: every golden run directory's whole verdict (witnesses, notes,
+// errors) stays byte for byte the one recorded in
+// checker/testdata/corpus_verdicts.txt before the checker's speed work
+// (issue 19), by the file path and, for those it reads, the in-memory path.
+TEST(GoldenHistories, VerdictsKeepTheirBytes) {
+  VerdictSnapshot snapshot(fs::path(FAULTLINE_SOURCE_DIR) / "checker/testdata/corpus_verdicts.txt");
+  for (const fs::path& dir : golden_run_dirs()) {
+    std::string json = verdict_to_json(check_run_dir(dir.string(), {}));
+    // Errors name files under the checkout, wherever it is.
+    for (size_t at; (at = json.find(dir.string())) != std::string::npos;) json.replace(at, dir.string().size(), "<dir>");
+    snapshot.check(dir.filename().string(), json);
+  }
+}
+
 }  // namespace
 }  // namespace faultline::testing

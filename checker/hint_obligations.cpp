@@ -93,7 +93,8 @@ class HintObligations final : public LoggingChecker {
     }
   }
 
-  void on_complete(const HistoryOp& invoke, const HistoryOp& done) override {
+  void on_complete(const HistoryOp& invoke, const HistoryOp& done, KeyId key) override {
+    (void)key;
     flush(done.time_ns);
     if (done.type != OpType::kOk || done.f == "read" || !done.version) return;
     pending_.push_back({witness_op(invoke, done), invoke.time_ns});
@@ -121,11 +122,16 @@ class HintObligations final : public LoggingChecker {
   // Decides the acknowledged writes whose kill window ended before now_ns.
   void flush(int64_t now_ns) {
     while (!pending_.empty() && (now_ns == INT64_MAX || pending_.front().op.time_ns + exempt_window_ns_ < now_ns)) {
-      const Acked a = std::move(pending_.front());
+      Acked a = std::move(pending_.front());
       pending_.pop_front();
       if (coordinator_killed(a)) continue;
-      auto [it, inserted] = newest_.try_emplace(a.op.key, a);
-      if (!inserted && it->second.op.version < a.op.version) it->second = a;
+      auto it = newest_.find(a.op.key);
+      if (it == newest_.end()) {
+        std::string key = a.op.key;
+        newest_.emplace(std::move(key), std::move(a));
+      } else if (it->second.op.version < a.op.version) {
+        it->second = std::move(a);
+      }
     }
   }
 

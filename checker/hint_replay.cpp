@@ -74,7 +74,7 @@ class HintReplay final : public LoggingChecker {
       for (const std::string& node : final_.nodes()) check_final_hints(node);
       return;
     }
-    purged_ = purged_tombstones(events_, plan_);
+    purged_ = &purged_tombstones(events_, plan_);
     for (int i = 1; i <= plan_.cluster.nodes; ++i) check_node(node_name(static_cast<NodeId>(i)));
     for (const std::string& node : final_.nodes()) check_final_hints(node);
   }
@@ -146,7 +146,7 @@ class HintReplay final : public LoggingChecker {
   static constexpr int64_t kReplayLateSlackMs = 1000;
 
   void check_target_holds(const StoredHint& hint, const WitnessOp& delivered) {
-    if (holds_or_purged(final_, purged_, hint.target, hint.stored.key, hint.stored.version)) return;
+    if (holds_or_purged(final_, *purged_, hint.target, hint.stored.key, hint.stored.version)) return;
     hint_violation(hint, delivered, "was delivered but " + hint.target + "'s final dump holds no version of " +
                                         hint.stored.key + " at or above " + hint.stored.version.to_string());
   }
@@ -192,7 +192,7 @@ class HintReplay final : public LoggingChecker {
     });
   }
 
-  PurgedTombstones purged_;
+  const PurgedTombstones* purged_ = nullptr;  // events_'s, set by finish()
   const Plan& plan_;
   const FinalState& final_;
   const NodeEvents& events_;

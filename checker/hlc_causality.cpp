@@ -40,33 +40,34 @@ bool is_write(const std::string& f) { return f == "write" || f == "delete"; }
 
 class HlcCausality final : public LoggingChecker {
  public:
-  void on_invoke(const HistoryOp& invoke) override {
+  void on_invoke(const HistoryOp& invoke, KeyId key) override {
     if (!invoke.key) return;
     Pending p;
+    p.active = true;
     p.epoch = epoch_of(invoke.node);
     if (is_write(invoke.f)) {
-      auto it = floors_.find(floor_key(invoke.node, *invoke.key));
-      if (it != floors_.end() && it->second.epoch == p.epoch) p.floor = it->second;
+      const Floor* f = floor_at(key, invoke.node);
+      if (f != nullptr && f->epoch == p.epoch) p.floor = *f;
     }
     pending_[invoke.process] = std::move(p);
   }
 
-  void on_complete(const HistoryOp& invoke, const HistoryOp& done) override {
-    auto it = pending_.find(invoke.process);
-    if (it == pending_.end()) return;
-    const Pending p = std::move(it->second);
-    pending_.erase(it);
+  void on_complete(const HistoryOp& invoke, const HistoryOp& done, KeyId key) override {
+    Pending& slot = pending_[invoke.process];
+    if (!slot.active) return;
+    const Pending p = std::move(slot);
+    slot = Pending{};
     if (done.type != OpType::kOk || !invoke.key || !done.version) return;
-    const WitnessOp op = witness_op(invoke, done);
     if (is_write(invoke.f) && p.floor && *done.version <= p.floor->version) {
       violation([&] {
+        const WitnessOp op = witness_op(invoke, done);
         Witness w;
-        w.ops = {p.floor->op, op};
+        w.ops = {*p.floor->op, op};
         w.summary = op_label(op) + " stamped " + describe_version(*done.version) + " below " +
-                    describe_version(p.floor->version) + " shown by " + op_label(p.floor->op) + " via " + invoke.node;
+                    describe_version(p.floor->version) + " shown by " + op_label(*p.floor->op) + " via " + invoke.node;
         w.explanation = op_label(op) + " through " + invoke.node + " was stamped " +
                         describe_version(*done.version) + ", not newer than " +
-                        describe_version(p.floor->version) + ", which " + op_label(p.floor->op) +
+                        describe_version(p.floor->version) + ", which " + op_label(*p.floor->op) +
                         " through the same node had shown before it was invoked (no restart of " + invoke.node +
                         " in between): the node's clock stamped below what it had already seen.";
         return w;
@@ -75,8 +76,13 @@ class HlcCausality final : public LoggingChecker {
     // What A showed binds later operations only if n kept its clock since A
     // was invoked.
     if (p.epoch != epoch_of(invoke.node)) return;
-    Floor& f = floors_[floor_key(invoke.node, *invoke.key)];
-    if (f.epoch != p.epoch || f.version < *done.version) f = Floor{*done.version, p.epoch, op};
+    Floor& f = floor_slot(key, invoke.node);
+    if (f.epoch == p.epoch && !(f.version < *done.version)) return;
+    f.version = *done.version;
+    f.epoch = p.epoch;
+    // Rewritten in place unless a pending write's snapshot still holds it.
+    if (f.op.use_count() != 1) f.op = std::make_shared<WitnessOp>();
+    fill_witness_op(invoke, done, f.op.get());
   }
 
   void on_nemesis(const HistoryOp& op) override {
@@ -90,14 +96,34 @@ class HlcCausality final : public LoggingChecker {
   struct Floor {
     Version version;
     int64_t epoch = -1;
-    WitnessOp op;
+    std::shared_ptr<WitnessOp> op;  // shared with pending writes' snapshots
+  };
+  // One key's floors, one per coordinator that showed it (a few nodes).
+  struct NodeFloor {
+    std::string node;
+    Floor floor;
   };
   struct Pending {
+    bool active = false;  // a client operation is pending (slots are reused)
     int64_t epoch = 0;
     std::optional<Floor> floor;  // writes: the (node, key) floor at invocation
   };
 
-  static std::string floor_key(const std::string& node, const std::string& key) { return node + '\0' + key; }
+  const Floor* floor_at(KeyId key, const std::string& node) const {
+    const std::vector<NodeFloor>* floors = floors_.find(key);
+    if (floors == nullptr) return nullptr;
+    for (const NodeFloor& f : *floors) {
+      if (f.node == node) return &f.floor;
+    }
+    return nullptr;
+  }
+  Floor& floor_slot(KeyId key, const std::string& node) {
+    std::vector<NodeFloor>& floors = floors_[key];
+    for (NodeFloor& f : floors) {
+      if (f.node == node) return f.floor;
+    }
+    return floors.emplace_back(NodeFloor{node, Floor{}}).floor;
+  }
   int64_t epoch_of(const std::string& node) const {
     auto it = epochs_.find(node);
     return all_epoch_ + (it == epochs_.end() ? 0 : it->second);
@@ -106,8 +132,8 @@ class HlcCausality final : public LoggingChecker {
   FaultWindows windows_;
   std::unordered_map<std::string, int64_t> epochs_;  // node -> kills and wipes recorded on it
   int64_t all_epoch_ = 0;                            // kills and wipes naming no target
-  std::unordered_map<std::string, Floor> floors_;    // node '\0' key -> newest version shown there
-  std::unordered_map<int64_t, Pending> pending_;     // process -> its pending operation
+  PerKey<std::vector<NodeFloor>> floors_;            // per key and node: newest version shown there
+  PerProcess<Pending> pending_;                      // process -> its pending operation
 };
 
 }  // namespace

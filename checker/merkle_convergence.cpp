@@ -122,12 +122,14 @@ class MerkleConvergence final : public LoggingChecker {
   MerkleConvergence(const Plan& plan, const FinalState& final_state)
       : plan_(plan), final_(final_state), deletions_(deletion_rule(plan)) {}
 
-  void on_invoke(const HistoryOp& invoke) override {
+  void on_invoke(const HistoryOp& invoke, KeyId key) override {
+    (void)key;
     end_ns_ = std::max(end_ns_, invoke.time_ns);
     if (invoke.f == "delete") first_delete_ns_.try_emplace(*invoke.key, invoke.time_ns);
   }
-  void on_complete(const HistoryOp& invoke, const HistoryOp& done) override {
+  void on_complete(const HistoryOp& invoke, const HistoryOp& done, KeyId key) override {
     (void)invoke;
+    (void)key;
     end_ns_ = std::max(end_ns_, done.time_ns);
   }
   void on_nemesis(const HistoryOp& op) override { end_ns_ = std::max(end_ns_, op.time_ns); }

@@ -35,10 +35,8 @@ class MonotonicReads final : public ReadFloorChecker {
       : ReadFloorChecker("saw", "which completed before it was invoked", deletion_rule(plan)) {}
 
  protected:
-  void observe(const HistoryOp& invoke, const HistoryOp& done) override {
-    if (done.f == "read" && done.type == OpType::kOk) {
-      raise_floor(*invoke.key, read_version(done), witness_op(invoke, done));
-    }
+  void observe(const HistoryOp& invoke, const HistoryOp& done, KeyId key) override {
+    if (done.f == "read" && done.type == OpType::kOk) raise_floor(key, read_version(done), invoke, done);
   }
 };
 

@@ -56,39 +56,42 @@ class NoLostWrites final : public LoggingChecker {
   NoLostWrites(const Plan& plan, const FinalState& final_state, const NodeEvents& events, const RunPhases& phases)
       : plan_(plan), final_(final_state), events_(events), deletions_(deletion_rule(plan)), phases_(phases) {}
 
-  void on_invoke(const HistoryOp& invoke) override {
-    if (invoke.f == "delete") first_delete_ns_.try_emplace(*invoke.key, invoke.time_ns);
+  void on_invoke(const HistoryOp& invoke, KeyId key) override {
+    if (invoke.f == "delete") first_delete_ns_.try_emplace(key, invoke.time_ns);
   }
 
-  void on_complete(const HistoryOp& invoke, const HistoryOp& done) override {
+  void on_complete(const HistoryOp& invoke, const HistoryOp& done, KeyId key_id) override {
     if (done.type != OpType::kOk) return;
     const std::string& key = *invoke.key;
-    const KeyFinalState* held = final_.find(key);
+    const KeyFinalState* held = final_of(key_id, key);
     bool is_tombstone = done.f == "delete" || (done.f == "read" && !done.value && done.version);
     if (!held && is_tombstone) note_tombstone(key, *done.version);
     if (held && is_tombstone) newest(held_tombstone_[key], *done.version);
     if (done.f == "read" || (done.f == "delete" && !deletions_.resurrection_ruled_out)) return;
-    WitnessOp op = witness_op(invoke, done);
-    if (done.f == "delete" && !held) return absent_deletes_.push_back(std::move(op));
-    if (!held) {
-      auto t = purged_tombstone_.find(key);
-      if (t == purged_tombstone_.end() || t->second <= op.version) absent_writes_[key].push_back(std::move(op));
-      return;
+    if (held) {
+      if (kept(invoke, done, *held->merged)) return;
+      // An older value back after a newer delete was purged is a resurrection,
+      // which the expectations table allows here: judged once every delete is
+      // known.
+      if (!deletions_.resurrection_ruled_out) {
+        Resurrected& r = resurrected_writes_[key];
+        r.key = key_id;
+        return r.writes.push_back(witness_op(invoke, done));
+      }
+      return lost(witness_op(invoke, done), held);
     }
-    if (kept(op, *held->merged)) return;
-    // An older value back after a newer delete was purged is a resurrection,
-    // which the expectations table allows here: judged once every delete is
-    // known.
-    if (!deletions_.resurrection_ruled_out) return resurrected_writes_[key].push_back(std::move(op));
-    lost(op, held);
+    WitnessOp op = witness_op(invoke, done);
+    if (done.f == "delete") return absent_deletes_.push_back({key_id, std::move(op)});
+    auto t = purged_tombstone_.find(key);
+    if (t == purged_tombstone_.end() || t->second <= op.version) absent_writes_[key].push_back(std::move(op));
   }
 
   void finish() override {
     // A delete of a key no node holds is kept by a purge only if one was
     // possible before the dumps: with gc_grace ten minutes, a vanished
     // tombstone is a lost delete, not a purged one.
-    for (const WitnessOp& del : absent_deletes_) {
-      if (phases_.done_ns == 0 || deletions_.purge_possible(first_delete_ns_.at(del.key), phases_.done_ns)) continue;
+    for (const auto& [key, del] : absent_deletes_) {
+      if (phases_.done_ns == 0 || deletions_.purge_possible(*first_delete_ns_.find(key), phases_.done_ns)) continue;
       lost(del, nullptr);
     }
     if (absent_writes_.empty() && resurrected_writes_.empty()) return;
@@ -111,9 +114,21 @@ class NoLostWrites final : public LoggingChecker {
   }
 
  private:
-  static bool kept(const WitnessOp& op, const Record& merged) {
-    if (merged.version != op.version) return merged.version > op.version;
-    return op.f == "delete" ? merged.tombstone : !merged.tombstone && merged.value == op.value;
+  // Whether the final state keeps the ok write or delete `done` of `invoke`.
+  static bool kept(const HistoryOp& invoke, const HistoryOp& done, const Record& merged) {
+    const Version version = done.version.value_or(Version{});
+    if (merged.version != version) return merged.version > version;
+    if (done.f == "delete") return merged.tombstone;
+    // The witness's value: the completion's, else the invocation's.
+    std::string_view value = done.value ? std::string_view(*done.value) : "";
+    if (value.empty() && invoke.value) value = *invoke.value;
+    return !merged.tombstone && merged.value == value;
+  }
+
+  // What the final state holds of `key` (null: nothing), looked up once per key.
+  const KeyFinalState* final_of(KeyId id, const std::string& key) {
+    if (const KeyFinalState* const* held = held_.find(id)) return *held;
+    return held_[id] = final_.find(key);
   }
 
   static void newest(Version& slot, const Version& v) {
@@ -127,13 +142,13 @@ class NoLostWrites final : public LoggingChecker {
   // sim/testdata/resurrection-after-expired-hints.json: hints that expired
   // before their replay left a partitioned replica with the old value).
   void judge_resurrected_writes(const std::unordered_map<std::string, Version>& purged_by_nodes) {
-    for (const auto& [key, writes] : resurrected_writes_) {
+    for (const auto& [key, resurrected] : resurrected_writes_) {
       auto by_node = purged_by_nodes.find(key);
       auto in_history = held_tombstone_.find(key);
-      auto first_delete = first_delete_ns_.find(key);
-      bool purge_possible = first_delete != first_delete_ns_.end() &&
-                            (phases_.done_ns == 0 || deletions_.purge_possible(first_delete->second, phases_.done_ns));
-      for (const WitnessOp& w : writes) {
+      const int64_t* first_delete = first_delete_ns_.find(resurrected.key);
+      bool purge_possible = first_delete != nullptr &&
+                            (phases_.done_ns == 0 || deletions_.purge_possible(*first_delete, phases_.done_ns));
+      for (const WitnessOp& w : resurrected.writes) {
         if (by_node != purged_by_nodes.end() && by_node->second > w.version) continue;
         if (purge_possible && in_history != held_tombstone_.end() && in_history->second > w.version) continue;
         lost(w, final_.find(key));
@@ -195,14 +210,19 @@ class NoLostWrites final : public LoggingChecker {
   const NodeEvents& events_;
   const DeletionRule deletions_;  // resurrections ruled out: a delete lost from the final state is this property's
   const RunPhases& phases_;       // the "done" marker: when the final state was taken at the latest
-  std::unordered_map<std::string, int64_t> first_delete_ns_;  // key -> time its first delete was invoked
-  std::vector<WitnessOp> absent_deletes_;  // ok deletes of keys no node holds, judged at the end
+  PerKey<int64_t> first_delete_ns_;  // the time the key's first delete was invoked
+  PerKey<const KeyFinalState*> held_;  // final_.find's answer, per key asked
+  std::vector<std::pair<KeyId, WitnessOp>> absent_deletes_;  // ok deletes of keys no node holds, judged at the end
   std::unordered_map<std::string, std::vector<WitnessOp>> absent_writes_;  // key no node holds -> its ok writes
   std::unordered_map<std::string, Version> purged_tombstone_;  // key no node holds -> newest tombstone seen
   std::unordered_map<std::string, Version> held_tombstone_;    // key some node holds -> newest tombstone seen
   // Key some node holds -> its ok writes the final state is older than, where
   // resurrections are allowed (judged at the end against purged deletes).
-  std::unordered_map<std::string, std::vector<WitnessOp>> resurrected_writes_;
+  struct Resurrected {
+    KeyId key = kNoKey;
+    std::vector<WitnessOp> writes;
+  };
+  std::unordered_map<std::string, Resurrected> resurrected_writes_;
 };
 
 }  // namespace

@@ -63,12 +63,11 @@ class NoResurrection final : public ReadFloorChecker {
   }
 
  protected:
-  void observe(const HistoryOp& invoke, const HistoryOp& done) override {
+  void observe(const HistoryOp& invoke, const HistoryOp& done, KeyId key) override {
     if (done.f != "delete" || done.type != OpType::kOk) return;
-    WitnessOp op = witness_op(invoke, done);
-    if (reads_must_see_deletes_) raise_floor(*invoke.key, *done.version, op);
-    auto [it, fresh] = newest_delete_.emplace(*invoke.key, op);
-    if (!fresh && it->second.version < op.version) it->second = op;
+    if (reads_must_see_deletes_) raise_floor(key, *done.version, invoke, done);
+    auto [it, fresh] = newest_delete_.try_emplace(*invoke.key);
+    if (fresh || it->second.version < *done.version) fill_witness_op(invoke, done, &it->second);
   }
   bool violates(const HistoryOp& done, const Version& floor) const override {
     return done.value.has_value() && !done.tombstone && read_version(done) < floor;

@@ -33,10 +33,8 @@ class NoStaleReads final : public ReadFloorChecker {
       : ReadFloorChecker("acked", "which was acknowledged before the read was invoked", deletion_rule(plan)) {}
 
  protected:
-  void observe(const HistoryOp& invoke, const HistoryOp& done) override {
-    if (done.f != "read" && done.type == OpType::kOk) {
-      raise_floor(*invoke.key, *done.version, witness_op(invoke, done));
-    }
+  void observe(const HistoryOp& invoke, const HistoryOp& done, KeyId key) override {
+    if (done.f != "read" && done.type == OpType::kOk) raise_floor(key, *done.version, invoke, done);
   }
 };
 

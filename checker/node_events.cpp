@@ -150,7 +150,8 @@ WitnessOp record_event_op(const std::string& node, const json& ev, const std::st
   return op;
 }
 
-PurgedTombstones purged_tombstones(const NodeEvents& events, const Plan& plan) {
+const PurgedTombstones& purged_tombstones(const NodeEvents& events, const Plan& plan) {
+  if (events.purged_) return *events.purged_;
   PurgedTombstones out;
   for (int i = 1; i <= plan.cluster.nodes; ++i) {
     const std::string node = node_name(static_cast<NodeId>(i));
@@ -161,7 +162,8 @@ PurgedTombstones purged_tombstones(const NodeEvents& events, const Plan& plan) {
       if (newest < op.version) newest = op.version;
     });
   }
-  return out;
+  events.purged_ = std::make_unique<PurgedTombstones>(std::move(out));
+  return *events.purged_;
 }
 
 bool holds_or_purged(const FinalState& final_state, const PurgedTombstones& purged, const std::string& node,

@@ -27,6 +27,8 @@ namespace faultline {
 using NodeEventFn = std::function<void(const nlohmann::json&, const std::string&)>;
 // node -> its events.jsonl lines (without newlines), for runs in memory.
 using NodeEventLines = std::map<std::string, std::vector<std::string>>;
+// See purged_tombstones below.
+using PurgedTombstones = std::map<std::pair<std::string, std::string>, Version>;
 
 // The events of every node of one run directory, each node's file parsed on
 // first use and kept. Not thread-safe: one check at a time (a check is
@@ -54,6 +56,8 @@ class NodeEvents {
   std::string run_dir_;
   const NodeEventLines* lines_ = nullptr;
   mutable std::map<std::string, std::unique_ptr<Log>> logs_;
+  friend const PurgedTombstones& purged_tombstones(const NodeEvents& events, const Plan& plan);
+  mutable std::unique_ptr<PurgedTombstones> purged_;  // once computed
 };
 
 // The string field `name` of an event; throws naming `where` otherwise.
@@ -70,8 +74,10 @@ WitnessOp bare_event_op(const std::string& node, const nlohmann::json& ev, const
 
 // (node, key) -> the newest tombstone that node logged tombstone_purged for,
 // over every node of the plan (a node without events adds nothing).
-using PurgedTombstones = std::map<std::pair<std::string, std::string>, Version>;
-PurgedTombstones purged_tombstones(const NodeEvents& events, const Plan& plan);
+// Computed on the first call and kept in `events` (three properties ask;
+// `plan` is the check's, the same on every call); a malformed event throws
+// on every call, as the first did.
+const PurgedTombstones& purged_tombstones(const NodeEvents& events, const Plan& plan);
 // Whether `node`'s final dump bears out that it got `key` at `version`: it
 // holds that version or a newer one, or it purged a tombstone of the key at
 // that version or newer (a later delete, purged; what it holds after the

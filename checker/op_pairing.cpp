@@ -49,26 +49,27 @@ Status OpPairer::finish(int64_t* line) {
 Status OpPairer::accept_invoke(const HistoryOp& op, int64_t line) {
   // Messages are built only on error: this runs once per operation.
   auto who = [&] { return "process " + std::to_string(op.process); };
-  if (auto it = pending_.find(op.process); it != pending_.end()) {
-    return Status::invalid(who() + " invokes while its " + describe(it->second) + " is pending");
-  }
+  Pending& slot = pending_[op.process];
+  if (slot.active) return Status::invalid(who() + " invokes while its " + describe(slot.invoke) + " is pending");
   if (auto it = retired_.find(op.process); it != retired_.end()) {
     return Status::invalid(who() + " invokes after its info completion at index " + std::to_string(it->second) +
                            " (a process that got info never issues again)");
   }
   if (op.f == "write") written_.add(Written{value_hash(*op.value), op.index, line, written_values_.append(*op.value)});
-  pending_.emplace(op.process, op);
+  slot.invoke = op;
+  slot.active = true;
+  ++pending_count_;
   return Status::ok();
 }
 
 Status OpPairer::accept_completion(const HistoryOp& op, std::optional<HistoryOp>* invoke) {
-  auto it = pending_.find(op.process);
+  Pending& slot = pending_[op.process];
   auto what = [&] {
     return std::string(to_string(op.type)) + " " + op.f + " of " + op.key.value_or("?") + " by process " +
            std::to_string(op.process);
   };
-  if (it == pending_.end()) return Status::invalid(what() + " matches no pending invocation");
-  const HistoryOp& inv = it->second;
+  if (!slot.active) return Status::invalid(what() + " matches no pending invocation");
+  const HistoryOp& inv = slot.invoke;
   if (inv.f != op.f || inv.key != op.key) {
     return Status::invalid(what() + " does not match its pending invocation, a " + describe(inv));
   }
@@ -77,8 +78,9 @@ Status OpPairer::accept_completion(const HistoryOp& op, std::optional<HistoryOp>
   }
   if (op.type == OpType::kInfo) retired_.emplace(op.process, op.index);
   ++completions_;
-  *invoke = std::move(it->second);
-  pending_.erase(it);
+  *invoke = std::move(slot.invoke);
+  slot.active = false;
+  --pending_count_;
   return Status::ok();
 }
 

@@ -32,6 +32,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "checker/key_table.h"
 #include "checker/spill.h"
 #include "core/history.h"
 #include "core/status.h"
@@ -72,7 +73,7 @@ class OpPairer {
   Status finish(int64_t* line);
 
   int64_t completions() const { return completions_; }
-  size_t pending() const { return pending_.size(); }
+  size_t pending() const { return pending_count_; }
   // The last phase marker seen ("" before the first).
   const std::string& phase() const { return phase_; }
   // True once the "final-reads" marker has been seen.
@@ -88,7 +89,14 @@ class OpPairer {
   Status accept_completion(const HistoryOp& op, std::optional<HistoryOp>* invoke);
   Status accept_nemesis(const HistoryOp& op);
 
-  std::unordered_map<int64_t, HistoryOp> pending_;      // process -> invocation
+  // process -> its pending invocation. Slots are reused, not erased (no map
+  // node per operation): one per process id seen.
+  struct Pending {
+    bool active = false;
+    HistoryOp invoke;
+  };
+  PerProcess<Pending> pending_;
+  size_t pending_count_ = 0;                            // active slots
   std::unordered_map<int64_t, int64_t> retired_;        // process -> index of its info
   static constexpr size_t kDefaultBudgetBytes = 16 << 20;
   // One per write invocation, sorted by value hash then index.

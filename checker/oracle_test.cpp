@@ -330,5 +330,33 @@ RC_GTEST_PROP(Oracle, SpillingGivesTheSameVerdict, ()) {
   RC_CLASSIFY(b.value == VerdictValue::kValid, "valid");
 }
 
+uint64_t splitmix64(uint64_t* state) {
+  uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+// Goal: on sloppy histories drawn from fixed seeds 1..kSnapshotSeeds (up to
+// ~700 operations each, violations of every kind) and under a strong and a
+// weak plan, every property's verdict, witnesses and notes are byte for byte
+// the ones recorded in checker/testdata/generated_verdicts.txt, which the
+// checker wrote before its speed work (issue 19). A failure names the seed;
+// the test replays it alone with --gtest_filter='VerdictSnapshot.*'.
+TEST(VerdictSnapshot, GeneratedHistoriesKeepTheirVerdicts) {
+  constexpr uint64_t kSnapshotSeeds = 200;
+  VerdictSnapshot snapshot(std::filesystem::path(FAULTLINE_SOURCE_DIR) / "checker/testdata/generated_verdicts.txt");
+  for (uint64_t seed = 1; seed <= kSnapshotSeeds; ++seed) {
+    uint64_t state = seed;
+    std::vector<uint32_t> choices(splitmix64(&state) % 2000);
+    for (uint32_t& c : choices) c = static_cast<uint32_t>(splitmix64(&state));
+    Choices c(choices);
+    Simulation sim = SloppyStore(&c).run();
+    const std::string name = "seed-" + std::to_string(seed);
+    snapshot.check(name + "-strong", verdict_to_json(check_ops(strong_plan(), sim.dumps, sim.history.ops())));
+    snapshot.check(name + "-weak", verdict_to_json(check_ops(weak_plan(), sim.dumps, sim.history.ops())));
+  }
+}
+
 }  // namespace
 }  // namespace faultline::testing

@@ -13,28 +13,46 @@ std::string describe_version(const Version& v, bool tombstone) {
   return v.to_string() + (tombstone ? " tombstone" : "");
 }
 
+namespace {
+
+void assign_or_clear(std::string* to, const std::optional<std::string>& from) {
+  if (from) to->assign(*from);
+  else to->clear();
+}
+
+void fill_witness_op(const HistoryOp& op, WitnessOp* w) {
+  w->index = op.index;
+  w->time_ns = op.time_ns;
+  w->process = op.process;
+  w->type.assign(to_string(op.type));
+  w->f.assign(op.f);
+  assign_or_clear(&w->key, op.key);
+  assign_or_clear(&w->value, op.value);
+  w->has_version = op.version.has_value();
+  w->version = op.version.value_or(Version{});
+  w->tombstone = op.tombstone;
+  w->node.assign(op.node);
+}
+
+}  // namespace
+
 WitnessOp witness_op(const HistoryOp& op) {
   WitnessOp w;
-  w.index = op.index;
-  w.time_ns = op.time_ns;
-  w.process = op.process;
-  w.type = std::string(to_string(op.type));
-  w.f = op.f;
-  w.key = op.key.value_or("");
-  w.value = op.value.value_or("");
-  w.has_version = op.version.has_value();
-  w.version = op.version.value_or(Version{});
-  w.tombstone = op.tombstone;
-  w.node = op.node;
+  fill_witness_op(op, &w);
   return w;
 }
 
-WitnessOp witness_op(const HistoryOp& invoke, const HistoryOp& done) {
-  WitnessOp w = witness_op(done);
-  if (w.key.empty()) w.key = invoke.key.value_or("");
+void fill_witness_op(const HistoryOp& invoke, const HistoryOp& done, WitnessOp* w) {
+  fill_witness_op(done, w);
+  if (w->key.empty() && invoke.key) w->key.assign(*invoke.key);
   // A read's value is what it returned; a write's is what it wrote.
-  if (w.value.empty() && done.f != "read") w.value = invoke.value.value_or("");
-  if (w.node.empty()) w.node = invoke.node;
+  if (w->value.empty() && done.f != "read" && invoke.value) w->value.assign(*invoke.value);
+  if (w->node.empty()) w->node.assign(invoke.node);
+}
+
+WitnessOp witness_op(const HistoryOp& invoke, const HistoryOp& done) {
+  WitnessOp w;
+  fill_witness_op(invoke, done, &w);
   return w;
 }
 

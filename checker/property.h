@@ -16,6 +16,7 @@
 
 #include "checker/checker.h"
 #include "checker/final_state.h"
+#include "checker/key_table.h"
 #include "checker/op_pairing.h"
 #include "checker/spill.h"
 #include "core/history.h"
@@ -36,17 +37,25 @@ struct CheckContext {
   // The heal and quiesce markers, complete when finish() is called; never
   // null (owned by the RunChecker, which outlives every property).
   const RunPhases* phases = nullptr;
+  // The ids the RunChecker gives keys (on_invoke, on_complete); never null.
+  const KeyTable* keys = nullptr;
 };
 
 class PropertyChecker {
  public:
   virtual ~PropertyChecker() = default;
-  // A client invocation (type invoke), in history order.
-  virtual void on_invoke(const HistoryOp& invoke) { (void)invoke; }
-  // A completion (ok, fail or info) and the invocation it completes.
-  virtual void on_complete(const HistoryOp& invoke, const HistoryOp& done) {
+  // A client invocation (type invoke), in history order; `key` is the id
+  // of its key (kNoKey when it has none).
+  virtual void on_invoke(const HistoryOp& invoke, KeyId key) {
+    (void)invoke;
+    (void)key;
+  }
+  // A completion (ok, fail or info) and the invocation it completes, with
+  // the id of the invocation's key.
+  virtual void on_complete(const HistoryOp& invoke, const HistoryOp& done, KeyId key) {
     (void)invoke;
     (void)done;
+    (void)key;
   }
   // A nemesis record (a fault's start or heal, a phase marker), in history
   // order among the client operations.
@@ -108,6 +117,8 @@ std::string describe_version(const Version& v, bool tombstone = false);
 // The witness entry for a completion; key, value and coordinator come from
 // the invocation when the completion does not repeat them.
 WitnessOp witness_op(const HistoryOp& invoke, const HistoryOp& done);
+// The same into *w, reusing its strings' storage (for state rewritten often).
+void fill_witness_op(const HistoryOp& invoke, const HistoryOp& done, WitnessOp* w);
 WitnessOp witness_op(const HistoryOp& op);
 // A record held in the final state by `node`.
 WitnessOp witness_record(const Record& r, const std::string& node);

@@ -5,38 +5,39 @@ namespace faultline {
 namespace {
 
 bool is_deletion(const WitnessOp& o) { return o.tombstone || o.f == "delete"; }
+// The same for the completion `done` that would become a floor.
+bool is_deletion(const HistoryOp& done) { return done.tombstone || done.f == "delete"; }
 
 }  // namespace
 
-void ReadFloorChecker::on_invoke(const HistoryOp& invoke) {
+void ReadFloorChecker::on_invoke(const HistoryOp& invoke, KeyId key) {
   if (invoke.f == "delete") {
-    first_delete_ns_.try_emplace(*invoke.key, invoke.time_ns);
-    ++deletes_[*invoke.key].in_doubt;
+    first_delete_ns_.try_emplace(key, invoke.time_ns);
+    ++deletes_[key].in_doubt;
   }
   if (!bound(invoke)) return;
-  auto it = floors_.find(*invoke.key);
-  if (it != floors_.end()) pending_[invoke.process] = it->second;
+  if (const Floor* f = floors_.find(key)) pending_[invoke.process] = *f;
 }
 
-void ReadFloorChecker::on_complete(const HistoryOp& invoke, const HistoryOp& done) {
-  if (auto it = pending_.find(done.process); it != pending_.end()) {
-    const Floor floor = it->second;
-    pending_.erase(it);
-    if (done.type == OpType::kOk && !exempt_after_deletion(invoke, done, floor) && violates(done, floor.version)) {
+void ReadFloorChecker::on_complete(const HistoryOp& invoke, const HistoryOp& done, KeyId key) {
+  if (Floor& pending = pending_[done.process]; pending.op) {
+    const Floor floor = std::move(pending);
+    pending.op.reset();
+    if (done.type == OpType::kOk && !exempt_after_deletion(done, key, floor) && violates(done, floor.version)) {
       violation([&] { return explain(*floor.op, floor.version, witness_op(invoke, done)); });
     }
   }
   if (invoke.f == "delete" && done.type != OpType::kInfo) {
-    Deletes& d = deletes_[*invoke.key];
+    Deletes& d = deletes_[key];
     --d.in_doubt;
     if (done.type == OpType::kOk && done.version && d.newest_acked < *done.version) d.newest_acked = *done.version;
   }
-  observe(invoke, done);
+  observe(invoke, done, key);
 }
 
-bool ReadFloorChecker::deletion_may_cover(const std::string& key, const Version& floor) const {
-  auto it = deletes_.find(key);
-  return it != deletes_.end() && (it->second.in_doubt > 0 || !(it->second.newest_acked < floor));
+bool ReadFloorChecker::deletion_may_cover(KeyId key, const Version& floor) const {
+  const Deletes* d = deletes_.find(key);
+  return d != nullptr && (d->in_doubt > 0 || !(d->newest_acked < floor));
 }
 
 // A read bound by a deletion (an acknowledged delete, or a read that saw a
@@ -51,29 +52,24 @@ bool ReadFloorChecker::deletion_may_cover(const std::string& key, const Version&
 // info when the read ended): a purged tombstone reads as nothing whatever
 // the floor was. A newer write as the floor, with no delete that may be
 // newer, still makes such a read stale.
-bool ReadFloorChecker::exempt_after_deletion(const HistoryOp& invoke, const HistoryOp& done,
-                                             const Floor& floor) const {
+bool ReadFloorChecker::exempt_after_deletion(const HistoryOp& done, KeyId key, const Floor& floor) const {
   if (done.f != "read") return false;
-  if (!is_deletion(*floor.op) && !(!done.version && deletion_may_cover(*invoke.key, floor.version))) return false;
-  auto first = first_delete_ns_.find(*invoke.key);
-  if (first == first_delete_ns_.end() || !deletions_.purge_possible(first->second, done.time_ns)) return false;
+  if (!is_deletion(*floor.op) && !(!done.version && deletion_may_cover(key, floor.version))) return false;
+  const int64_t* first = first_delete_ns_.find(key);
+  if (first == nullptr || !deletions_.purge_possible(*first, done.time_ns)) return false;
   if (!done.version) return true;  // nothing: the tombstone was purged
   const bool older_value = done.value.has_value();
   return older_value && !judges_resurrections_ && !deletions_.resurrection_ruled_out;
 }
 
-const ReadFloorChecker::Floor* ReadFloorChecker::floor_of(const std::string& key) const {
-  auto it = floors_.find(key);
-  return it == floors_.end() ? nullptr : &it->second;
-}
-
-void ReadFloorChecker::raise_floor(const std::string& key, const Version& version, const WitnessOp& op) {
+void ReadFloorChecker::raise_floor(KeyId key, const Version& version, const HistoryOp& invoke, const HistoryOp& done) {
   Floor& f = floors_[key];
   // At an equal version a deletion is kept over a value, so whether a read of
   // nothing is bound by a deletion does not depend on completion order.
-  if (f.op && (version < f.version || (version == f.version && (is_deletion(*f.op) || !is_deletion(op))))) return;
+  if (f.op && (version < f.version || (version == f.version && (is_deletion(*f.op) || !is_deletion(done))))) return;
   f.version = version;
-  f.op = std::make_shared<const WitnessOp>(op);
+  if (f.op.use_count() != 1) f.op = std::make_shared<WitnessOp>();
+  fill_witness_op(invoke, done, f.op.get());
 }
 
 Witness ReadFloorChecker::explain(const WitnessOp& floor_op, const Version& floor, const WitnessOp& read) const {

@@ -39,24 +39,26 @@ class ReadFloorChecker : public LoggingChecker {
         deletions_(deletions),
         judges_resurrections_(judges_resurrections) {}
 
-  void on_invoke(const HistoryOp& invoke) override;
-  void on_complete(const HistoryOp& invoke, const HistoryOp& done) override;
+  void on_invoke(const HistoryOp& invoke, KeyId key) override;
+  void on_complete(const HistoryOp& invoke, const HistoryOp& done, KeyId key) override;
 
  protected:
   struct Floor {
     Version version;
-    std::shared_ptr<const WitnessOp> op;  // shared: many pending reads snapshot one floor
+    // Shared: many pending reads snapshot one floor. Rewritten in place when
+    // no snapshot holds it, so raising a floor seldom allocates.
+    std::shared_ptr<WitnessOp> op;
   };
   // The floor of `key` now; null when nothing has set it.
-  const Floor* floor_of(const std::string& key) const;
+  const Floor* floor_of(KeyId key) const { return floors_.find(key); }
   // The witness for `bound_op`, which got less than `floor_op` set.
   Witness explain(const WitnessOp& floor_op, const Version& floor, const WitnessOp& bound_op) const;
 
-  // Raises the floor of `key` to `version` (if newer), remembering `op` as
-  // the operation that set it.
-  void raise_floor(const std::string& key, const Version& version, const WitnessOp& op);
+  // Raises the floor of `key` to `version` (if newer), remembering the
+  // completion `done` of `invoke` as the operation that set it.
+  void raise_floor(KeyId key, const Version& version, const HistoryOp& invoke, const HistoryOp& done);
   // Called for every completion after the read check; subclasses raise floors here.
-  virtual void observe(const HistoryOp& invoke, const HistoryOp& done) = 0;
+  virtual void observe(const HistoryOp& invoke, const HistoryOp& done, KeyId key) = 0;
   // Whether the invoked operation is bound by its key's floor (default: reads).
   virtual bool bound(const HistoryOp& invoke) const { return invoke.f == "read"; }
   // Whether the ok completion `done` of a bound operation breaks `floor`
@@ -68,10 +70,10 @@ class ReadFloorChecker : public LoggingChecker {
  private:
   // Whether the ok read `done`, bound by the deletion `floor`, is allowed by
   // the DeletionRule whatever it returned relative to the floor.
-  bool exempt_after_deletion(const HistoryOp& invoke, const HistoryOp& done, const Floor& floor) const;
+  bool exempt_after_deletion(const HistoryOp& done, KeyId key, const Floor& floor) const;
 
-  std::unordered_map<std::string, Floor> floors_;     // key -> floor
-  std::unordered_map<std::string, int64_t> first_delete_ns_;  // key -> time its first delete was invoked
+  PerKey<Floor> floors_;
+  PerKey<int64_t> first_delete_ns_;  // the time the key's first delete was invoked
   // Per key, the deletes that may have written a tombstone: the newest
   // version an ok delete was stamped with, and how many are still pending or
   // ended info (their version is unknown, so any may be newer than a floor).
@@ -81,9 +83,11 @@ class ReadFloorChecker : public LoggingChecker {
   };
   // Whether a tombstone at least as new as `floor` may exist for `key`: a
   // read of nothing is then that tombstone, purged.
-  bool deletion_may_cover(const std::string& key, const Version& floor) const;
-  std::unordered_map<std::string, Deletes> deletes_;
-  std::unordered_map<int64_t, Floor> pending_;  // process -> floor at invocation
+  bool deletion_may_cover(KeyId key, const Version& floor) const;
+  PerKey<Deletes> deletes_;
+  // process -> the floor at its pending bound operation's invocation (op
+  // null: none). Slots are reused, not erased: one per process id seen.
+  PerProcess<Floor> pending_;
   const std::string floor_verb_;
   const std::string binds_because_;
   const DeletionRule deletions_;

@@ -46,10 +46,13 @@ class RealtimeVersionOrder final : public ReadFloorChecker {
   explicit RealtimeVersionOrder(const Plan& plan)
       : ReadFloorChecker("acked", "which was acknowledged before it was invoked", deletion_rule(plan)) {}
 
-  void on_invoke(const HistoryOp& invoke) override {
-    ReadFloorChecker::on_invoke(invoke);
+  void on_invoke(const HistoryOp& invoke, KeyId key) override {
+    ReadFloorChecker::on_invoke(invoke, key);
     if (invoke.f != "write") return;
-    if (const Floor* f = floor_of(*invoke.key)) unacked_[*invoke.value] = Unacked{*f, witness_op(invoke), false, {}};
+    const Floor* f = floor_of(key);
+    if (f == nullptr) return;
+    auto [it, fresh] = unacked_.insert_or_assign(*invoke.value, Unacked{*f, witness_op(invoke), false, {}});
+    if (fresh) ++unacked_of_key_[key];
   }
 
   void finish() override {
@@ -61,10 +64,13 @@ class RealtimeVersionOrder final : public ReadFloorChecker {
   }
 
  protected:
-  void observe(const HistoryOp& invoke, const HistoryOp& done) override {
-    if (is_write(done) && done.type == OpType::kOk) raise_floor(*invoke.key, *done.version, witness_op(invoke, done));
-    if (done.f == "write") return settle(invoke, done);
-    if (done.f == "read" && done.type == OpType::kOk && done.value && done.version) reveal(invoke, done);
+  void observe(const HistoryOp& invoke, const HistoryOp& done, KeyId key) override {
+    if (is_write(done) && done.type == OpType::kOk) raise_floor(key, *done.version, invoke, done);
+    // Most keys have no unacknowledged write: no value lookup for them.
+    const int* unacked = unacked_of_key_.find(key);
+    if (unacked == nullptr || *unacked == 0) return;
+    if (done.f == "write") return settle(invoke, done, key);
+    if (done.f == "read" && done.type == OpType::kOk && done.value && done.version) reveal(invoke, done, key);
   }
   bool bound(const HistoryOp& invoke) const override { return is_write(invoke); }
   bool violates(const HistoryOp& done, const Version& floor) const override { return *done.version <= floor; }
@@ -80,25 +86,25 @@ class RealtimeVersionOrder final : public ReadFloorChecker {
 
   // An ok or failed write is judged (or not) by the base; an info one waits
   // for a read of its value, or judges the read that already came.
-  void settle(const HistoryOp& invoke, const HistoryOp& done) {
+  void settle(const HistoryOp& invoke, const HistoryOp& done, KeyId key) {
     auto it = unacked_.find(*invoke.value);
     if (it == unacked_.end()) return;
-    if (done.type != OpType::kInfo) return void(unacked_.erase(it));
+    if (done.type != OpType::kInfo) return erase(it, key);
     it->second.indeterminate = true;
     it->second.write = witness_op(invoke, done);
     if (it->second.revealed_by) {
       judge(it->second);
-      unacked_.erase(it);
+      erase(it, key);
     }
   }
 
-  void reveal(const HistoryOp& invoke, const HistoryOp& done) {
+  void reveal(const HistoryOp& invoke, const HistoryOp& done, KeyId key) {
     auto it = unacked_.find(*done.value);
     if (it == unacked_.end() || it->second.revealed_by || it->second.write.key != *invoke.key) return;
     it->second.revealed_by = witness_op(invoke, done);
     if (!it->second.indeterminate) return;  // still pending: judged when it settles
     judge(it->second);
-    unacked_.erase(it);
+    erase(it, key);
   }
 
   void judge(const Unacked& u) {
@@ -115,7 +121,13 @@ class RealtimeVersionOrder final : public ReadFloorChecker {
     });
   }
 
+  void erase(std::unordered_map<std::string, Unacked>::iterator it, KeyId key) {
+    unacked_.erase(it);
+    --unacked_of_key_[key];
+  }
+
   std::unordered_map<std::string, Unacked> unacked_;  // written value -> its pending or info write
+  PerKey<int> unacked_of_key_;                         // how many of them each key has
 };
 
 }  // namespace

@@ -55,7 +55,7 @@ class RepairClaims final : public LoggingChecker {
 
   void finish() override {
     if (plan_.modes.read_repair != ReadRepair::kBlocking) return;  // only blocking repair claims
-    purged_ = purged_tombstones(events_, plan_);
+    purged_ = &purged_tombstones(events_, plan_);
     for (int i = 1; i <= plan_.cluster.nodes; ++i) {
       const std::string node = node_name(static_cast<NodeId>(i));
       const bool found = events_.for_each(node, [&](const json& ev, const std::string& where) {
@@ -90,7 +90,7 @@ class RepairClaims final : public LoggingChecker {
     for (const Wipe& w : wipes_) {
       if (w.node == replica && w.start_ns >= at_ns - kWipeSlackMs * kNsPerMs) return;
     }
-    if (holds_or_purged(final_, purged_, replica, claim.key, claim.version)) return;
+    if (holds_or_purged(final_, *purged_, replica, claim.key, claim.version)) return;
     std::optional<Record> held;
     if (const KeyFinalState* k = final_.find(claim.key)) {
       for (const auto& [n, r] : k->holders) {
@@ -118,7 +118,7 @@ class RepairClaims final : public LoggingChecker {
   const NodeEvents& events_;
   FaultWindows faults_;
   std::vector<Wipe> wipes_;
-  PurgedTombstones purged_;
+  const PurgedTombstones* purged_ = nullptr;  // events_'s, set by finish()
   std::vector<std::string> unseen_;
 };
 

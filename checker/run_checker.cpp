@@ -26,7 +26,7 @@ Status RunChecker::create(const Plan& plan, const FinalState* final_state, std::
   rc->plan_ = &plan;
   rc->events_ = event_lines != nullptr ? std::make_unique<NodeEvents>(event_lines) : std::make_unique<NodeEvents>(run_dir);
   CheckContext ctx{&plan, final_state, rc->events_.get(), rc->spill_, opts.memory_budget_bytes - opts.memory_budget_bytes / 4,
-                   &rc->pairer_->phases()};
+                   &rc->pairer_->phases(), &rc->keys_};
   for (const PropertyEntry& e : registry) {
     const auto& wanted = opts.properties;
     if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), e.id) == wanted.end()) continue;
@@ -68,8 +68,15 @@ Status RunChecker::feed(const HistoryOp& op, int64_t line) {
     each([&](PropertyChecker& c) { c.on_nemesis(op); });
     return Status::ok();
   }
-  if (invoke) each([&](PropertyChecker& c) { c.on_complete(*invoke, op); });
-  else each([&](PropertyChecker& c) { c.on_invoke(op); });
+  // Each key is looked up once per operation here, not in every property.
+  if (invoke) {
+    const KeyId id = invoked_key_[op.process];
+    each([&](PropertyChecker& c) { c.on_complete(*invoke, op, id); });
+    return Status::ok();
+  }
+  const KeyId id = op.key ? keys_.intern(*op.key) : kNoKey;
+  invoked_key_[op.process] = id;
+  each([&](PropertyChecker& c) { c.on_invoke(op, id); });
   return Status::ok();
 }
 

@@ -13,6 +13,7 @@
 #include "checker/checker.h"
 #include "checker/expectations.h"
 #include "checker/final_state.h"
+#include "checker/key_table.h"
 #include "checker/node_events.h"
 #include "checker/op_pairing.h"
 #include "checker/property.h"
@@ -59,6 +60,9 @@ class RunChecker {
 
   std::shared_ptr<SpillDir> spill_;  // before pairer_: it must outlive every user
   std::unique_ptr<NodeEvents> events_;  // before slots_: properties hold it
+  KeyTable keys_;                       // before slots_: properties hold it
+  // process -> the key id of its pending invocation (its completion's key).
+  PerProcess<KeyId> invoked_key_;
   std::vector<Slot> slots_;
   std::unique_ptr<OpPairer> pairer_;
   std::string history_path_;  // for finish()'s error; "history" in memory

@@ -47,7 +47,6 @@
 #include <limits>
 #include <optional>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "checker/property.h"
 #include "checker/spill.h"
@@ -59,17 +58,20 @@ namespace {
 enum class Fate : uint8_t { kPending, kOk, kFailed, kIndeterminate };
 constexpr int64_t kHistoryEnd = std::numeric_limits<int64_t>::max();
 
-// Interns strings that repeat across many operations (keys, node names).
+// Interns coordinator names, which repeat across every operation.
 class Interner {
  public:
   uint32_t id(const std::string& s) {
+    // Most operations name the coordinator the previous one named.
+    if (last_ < names_.size() && names_[last_] == s) return last_;
     auto [it, fresh] = ids_.try_emplace(s, static_cast<uint32_t>(names_.size()));
     if (fresh) names_.push_back(s);
-    return it->second;
+    return last_ = it->second;
   }
   const std::string& name(uint32_t id) const { return names_[id]; }
 
  private:
+  uint32_t last_ = 0;
   std::unordered_map<std::string, uint32_t> ids_;
   std::vector<std::string> names_;
 };
@@ -118,16 +120,32 @@ struct TombEventLess {
   }
 };
 
+// Processes with a delete of one key pending: a few (bounded by the
+// clients), so a vector beats a hash set that allocates per insert.
+class ProcessSet {
+ public:
+  void insert(int64_t p) {
+    if (!contains(p)) processes_.push_back(p);
+  }
+  void erase(int64_t p) { std::erase(processes_, p); }
+  bool contains(int64_t p) const { return std::find(processes_.begin(), processes_.end(), p) != processes_.end(); }
+  bool empty() const { return processes_.empty(); }
+  const std::vector<int64_t>& processes() const { return processes_; }
+
+ private:
+  std::vector<int64_t> processes_;
+};
+
 // A tombstone read no completed delete explains yet, waiting on the deletes
 // of its key that were pending when it completed.
 struct WaitingTombstoneRead {
   TombEvent read;
-  std::unordered_set<int64_t> candidates;  // processes of pending deletes
+  ProcessSet candidates;  // processes of pending deletes
 };
 
 struct KeyDeletes {
   bool indeterminate = false;              // some delete completed with info
-  std::unordered_set<int64_t> pending;     // processes with a delete pending
+  ProcessSet pending;                      // processes with a delete pending
   std::vector<WaitingTombstoneRead> waiting;
 };
 
@@ -165,31 +183,32 @@ class ValidValues final : public PropertyChecker {
   explicit ValidValues(const CheckContext& ctx)
       : values_(ctx.spill, ctx.memory_budget_bytes / 2, "valid-values"),
         tombs_(ctx.spill, ctx.memory_budget_bytes / 4, "valid-values-tombstones"),
-        read_values_(ctx.spill, ctx.memory_budget_bytes / 4, "valid-values") {}
+        read_values_(ctx.spill, ctx.memory_budget_bytes / 4, "valid-values"),
+        keys_(*ctx.keys) {}
 
-  void on_invoke(const HistoryOp& invoke) override {
+  void on_invoke(const HistoryOp& invoke, KeyId key) override {
     if (invoke.f == "write") {
       ValueEvent e = event(ValueEventKind::kWriteInvoke, *invoke.value, invoke);
-      e.key_id = keys_.id(*invoke.key);
+      e.key_id = key;
       e.node_id = nodes_.id(invoke.node);
       values_.add(e);
     } else if (invoke.f == "delete") {
-      deletes_[keys_.id(*invoke.key)].pending.insert(invoke.process);
+      deletes_[key].pending.insert(invoke.process);
     }
   }
 
-  void on_complete(const HistoryOp& invoke, const HistoryOp& done) override {
+  void on_complete(const HistoryOp& invoke, const HistoryOp& done, KeyId key) override {
     if (done.f == "write") complete_write(invoke, done);
-    else if (done.f == "delete") complete_delete(invoke, done);
-    else if (done.type == OpType::kOk) check_read(witness_op(invoke, done));
+    else if (done.f == "delete") complete_delete(done, key);
+    else if (done.type == OpType::kOk) check_read(invoke, done, key);
   }
 
   void finish() override {
     // Never-completed deletes are indeterminate, exactly like info.
-    for (auto& [key, d] : deletes_) {
-      std::vector<int64_t> pending(d.pending.begin(), d.pending.end());
+    deletes_.for_each([&](KeyId, KeyDeletes& d) {
+      std::vector<int64_t> pending = d.pending.processes();
       for (int64_t process : pending) settle_delete(&d, process, OpType::kInfo, Version{}, kHistoryEnd);
-    }
+    });
     join_values();
     join_tombstones();
     witnesses_ = first_.witnesses();
@@ -218,17 +237,21 @@ class ValidValues final : public PropertyChecker {
     values_.add(e);
   }
 
-  void check_read(const WitnessOp& read) {
-    if (read.value.empty() && !read.has_version) return;  // nothing stored
-    if (read.value.empty()) return check_tombstone_read(read);
-    if (!read.has_version) {
-      return first_.add(read.index, read.index, [&] { return explain(read, nullptr, "returned a value without a version"); });
+  // The ok read `done` of key `key`, as witness_op(invoke, done) shows it.
+  void check_read(const HistoryOp& invoke, const HistoryOp& done, KeyId key) {
+    const std::string_view value = done.value ? std::string_view(*done.value) : std::string_view();
+    if (value.empty() && !done.version) return;  // nothing stored
+    if (value.empty()) return check_tombstone_read(stamp(invoke, done, key));
+    if (!done.version) {
+      return first_.add(done.index, done.index, [&] {
+        return explain(witness_op(invoke, done), nullptr, "returned a value without a version");
+      });
     }
     ValueEvent e;
-    static_cast<OpStamp&>(e) = stamp(read);
-    e.hash = value_hash(read.value);
+    static_cast<OpStamp&>(e) = stamp(invoke, done, key);
+    e.hash = value_hash(value);
     e.kind = ValueEventKind::kRead;
-    e.value = read_values_.append(read.value);
+    e.value = read_values_.append(value);
     values_.add(e);
   }
 
@@ -285,14 +308,14 @@ class ValidValues final : public PropertyChecker {
     });
   }
 
-  OpStamp stamp(const WitnessOp& read) {
+  OpStamp stamp(const HistoryOp& invoke, const HistoryOp& read, KeyId key) {
     OpStamp r;
     r.index = read.index;
     r.time_ns = read.time_ns;
     r.process = read.process;
-    r.version = read.version;
-    r.key_id = keys_.id(read.key);
-    r.node_id = nodes_.id(read.node);
+    r.version = read.version.value_or(Version{});
+    r.key_id = key;
+    r.node_id = nodes_.id(read.node.empty() ? invoke.node : read.node);
     r.tombstone = read.tombstone;
     return r;
   }
@@ -335,9 +358,9 @@ class ValidValues final : public PropertyChecker {
     return op;
   }
 
-  void check_tombstone_read(const WitnessOp& read) {
+  void check_tombstone_read(const OpStamp& read) {
     TombEvent e;
-    static_cast<OpStamp&>(e) = stamp(read);
+    static_cast<OpStamp&>(e) = read;
     e.kind = TombEventKind::kRead;
     e.report_at = read.index;
     KeyDeletes& d = deletes_[e.key_id];
@@ -346,8 +369,7 @@ class ValidValues final : public PropertyChecker {
     d.waiting.push_back({e, d.pending});
   }
 
-  void complete_delete(const HistoryOp& invoke, const HistoryOp& done) {
-    uint32_t key_id = keys_.id(*invoke.key);
+  void complete_delete(const HistoryOp& done, KeyId key_id) {
     if (done.type == OpType::kOk) {
       TombEvent ack;
       ack.kind = TombEventKind::kAck;
@@ -367,7 +389,7 @@ class ValidValues final : public PropertyChecker {
     if (type == OpType::kInfo) d->indeterminate = true;
     std::vector<WaitingTombstoneRead> still;
     for (WaitingTombstoneRead& w : d->waiting) {
-      if (!w.candidates.count(process)) {
+      if (!w.candidates.contains(process)) {
         still.push_back(std::move(w));
         continue;
       }
@@ -418,9 +440,9 @@ class ValidValues final : public PropertyChecker {
   ExternalSorter<ValueEvent, ValueEventLess> values_;
   ExternalSorter<TombEvent, TombEventLess> tombs_;
   ValueLog read_values_;  // the values reads returned, for witnesses
-  Interner keys_;
+  const KeyTable& keys_;  // the RunChecker's: names the ids on_invoke and on_complete get
   Interner nodes_;
-  std::unordered_map<uint32_t, KeyDeletes> deletes_;  // key id -> its deletes
+  PerKey<KeyDeletes> deletes_;
   FirstWitnesses first_;
   std::vector<Witness> witnesses_;  // first_'s, once finished
 };
