@@ -82,6 +82,12 @@ bool Hints::store_hint(NodeId target, const Record& r, int64_t down_for_ms) {
     return false;
   };
   if (down_for_ms > config_.modes.hint_window_ms) return not_stored("hint_window");
+  // A hint expire_old() would drop at once (its record written more than
+  // gc_grace ago: gc_grace below the request timeout) is not stored, so it
+  // cannot meet ANY for a write that then exists nowhere (simulator seed 80:
+  // rf 1, ANY, gc_grace 800 ms, the only replica killed).
+  const int64_t now_real_ms = env_.clock->realtime_us() / 1000;
+  if (now_real_ms - r.version.timestamp_us / 1000 > config_.modes.gc_grace_ms) return not_stored("gc_grace");
   Status s = put(Hint{0, target, r, 0, false});
   if (s.code() == Status::Code::kUnavailable) return not_stored(s.message());
   if (!s) return false;

@@ -248,6 +248,33 @@ TEST(HintedHandoff, AnyIsMetByAStoredHintAlone) {
   EXPECT_EQ(write(c, 1, key, "v", ConsistencyLevel::kOne).status.code(), Status::Code::kUnavailable);
 }
 
+// Goal (simulator seed 80: an acknowledged ANY write lost): with gc_grace
+// below the request timeout, a hint stored when the replicas' acks timed out
+// would expire at once, so it is not stored and does not meet ANY; the write
+// answers TIMEOUT (outcome unknown) instead of OK.
+TEST(HintedHandoff, AnyIsNotMetByAHintThatWouldExpireAtOnce) {
+  ModeSpec m = modes_with(ReadRepair::kNone, false, true);
+  m.gc_grace_ms = 800;  // below the 1000 ms request timeout
+  SimCluster c(5, 3, 1000, m);
+  c.start();
+  c.run_for(1000);  // every peer seen up
+  std::string key;
+  for (int i = 0; key.empty(); ++i) {
+    auto pl = c.replica(1).ring().preference_list(token_of("k" + std::to_string(i)));
+    if (std::find(pl.begin(), pl.end(), NodeId{1}) == pl.end()) key = "k" + std::to_string(i);
+  }
+  c.set_drop_if([](NodeId from, NodeId to, const Body& b) {
+    return from == 1 && to != 1 && std::holds_alternative<WriteRequest>(b);
+  });
+  WriteResult w = write(c, 1, key, "v", ConsistencyLevel::kAny, 1100);
+  EXPECT_EQ(w.status.code(), Status::Code::kTimeout) << w.status.to_string();
+  EXPECT_EQ(c.replica(1).hints().pending(), 0u);
+  EXPECT_EQ(count_events(c, 1, "hint_stored"), 0);
+  const auto* e = find_event(c, 1, "hint_not_stored");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(field(*e, "reason"), "gc_grace");
+}
+
 TEST(HintedHandoff, HintOlderThanGcGraceIsExpiredNotReplayed) {
   ModeSpec m = modes_with(ReadRepair::kNone, false, true);
   m.gc_grace_ms = 2000;
