@@ -365,7 +365,9 @@ TEST(HistoryReader, TextInMemoryReadsAsTheFileWould) {
       ra = from_file->next(&a);
       rb = from_text->next(&b);
       ASSERT_EQ(ra, rb);
-      if (ra == Result::kOp) EXPECT_EQ(history_op_to_json_line(a), history_op_to_json_line(b));
+      if (ra == Result::kOp) {
+        EXPECT_EQ(history_op_to_json_line(a), history_op_to_json_line(b));
+      }
     } while (ra == Result::kOp);
     EXPECT_EQ(from_text->error().message(), from_file->error().message());
     EXPECT_EQ(from_text->truncated_tail(), from_file->truncated_tail());
