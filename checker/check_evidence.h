@@ -29,6 +29,13 @@ struct Evidence {
   // When set, the node events in memory (a simulated run's), and events_dir
   // is not read.
   const NodeEventLines* event_lines = nullptr;
+  // Added to every property's note (check_run_dir's note for a history that
+  // ends in an unterminated line).
+  std::string note;
+  // Set when the history could not be read past `ops`: the ops are fed,
+  // then the check stops with this error and every property is unknown, as
+  // check_run_dir stops at a malformed line.
+  std::string read_error;
 };
 
 // Never throws: a crash inside a property is caught and yields unknown. An

@@ -55,10 +55,7 @@ Verdict check_history(const std::string& path, uint64_t seed, RunChecker* rc) {
   if (!s) return rc->abort(s.message());
   // The header names the run it belongs to: a history from another seed's
   // run is evidence about another plan.
-  if (reader->header().seed != seed) {
-    return rc->abort(path + ":1: seed " + std::to_string(reader->header().seed) + " differs from plan.json's seed " +
-                     std::to_string(seed));
-  }
+  if (reader->header().seed != seed) return rc->abort(history_seed_mismatch(path, reader->header().seed, seed));
   HistoryOp op;
   for (;;) {
     HistoryReader::Result r = reader->next(&op);
@@ -67,11 +64,7 @@ Verdict check_history(const std::string& path, uint64_t seed, RunChecker* rc) {
     s = rc->feed(op, reader->line_number());
     if (!s) return rc->abort(path + ":" + std::to_string(reader->line_number()) + ": " + s.message());
   }
-  std::string note;
-  if (reader->truncated_tail()) {
-    note = "history ends in an unterminated line " + std::to_string(reader->line_number()) +
-           " (the harness crashed?); the prefix before it was checked";
-  }
+  const std::string note = reader->truncated_tail() ? history_truncated_note(reader->line_number()) : "";
   return rc->finish(note);
 }
 
@@ -94,9 +87,9 @@ Verdict check_run_dir_or_throw(const std::string& run_dir, const CheckOptions& o
 
 // The in-memory twin of check_history: the same checks HistoryReader makes
 // (consecutive indices, time never going backwards), the same messages.
-Verdict check_ops(const std::vector<HistoryOp>& ops, const std::string& path, RunChecker* rc) {
+Verdict check_ops(const Evidence& e, const std::string& path, RunChecker* rc) {
   int64_t line = 1, last_time_ns = 0;
-  for (const HistoryOp& op : ops) {
+  for (const HistoryOp& op : *e.ops) {
     const int64_t expected = line - 1;
     ++line;
     auto where = [&] { return path + ":" + std::to_string(line) + ": "; };  // only on error
@@ -108,7 +101,8 @@ Verdict check_ops(const std::vector<HistoryOp>& ops, const std::string& path, Ru
     Status s = rc->feed(op, line);
     if (!s) return rc->abort(where() + s.message());
   }
-  return rc->finish("");
+  if (!e.read_error.empty()) return rc->abort(e.read_error);
+  return rc->finish(e.note);
 }
 
 Verdict check_evidence_or_throw(const Evidence& e, const CheckOptions& opts) {
@@ -116,7 +110,7 @@ Verdict check_evidence_or_throw(const Evidence& e, const CheckOptions& opts) {
   Status s = RunChecker::create(*e.plan, e.final_state, e.final_error, opts, &rc, e.events_dir, e.event_lines);
   if (!s) return unknown_verdict(s.message());
   const std::string path = e.events_dir.empty() ? "history" : e.events_dir + "/history.jsonl";
-  Verdict v = check_ops(*e.ops, path, rc.get());
+  Verdict v = check_ops(e, path, rc.get());
   if (e.final_state == nullptr && v.error.empty()) {
     v.error = e.final_error;
     v.value = judge(v.properties, v.error);

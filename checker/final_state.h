@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -35,6 +36,12 @@ class FinalState {
   // the plan without its dump is an error naming the file (a partial final
   // state would turn a node's missing dump into lost writes).
   static Status load(const std::string& run_dir, const Plan& plan, FinalState* out);
+  // What load() does with files already in memory: `files` maps each
+  // final/<node>.json's path (as errors name it) to its text, in the order
+  // load() reads them (sorted by path); `dir` is final/'s path, for the
+  // errors about missing dumps.
+  static Status load_texts(const std::string& dir, const std::vector<std::pair<std::string, std::string_view>>& files,
+                           const Plan& plan, FinalState* out);
 
   // Null when no node holds the key.
   const KeyFinalState* find(const std::string& key) const;

@@ -158,4 +158,13 @@ VerdictValue judge(const std::vector<PropertyResult>& properties, const std::str
   return unknown ? VerdictValue::kUnknown : VerdictValue::kValid;
 }
 
+std::string history_seed_mismatch(const std::string& path, uint64_t history_seed, uint64_t plan_seed) {
+  return path + ":1: seed " + std::to_string(history_seed) + " differs from plan.json's seed " + std::to_string(plan_seed);
+}
+
+std::string history_truncated_note(int64_t line) {
+  return "history ends in an unterminated line " + std::to_string(line) +
+         " (the harness crashed?); the prefix before it was checked";
+}
+
 }  // namespace faultline

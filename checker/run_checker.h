@@ -69,6 +69,12 @@ class RunChecker {
   const Plan* plan_ = nullptr;  // for identity checks; outlives the checker
 };
 
+// check_run_dir's words, shared by check_run_files: a history whose header
+// names another seed's run (evidence about another plan), and the note for
+// one that ends in an unterminated line `line`.
+std::string history_seed_mismatch(const std::string& path, uint64_t history_seed, uint64_t plan_seed);
+std::string history_truncated_note(int64_t line);
+
 // The verdict value the properties imply (DESIGN.md): invalid when a
 // guaranteed property is violated, else unknown when `error` is set or a
 // property is unknown, else valid.

@@ -285,7 +285,21 @@ int64_t HistoryWriter::count() const {
 Status HistoryReader::open(const std::string& path, std::unique_ptr<HistoryReader>* out) {
   FILE* f = std::fopen(path.c_str(), "r");
   if (f == nullptr) return Status::not_found("cannot open " + path);
-  std::unique_ptr<HistoryReader> r(new HistoryReader(path, f));
+  return read_header(path, std::unique_ptr<HistoryReader>(new HistoryReader(path, f)), out);
+}
+
+Status HistoryReader::open_text(std::string_view text, const std::string& name, std::unique_ptr<HistoryReader>* out) {
+  // A stream over the bytes themselves (read-only: fmemopen never writes in
+  // mode "r"), so the text is read by the very code that reads files.
+  static char empty[1] = {0};
+  char* bytes = text.empty() ? empty : const_cast<char*>(text.data());
+  FILE* f = ::fmemopen(bytes, text.size(), "r");
+  if (f == nullptr) return Status::io("cannot read " + name + " from memory");
+  return read_header(name, std::unique_ptr<HistoryReader>(new HistoryReader(name, f)), out);
+}
+
+Status HistoryReader::read_header(const std::string& path, std::unique_ptr<HistoryReader> r,
+                                  std::unique_ptr<HistoryReader>* out) {
   std::string_view line;
   if (!r->read_line(&line)) return Status::invalid(path + ":1: empty file, expected the header line");
   Status s = history_header_from_json_line(line, &r->header_);

@@ -112,6 +112,9 @@ class HistoryReader {
 
   // Opens `path` and reads the header line.
   static Status open(const std::string& path, std::unique_ptr<HistoryReader>* out);
+  // Reads `text` (a history.jsonl held in memory, which must outlive the
+  // reader) exactly as open() reads a file holding it; errors name `name`.
+  static Status open_text(std::string_view text, const std::string& name, std::unique_ptr<HistoryReader>* out);
   ~HistoryReader();
   HistoryReader(const HistoryReader&) = delete;
   HistoryReader& operator=(const HistoryReader&) = delete;
@@ -129,6 +132,9 @@ class HistoryReader {
 
  private:
   HistoryReader(std::string path, FILE* f) : path_(std::move(path)), file_(f) {}
+  // Reads the header line of `r`, just opened on `path`; then *out = r.
+  static Status read_header(const std::string& path, std::unique_ptr<HistoryReader> r,
+                            std::unique_ptr<HistoryReader>* out);
   // *line points into buf_, valid until the next call.
   bool read_line(std::string_view* line);
   Result fail(const std::string& why);

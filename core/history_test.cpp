@@ -343,6 +343,37 @@ TEST(HistoryReader, RejectsEachMalformedLineNamingPathAndLine) {
   }
 }
 
+// open_text reads text exactly as open() reads a file holding it (the
+// in-memory checker, checker/run_files.h): the same ops, errors and tail.
+TEST(HistoryReader, TextInMemoryReadsAsTheFileWould) {
+  const std::string truncated = std::string(kHeader) + "\n" + kGoodOp0 + "\n" + R"({"index":1,"time":12,"process":2,"ty)";
+  std::vector<std::pair<std::string, std::string>> cases = {{"empty", ""}, {"truncated tail", truncated}};
+  for (const BadFile& bad : bad_op_files()) cases.emplace_back(bad.name, bad.text);
+  test::TempDir dir;
+  for (const auto& [name, text] : cases) {
+    SCOPED_TRACE(name);
+    const std::string path = dir.file("history.jsonl");
+    test::write_file(path, text);
+    std::unique_ptr<HistoryReader> from_file, from_text;
+    const Status opened_file = HistoryReader::open(path, &from_file);
+    const Status opened_text = HistoryReader::open_text(text, path, &from_text);
+    ASSERT_EQ(opened_text.message(), opened_file.message());
+    if (!opened_file) continue;
+    HistoryOp a, b;
+    Result ra, rb;
+    do {
+      ra = from_file->next(&a);
+      rb = from_text->next(&b);
+      ASSERT_EQ(ra, rb);
+      if (ra == Result::kOp) {
+        EXPECT_EQ(history_op_to_json_line(a), history_op_to_json_line(b));
+      }
+    } while (ra == Result::kOp);
+    EXPECT_EQ(from_text->error().message(), from_file->error().message());
+    EXPECT_EQ(from_text->truncated_tail(), from_file->truncated_tail());
+  }
+}
+
 TEST(HistoryReader, RejectsBadHeadersOnLineOne) {
   test::TempDir dir;
   const std::string path = dir.file("history.jsonl");

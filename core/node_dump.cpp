@@ -159,6 +159,10 @@ Status node_dump_from_json(std::string_view text, NodeDump* out) {
 Status read_node_dump_file(const std::string& path, NodeDump* out) {
   std::string text;
   if (Status s = read_file(path, &text); !s) return s;
+  return node_dump_from_file_text(path, text, out);
+}
+
+Status node_dump_from_file_text(const std::string& path, std::string_view text, NodeDump* out) {
   NodeDump d;
   Status s = node_dump_from_json(text, &d);
   if (!s) return Status::invalid(path + ": " + s.message());

@@ -66,5 +66,8 @@ std::string pending_hints_to_json(const std::vector<PendingHint>& hints);
 // is refused, naming the file. Integers out of range are refused, never
 // narrowed (version timestamps 0 to 2^63-1, coordinator ids 0 to 2^32-1).
 Status read_node_dump_file(const std::string& path, NodeDump* out);
+// The text of final/<node>.json at `path` (a file's contents held in
+// memory), checked as read_node_dump_file checks the file.
+Status node_dump_from_file_text(const std::string& path, std::string_view text, NodeDump* out);
 
 }  // namespace faultline

@@ -28,7 +28,12 @@ namespace {
 // Rng stream of the simulated network's jitter, apart from the workload's.
 constexpr uint64_t kJitterRngStream = 0x6a6974746572;  // "jitter"
 // Every simulated message takes at least this long (loopback is not free),
-// unless the plan draws its leg's latency (core/link_latency.h).
+// unless the plan draws its leg's latency (core/link_latency.h). With the
+// same hop on every link, a message sent earlier never arrives later than
+// one sent after it on another link: a read repair lands before any read
+// that starts after the repairing read answered, so only delay faults (or
+// a repair write that fails) can show a repair that answers too early
+// (docs/bugzoo.md "In the simulator").
 constexpr int64_t kHopMs = 1;
 // Rng streams of per-leg message latency and of the probe's coordinators
 // and write quorums: their own, so plans without them draw as before.

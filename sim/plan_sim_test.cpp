@@ -138,6 +138,38 @@ TEST(PlanSim, PlansThatOnceFailedTheCleanNodeStayValid) {
   }
 }
 
+// The three seeded bugs the simulator's explorer once missed
+// (docs/bugzoo.md "In the simulator"), each as the plan `faultline explore
+// --bug NAME` found and shrank on 2026-12-08 (swarm seeds 4, 4 and 113):
+// with its bug the plan violates a guaranteed property, without it the plan
+// is valid. Pinned as files so that a change to the generators, which
+// redraws every seed, cannot lose the situations that catch them:
+// - blocking-repair-early-reply, async-repair-when-blocking: a disk fault
+//   refuses the repair writes of a QUORUM read with blocking read repair;
+//   the clean node fails the read, the bugs answer it and a later read is
+//   older;
+// - hint-counts-toward-quorum: rf 1, a write at ALL whose only replica is
+//   cut off is acknowledged by its hint and a later read misses it.
+TEST(PlanSim, SeededBugsTheExplorerOnceMissedAreCaughtAndTheirCleanTwinsValid) {
+  for (const char* name : {"blocking-repair-early-reply", "async-repair-when-blocking", "hint-counts-toward-quorum"}) {
+    Plan plan;
+    const std::string path = std::string(FAULTLINE_SOURCE_DIR) + "/sim/testdata/seeded-bugs/" + name + ".json";
+    ASSERT_TRUE(read_plan_file(path, &plan)) << path;
+    ASSERT_EQ(plan.bugs, std::vector<std::string>{name}) << path;
+    for (const bool with_bug : {true, false}) {
+      if (!with_bug) plan.bugs.clear();
+      TempDir dir;
+      PlanSimSummary summary;
+      ASSERT_TRUE(simulate_plan(plan, dir.path(), false, &summary));
+      ASSERT_TRUE(write_plan_file(dir.file("plan.json"), plan));
+      const Verdict v = check_run_dir(dir.path(), CheckOptions{});
+      EXPECT_EQ(v.value, with_bug ? VerdictValue::kInvalid : VerdictValue::kValid)
+          << name << (with_bug ? " with" : " without") << " the bug: " << verdict_to_json(v)
+          << "\nreplay: faultline sim --plan " << path;
+    }
+  }
+}
+
 TEST(PlanSim, TheSamePlanWritesTheSameFilesByteForByte) {
   const Plan plan = every_fault_plan(test_seed());
   TempDir a, b;
