@@ -148,8 +148,9 @@ TEST(PlanSim, PlansThatOnceFailedTheCleanNodeStayValid) {
 //   refuses the repair writes of a QUORUM read with blocking read repair;
 //   the clean node fails the read, the bugs answer it and a later read is
 //   older;
-// - hint-counts-toward-quorum: rf 1, a write at ALL whose only replica is
-//   cut off is acknowledged by its hint and a later read misses it.
+// - hint-counts-toward-quorum: sloppy quorum, writes at ALL, three of four
+//   nodes killed: writes are acknowledged by their hints and lost (explore
+//   seed 405, shrunk).
 TEST(PlanSim, SeededBugsTheExplorerOnceMissedAreCaughtAndTheirCleanTwinsValid) {
   for (const char* name : {"blocking-repair-early-reply", "async-repair-when-blocking", "hint-counts-toward-quorum"}) {
     Plan plan;
