@@ -44,7 +44,8 @@ bool ReadFloorChecker::deletion_may_cover(KeyId key, const Version& floor) const
 // tombstone). Once gc_grace could have passed since the key's first delete,
 // its tombstones may be purged: a purged key reads as nothing (Cassandra and
 // Riak behave so), and a replica that missed the delete and was not repaired
-// returns the older value, a resurrection. Before that moment neither is
+// returns the older value, a resurrection, or an older tombstone (deleted
+// either way). Before that moment none is
 // allowed: exempting it let a nil read a millisecond after a QUORUM delete
 // pass silently, with gc_grace ten minutes. A read of nothing is also bound
 // by a deletion when the floor is a value but a delete at least as new may
@@ -57,7 +58,11 @@ bool ReadFloorChecker::exempt_after_deletion(const HistoryOp& done, KeyId key, c
   if (!is_deletion(*floor.op) && !(!done.version && deletion_may_cover(key, floor.version))) return false;
   const int64_t* first = first_delete_ns_.find(key);
   if (first == nullptr || !deletions_.purge_possible(*first, done.time_ns)) return false;
-  if (!done.version) return true;  // nothing: the tombstone was purged
+  // Nothing: the tombstone was purged. An older tombstone: the newer one
+  // was purged where the read looked, and a replica that got the older one
+  // later still holds it (explore seed 592: replicas that refused writes on
+  // a failing disk); to the client both read as deleted.
+  if (!done.version || done.tombstone) return true;
   const bool older_value = done.value.has_value();
   return older_value && !judges_resurrections_ && !deletions_.resurrection_ruled_out;
 }

@@ -121,10 +121,14 @@ const PropertyResult* property_of(const Verdict& v, const std::string& id) {
 // - ae-round-stalled-past-gc-grace: anti-entropy rounds waited out a 2 s
 //   exchange timeout on peers a bridge partition cut off, so a tombstone was
 //   purged (gc_grace 800 ms) before any round reached the replica that missed
-//   it; the table promised no resurrection for gc_grace > fault + interval.
+//   it; the table promised no resurrection for gc_grace > fault + interval;
+// - older-tombstone-after-purge (explore seed 592): after a newer tombstone
+//   was purged, a read returned an older one two disk-faulted replicas got
+//   late; the read floors took that for a stale read.
 TEST(PlanSim, PlansThatOnceFailedTheCleanNodeStayValid) {
   for (const char* name : {"info-delete-purged", "hint-on-timeout-past-gc-grace", "resurrection-after-expired-hints",
-                           "repair-then-purge-then-resurrection", "ae-round-stalled-past-gc-grace"}) {
+                           "repair-then-purge-then-resurrection", "ae-round-stalled-past-gc-grace",
+                           "older-tombstone-after-purge"}) {
     Plan plan;
     const std::string path = std::string(FAULTLINE_SOURCE_DIR) + "/sim/testdata/" + name + ".json";
     ASSERT_TRUE(read_plan_file(path, &plan)) << path;
