@@ -64,6 +64,7 @@ inline uint64_t test_seed(uint64_t fixed = 0) {
               static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed),
               ::testing::internal::GetArgvs().empty() ? "<test binary>" : ::testing::internal::GetArgvs()[0].c_str(),
               info ? info->test_suite_name() : "*", info ? info->name() : "*");
+  std::fflush(stdout);  // printed even if the test then crashes
   ::testing::Test::RecordProperty("seed", std::to_string(seed));
   return seed;
 }
