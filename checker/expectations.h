@@ -48,6 +48,7 @@ enum class Condition {
   kHandoffs,                 // hinted handoff on, or a sloppy quorum (its handoffs)
   kAntiEntropyOrNoFaults,    // anti-entropy on, or nothing to repair
   kHintedHandoff,            // hinted handoff on (hints, not only sloppy handoffs)
+  kAnyHintsOutliveOutages,   // writes at ANY: their hints live past the longest outage
 };
 
 struct ConditionResult {

@@ -95,6 +95,27 @@ TEST(Expectations, ValidValuesAlways) {
   EXPECT_TRUE(expectation_for("valid-values", p).guaranteed);
 }
 
+// Goal (explore seed 772): a write acknowledged at ANY may live only in
+// hints, which expire gc_grace after the write; no-lost-writes is
+// guaranteed for ANY only when gc_grace outlasts the longest outage (or a
+// request timeout) plus the hint delivery slack. Other CLs are unaffected
+// and their reason does not mention it.
+TEST(Expectations, AnyWritesNeedHintsThatOutliveTheOutage) {
+  Plan p = strong_plan();
+  FaultEvent f = fault("partition");
+  f.duration_ms = 1970;
+  p.faults = {f};
+  p.modes.gc_grace_ms = 800;
+  EXPECT_TRUE(expectation_for("no-lost-writes", p).guaranteed);
+  EXPECT_EQ(expectation_for("no-lost-writes", p).reason.find("ANY"), std::string::npos);
+  p.workload.write_cl = ConsistencyLevel::kAny;
+  EXPECT_EQ(expectation_for("no-lost-writes", p).reason,
+            "not guaranteed: writes at ANY may live only in hints that expire first (gc_grace 800 ms <= longest "
+            "outage 1970 ms + hint delivery 1000 ms)");
+  p.modes.gc_grace_ms = 3000;
+  EXPECT_TRUE(expectation_for("no-lost-writes", p).guaranteed) << expectation_for("no-lost-writes", p).reason;
+}
+
 // Goal: no-resurrection follows "repair within gc_grace": with anti-entropy,
 // gc_grace must exceed the longest fault plus one interval plus the exchange
 // step timeout a round may wait out; without it, no tombstone may be purged

@@ -124,11 +124,14 @@ const PropertyResult* property_of(const Verdict& v, const std::string& id) {
 //   it; the table promised no resurrection for gc_grace > fault + interval;
 // - older-tombstone-after-purge (explore seed 592): after a newer tombstone
 //   was purged, a read returned an older one two disk-faulted replicas got
-//   late; the read floors took that for a stale read.
+//   late; the read floors took that for a stale read;
+// - any-write-hints-expired-in-partition (explore seed 772): writes at ANY
+//   acknowledged by hints alone during a 1970 ms partition, gc_grace 800 ms:
+//   the hints expired before the heal; the table guaranteed no-lost-writes.
 TEST(PlanSim, PlansThatOnceFailedTheCleanNodeStayValid) {
   for (const char* name : {"info-delete-purged", "hint-on-timeout-past-gc-grace", "resurrection-after-expired-hints",
                            "repair-then-purge-then-resurrection", "ae-round-stalled-past-gc-grace",
-                           "older-tombstone-after-purge"}) {
+                           "older-tombstone-after-purge", "any-write-hints-expired-in-partition"}) {
     Plan plan;
     const std::string path = std::string(FAULTLINE_SOURCE_DIR) + "/sim/testdata/" + name + ".json";
     ASSERT_TRUE(read_plan_file(path, &plan)) << path;
