@@ -231,7 +231,12 @@ void Hints::replay_to(NodeId target) {
 }
 
 void Hints::on_peer_up(NodeId peer) {
-  if (running_) replay_to(peer);
+  if (!running_) return;
+  // Expired hints go first: a coordinator restarted after a long kill sees
+  // its peers up before its first tick, and replayed hints past gc_grace
+  // (explore seed 2092: 5001 ms after storing, gc_grace 3000 ms).
+  expire_old();
+  replay_to(peer);
 }
 
 void Hints::on_write_reply(uint64_t request_id, NodeId from, bool ok) {

@@ -127,11 +127,15 @@ const PropertyResult* property_of(const Verdict& v, const std::string& id) {
 //   late; the read floors took that for a stale read;
 // - any-write-hints-expired-in-partition (explore seed 772): writes at ANY
 //   acknowledged by hints alone during a 1970 ms partition, gc_grace 800 ms:
-//   the hints expired before the heal; the table guaranteed no-lost-writes.
+//   the hints expired before the heal; the table guaranteed no-lost-writes;
+// - hints-replayed-on-peer-up-after-kill (explore seed 2092, a node bug): a
+//   coordinator killed for 4.5 s replayed, on its peers' first pong after
+//   the restart, hints older than gc_grace before its first expiry tick.
 TEST(PlanSim, PlansThatOnceFailedTheCleanNodeStayValid) {
   for (const char* name : {"info-delete-purged", "hint-on-timeout-past-gc-grace", "resurrection-after-expired-hints",
                            "repair-then-purge-then-resurrection", "ae-round-stalled-past-gc-grace",
-                           "older-tombstone-after-purge", "any-write-hints-expired-in-partition"}) {
+                           "older-tombstone-after-purge", "any-write-hints-expired-in-partition",
+                           "hints-replayed-on-peer-up-after-kill"}) {
     Plan plan;
     const std::string path = std::string(FAULTLINE_SOURCE_DIR) + "/sim/testdata/" + name + ".json";
     ASSERT_TRUE(read_plan_file(path, &plan)) << path;
