@@ -51,6 +51,17 @@ TEST(HintReplay, ReplayedAndHeldHolds) {
   EXPECT_EQ(p.outcome, PropertyOutcome::kHeld) << p.note;
 }
 
+// Goal (a real-process flake, test run seed 4832574732959082): a node
+// killed between storing a hint durably and logging hint_stored replays it
+// after its restart; a replay without hint_stored is exempt only after a
+// restart (a second node_started), a violation otherwise.
+TEST(HintReplay, UnloggedHintReplayedAfterARestartIsExempt) {
+  const std::string start = R"({"time":0,"node":"n1","event":"node_started","client_port":1,"peer_port":2,"bugs":""})";
+  auto dumps = dumps_with_n3({rec("k", "x", V(5))});
+  EXPECT_EQ(run({start, start, replayed("n1:9", "n3", 5)}, dumps).outcome, PropertyOutcome::kHeld);
+  EXPECT_EQ(run({start, replayed("n1:9", "n3", 5)}, dumps).violations, 1);
+}
+
 // Goal: a target that holds nothing of the key after purging a newer
 // tombstone of it holds (a delete superseded the hint; sim seed 86 of the
 // swarm, gc_grace 800 ms); an older purged tombstone does not excuse it.
